@@ -1,0 +1,35 @@
+package motcua
+
+// Hall is a whole hall description: what an operator writes in the -config
+// file, and what the embedded sample provides. The hub loads it into an empty
+// database.
+type Hall struct {
+	Branch      Branch        `yaml:"branch"`
+	Policy      QueuePolicy   `yaml:"policy"`
+	Reception   []Session     `yaml:"reception"` // dossier reception sessions, e.g. 07:30–11:30, 13:00–17:00
+	Services    []ServiceSpec `yaml:"services"`
+	Counters    []CounterSpec `yaml:"counters"`
+	Procedures  []Procedure   `yaml:"-"`
+	Holidays    []Holiday     `yaml:"holidays"`
+	WorkingDays []Holiday     `yaml:"working_days"` // announced working Saturdays/Sundays
+}
+
+// ServiceSpec is a service as written in a hall description.
+type ServiceSpec struct {
+	Code     string    `yaml:"code"`
+	Name     string    `yaml:"name"`
+	NameEn   string    `yaml:"name_en"`
+	Field    string    `yaml:"field"`
+	Prefix   string    `yaml:"prefix"`
+	Digits   int       `yaml:"digits"`
+	DailyCap int       `yaml:"daily_cap"`
+	Hours    []Session `yaml:"hours"`
+}
+
+// CounterSpec is a counter as written in a hall description; Services lists
+// service codes in order of preference.
+type CounterSpec struct {
+	Number   int      `yaml:"number"`
+	Name     string   `yaml:"name"`
+	Services []string `yaml:"services"`
+}
