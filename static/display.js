@@ -1,0 +1,754 @@
+// Hall display: shows the calls of /ws/display in very large type and
+// announces each new call with a chime and a Vietnamese voice. It runs
+// unattended on a TV for weeks, so it reconnects by itself, never announces a
+// call twice, and reloads itself once a night.
+//
+// URL parameters: services=1,2 (service ids), counters=3,4 (counter ids),
+// repeat=2 (times each announcement is spoken), voice=auto|speech|clips,
+// mute=1 (queue announcements but play nothing; for tests).
+//
+// Test hooks: window.motcuaDisplay.announcements gets {seq, number, counter,
+// text, recall} the moment an announcement is queued; #current-call carries
+// data-seq, data-number and data-counter of the newest call shown.
+(function () {
+  'use strict';
+
+  var params = new URLSearchParams(location.search);
+
+  function idSet(name) {
+    var raw = params.get(name);
+    if (!raw) return null;
+    var ids = raw.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+    return ids.length ? new Set(ids) : null;
+  }
+
+  var filter = { services: idSet('services'), counters: idSet('counters') };
+  var repeat = parseInt(params.get('repeat') || '2', 10);
+  if (!(repeat >= 1)) repeat = 2;
+  repeat = Math.min(repeat, 5);
+  var voiceMode = params.get('voice');
+  if (['auto', 'speech', 'clips'].indexOf(voiceMode) < 0) voiceMode = 'auto';
+  var muted = params.get('mute') === '1';
+
+  var MAX_CALLS = 10;       // kept in memory: the current one and the recent list
+  var RECENT_SHOWN = 8;
+  var MAX_ANNOUNCEMENT_AGE_MS = 5 * 60 * 1000; // an announcement that waited longer is stale: skip it
+  var SILENCE_BEFORE_RECONNECT_MS = 5 * 60 * 1000; // catches half-open connections on flaky Wi-Fi
+
+  var state = {
+    lastSeq: 0,
+    haveSnapshot: false,
+    calls: [],        // newest first, already filtered
+    services: [],
+    waiting: {},
+    counters: new Map(),
+    notice: null,
+    branchNotice: '',
+    timeZone: undefined,
+    clockOffsetMs: 0
+  };
+
+  var hooks = window.motcuaDisplay = {
+    announcements: [],
+    played: 0,        // announcements finished (played, or skipped when muted, blocked or stale)
+    get lastSeq() { return state.lastSeq; },
+    get connected() { return !!(socket && socket.readyState === WebSocket.OPEN); },
+    get queued() { return announceQueue.length; },
+    voice: null,      // "speech", "clips", "muted" or "blocked": how the last announcement was played
+    filters: { services: filter.services ? Array.from(filter.services) : null,
+      counters: filter.counters ? Array.from(filter.counters) : null },
+    repeat: repeat,
+    voiceMode: voiceMode,
+    muted: muted
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  // ---------- Vietnamese words for numbers ----------
+
+  var DIGITS = ['không', 'một', 'hai', 'ba', 'bốn', 'năm', 'sáu', 'bảy', 'tám', 'chín'];
+
+  // Ticket numbers are read digit by digit: "1005" → một không không năm.
+  function digitWords(number) {
+    return String(number).split('').map(function (ch) {
+      return /[0-9]/.test(ch) ? DIGITS[+ch] : ch;
+    }).filter(function (w) { return w.trim() !== ''; });
+  }
+
+  // Counter numbers are read as numbers: 3 → ba, 12 → mười hai, 21 → hai mươi mốt.
+  function numberWords(n) {
+    if (!(Number.isInteger(n) && n >= 0 && n < 1000)) return digitWords(String(n));
+    if (n < 10) return [DIGITS[n]];
+    if (n < 100) {
+      var tens = Math.floor(n / 10), unit = n % 10;
+      var words = tens === 1 ? ['mười'] : [DIGITS[tens], 'mươi'];
+      if (unit === 1) words.push(tens === 1 ? 'một' : 'mốt');
+      else if (unit === 4) words.push(tens === 1 ? 'bốn' : 'tư');
+      else if (unit === 5) words.push('lăm');
+      else if (unit > 0) words.push(DIGITS[unit]);
+      return words;
+    }
+    var rest = n % 100;
+    var hundreds = [DIGITS[Math.floor(n / 100)], 'trăm'];
+    if (rest === 0) return hundreds;
+    if (rest < 10) return hundreds.concat(['linh', DIGITS[rest]]);
+    return hundreds.concat(numberWords(rest));
+  }
+
+  var CLIP_OF_WORD = {
+    'không': '0', 'một': '1', 'hai': '2', 'ba': '3', 'bốn': '4', 'năm': '5', 'sáu': '6', 'bảy': '7',
+    'tám': '8', 'chín': '9', 'mười': 'muoi', 'mươi': 'muoi-ngang', 'mốt': 'mot-sac', 'lăm': 'lam',
+    'tư': 'tu', 'trăm': 'tram', 'linh': 'linh'
+  };
+  var PHRASE_CALL = 'Mời công dân có số thứ tự';
+  var PHRASE_TO_COUNTER = 'đến quầy số';
+
+  function counterNumberValue(raw) {
+    var n = typeof raw === 'number' ? raw : parseInt(raw, 10);
+    return String(n) === String(raw) ? n : raw;
+  }
+
+  // buildAnnouncement returns the sentence and the clips that say it, with the
+  // pause after each clip in seconds.
+  function buildAnnouncement(call) {
+    var numberW = digitWords(call.number);
+    var counterW = numberWords(counterNumberValue(call.counterNumber));
+    var text = PHRASE_CALL + ' ' + numberW.join(' ') + ' ' + PHRASE_TO_COUNTER + ' ' + counterW.join(' ');
+    var clips = [{ name: 'moi-cong-dan', gap: 0.18 }];
+    numberW.forEach(function (w, i) {
+      if (CLIP_OF_WORD[w]) clips.push({ name: CLIP_OF_WORD[w], gap: i === numberW.length - 1 ? 0.22 : 0.1 });
+    });
+    clips.push({ name: 'den-quay-so', gap: 0.12 });
+    counterW.forEach(function (w) {
+      if (CLIP_OF_WORD[w]) clips.push({ name: CLIP_OF_WORD[w], gap: 0.04 });
+    });
+    return { text: text, clips: clips };
+  }
+
+  // ---------- audio ----------
+
+  var audio = {
+    ctx: null,
+    buffers: new Map(),   // clip name → Promise<AudioBuffer|null>
+    unlocked: false,
+
+    context: function () {
+      if (!this.ctx) {
+        var Ctx = window.AudioContext || window.webkitAudioContext;
+        if (!Ctx) return null;
+        this.ctx = new Ctx();
+      }
+      return this.ctx;
+    },
+
+    running: function () {
+      var ctx = this.context();
+      return !!ctx && ctx.state === 'running';
+    },
+
+    load: function (name) {
+      var self = this;
+      if (self.buffers.has(name)) return self.buffers.get(name);
+      var ctx = self.context();
+      if (!ctx) return Promise.resolve(null);
+      var p = fetch('/static/audio/' + name + '.ogg')
+        .then(function (r) {
+          if (!r.ok) throw new Error('HTTP ' + r.status);
+          return r.arrayBuffer();
+        })
+        .then(function (bytes) { return ctx.decodeAudioData(bytes); })
+        .catch(function (err) {
+          console.warn('display: clip ' + name + ' not available:', err);
+          self.buffers.delete(name); // try again next time: the network may be back
+          return null;
+        });
+      self.buffers.set(name, p);
+      return p;
+    },
+
+    // playClips schedules the clips back to back and resolves when the last ends.
+    playClips: function (clips) {
+      var self = this;
+      return Promise.all(clips.map(function (c) { return self.load(c.name); })).then(function (buffers) {
+        var ctx = self.ctx;
+        var at = ctx.currentTime + 0.05;
+        var start = at;
+        buffers.forEach(function (buf, i) {
+          if (!buf) return;
+          var src = ctx.createBufferSource();
+          src.buffer = buf;
+          src.connect(ctx.destination);
+          src.start(at);
+          at += buf.duration + clips[i].gap;
+        });
+        return wait((at - start + 0.1) * 1000);
+      });
+    },
+
+    // chime plays the recorded two-tone chime, or synthesises one if the clip
+    // cannot be loaded: the chime must sound even when no voice is available.
+    chime: function () {
+      var self = this;
+      return self.load('chime').then(function (buf) {
+        if (buf) return self.playClips([{ name: 'chime', gap: 0.25 }]);
+        var ctx = self.ctx;
+        var t = ctx.currentTime + 0.05;
+        [[784, 0], [659.25, 0.55]].forEach(function (tone) {
+          var osc = ctx.createOscillator();
+          var gain = ctx.createGain();
+          osc.frequency.value = tone[0];
+          gain.gain.setValueAtTime(0.0001, t + tone[1]);
+          gain.gain.exponentialRampToValueAtTime(0.4, t + tone[1] + 0.02);
+          gain.gain.exponentialRampToValueAtTime(0.0001, t + tone[1] + 1.2);
+          osc.connect(gain).connect(ctx.destination);
+          osc.start(t + tone[1]);
+          osc.stop(t + tone[1] + 1.25);
+        });
+        return wait(2000);
+      });
+    }
+  };
+
+  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  function vietnameseVoice() {
+    if (!('speechSynthesis' in window)) return null;
+    var voices = window.speechSynthesis.getVoices();
+    for (var i = 0; i < voices.length; i++) {
+      if (/^vi([-_]|$)/i.test(voices[i].lang)) return voices[i];
+    }
+    return null;
+  }
+
+  // speak resolves true when the sentence was spoken, false when speech failed
+  // (then the clips take over).
+  function speak(text, voice) {
+    return new Promise(function (resolve) {
+      var done = false;
+      var u = new SpeechSynthesisUtterance(text);
+      u.lang = 'vi-VN';
+      if (voice) u.voice = voice;
+      u.rate = 0.9;
+      // Some engines never fire onend; do not let one utterance stall the queue.
+      var guard = setTimeout(function () { finish(true); window.speechSynthesis.cancel(); }, 4000 + text.length * 160);
+      function finish(ok) {
+        if (done) return;
+        done = true;
+        clearTimeout(guard);
+        resolve(ok);
+      }
+      u.onend = function () { finish(true); };
+      u.onerror = function (e) {
+        console.warn('display: speech failed:', e.error);
+        finish(false);
+      };
+      window.speechSynthesis.speak(u);
+    });
+  }
+
+  function chooseVoice() {
+    if (voiceMode === 'clips' || !('speechSynthesis' in window)) return { kind: 'clips' };
+    var voice = vietnameseVoice();
+    if (voice) return { kind: 'speech', voice: voice };
+    if (voiceMode === 'speech') return { kind: 'speech', voice: null };
+    return { kind: 'clips' };
+  }
+
+  // ---------- announcement queue (FIFO, one at a time) ----------
+
+  var announceQueue = [];
+  var announcing = false;
+
+  function enqueueAnnouncement(call) {
+    var a = buildAnnouncement(call);
+    hooks.announcements.push({
+      seq: call.seq, number: call.number, counter: counterNumberValue(call.counterNumber),
+      text: a.text, recall: call.recall
+    });
+    if (hooks.announcements.length > 5000) hooks.announcements.splice(0, 1000);
+    announceQueue.push({ queuedAt: Date.now(), text: a.text, clips: a.clips });
+    if (!announcing) runQueue();
+  }
+
+  function runQueue() {
+    var item = announceQueue.shift();
+    if (!item) {
+      announcing = false;
+      return;
+    }
+    announcing = true;
+    playAnnouncement(item).catch(function (err) {
+      console.warn('display: announcement failed:', err);
+    }).then(function () {
+      hooks.played++;
+      runQueue();
+    });
+  }
+
+  function playAnnouncement(item) {
+    if (muted) {
+      hooks.voice = 'muted';
+      return Promise.resolve();
+    }
+    if (Date.now() - item.queuedAt > MAX_ANNOUNCEMENT_AGE_MS) {
+      return Promise.resolve();
+    }
+    if (!audio.running()) {
+      // Sound is blocked until someone presses the button: skip rather than
+      // pile up announcements that would all play at once later.
+      hooks.voice = 'blocked';
+      showSoundOverlay();
+      return Promise.resolve();
+    }
+    var choice = chooseVoice();
+    return audio.chime().then(function () {
+      var times = [];
+      for (var i = 0; i < repeat; i++) times.push(i);
+      return times.reduce(function (prev, i) {
+        return prev.then(function () {
+          return (i > 0 ? wait(700) : Promise.resolve()).then(function () { return sayOnce(item, choice); });
+        });
+      }, Promise.resolve());
+    });
+  }
+
+  function sayOnce(item, choice) {
+    if (choice.kind === 'speech') {
+      return speak(item.text, choice.voice).then(function (ok) {
+        if (ok) {
+          hooks.voice = 'speech';
+          return;
+        }
+        choice.kind = 'clips'; // this engine refused; use the recordings from now on for this item
+        hooks.voice = 'clips';
+        return audio.playClips(item.clips);
+      });
+    }
+    hooks.voice = 'clips';
+    return audio.playClips(item.clips);
+  }
+
+  // ---------- autoplay: one-time "enable sound" button ----------
+
+  var overlayDismissed = false;
+
+  function showSoundOverlay() {
+    if (muted || overlayDismissed) return;
+    $('sound-overlay').hidden = false;
+  }
+
+  function unlockSound() {
+    overlayDismissed = true;
+    $('sound-overlay').hidden = true;
+    var ctx = audio.context();
+    if (ctx && ctx.state !== 'running') ctx.resume();
+    if ('speechSynthesis' in window) {
+      // Speaking once inside the gesture lets later utterances through.
+      var u = new SpeechSynthesisUtterance(' ');
+      u.volume = 0;
+      window.speechSynthesis.speak(u);
+    }
+    ['chime', 'moi-cong-dan', 'den-quay-so'].forEach(function (n) { audio.load(n); });
+  }
+
+  function checkAutoplay() {
+    if (muted) return;
+    var ctx = audio.context();
+    if (!ctx) return;
+    ctx.onstatechange = function () {
+      if (ctx.state === 'running') $('sound-overlay').hidden = true;
+    };
+    if (ctx.state === 'running') return;
+    // resume() succeeds without a gesture only when the browser allows autoplay.
+    Promise.race([ctx.resume(), wait(800)]).then(function () {
+      if (ctx.state !== 'running') showSoundOverlay();
+    });
+  }
+
+  // ---------- rendering ----------
+
+  function normaliseCall(c, fallbackSeq) {
+    var ticket = c.ticket || {};
+    var counter = c.counter || state.counters.get(String(c.counter_id)) || {};
+    return {
+      seq: typeof c.seq === 'number' ? c.seq : fallbackSeq,
+      ticketId: ticket.id != null ? ticket.id : c.ticket_id,
+      number: String(ticket.number != null ? ticket.number : (c.number != null ? c.number : '')),
+      serviceId: ticket.service_id != null ? ticket.service_id : c.service_id,
+      counterId: counter.id != null ? counter.id : c.counter_id,
+      counterNumber: counter.number != null ? counter.number : '',
+      counterName: counter.name || '',
+      recall: !!c.recall,
+      at: c.at || ''
+    };
+  }
+
+  function shown(call) {
+    if (filter.services && !filter.services.has(String(call.serviceId))) return false;
+    if (filter.counters && !filter.counters.has(String(call.counterId))) return false;
+    return true;
+  }
+
+  function counterLabel(call) { return 'Quầy ' + (call.counterNumber !== '' ? call.counterNumber : '–'); }
+
+  function timeOf(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) return '';
+    var p = dateParts(new Date(t));
+    return p.hour + ':' + p.minute;
+  }
+
+  function renderCalls() {
+    var el = $('current-call');
+    var cur = state.calls[0];
+    if (cur) {
+      el.classList.remove('is-empty');
+      el.dataset.seq = String(cur.seq);
+      el.dataset.number = cur.number;
+      el.dataset.counter = String(cur.counterNumber);
+      el.dataset.counterId = String(cur.counterId);
+      el.dataset.recall = String(cur.recall);
+      $('current-number').textContent = cur.number;
+      $('current-counter').textContent = counterLabel(cur);
+      var name = cur.counterName && cur.counterName !== counterLabel(cur) ? cur.counterName : '';
+      $('current-counter-name').textContent = name;
+      $('current-recall').hidden = !cur.recall;
+    } else {
+      el.classList.add('is-empty');
+      el.dataset.seq = '';
+      delete el.dataset.number;
+      delete el.dataset.counter;
+      delete el.dataset.counterId;
+      delete el.dataset.recall;
+      $('current-number').textContent = '----';
+      $('current-counter').textContent = 'Quầy –';
+      $('current-counter-name').textContent = 'Vui lòng chờ gọi số';
+      $('current-recall').hidden = true;
+    }
+
+    var list = $('recent-calls');
+    var rows = state.calls.slice(1, 1 + RECENT_SHOWN).map(function (c) {
+      var li = document.createElement('li');
+      li.className = 'recent-call';
+      li.dataset.seq = String(c.seq);
+      li.dataset.number = c.number;
+      li.dataset.counter = String(c.counterNumber);
+      li.appendChild(span('recent-number', c.number));
+      li.appendChild(span('recent-arrow', '→')).setAttribute('aria-hidden', 'true');
+      li.appendChild(span('recent-counter', counterLabel(c)));
+      li.appendChild(span('recent-time', timeOf(c.at)));
+      return li;
+    });
+    list.replaceChildren.apply(list, rows);
+    if (!rows.length) {
+      var empty = document.createElement('li');
+      empty.className = 'recent-empty';
+      empty.textContent = 'Chưa có số nào được gọi';
+      list.appendChild(empty);
+    }
+  }
+
+  function span(cls, text) {
+    var s = document.createElement('span');
+    s.className = cls;
+    s.textContent = text;
+    return s;
+  }
+
+  function flashCurrent() {
+    var el = $('current-call');
+    el.classList.remove('flash');
+    void el.offsetWidth; // restart the animation
+    el.classList.add('flash');
+  }
+
+  function renderWaiting() {
+    var list = $('waiting');
+    var services = state.services.filter(function (s) {
+      return !filter.services || filter.services.has(String(s.id));
+    });
+    var items = services.map(function (s) {
+      var n = state.waiting[String(s.id)] || 0;
+      var li = document.createElement('li');
+      li.className = 'waiting-item';
+      li.dataset.serviceId = String(s.id);
+      li.dataset.waiting = String(n);
+      var prefix = span('waiting-prefix', s.prefix || '');
+      prefix.title = 'Số bắt đầu bằng ' + (s.prefix || '');
+      li.appendChild(prefix);
+      li.appendChild(span('waiting-name', s.name || ''));
+      var count = span('waiting-count', String(n));
+      count.setAttribute('aria-label', n + ' người đang chờ');
+      li.appendChild(count);
+      return li;
+    });
+    list.replaceChildren.apply(list, items);
+    list.dataset.count = String(items.length);
+  }
+
+  function renderNotice() {
+    var text = state.notice != null ? state.notice : state.branchNotice;
+    var box = $('notice');
+    var inner = $('notice-text');
+    box.hidden = !text;
+    if (inner.textContent !== text) {
+      inner.textContent = text || '';
+      inner.classList.remove('scrolling');
+    }
+    // A notice longer than the screen scrolls slowly, as on a ticker.
+    requestAnimationFrame(function () {
+      if (!text) return;
+      var overflow = inner.scrollWidth > box.clientWidth;
+      inner.classList.toggle('scrolling', overflow);
+      if (overflow) inner.style.animationDuration = Math.max(15, text.length / 4) + 's';
+    });
+  }
+
+  // ---------- messages ----------
+
+  function applySnapshot(msg) {
+    if (msg.seq < state.lastSeq) {
+      console.warn('display: snapshot seq ' + msg.seq + ' is behind ' + state.lastSeq + '; the hub restarted, starting over');
+    }
+    state.lastSeq = msg.seq;
+    state.haveSnapshot = true;
+    state.counters = new Map((msg.counters || []).map(function (c) { return [String(c.id), c]; }));
+    state.services = msg.services || [];
+    state.waiting = Object.assign({}, msg.waiting || {});
+    state.notice = typeof msg.notice === 'string' ? msg.notice : null;
+    var seen = new Set();
+    state.calls = (msg.calls || []).map(function (c, i) {
+      // Older snapshot calls without their own seq sort below the snapshot's seq.
+      return normaliseCall(c, msg.seq - i);
+    }).filter(function (c) {
+      if (!shown(c)) return false;
+      var key = c.ticketId != null ? 'id' + c.ticketId : 'n' + c.number;
+      if (seen.has(key)) return false; // a recalled ticket shows once, at its latest call
+      seen.add(key);
+      return true;
+    }).slice(0, MAX_CALLS);
+    renderCalls();
+    renderWaiting();
+    renderNotice();
+  }
+
+  function applyCall(msg) {
+    var call = normaliseCall(msg, msg.seq);
+    call.seq = msg.seq;
+    if (!shown(call)) return;
+    state.calls = [call].concat(state.calls.filter(function (c) {
+      return call.ticketId != null ? c.ticketId !== call.ticketId : c.number !== call.number;
+    })).slice(0, MAX_CALLS);
+    renderCalls();
+    flashCurrent();
+    enqueueAnnouncement(call);
+  }
+
+  function handleMessage(msg) {
+    if (!msg || typeof msg.type !== 'string' || typeof msg.seq !== 'number') return;
+    if (msg.type === 'snapshot') {
+      applySnapshot(msg);
+      return;
+    }
+    if (msg.seq <= state.lastSeq) return; // seen already: never announce twice
+    state.lastSeq = msg.seq;
+    if (msg.type === 'call') {
+      applyCall(msg);
+    } else if (msg.type === 'queue') {
+      Object.assign(state.waiting, msg.waiting || {});
+      renderWaiting();
+    }
+  }
+
+  // ---------- websocket with reconnect ----------
+
+  var socket = null;
+  var attempt = 0;
+  var reconnectTimer = null;
+  var lastMessageAt = Date.now();
+  var connectionMarkTimer = null;
+
+  function socketURL() {
+    var u = new URL('/ws/display', location.href);
+    u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    ['services', 'counters'].forEach(function (k) {
+      if (params.get(k)) u.searchParams.set(k, params.get(k));
+    });
+    if (state.haveSnapshot) u.searchParams.set('since', String(state.lastSeq));
+    return u.toString();
+  }
+
+  function setConnected(ok) {
+    document.body.dataset.connection = ok ? 'open' : 'reconnecting';
+    clearTimeout(connectionMarkTimer);
+    if (ok) {
+      $('connection').hidden = true;
+    } else {
+      // A quick reconnect should not flicker the mark.
+      connectionMarkTimer = setTimeout(function () { $('connection').hidden = false; }, 2000);
+    }
+  }
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    var ws;
+    try {
+      ws = new WebSocket(socketURL());
+    } catch (err) {
+      console.warn('display: cannot open websocket:', err);
+      scheduleReconnect();
+      return;
+    }
+    socket = ws;
+    lastMessageAt = Date.now();
+    ws.onmessage = function (ev) {
+      if (socket !== ws) return;
+      lastMessageAt = Date.now();
+      attempt = 0; // the hub answers: the next loss starts the backoff again at 1 s
+      setConnected(true);
+      var msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch (err) {
+        console.warn('display: bad message', err);
+        return;
+      }
+      handleMessage(msg);
+    };
+    ws.onopen = function () {
+      if (socket === ws) setConnected(true);
+    };
+    ws.onclose = function () {
+      if (socket !== ws) return;
+      socket = null;
+      setConnected(false);
+      scheduleReconnect();
+    };
+  }
+
+  function scheduleReconnect() {
+    if (reconnectTimer) return;
+    // Exponential backoff, 1 s doubling to 30 s, with jitter so that every
+    // screen of the hall does not knock at the same instant after an outage.
+    var ceiling = Math.min(30000, 1000 * Math.pow(2, attempt));
+    attempt++;
+    var delay = ceiling / 2 + Math.random() * ceiling / 2;
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  function reconnectNow() {
+    if (socket) {
+      var ws = socket;
+      socket = null;
+      ws.close();
+      setConnected(false);
+    }
+    attempt = 0;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    connect();
+  }
+
+  setInterval(function () {
+    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastMessageAt > SILENCE_BEFORE_RECONNECT_MS) {
+      reconnectNow(); // with since=<last seq>: harmless if the hall was just quiet
+    }
+  }, 30000);
+
+  window.addEventListener('online', function () {
+    if (!socket) reconnectNow();
+  });
+
+  // ---------- clock, branch header ----------
+
+  var WEEKDAYS = { Sun: 'Chủ Nhật', Mon: 'Thứ Hai', Tue: 'Thứ Ba', Wed: 'Thứ Tư', Thu: 'Thứ Năm', Fri: 'Thứ Sáu', Sat: 'Thứ Bảy' };
+  var formatters = {};
+
+  function dateParts(d) {
+    var key = state.timeZone || '';
+    if (!formatters[key]) {
+      var opts = { weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit',
+        hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+      if (state.timeZone) opts.timeZone = state.timeZone;
+      try {
+        formatters[key] = new Intl.DateTimeFormat('en-US', opts);
+      } catch (err) { // unknown time zone name: show the TV's local time
+        delete opts.timeZone;
+        formatters[key] = new Intl.DateTimeFormat('en-US', opts);
+      }
+    }
+    var parts = {};
+    formatters[key].formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+    return parts;
+  }
+
+  function tickClock() {
+    var p = dateParts(new Date(Date.now() + state.clockOffsetMs));
+    $('clock-time').textContent = p.hour + ':' + p.minute;
+    $('clock-date').textContent = (WEEKDAYS[p.weekday] || '') + ', ' + p.day + '/' + p.month + '/' + p.year;
+  }
+
+  function loadBranch() {
+    fetch('/api/v1/branch', { cache: 'no-store' }).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    }).then(function (b) {
+      if (b.center_name) $('center-name').textContent = b.center_name;
+      if (b.name) {
+        $('branch-name').textContent = b.name;
+        document.title = b.name + ' – Màn hình gọi số';
+      }
+      if (b.time_zone && b.time_zone !== state.timeZone) state.timeZone = b.time_zone;
+      var now = Date.parse(b.now);
+      // TVs often keep a wrong clock; trust the hub's, unless the gap is only latency.
+      if (!isNaN(now)) state.clockOffsetMs = Math.abs(now - Date.now()) > 5000 ? now - Date.now() : 0;
+      state.branchNotice = b.notice || '';
+      renderNotice();
+      tickClock();
+      setTimeout(loadBranch, 60 * 60 * 1000);
+    }).catch(function (err) {
+      console.warn('display: branch not loaded:', err);
+      setTimeout(loadBranch, 60 * 1000);
+    });
+  }
+
+  // ---------- nightly reload ----------
+
+  // The page reloads once a night (around 03:00, spread over a quarter hour)
+  // to shed whatever the browser leaks over days. It reloads only when the hub
+  // answers: a reload during an outage would leave an error page on the TV.
+  var reloadAt = nextNight(new Date());
+
+  function nextNight(from) {
+    var d = new Date(from.getTime());
+    d.setHours(3, Math.floor(Math.random() * 15), 0, 0);
+    if (d.getTime() - from.getTime() < 60 * 60 * 1000) d.setDate(d.getDate() + 1);
+    return d.getTime();
+  }
+
+  setInterval(function () {
+    if (Date.now() < reloadAt || announcing) return;
+    reloadAt = Date.now() + 5 * 60 * 1000; // next try if the hub does not answer
+    fetch(location.href, { cache: 'no-store' }).then(function (r) {
+      if (r.ok) location.reload();
+    }).catch(function () {});
+  }, 60 * 1000);
+
+  // ---------- start ----------
+
+  $('enable-sound').addEventListener('click', unlockSound);
+  // A TV remote or keyboard counts as the gesture too.
+  document.addEventListener('keydown', function () { if (!$('sound-overlay').hidden) unlockSound(); });
+  if ('speechSynthesis' in window) window.speechSynthesis.getVoices(); // starts loading the voice list
+
+  renderCalls();
+  renderWaiting();
+  tickClock();
+  setInterval(tickClock, 1000);
+  loadBranch();
+  checkAutoplay();
+  if (!muted) ['chime', 'moi-cong-dan', 'den-quay-so'].forEach(function (n) { audio.load(n); });
+  setConnected(false);
+  connect();
+})();
