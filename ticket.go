@@ -101,3 +101,10 @@ func IsPriorityGroup(code string) bool {
 	}
 	return false
 }
+
+// IssueRequest is what a kiosk (or a phone) asks for.
+type IssueRequest struct {
+	ServiceID     int64
+	Priority      bool
+	PriorityGroup string
+}

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds every file of this folder but the Go sources.
 //
-//go:embed *.html *.css audio
+//go:embed *.html *.css *.js audio
 var FS embed.FS

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/counter"
+	"github.com/motcua/motcua/display"
+	"github.com/motcua/motcua/hub"
+	"github.com/motcua/motcua/kiosk"
+	"github.com/motcua/motcua/live"
+	"github.com/motcua/motcua/static"
+	"github.com/motcua/motcua/web"
+)
+
+type deps struct {
+	hub      *hub.Hub
+	live     *live.Broadcaster
+	clients  web.Clients
+	registry *prometheus.Registry
+}
+
+// routes maps the whole HTTP surface of the hub (see ../shared/API.md).
+func routes(d deps) http.Handler {
+	files := static.FS
+	k := &kiosk.Handler{Hub: d.hub, Clients: d.clients, Static: files, Live: d.live,
+		Issuing: &web.RateLimiter{Clients: d.clients, Every: kioskIssueEvery, Burst: kioskIssueBurst}}
+	c := &counter.Handler{Hub: d.hub, Live: d.live, Static: files}
+	disp := &display.Handler{Hub: d.hub, Live: d.live, Static: files}
+	auth := web.Auth{Hub: d.hub}
+	staff := auth.Require(motcua.RoleStaff)
+
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.NotFound(web.NotFound)
+	r.MethodNotAllowed(web.MethodNotAllowed)
+
+	// Pages.
+	r.Get("/", web.Page(files, "index.html"))
+	r.Get("/kiosk", k.KioskPage)
+	r.Get("/display", disp.Page)
+	r.Get("/counter", c.Page)
+	r.Get("/t/{token}", k.TrackPage)
+	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServer(http.FS(files))))
+
+	// Operations.
+	r.Get("/healthz", health(d.hub))
+	r.Handle("/metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{}))
+
+	// Auth.
+	r.Post("/api/v1/auth/login", auth.Login)
+	r.With(staff).Post("/api/v1/auth/logout", auth.Logout)
+	r.With(staff).Get("/api/v1/auth/me", auth.Me)
+
+	// Kiosk and citizen (public).
+	r.Get("/api/v1/branch", k.Branch)
+	r.Get("/api/v1/services", k.Services)
+	r.Get("/api/v1/priority-groups", k.PriorityGroups)
+	r.Post("/api/v1/tickets", k.IssueTicket)
+	r.Get("/api/v1/tickets/{token}/qr.png", k.QRPNG)
+	r.Get("/api/v1/tickets/{token}/qr.svg", k.QRSVG)
+	r.Get("/api/v1/track/{token}", k.Track)
+
+	// Counter (staff).
+	r.Group(func(r chi.Router) {
+		r.Use(staff)
+		r.Get("/api/v1/counters", c.Counters)
+		r.Get("/api/v1/counters/{id}/queue", c.Queue)
+		r.Post("/api/v1/counters/{id}/call-next", c.CallNext)
+		r.Post("/api/v1/counters/{id}/recall", c.Recall)
+		r.Post("/api/v1/counters/{id}/call", c.Call)
+		r.Post("/api/v1/tickets/{id}/start", c.Start)
+		r.Post("/api/v1/tickets/{id}/finish", c.Finish)
+		r.Post("/api/v1/tickets/{id}/no-show", c.NoShow)
+		r.Post("/api/v1/tickets/{id}/transfer", c.Transfer)
+		r.Get("/ws/counter/{id}", c.Socket)
+	})
+
+	// Websockets (public).
+	r.Get("/ws/display", disp.Socket)
+	r.Get("/ws/track/{token}", k.TrackSocket)
+	return r
+}
+
+// Per-client ticket issuance: a burst for a family, then one a few seconds.
+// Kiosks on the hall LAN are trusted and never limited.
+const (
+	kioskIssueEvery = 3 * time.Second
+	kioskIssueBurst = 5
+)
+
+func health(h *hub.Hub) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h.Ping(r.Context()); err != nil {
+			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}
+}

@@ -1,0 +1,105 @@
+// Package display serves the hall screens: the page and its websocket, which
+// carries calls and waiting counts and nothing personal.
+package display
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/live"
+	"github.com/motcua/motcua/web"
+)
+
+// Hub is what a hall screen needs of the branch hub.
+type Hub interface {
+	Branch() motcua.Branch
+	LastSeq(ctx context.Context) (int64, error)
+	RecentCalls(ctx context.Context, maxSeq int64, n int) ([]motcua.Event, error)
+	WaitingCounts(ctx context.Context) (map[int64]int, error)
+	ServiceList() []motcua.Service
+	CounterList() []motcua.Counter
+	EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error)
+}
+
+// RecentCallCount is how many calls a snapshot carries.
+const RecentCallCount = 10
+
+// ReplayLimit is the most events replayed to a reconnecting client; past it a
+// fresh snapshot is cheaper.
+const ReplayLimit = 5000
+
+// Handler serves the hall display.
+type Handler struct {
+	Hub    Hub
+	Live   *live.Broadcaster
+	Static fs.FS
+}
+
+type serviceItem struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Prefix string `json:"prefix"`
+}
+
+type snapshot struct {
+	Type     string              `json:"type"`
+	Seq      int64               `json:"seq"`
+	Calls    []json.RawMessage   `json:"calls"`
+	Waiting  map[int64]int       `json:"waiting"`
+	Services []serviceItem       `json:"services"`
+	Counters []motcua.CounterRef `json:"counters"`
+	Notice   string              `json:"notice"`
+}
+
+// Snapshot is the first message on /ws/display: the recent calls up to seq,
+// and the waiting counts (absolute, so later queue events simply overwrite them).
+func (h *Handler) Snapshot(ctx context.Context) (int64, []byte, error) {
+	seq, err := h.Hub.LastSeq(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	calls, err := h.Hub.RecentCalls(ctx, seq, RecentCallCount)
+	if err != nil {
+		return 0, nil, err
+	}
+	waiting, err := h.Hub.WaitingCounts(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	s := snapshot{Type: "snapshot", Seq: seq, Calls: make([]json.RawMessage, len(calls)), Waiting: waiting, Notice: h.Hub.Branch().Notice}
+	for i, ev := range calls {
+		s.Calls[i] = live.Encode(ev)
+	}
+	for _, sv := range h.Hub.ServiceList() {
+		s.Services = append(s.Services, serviceItem{sv.ID, sv.Name, sv.Prefix})
+		if _, ok := waiting[sv.ID]; !ok {
+			waiting[sv.ID] = 0
+		}
+	}
+	for _, c := range h.Hub.CounterList() {
+		s.Counters = append(s.Counters, motcua.CounterRef{ID: c.ID, Number: c.Number, Name: c.Name})
+	}
+	msg, err := json.Marshal(s)
+	return seq, msg, err
+}
+
+// isHallEvent selects what a hall screen shows: calls and queue counts.
+func isHallEvent(ev *motcua.Event) bool {
+	return ev.Type == motcua.EventCall || ev.Type == motcua.EventQueue
+}
+
+// Replay returns the hall events after since.
+func (h *Handler) Replay(ctx context.Context, since int64) ([]motcua.Event, bool, error) {
+	return h.Hub.EventsSince(ctx, since, ReplayLimit)
+}
+
+// Socket handles GET /ws/display.
+func (h *Handler) Socket(w http.ResponseWriter, r *http.Request) {
+	h.Live.Serve(w, r, live.Subscription{Filter: isHallEvent, Snapshot: h.Snapshot, Replay: h.Replay})
+}
+
+// Page handles GET /display.
+func (h *Handler) Page(w http.ResponseWriter, r *http.Request) { web.Page(h.Static, "display.html")(w, r) }

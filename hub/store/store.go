@@ -1,0 +1,185 @@
+// Package store keeps the branch hub's state in SQLite (the embedded default)
+// or PostgreSQL (several hubs sharing one registry). All SQL of the project
+// lives here, written once with '?' placeholders and rebound per dialect.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/motcua/motcua"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store is the database of one branch hub. Writes go through Write, which the
+// hub calls from its single writer goroutine; reads may come from anywhere.
+type Store struct {
+	Dialect string
+	write   *sqlx.DB // SQLite: exactly one connection, so writers never fight over the lock
+	read    *sqlx.DB
+}
+
+// Open opens (and migrates) the database named by dsn: a postgres:// URL or
+// "host=… dbname=…" string selects PostgreSQL, anything else is a SQLite file path.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	var s *Store
+	if isPostgres(dsn) {
+		db, err := sqlx.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(16)
+		s = &Store{Dialect: Postgres, write: db, read: db}
+	} else {
+		// WAL lets readers run beside the writer; synchronous=FULL makes an
+		// acknowledged ticket survive a power cut; IMMEDIATE transactions take
+		// the write lock up front instead of failing on upgrade.
+		base := "file:" + dsn + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=FULL"
+		w, err := sqlx.Open("sqlite3", base+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetConnMaxIdleTime(0)
+		r, err := sqlx.Open("sqlite3", base)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		r.SetMaxOpenConns(8)
+		s = &Store{Dialect: SQLite, write: w, read: r}
+	}
+	if err := s.write.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") ||
+		strings.Contains(dsn, "dbname=") || strings.Contains(dsn, "host=")
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		if rerr := s.read.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	dir := "migrations/" + s.Dialect
+	names, err := fs.Glob(migrations, dir+"/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := name[len(dir)+1:]
+		var n int
+		if err := s.write.GetContext(ctx, &n, s.write.Rebind(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), base); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.write.BeginTxx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`),
+			base, time.Now().UTC().Format(time.RFC3339)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// Normalize turns driver errors into application errors: a unique violation
+// is a conflict, a database that cannot be written is "unavailable" (503), and
+// no rows is "not found". Anything else stays internal.
+func Normalize(err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *motcua.Error
+	if errors.As(err, &appErr) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return motcua.Errorf(motcua.ENotFound, "Không tìm thấy. / Not found.")
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrConstraint:
+			if se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey {
+				return motcua.Errorf(motcua.EConflict, "Bản ghi đã tồn tại. / The record already exists.")
+			}
+		case sqlite3.ErrReadonly, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrBusy, sqlite3.ErrLocked:
+			return &motcua.Error{Code: motcua.EUnavailable,
+				Message: "Cơ sở dữ liệu tạm thời không ghi được, vui lòng thử lại sau. / The database cannot take writes right now; try again shortly."}
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return motcua.Errorf(motcua.EConflict, "Bản ghi đã tồn tại. / The record already exists.")
+		case strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "08"), pe.Code == "25006":
+			return &motcua.Error{Code: motcua.EUnavailable,
+				Message: "Cơ sở dữ liệu tạm thời không ghi được, vui lòng thử lại sau. / The database cannot take writes right now; try again shortly."}
+		}
+	}
+	return err
+}

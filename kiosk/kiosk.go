@@ -1,0 +1,302 @@
+// Package kiosk serves the citizen side of the hall: the ticket kiosk, the
+// ticket's QR code and the phone page that follows the ticket.
+package kiosk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/live"
+	"github.com/motcua/motcua/web"
+)
+
+// Hub is what the kiosk needs of the branch hub.
+type Hub interface {
+	Branch() motcua.Branch
+	Now() time.Time
+	Services(ctx context.Context) ([]motcua.ServiceView, error)
+	IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.Ticket, error)
+	TicketByToken(ctx context.Context, token string) (motcua.Ticket, error)
+	TicketView(ctx context.Context, tk motcua.Ticket) (motcua.TicketView, error)
+	LastSeq(ctx context.Context) (int64, error)
+	EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error)
+}
+
+// Handler serves the kiosk and tracking endpoints.
+type Handler struct {
+	Hub     Hub
+	Clients web.Clients
+	Static  fs.FS
+	// Issuing limits tickets per client address (trusted kiosks are exempt).
+	Issuing *web.RateLimiter
+	Live    *live.Broadcaster
+}
+
+// tokenPattern matches the tokens the hub makes (base64url of 16 bytes); the
+// check keeps junk paths away from the database.
+var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+
+// Branch handles GET /api/v1/branch.
+func (h *Handler) Branch(w http.ResponseWriter, r *http.Request) {
+	b := h.Hub.Branch()
+	web.JSON(w, http.StatusOK, map[string]any{"code": b.Code, "name": b.Name, "center_name": b.CenterName,
+		"notice": b.Notice, "time_zone": b.TimeZone, "now": h.Hub.Now()})
+}
+
+// Services handles GET /api/v1/services.
+func (h *Handler) Services(w http.ResponseWriter, r *http.Request) {
+	svcs, err := h.Hub.Services(r.Context())
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, svcs)
+}
+
+type priorityGroup struct {
+	Code string `json:"code"`
+	Vi   string `json:"vi"`
+	En   string `json:"en"`
+}
+
+// PriorityGroups handles GET /api/v1/priority-groups.
+func (h *Handler) PriorityGroups(w http.ResponseWriter, r *http.Request) {
+	out := make([]priorityGroup, len(motcua.PriorityGroups))
+	for i, g := range motcua.PriorityGroups {
+		out[i] = priorityGroup{g.Code, g.Vi, g.En}
+	}
+	web.JSON(w, http.StatusOK, out)
+}
+
+type issueRequest struct {
+	ServiceID     *int64 `json:"service_id"`
+	Priority      bool   `json:"priority"`
+	PriorityGroup string `json:"priority_group"`
+}
+
+// IssueTicket handles POST /api/v1/tickets.
+func (h *Handler) IssueTicket(w http.ResponseWriter, r *http.Request) {
+	if h.Issuing != nil && !h.Issuing.Allow(r) {
+		web.Error(w, r, web.ErrTooMany)
+		return
+	}
+	var req issueRequest
+	if err := web.Decode(w, r, &req); err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	if req.ServiceID == nil {
+		web.Error(w, r, &motcua.Error{Code: motcua.EValidation, Message: "Chọn dịch vụ (service_id). / Choose a service (service_id).",
+			Fields: map[string]string{"service_id": "required"}})
+		return
+	}
+	tk, err := h.Hub.IssueTicket(r.Context(), motcua.IssueRequest{ServiceID: *req.ServiceID, Priority: req.Priority, PriorityGroup: req.PriorityGroup})
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	v, err := h.view(r, tk)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, v)
+}
+
+// view completes a ticket view with its absolute URLs.
+func (h *Handler) view(r *http.Request, tk motcua.Ticket) (motcua.TicketView, error) {
+	v, err := h.Hub.TicketView(r.Context(), tk)
+	if err != nil {
+		return v, err
+	}
+	v.TrackURL = h.Clients.URL(r, "/t/"+tk.Token)
+	v.QRURL = h.Clients.URL(r, "/api/v1/tickets/"+tk.Token+"/qr.png")
+	v.SVGURL = h.Clients.URL(r, "/api/v1/tickets/"+tk.Token+"/qr.svg")
+	return v, nil
+}
+
+func (h *Handler) ticket(r *http.Request) (motcua.Ticket, error) {
+	tok := chi.URLParam(r, "token")
+	if !tokenPattern.MatchString(tok) {
+		return motcua.Ticket{}, motcua.Errorf(motcua.ENotFound, "Không tìm thấy phiếu. / Ticket not found.")
+	}
+	return h.Hub.TicketByToken(r.Context(), tok)
+}
+
+// QRPNG handles GET /api/v1/tickets/{token}/qr.png.
+func (h *Handler) QRPNG(w http.ResponseWriter, r *http.Request) {
+	tk, err := h.ticket(r)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	png, err := qrcode.Encode(h.Clients.URL(r, "/t/"+tk.Token), qrcode.Medium, 256)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write(png)
+}
+
+// QRSVG handles GET /api/v1/tickets/{token}/qr.svg: vector, so a thermal
+// printer head draws sharp modules at any size.
+func (h *Handler) QRSVG(w http.ResponseWriter, r *http.Request) {
+	tk, err := h.ticket(r)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	svg, err := QRSVG(h.Clients.URL(r, "/t/"+tk.Token))
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write([]byte(svg))
+}
+
+// QRSVG draws content as an SVG QR code: one path of unit squares, with the
+// quiet zone the library includes.
+func QRSVG(content string) (string, error) {
+	q, err := qrcode.New(content, qrcode.Medium)
+	if err != nil {
+		return "", err
+	}
+	bits := q.Bitmap()
+	n := len(bits)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges">`, n, n)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
+	for y, row := range bits {
+		for x := 0; x < len(row); x++ {
+			if !row[x] {
+				continue
+			}
+			run := 1
+			for x+run < len(row) && row[x+run] {
+				run++
+			}
+			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", x, y, run, run)
+			x += run - 1
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	return b.String(), nil
+}
+
+// Track handles GET /api/v1/track/{token}: the citizen's view, with no personal data.
+func (h *Handler) Track(w http.ResponseWriter, r *http.Request) {
+	tk, err := h.ticket(r)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	t, err := h.trackView(r.Context(), tk)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, t)
+}
+
+// TrackView is the object of GET /api/v1/track/{token}.
+type TrackView struct {
+	Number   string              `json:"number"`
+	Status   motcua.TicketStatus `json:"status"`
+	Service  serviceRef          `json:"service"`
+	Counter  *motcua.CounterRef  `json:"counter"`
+	Position int                 `json:"position"`
+	EstWaitS int                 `json:"est_wait_s"`
+	IssuedAt time.Time           `json:"issued_at"`
+	Priority bool                `json:"priority"`
+	Dossiers []any               `json:"dossiers"`
+}
+
+type serviceRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+func (h *Handler) trackView(ctx context.Context, tk motcua.Ticket) (TrackView, error) {
+	v, err := h.Hub.TicketView(ctx, tk)
+	if err != nil {
+		return TrackView{}, err
+	}
+	return TrackView{Number: v.Number, Status: v.Status, Service: serviceRef{v.ServiceID, v.ServiceName},
+		Counter: v.Counter, Position: v.Position, EstWaitS: v.EstWaitS, IssuedAt: v.IssuedAt, Priority: v.Priority,
+		Dossiers: []any{}}, nil
+}
+
+// KioskPage handles GET /kiosk.
+func (h *Handler) KioskPage(w http.ResponseWriter, r *http.Request) {
+	web.Page(h.Static, "kiosk.html")(w, r)
+}
+
+// TrackPage handles GET /t/{token}; an unknown token is a 404 page.
+func (h *Handler) TrackPage(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.ticket(r); err != nil {
+		if motcua.ErrorCode(err) == motcua.ENotFound {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `<!doctype html><html lang="vi"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Không tìm thấy phiếu</title><body style="font-family:sans-serif;padding:1rem"><h1>Không tìm thấy phiếu</h1><p>Mã QR không đúng hoặc phiếu không còn. / Ticket not found.</p></body></html>`)
+			return
+		}
+		web.Error(w, r, err)
+		return
+	}
+	web.Page(h.Static, "track.html")(w, r)
+}
+
+// ReplayLimit is the most events replayed to a reconnecting phone.
+const ReplayLimit = 2000
+
+// TrackSocket handles GET /ws/track/{token}: the ticket's own events and the
+// queue counts, after a snapshot of the track view.
+func (h *Handler) TrackSocket(w http.ResponseWriter, r *http.Request) {
+	tk, err := h.ticket(r)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	id := tk.ID
+	h.Live.Serve(w, r, live.Subscription{
+		Filter: func(ev *motcua.Event) bool {
+			if ev.Type == motcua.EventQueue {
+				return true
+			}
+			return ev.TicketID != nil && *ev.TicketID == id && (ev.Type == motcua.EventTicket || ev.Type == motcua.EventDossier)
+		},
+		Snapshot: func(ctx context.Context) (int64, []byte, error) {
+			seq, err := h.Hub.LastSeq(ctx)
+			if err != nil {
+				return 0, nil, err
+			}
+			cur, err := h.Hub.TicketByToken(ctx, tk.Token)
+			if err != nil {
+				return 0, nil, err
+			}
+			tv, err := h.trackView(ctx, cur)
+			if err != nil {
+				return 0, nil, err
+			}
+			msg, err := json.Marshal(map[string]any{"type": "snapshot", "seq": seq, "track": tv})
+			return seq, msg, err
+		},
+		Replay: func(ctx context.Context, since int64) ([]motcua.Event, bool, error) {
+			return h.Hub.EventsSince(ctx, since, ReplayLimit)
+		},
+	})
+}

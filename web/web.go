@@ -1,0 +1,163 @@
+// Package web is the HTTP plumbing every handler package shares: JSON in and
+// out, the one table from error codes to statuses, staff authentication and
+// per-client limits.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/motcua/motcua"
+)
+
+// MaxBodyBytes bounds every JSON request body; a dossier with its documents
+// list fits easily.
+const MaxBodyBytes = 64 << 10
+
+// statusOf is the one place where application error codes become HTTP statuses.
+var statusOf = map[string]int{
+	motcua.EInvalid:      http.StatusBadRequest,
+	motcua.EValidation:   http.StatusUnprocessableEntity,
+	motcua.ENotFound:     http.StatusNotFound,
+	motcua.EConflict:     http.StatusConflict,
+	motcua.EClosed:       http.StatusConflict,
+	motcua.EUnauthorized: http.StatusUnauthorized,
+	motcua.EForbidden:    http.StatusForbidden,
+	motcua.ETooMany:      http.StatusTooManyRequests,
+	motcua.ETooLarge:     http.StatusRequestEntityTooLarge,
+	motcua.EUnavailable:  http.StatusServiceUnavailable,
+	motcua.EInternal:     http.StatusInternalServerError,
+}
+
+// StatusOf maps an error to its HTTP status.
+func StatusOf(err error) int {
+	if s, ok := statusOf[motcua.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields,omitempty"`
+	} `json:"error"`
+}
+
+// Logger is where internal errors are logged; set once by main.
+var Logger = slog.Default()
+
+// Error writes err as the API's error body. Internal errors are logged with
+// the request path and answered with a generic message.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	var body errorBody
+	body.Error.Code = motcua.ErrorCode(err)
+	body.Error.Message = motcua.ErrorMessage(err)
+	var e *motcua.Error
+	if errors.As(err, &e) {
+		body.Error.Fields = e.Fields
+	}
+	status := StatusOf(err)
+	if status >= 500 {
+		Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	JSON(w, status, body)
+}
+
+// JSON writes v with the given status.
+func JSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// Decode reads a JSON body into dst: bounded in size, one object, no unknown
+// fields. Every failure is an *motcua.Error a person can act on.
+func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return motcua.Errorf(motcua.EInvalid, "Nội dung phải là JSON (Content-Type: application/json). / The body must be JSON (Content-Type: application/json).")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return motcua.Errorf(motcua.EInvalid, "Chỉ gửi một đối tượng JSON. / Send exactly one JSON object.")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return motcua.Errorf(motcua.ETooLarge, "Nội dung quá lớn (tối đa %d byte). / The body is too large (at most %d bytes).", tooLarge.Limit, tooLarge.Limit)
+	case errors.As(err, &syntax):
+		return motcua.Errorf(motcua.EInvalid, "JSON sai cú pháp ở vị trí %d. / Malformed JSON at offset %d.", syntax.Offset, syntax.Offset)
+	case errors.As(err, &typeErr):
+		return &motcua.Error{Code: motcua.EInvalid,
+			Message: "Trường " + typeErr.Field + " phải có kiểu " + typeErr.Type.String() + ". / Field " + typeErr.Field + " must be of type " + typeErr.Type.String() + ".",
+			Fields:  map[string]string{typeErr.Field: "wrong type, want " + typeErr.Type.String()}}
+	case errors.Is(err, io.EOF):
+		return motcua.Errorf(motcua.EInvalid, "Thiếu nội dung JSON. / The JSON body is missing.")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return motcua.Errorf(motcua.EInvalid, "JSON bị cắt cụt. / The JSON body is truncated.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return motcua.Errorf(motcua.EInvalid, "Trường %s không được hỗ trợ. / Unknown field %s.", name, name)
+	default:
+		return motcua.Errorf(motcua.EInvalid, "Nội dung JSON không đọc được: %v. / The JSON body cannot be read: %v.", err, err)
+	}
+}
+
+// IDParam reads a positive integer URL parameter.
+func IDParam(r *http.Request, name string) (int64, error) {
+	raw := chi.URLParam(r, name)
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, motcua.Errorf(motcua.ENotFound, "Mã %q không hợp lệ. / %q is not a valid id.", raw, raw)
+	}
+	return id, nil
+}
+
+// NotFound answers an unknown path with the API's error body.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	Error(w, r, motcua.Errorf(motcua.ENotFound, "Không có đường dẫn %s. / There is no %s.", r.URL.Path, r.URL.Path))
+}
+
+// MethodNotAllowed answers a known path with the wrong method.
+func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	JSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]string{
+		"code": "method_not_allowed", "message": "Phương thức " + r.Method + " không dùng được ở đây. / Method " + r.Method + " is not allowed here."}})
+}
+
+// Page serves one embedded HTML page with no-cache headers, so a hall screen
+// picks up a new version at its next reload.
+func Page(files fs.FS, name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := fs.ReadFile(files, name)
+		if err != nil {
+			Error(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Write(body)
+	}
+}
