@@ -137,13 +137,50 @@ type queued struct {
 	msg *websocket.PreparedMessage
 }
 
+// subscriber is one connection's place in the fan-out. Its queue is a slice
+// that grows only while events wait, rather than a channel of QueueSize
+// slots allocated up front: most connections are idle most of the time, and
+// a 256-slot channel was the largest item of an idle connection's memory.
 type subscriber struct {
 	conn   *websocket.Conn
 	filter func(ev *motcua.Event) bool
-	queue  chan queued
+	limit  int
+
+	mu      sync.Mutex
+	pending []queued
+	spare   []queued      // the writer's last batch, reused to save allocations
+	wake    chan struct{} // capacity 1: "pending is not empty"
+
 	// dropped is closed (once, under Broadcaster.mu) when Publish gives up on
 	// this subscriber because its queue is full.
 	dropped chan struct{}
+}
+
+// push queues item without blocking; false means the queue is full.
+func (s *subscriber) push(item queued) bool {
+	s.mu.Lock()
+	if len(s.pending) >= s.limit {
+		s.mu.Unlock()
+		return false
+	}
+	s.pending = append(s.pending, item)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // already signalled
+	}
+	return true
+}
+
+// take hands the writer every queued event, oldest first.
+func (s *subscriber) take() []queued {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	batch := s.pending
+	clear(s.spare) // let delivered messages be collected
+	s.pending = s.spare[:0]
+	s.spare = batch
+	return batch
 }
 
 // New returns a Broadcaster with opts, defaults filled in.
@@ -210,9 +247,7 @@ func (b *Broadcaster) Publish(ev motcua.Event) {
 		if s.filter != nil && !s.filter(&ev) {
 			continue
 		}
-		select {
-		case s.queue <- item:
-		default:
+		if !s.push(item) {
 			b.dropLocked(s)
 			slow = append(slow, s)
 		}
@@ -288,7 +323,8 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 	s := &subscriber{
 		conn:    conn,
 		filter:  sub.Filter,
-		queue:   make(chan queued, b.opts.QueueSize),
+		limit:   b.opts.QueueSize,
+		wake:    make(chan struct{}, 1),
 		dropped: make(chan struct{}),
 	}
 	// Register before taking the snapshot or replay, so that every event
@@ -379,15 +415,17 @@ func (b *Broadcaster) stream(conn *websocket.Conn, s *subscriber, lastSent int64
 	defer ping.Stop()
 	for {
 		select {
-		case item := <-s.queue:
-			if item.seq <= lastSent {
-				continue // already in the snapshot or the replay
+		case <-s.wake:
+			for _, item := range s.take() {
+				if item.seq <= lastSent {
+					continue // already in the snapshot or the replay
+				}
+				conn.SetWriteDeadline(time.Now().Add(b.opts.WriteWait))
+				if err := conn.WritePreparedMessage(item.msg); err != nil {
+					return
+				}
+				lastSent = item.seq
 			}
-			conn.SetWriteDeadline(time.Now().Add(b.opts.WriteWait))
-			if err := conn.WritePreparedMessage(item.msg); err != nil {
-				return
-			}
-			lastSent = item.seq
 		case <-ping.C:
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(b.opts.WriteWait)); err != nil {
 				return

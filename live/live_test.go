@@ -291,12 +291,12 @@ func TestFilter(t *testing.T) {
 	h.publish("queue", `{}`) // 1
 
 	c := dial(t, wsURL(srv, ""))
-	readMsg(t, c) // snapshot
-	h.publish("queue", `{}`)  // 2
-	h.publish("call", `{}`)   // 3
-	h.publish("ticket", `{}`) // 4
-	h.publish("call", `{}`)   // 5
-	expectSeqs(t, c, 3, 5)
+	readMsg(t, c) // the snapshot
+	h.publish("queue", `{}`)
+	h.publish("call", `{}`)
+	h.publish("ticket", `{}`)
+	h.publish("call", `{}`)
+	expectSeqs(t, c, 3, 5) // the calls among seq 2..5
 
 	// Replay is filtered too.
 	c2 := dial(t, wsURL(srv, "since=1"))
