@@ -459,3 +459,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The example in docs/hall-config.md must stay a valid description.
+func TestDocsExampleParses(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "hall-config.md"))
+	if err != nil {
+		t.Fatalf("reading the format documentation: %v", err)
+	}
+	m := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/hall-config.md has no ```yaml example")
+	}
+	if _, err := Parse(m[1]); err != nil {
+		t.Errorf("the documented example does not parse: %v", err)
+	}
+}
