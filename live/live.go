@@ -88,7 +88,9 @@ type Subscription struct {
 	// {"type":"snapshot","seq":seq,...}, taken at event seq.
 	Snapshot func(ctx context.Context) (seq int64, msg []byte, err error)
 	// Replay returns the events with seq > since in seq order; ok is false
-	// when they are no longer kept, and then a snapshot is sent instead.
+	// when they are no longer kept, and then a snapshot is sent instead. It
+	// should also say false when since is ahead of the log (a client from
+	// before the database was replaced), or that client keeps stale state.
 	Replay func(ctx context.Context, since int64) (events []motcua.Event, ok bool, err error)
 }
 
@@ -363,6 +365,11 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 	if err != nil {
 		if b.isClosing() {
 			b.goodbye(conn, readerDone)
+		} else {
+			// The snapshot or replay failed (database trouble): say so, and
+			// the client reconnects as after any drop.
+			msg := websocket.FormatCloseMessage(websocket.CloseInternalServerErr, "try again")
+			conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(b.opts.WriteWait))
 		}
 		return
 	}
