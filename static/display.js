@@ -229,6 +229,8 @@
       u.lang = 'vi-VN';
       if (voice) u.voice = voice;
       u.rate = 0.9;
+      // A long-running Chromium can leave the synthesiser stuck; start clean.
+      if (window.speechSynthesis.speaking || window.speechSynthesis.pending) window.speechSynthesis.cancel();
       // Some engines never fire onend; do not let one utterance stall the queue.
       var guard = setTimeout(function () { finish(true); window.speechSynthesis.cancel(); }, 4000 + text.length * 160);
       function finish(ok) {
@@ -484,6 +486,7 @@
     });
     list.replaceChildren.apply(list, items);
     list.dataset.count = String(items.length);
+    list.classList.toggle('dense', items.length > 8); // a big hall: smaller cards, more per row
   }
 
   function renderNotice() {
@@ -569,13 +572,14 @@
   var connectionMarkTimer = null;
 
   function socketURL() {
-    var u = new URL('/ws/display', location.href);
-    u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    var query = [];
     ['services', 'counters'].forEach(function (k) {
-      if (params.get(k)) u.searchParams.set(k, params.get(k));
+      // Keep the commas readable in the hub's logs: services=1,2 rather than 1%2C2.
+      if (params.get(k)) query.push(k + '=' + encodeURIComponent(params.get(k)).replace(/%2C/gi, ','));
     });
-    if (state.haveSnapshot) u.searchParams.set('since', String(state.lastSeq));
-    return u.toString();
+    if (state.haveSnapshot) query.push('since=' + state.lastSeq);
+    var scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+    return scheme + location.host + '/ws/display' + (query.length ? '?' + query.join('&') : '');
   }
 
   function setConnected(ok) {
@@ -699,7 +703,10 @@
         $('branch-name').textContent = b.name;
         document.title = b.name + ' – Màn hình gọi số';
       }
-      if (b.time_zone && b.time_zone !== state.timeZone) state.timeZone = b.time_zone;
+      if (b.time_zone && b.time_zone !== state.timeZone) {
+        state.timeZone = b.time_zone;
+        renderCalls(); // call times follow the branch's zone, not the TV's
+      }
       var now = Date.parse(b.now);
       // TVs often keep a wrong clock; trust the hub's, unless the gap is only latency.
       if (!isNaN(now)) state.clockOffsetMs = Math.abs(now - Date.now()) > 5000 ? now - Date.now() : 0;
@@ -737,7 +744,8 @@
 
   // ---------- start ----------
 
-  $('enable-sound').addEventListener('click', unlockSound);
+  // Any touch on the overlay counts, not only on the button itself.
+  $('sound-overlay').addEventListener('click', unlockSound);
   // A TV remote or keyboard counts as the gesture too.
   document.addEventListener('keydown', function () { if (!$('sound-overlay').hidden) unlockSound(); });
   if ('speechSynthesis' in window) window.speechSynthesis.getVoices(); // starts loading the voice list
