@@ -57,7 +57,8 @@
     retries: 0,
     reconnectTimer: 0,
     queueTimer: 0,
-    previousTotal: null, // waiting total last rendered; null before the first snapshot
+    queueKnown: false, // the server has told us the queue at least once for this counter
+    previousTotal: null, // waiting total last rendered, to notice "empty → someone waits"
   };
 
   const $ = (id) => document.getElementById(id);
@@ -255,6 +256,7 @@
     state.waiting = {};
     state.queue = [];
     state.lastSeq = 0;
+    state.queueKnown = false;
     state.previousTotal = null;
     localStorage.setItem(COUNTER_KEY, String(c.id));
     if (c.current_ticket && typeof c.current_ticket === 'object') state.current = c.current_ticket;
@@ -263,6 +265,7 @@
     setStatus('Đã chọn quầy ' + c.number + '. / Counter ' + c.number + ' selected.');
     renderAll();
     connect();
+    refreshQueue(); // also covers a hub that is slow to send the snapshot
   }
 
   function renderCounterTitle() {
@@ -375,8 +378,12 @@
     }
     state.current = msg.current_ticket || (state.current && isFinished(state.current) ? state.current : null);
     state.waiting = Object.assign({}, msg.waiting || {});
-    if (Array.isArray(msg.queue)) state.queue = msg.queue;
-    else scheduleQueueRefresh();
+    if (Array.isArray(msg.queue)) {
+      state.queue = msg.queue;
+      state.queueKnown = true;
+    } else {
+      scheduleQueueRefresh();
+    }
     renderAll();
   }
 
@@ -427,6 +434,7 @@
       const list = await api('GET', `/counters/${c.id}/queue`);
       if (state.counter !== c && (!state.counter || state.counter.id !== c.id)) return;
       state.queue = Array.isArray(list) ? list : [];
+      state.queueKnown = true;
       renderQueue();
       renderButtons();
     } catch (_) { /* the next event tries again */ }
@@ -629,11 +637,15 @@
       li.append(w);
       list.append(li);
     }
+    list.hidden = state.queue.length === 0;
+    $('queue-order-title').hidden = state.queue.length === 0;
     $('queue-empty').hidden = state.queue.length > 0 || total > 0;
     renderOldest();
 
-    if (state.previousTotal === 0 && total > 0) ding();
-    if (state.counter) state.previousTotal = total;
+    if (state.queueKnown) {
+      if (state.previousTotal === 0 && total > 0) ding();
+      state.previousTotal = total;
+    }
   }
 
   function renderOldest() {
