@@ -101,7 +101,15 @@ func (h *Hub) queueEvent(tx *store.Tx, now time.Time, serviceIDs ...int64) error
 
 // EventsSince returns the logged events after seq, or ok=false when more than
 // max are missing (a fresh snapshot is cheaper than the replay).
+// A client ahead of the log (the database was replaced under it) also gets ok=false.
 func (h *Hub) EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error) {
+	last, err := h.store.LastSeq(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if seq > last {
+		return nil, false, nil
+	}
 	evs, more, err := h.store.EventsSince(ctx, seq, max)
 	if err != nil {
 		return nil, false, err

@@ -53,6 +53,7 @@ type Hub struct {
 	loc     *time.Location
 	branch  motcua.Branch
 	policy  motcua.QueuePolicy
+	cal     *motcua.Calendar
 	cost    int
 	metrics *metrics
 	logins  *loginLimiter
@@ -158,6 +159,17 @@ func (h *Hub) loadConfig(ctx context.Context) error {
 	if h.policy.Priority == motcua.PolicyInterleave && h.policy.InterleaveN < 1 {
 		h.policy.InterleaveN = 3
 	}
+	var reception []motcua.Session
+	if err := h.store.Setting(ctx, "reception", &reception); err != nil {
+		return err
+	}
+	off, work, err := h.store.CalendarDays(ctx)
+	if err != nil {
+		return err
+	}
+	if h.cal, err = motcua.NewCalendar(loc, off, work, reception); err != nil {
+		return fmt.Errorf("branch calendar: %w", err)
+	}
 	services, err := h.store.Services(ctx)
 	if err != nil {
 		return err
@@ -201,6 +213,9 @@ func (h *Hub) Branch() motcua.Branch { return h.branch }
 
 // Policy returns the queue policy in force.
 func (h *Hub) Policy() motcua.QueuePolicy { return h.policy }
+
+// Calendar is the branch's working-day calendar.
+func (h *Hub) Calendar() *motcua.Calendar { return h.cal }
 
 // Location is the branch's time zone.
 func (h *Hub) Location() *time.Location { return h.loc }

@@ -96,6 +96,9 @@ func (h *Hub) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time) 
 	}
 	hm := now.Format("15:04")
 	for _, s := range svc.Hours {
+		if h.isClosedDay(now) {
+			break
+		}
 		if hm >= s.From && hm < s.To {
 			return true, nil
 		}
@@ -113,12 +116,9 @@ func (h *Hub) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time) 
 	return false, nil
 }
 
-// isClosedDay is overridden by the working-day calendar once it is wired;
-// until then weekends are closed.
-func (h *Hub) isClosedDay(t time.Time) bool {
-	wd := t.Weekday()
-	return wd == time.Saturday || wd == time.Sunday
-}
+// isClosedDay reports a weekend or holiday of the branch calendar: a service
+// with opening hours is closed all day then.
+func (h *Hub) isClosedDay(t time.Time) bool { return !h.cal.IsWorkingDay(t) }
 
 // shortCode is six characters a person can read and type: no 0/O, 1/I/L.
 func shortCode() string {

@@ -1,0 +1,90 @@
+// Package server assembles a branch hub: store, hub, websocket fan-out and
+// the HTTP surface. cmd/motcua runs it; tests start it in-process.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/hall"
+	"github.com/motcua/motcua/hub"
+	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/live"
+	"github.com/motcua/motcua/web"
+)
+
+// Config is what a hub needs to start.
+type Config struct {
+	DB      string // SQLite path or PostgreSQL URL
+	Config  string // hall description file; empty loads the embedded sample into an empty database
+	Hall    *motcua.Hall
+	Trusted string // CIDR list exempt from per-client limits
+	BaseURL string
+	// AdminPassword for the first admin; empty generates one.
+	AdminPassword string
+	BcryptCost    int
+	Clock         motcua.Clock
+	Logger        *slog.Logger
+	// AllowedOrigins are other browser origins allowed on the websockets.
+	AllowedOrigins []string
+}
+
+// Server is a running hub with its HTTP handler.
+type Server struct {
+	Hub     *hub.Hub
+	Live    *live.Broadcaster
+	Store   *store.Store
+	Handler http.Handler
+}
+
+// New opens the database, loads the hall into it when empty and builds the handler.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	web.Logger = cfg.Logger
+	trusted, err := web.ParseTrusted(cfg.Trusted)
+	if err != nil {
+		return nil, fmt.Errorf("trusted addresses: %w", err)
+	}
+	var h motcua.Hall
+	switch {
+	case cfg.Hall != nil:
+		h = *cfg.Hall
+	case cfg.Config != "":
+		if h, err = hall.Load(cfg.Config); err != nil {
+			return nil, err
+		}
+	default:
+		h = hall.Sample()
+	}
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	broadcaster := live.New(live.Options{Trusted: trusted, AllowedOrigins: cfg.AllowedOrigins})
+	hb, err := hub.New(ctx, hub.Config{Store: st, Clock: cfg.Clock, Publisher: broadcaster, Logger: cfg.Logger, Hall: h,
+		AdminPassword: cfg.AdminPassword, BcryptCost: cfg.BcryptCost, Registerer: reg})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	handler := routes(deps{hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL}, registry: reg})
+	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler}, nil
+}
+
+// Close closes websockets, stops the hub's writer and closes the database.
+// Call it after the HTTP server has stopped taking requests.
+func (s *Server) Close() error {
+	s.Live.Close()
+	s.Hub.Close()
+	return s.Store.Close()
+}

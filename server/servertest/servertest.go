@@ -1,0 +1,218 @@
+// Package servertest starts a whole hub in-process on a real database behind
+// an httptest server, with a manual clock, for handler, websocket and browser
+// tests.
+package servertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/hub/store/storetest"
+	"github.com/motcua/motcua/server"
+)
+
+// AdminPassword is the first admin's password in every test hub.
+const AdminPassword = "admin-password"
+
+// Hanoi is the branch time zone of the sample hall.
+var Hanoi, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
+
+// Start is Friday 27/11/2026 09:00 in Hà Nội: a working morning.
+var Start = time.Date(2026, 11, 27, 9, 0, 0, 0, Hanoi)
+
+// Env is a running test hub.
+type Env struct {
+	T      testing.TB
+	Server *server.Server
+	HTTP   *httptest.Server
+	Clock  *motcua.ManualClock
+	URL    string
+	// AdminToken is a logged-in admin's bearer token.
+	AdminToken string
+}
+
+// Option adjusts the hub's configuration before it starts.
+type Option func(*server.Config)
+
+// WithDSN runs the hub on the given database (default: SQLite in t.TempDir()).
+func WithDSN(dsn string) Option { return func(c *server.Config) { c.DB = dsn } }
+
+// WithHall loads this hall instead of the embedded sample.
+func WithHall(h motcua.Hall) Option { return func(c *server.Config) { c.Hall = &h } }
+
+// WithTrusted sets the trusted CIDRs ("" trusts nobody: every limit applies).
+func WithTrusted(cidrs string) Option { return func(c *server.Config) { c.Trusted = cidrs } }
+
+// New starts a hub on the embedded sample hall.
+func New(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	clock := motcua.NewManualClock(Start)
+	cfg := server.Config{DB: storetest.SQLiteDSN(t), Trusted: "127.0.0.0/8,::1/128", AdminPassword: AdminPassword,
+		BcryptCost: 4, Clock: clock}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := server.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("start hub: %v", err)
+	}
+	ts := httptest.NewServer(srv.Handler)
+	e := &Env{T: t, Server: srv, HTTP: ts, Clock: clock, URL: ts.URL}
+	t.Cleanup(func() {
+		srv.Live.Close()
+		ts.Close()
+		srv.Close()
+	})
+	e.AdminToken = e.Login("admin", AdminPassword)
+	return e
+}
+
+// Login returns a bearer token for the user.
+func (e *Env) Login(username, password string) string {
+	e.T.Helper()
+	var out struct {
+		Token string `json:"token"`
+	}
+	status := e.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": username, "password": password}, &out)
+	if status != http.StatusOK {
+		e.T.Fatalf("login %s: got status %d, want 200", username, status)
+	}
+	return out.Token
+}
+
+// Do sends a JSON request (body nil for none) and decodes a JSON answer into
+// out when out is not nil; it returns the status.
+func (e *Env) Do(method, path, token string, body any, out any) int {
+	e.T.Helper()
+	status, raw := e.Raw(method, path, token, body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			e.T.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return status
+}
+
+// Raw sends a request and returns status and body bytes. body may be a
+// string or []byte (sent as is) or any value (sent as JSON).
+func (e *Env) Raw(method, path, token string, body any) (int, []byte) {
+	e.T.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+// Ticket is the ticket object of the API, as tests read it.
+type Ticket struct {
+	ID        int64  `json:"id"`
+	Number    string `json:"number"`
+	ServiceID int64  `json:"service_id"`
+	Priority  bool   `json:"priority"`
+	Status    string `json:"status"`
+	Token     string `json:"token"`
+	ShortCode string `json:"short_code"`
+	TrackURL  string `json:"track_url"`
+	QRURL     string `json:"qr_url"`
+	SVGURL    string `json:"svg_url"`
+	Position  int    `json:"position"`
+	EstWaitS  int    `json:"est_wait_s"`
+	Calls     int    `json:"calls"`
+	Counter   *struct {
+		ID     int64  `json:"id"`
+		Number int    `json:"number"`
+		Name   string `json:"name"`
+	} `json:"counter"`
+}
+
+// Issue takes a ticket at the kiosk.
+func (e *Env) Issue(serviceID int64, priority bool) Ticket {
+	e.T.Helper()
+	var tk Ticket
+	if status := e.Do("POST", "/api/v1/tickets", "", map[string]any{"service_id": serviceID, "priority": priority}, &tk); status != http.StatusCreated {
+		e.T.Fatalf("issue ticket for service %d: got status %d, want 201", serviceID, status)
+	}
+	return tk
+}
+
+// CallNext calls the next ticket at a counter as the admin; ok is false on 204.
+func (e *Env) CallNext(counterID int64) (Ticket, bool) {
+	e.T.Helper()
+	var out struct {
+		Ticket Ticket `json:"ticket"`
+	}
+	status := e.Do("POST", "/api/v1/counters/"+itoa(counterID)+"/call-next", e.AdminToken, nil, &out)
+	switch status {
+	case http.StatusOK:
+		return out.Ticket, true
+	case http.StatusNoContent:
+		return Ticket{}, false
+	}
+	e.T.Fatalf("call next at counter %d: got status %d", counterID, status)
+	return Ticket{}, false
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// WS dials a websocket path of the hub (e.g. "/ws/display?since=3").
+func (e *Env) WS(path string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.URL, "http")+path, header)
+}
+
+// Message is a websocket message as tests read it.
+type Message map[string]any
+
+// Type is the message's "type".
+func (m Message) Type() string { s, _ := m["type"].(string); return s }
+
+// Seq is the message's "seq".
+func (m Message) Seq() int64 { f, _ := m["seq"].(float64); return int64(f) }
+
+// Read reads one JSON message within the timeout.
+func Read(t testing.TB, c *websocket.Conn, timeout time.Duration) Message {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(timeout))
+	var m Message
+	if err := c.ReadJSON(&m); err != nil {
+		t.Fatalf("read websocket message: %v", err)
+	}
+	return m
+}
