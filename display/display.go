@@ -102,4 +102,6 @@ func (h *Handler) Socket(w http.ResponseWriter, r *http.Request) {
 }
 
 // Page handles GET /display.
-func (h *Handler) Page(w http.ResponseWriter, r *http.Request) { web.Page(h.Static, "display.html")(w, r) }
+func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
+	web.Page(h.Static, "display.html")(w, r)
+}
