@@ -230,10 +230,10 @@
       b.dataset.counterId = c.id;
       if (String(c.id) === last) b.classList.add('last-used');
       const num = el('span', 'choice-number', 'Quầy ' + c.number);
-      const name = el('span', 'choice-name', c.name || '');
+      const name = el('span', 'choice-name', (c.name || '').replace(COUNTER_PREFIX, ''));
       const svc = el('span', 'choice-services', (c.service_ids || []).map(serviceName).join(' · '));
       b.append(num, name, svc);
-      b.setAttribute('aria-label', `Quầy ${c.number} ${c.name || ''} (Counter ${c.number})`);
+      b.setAttribute('aria-label', `${counterLabel(c)} (Counter ${c.number})`);
       b.addEventListener('click', () => selectCounter(c));
       box.append(b);
     }
@@ -268,9 +268,16 @@
     refreshQueue(); // also covers a hub that is slow to send the snapshot
   }
 
+  // Halls often name counters "Quầy 1 – Hộ tịch" already; do not say "Quầy 1" twice.
+  const COUNTER_PREFIX = /^\s*quầy\s*\d+\s*[–:-]?\s*/i;
+
+  function counterLabel(c) {
+    if (!c.name) return 'Quầy ' + c.number;
+    return COUNTER_PREFIX.test(c.name) ? c.name : `Quầy ${c.number} – ${c.name}`;
+  }
+
   function renderCounterTitle() {
-    const c = state.counter;
-    $('counter-title').textContent = c ? `Quầy ${c.number}${c.name ? ' – ' + c.name : ''}` : '';
+    $('counter-title').textContent = state.counter ? counterLabel(state.counter) : '';
   }
 
   function onChangeCounter() {
@@ -877,17 +884,35 @@
     return target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
   }
 
+  function shortcut(e) {
+    if ($('view-work').hidden || document.querySelector('dialog[open]')) return null;
+    if (e.ctrlKey || e.altKey || e.metaKey) return null;
+    const action = FKEYS[e.key];
+    if (action) return action;
+    if (isTyping(e.target) || e.key.length !== 1) return null;
+    return LETTERS[e.key.toLowerCase()] || null;
+  }
+
+  // Dialogs open on key-up: opened on key-down, the typed letter would land in
+  // the dialog's freshly focused field.
+  const OPENS_DIALOG = new Set(['transfer', 'callNumber']);
+
   function onKeyDown(e) {
-    if ($('view-work').hidden || document.querySelector('dialog[open]')) return;
-    if (e.ctrlKey || e.altKey || e.metaKey) return;
-    let action = FKEYS[e.key];
-    if (!action) {
-      if (isTyping(e.target) || e.key.length !== 1) return;
-      action = LETTERS[e.key.toLowerCase()];
-    }
+    const action = shortcut(e);
     if (!action) return;
     e.preventDefault(); // F1 help, F3 find, F7 caret browsing…
-    if (e.repeat) return;
+    if (e.repeat || OPENS_DIALOG.has(action)) return;
+    press(action);
+  }
+
+  function onKeyUp(e) {
+    const action = shortcut(e);
+    if (!action || !OPENS_DIALOG.has(action)) return;
+    e.preventDefault();
+    press(action);
+  }
+
+  function press(action) {
     const button = $(BUTTONS[action]);
     if (button.disabled) return;
     button.classList.add('pressed');
@@ -908,6 +933,7 @@
     $('call-cancel').addEventListener('click', () => $('call-dialog').close());
     $('call-number').addEventListener('input', onCallNumberInput);
     document.addEventListener('keydown', onKeyDown);
+    document.addEventListener('keyup', onKeyUp);
     setInterval(tick, 1000);
   }
 
