@@ -262,3 +262,21 @@ func (h *Handler) snapshot(ctx context.Context, id int64) (int64, []byte, error)
 		"current_ticket": cv.CurrentTicket, "waiting": waiting, "queue": QueueItems(queue)})
 	return seq, msg, err
 }
+
+// ManualCallsHub lists the audit trail of calls out of queue order.
+type ManualCallsHub interface {
+	ManualCalls(ctx context.Context, limit int) ([]motcua.ManualCall, error)
+}
+
+// ManualCalls handles GET /api/v1/audit/manual-calls (supervisor): every call
+// out of queue order, who made it and why.
+func ManualCalls(h ManualCallsHub) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		calls, err := h.ManualCalls(r.Context(), 500)
+		if err != nil {
+			web.Error(w, r, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, calls)
+	}
+}

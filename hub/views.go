@@ -206,3 +206,33 @@ func (h *Hub) CounterList() []motcua.Counter {
 	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
 	return out
 }
+
+// ManualCalls lists the newest calls out of queue order with who made them and why.
+func (h *Hub) ManualCalls(ctx context.Context, limit int) ([]motcua.ManualCall, error) {
+	trail, err := h.store.AuditTrail(ctx, "manual_call", limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]motcua.ManualCall, 0, len(trail))
+	names := map[int64]string{}
+	for _, a := range trail {
+		mc := motcua.ManualCall{At: a.At.In(h.loc), Reason: a.Reason}
+		if _, ok := names[a.UserID]; !ok {
+			if u, err := h.store.User(ctx, a.UserID); err == nil {
+				names[a.UserID] = u.Username
+			}
+		}
+		mc.Username = names[a.UserID]
+		if a.TicketID != nil {
+			mc.TicketID = *a.TicketID
+			if tk, err := h.store.Ticket(ctx, *a.TicketID); err == nil {
+				mc.Number = tk.Number
+			}
+		}
+		if a.CounterID != nil {
+			mc.CounterID = *a.CounterID
+		}
+		out = append(out, mc)
+	}
+	return out, nil
+}

@@ -82,6 +82,9 @@ func routes(d deps) http.Handler {
 		r.Get("/ws/counter/{id}", c.Socket)
 	})
 
+	// Supervisor.
+	r.With(auth.Require(motcua.RoleSupervisor)).Get("/api/v1/audit/manual-calls", counter.ManualCalls(d.hub))
+
 	// Websockets (public).
 	r.Get("/ws/display", disp.Socket)
 	r.Get("/ws/track/{token}", k.TrackSocket)
