@@ -24,6 +24,9 @@ type QueuePolicy struct {
 	Priority       string `json:"priority" yaml:"priority"`                   // strict (default), interleave, none
 	InterleaveN    int    `json:"interleave_n" yaml:"interleave_n"`           // normal calls between priority calls
 	NoShowMinCalls int    `json:"no_show_min_calls" yaml:"no_show_min_calls"` // calls before no-show is allowed
+	// ReactivateMinutes is how long after a no-show the citizen may type the
+	// ticket's short code at the kiosk to go back to their place; 0 disables it.
+	ReactivateMinutes int `json:"reactivate_minutes" yaml:"reactivate_minutes"`
 }
 
 // Session is a morning or afternoon span of opening hours, in branch-local

@@ -126,6 +126,8 @@ type policySpec struct {
 	Priority       string `yaml:"priority"`
 	InterleaveN    *int   `yaml:"interleave_n"`
 	NoShowMinCalls *int   `yaml:"no_show_min_calls"`
+	// ReactivateMinutes: how long a no-show may come back by its short code.
+	ReactivateMinutes *int `yaml:"reactivate_minutes"`
 }
 
 type serviceSpec struct {

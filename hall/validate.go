@@ -19,8 +19,11 @@ const (
 	// call (the hall is noisy, they stepped out, the voice was unclear):
 	// marking them absent after one call would cost them their turn.
 	DefaultNoShowMinCalls = 2
-	DefaultDigits         = 3
-	MaxDigits             = 5
+	// DefaultReactivateMinutes: a citizen who missed the call (in the toilet,
+	// outside with a child) gets half an hour to come back to their place.
+	DefaultReactivateMinutes = 30
+	DefaultDigits            = 3
+	MaxDigits                = 5
 )
 
 var (
@@ -91,7 +94,8 @@ func (v *validator) checkBranch(b *motcua.Branch) {
 }
 
 func (v *validator) checkPolicy(p policySpec) motcua.QueuePolicy {
-	q := motcua.QueuePolicy{Priority: p.Priority, InterleaveN: DefaultInterleaveN, NoShowMinCalls: DefaultNoShowMinCalls}
+	q := motcua.QueuePolicy{Priority: p.Priority, InterleaveN: DefaultInterleaveN, NoShowMinCalls: DefaultNoShowMinCalls,
+		ReactivateMinutes: DefaultReactivateMinutes}
 	if q.Priority == "" {
 		q.Priority = DefaultPriority
 	}
@@ -110,6 +114,12 @@ func (v *validator) checkPolicy(p policySpec) motcua.QueuePolicy {
 		q.NoShowMinCalls = *p.NoShowMinCalls
 		if q.NoShowMinCalls < 0 {
 			v.add("policy.no_show_min_calls", "no_show_min_calls không được âm / no_show_min_calls must not be negative")
+		}
+	}
+	if p.ReactivateMinutes != nil {
+		q.ReactivateMinutes = *p.ReactivateMinutes
+		if q.ReactivateMinutes < 0 {
+			v.add("policy.reactivate_minutes", "reactivate_minutes không được âm / reactivate_minutes must not be negative")
 		}
 	}
 	return q

@@ -468,3 +468,46 @@ func (h *Hub) local(tk motcua.Ticket) motcua.Ticket {
 	tk.CalledAt, tk.StartedAt, tk.FinishedAt = in(tk.CalledAt), in(tk.StartedAt), in(tk.FinishedAt)
 	return tk
 }
+
+// Reactivate puts a no-show ticket of today back in its queue at its original
+// place, when the citizen types its short code at the kiosk within the
+// configured time after the no-show.
+func (h *Hub) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket, error) {
+	code := strings.ToUpper(strings.TrimSpace(shortCode))
+	if len(code) != 6 {
+		return motcua.Ticket{}, &motcua.Error{Code: motcua.EValidation,
+			Message: "Mã phiếu gồm 6 ký tự in trên phiếu. / The ticket code has the 6 characters printed on the ticket.",
+			Fields:  map[string]string{"short_code": "6 characters"}}
+	}
+	var tk motcua.Ticket
+	err := h.write(ctx, func(tx *store.Tx) error {
+		now := h.Now()
+		cur, err := tx.TicketByShortCode(h.day(now), code)
+		if err != nil {
+			return motcua.Errorf(motcua.ENotFound, "Không tìm thấy phiếu có mã %s hôm nay. / No ticket with code %s today.", code, code)
+		}
+		if cur.Status != motcua.TicketNoShow {
+			return motcua.Errorf(motcua.EConflict, "Số %s không ở trạng thái vắng mặt, không cần kích hoạt lại. / Ticket %s is not a no-show.", cur.Number, cur.Number)
+		}
+		limit := time.Duration(h.policy.ReactivateMinutes) * time.Minute
+		if cur.FinishedAt == nil || now.Sub(*cur.FinishedAt) > limit {
+			return motcua.Errorf(motcua.EConflict,
+				"Đã quá %d phút kể từ khi số %s bị gọi vắng mặt; vui lòng lấy số mới. / More than %d minutes have passed since ticket %s was marked absent; please take a new number.",
+				h.policy.ReactivateMinutes, cur.Number, h.policy.ReactivateMinutes, cur.Number)
+		}
+		from := cur.Status
+		cur.Status = motcua.TicketWaiting
+		cur.CounterID = nil
+		cur.Calls = 0
+		cur.CalledAt, cur.StartedAt, cur.FinishedAt = nil, nil, nil
+		if err := tx.UpdateTicket(cur, from); err != nil {
+			return err
+		}
+		tk = cur
+		if err := h.ticketEvent(tx, cur, now); err != nil {
+			return err
+		}
+		return h.queueEvent(tx, now, cur.ServiceID)
+	})
+	return h.local(tk), err
+}

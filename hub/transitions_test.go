@@ -168,3 +168,44 @@ func TestDailyCapAndHours(t *testing.T) {
 		t.Errorf("Friday 18:00: got %v, want service_closed saying it opens Monday 07:30 30/11/2026", err)
 	}
 }
+
+func TestReactivateNoShowByShortCode(t *testing.T) {
+	hall := testHall(motcua.QueuePolicy{NoShowMinCalls: 1, ReactivateMinutes: 30})
+	e := newEnv(t, storetest.SQLiteDSN(t), hall)
+	ctx := context.Background()
+	missed := e.issue(t, 1, false)
+	e.clock.Advance(time.Minute)
+	later := e.issue(t, 1, false)
+	e.callNext(t, 1)
+	if _, err := e.hub.NoShow(ctx, missed.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.hub.Reactivate(ctx, later.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
+		t.Errorf("reactivating a waiting ticket: got %v, want a conflict", err)
+	}
+	if _, err := e.hub.Reactivate(ctx, "ZZZZZZ"); motcua.ErrorCode(err) != motcua.ENotFound {
+		t.Errorf("unknown code: got %v, want not_found", err)
+	}
+	if _, err := e.hub.Reactivate(ctx, "abc"); motcua.ErrorCode(err) != motcua.EValidation {
+		t.Errorf("short code of 3 characters: got %v, want validation_failed", err)
+	}
+	e.clock.Advance(29 * time.Minute)
+	back, err := e.hub.Reactivate(ctx, strings.ToLower(missed.ShortCode)) // typed in lower case
+	if err != nil {
+		t.Fatalf("reactivate within 30 minutes: %v", err)
+	}
+	if back.Status != motcua.TicketWaiting || back.Number != missed.Number {
+		t.Errorf("after reactivation: got %s %s, want %s waiting", back.Number, back.Status, missed.Number)
+	}
+	if got := e.callNext(t, 1); got.ID != missed.ID {
+		t.Errorf("next call: got %s, want the reactivated %s back in its place before %s", got.Number, missed.Number, later.Number)
+	}
+	// A second miss, and this time the citizen comes back too late.
+	if _, err := e.hub.NoShow(ctx, missed.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(31 * time.Minute)
+	if _, err := e.hub.Reactivate(ctx, missed.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
+		t.Errorf("reactivate after 31 minutes: got %v, want a conflict", err)
+	}
+}

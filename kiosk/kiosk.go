@@ -26,6 +26,7 @@ type Hub interface {
 	Now() time.Time
 	Services(ctx context.Context) ([]motcua.ServiceView, error)
 	IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.Ticket, error)
+	Reactivate(ctx context.Context, shortCode string) (motcua.Ticket, error)
 	TicketByToken(ctx context.Context, token string) (motcua.Ticket, error)
 	TicketView(ctx context.Context, tk motcua.Ticket) (motcua.TicketView, error)
 	LastSeq(ctx context.Context) (int64, error)
@@ -111,6 +112,35 @@ func (h *Handler) IssueTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.JSON(w, http.StatusCreated, v)
+}
+
+type reactivateRequest struct {
+	ShortCode string `json:"short_code"`
+}
+
+// Reactivate handles POST /api/v1/tickets/reactivate: a citizen who missed
+// the call types the short code printed on the ticket.
+func (h *Handler) Reactivate(w http.ResponseWriter, r *http.Request) {
+	if h.Issuing != nil && !h.Issuing.Allow(r) {
+		web.Error(w, r, web.ErrTooMany)
+		return
+	}
+	var req reactivateRequest
+	if err := web.Decode(w, r, &req); err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	tk, err := h.Hub.Reactivate(r.Context(), req.ShortCode)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	v, err := h.view(r, tk)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, v)
 }
 
 // view completes a ticket view with its absolute URLs.

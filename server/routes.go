@@ -63,6 +63,7 @@ func routes(d deps) http.Handler {
 	r.Get("/api/v1/services", k.Services)
 	r.Get("/api/v1/priority-groups", k.PriorityGroups)
 	r.Post("/api/v1/tickets", k.IssueTicket)
+	r.Post("/api/v1/tickets/reactivate", k.Reactivate)
 	r.Get("/api/v1/tickets/{token}/qr.png", k.QRPNG)
 	r.Get("/api/v1/tickets/{token}/qr.svg", k.QRSVG)
 	r.Get("/api/v1/track/{token}", k.Track)
