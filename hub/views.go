@@ -10,12 +10,15 @@ import (
 )
 
 // Estimated wait: the mean of the last visits of a service (from call to
-// finish), times the people ahead plus one, shared by the counters that serve
-// the service. Without history a visit is assumed to take defaultVisit.
+// finish), times the people ahead plus one, divided by the counters open for
+// the service. A counter is open when it has called someone in the last
+// activeWindow; before any counter has called, every counter configured for
+// the service counts. Without history a visit is assumed to take defaultVisit.
 const (
 	defaultVisit      = 5 * time.Minute
 	visitSample       = 20
 	serviceTimeMaxAge = 30 * time.Second
+	activeWindow      = time.Hour
 )
 
 type serviceTime struct {
@@ -53,24 +56,35 @@ func (h *Hub) forgetServiceTime(serviceID int64) {
 	h.waitMu.Unlock()
 }
 
-// countersFor counts the counters that serve a service.
-func (h *Hub) countersFor(serviceID int64) int {
-	n := 0
+// countersFor counts the counters open for a service (see activeWindow).
+func (h *Hub) countersFor(ctx context.Context, serviceID int64) int {
+	now := h.clock.Now()
+	lastCalls, err := h.store.LastCallPerCounter(ctx, h.day(now))
+	if err != nil {
+		lastCalls = nil // an estimate is no reason to fail a request
+	}
+	configured, open := 0, 0
 	for _, c := range h.counters {
 		for _, id := range c.ServiceIDs {
 			if id == serviceID {
-				n++
+				configured++
+				if last, ok := lastCalls[c.ID]; ok && now.Sub(last) < activeWindow {
+					open++
+				}
 				break
 			}
 		}
 	}
-	return n
+	if open > 0 {
+		return open
+	}
+	return configured
 }
 
 // EstimateWait is the expected wait, in seconds, of someone with `ahead`
 // people before them in a service's queue.
 func (h *Hub) EstimateWait(ctx context.Context, serviceID int64, ahead int) int {
-	n := h.countersFor(serviceID)
+	n := h.countersFor(ctx, serviceID)
 	if n == 0 {
 		n = 1
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/motcua/motcua"
 )
@@ -350,4 +351,46 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	return *seq, nil
+}
+
+// LastCallPerCounter returns when each counter last called a ticket on a day.
+func (s *Store) LastCallPerCounter(ctx context.Context, day string) (map[int64]time.Time, error) {
+	var rows []struct {
+		CounterID int64 `db:"counter_id"`
+		Last      any   `db:"last"`
+	}
+	if err := s.read.SelectContext(ctx, &rows, s.read.Rebind(`SELECT counter_id, MAX(called_at) AS last FROM tickets
+		WHERE day = ? AND counter_id IS NOT NULL AND called_at IS NOT NULL GROUP BY counter_id`), day); err != nil {
+		return nil, Normalize(err)
+	}
+	out := map[int64]time.Time{}
+	for _, r := range rows {
+		if t, ok := asTime(r.Last); ok {
+			out[r.CounterID] = t
+		}
+	}
+	return out, nil
+}
+
+// asTime reads an aggregate of a timestamp column: PostgreSQL gives a
+// time.Time, SQLite the stored text.
+func asTime(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x, true
+	case string:
+		return parseSQLiteTime(x)
+	case []byte:
+		return parseSQLiteTime(string(x))
+	}
+	return time.Time{}, false
+}
+
+func parseSQLiteTime(s string) (time.Time, bool) {
+	for _, layout := range sqlite3.SQLiteTimestampFormats {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

@@ -56,6 +56,7 @@ CREATE TABLE tickets (
 );
 CREATE INDEX tickets_queue ON tickets (status, service_id, priority, queued_at, id);
 CREATE INDEX tickets_counter ON tickets (counter_id, status);
+CREATE INDEX tickets_calls ON tickets (day, counter_id, called_at);
 CREATE TABLE events (
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,
   type       TEXT NOT NULL,
