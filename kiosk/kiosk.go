@@ -24,6 +24,7 @@ import (
 type Hub interface {
 	Branch() motcua.Branch
 	Now() time.Time
+	Policy() motcua.QueuePolicy
 	Services(ctx context.Context) ([]motcua.ServiceView, error)
 	IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.Ticket, error)
 	Reactivate(ctx context.Context, shortCode string) (motcua.Ticket, error)
@@ -50,8 +51,11 @@ var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 // Branch handles GET /api/v1/branch.
 func (h *Handler) Branch(w http.ResponseWriter, r *http.Request) {
 	b := h.Hub.Branch()
+	// no_show_min_calls lets the counter page keep "Vắng mặt" disabled until
+	// the ticket has been called often enough for the hub to accept it.
 	web.JSON(w, http.StatusOK, map[string]any{"code": b.Code, "name": b.Name, "center_name": b.CenterName,
-		"notice": b.Notice, "time_zone": b.TimeZone, "now": h.Hub.Now()})
+		"notice": b.Notice, "time_zone": b.TimeZone, "now": h.Hub.Now(),
+		"no_show_min_calls": h.Hub.Policy().NoShowMinCalls})
 }
 
 // Services handles GET /api/v1/services.

@@ -52,6 +52,7 @@
     queue: [], // waiting tickets for this counter, in call order
     busy: false, // a command is in flight: no second one until it answers
     clockOffset: 0, // server time minus browser time
+    noShowMinCalls: 0, // calls before the hub accepts a no-show (GET /branch)
     lastSeq: 0,
     ws: null,
     retries: 0,
@@ -201,6 +202,7 @@
       api('GET', '/branch').then((b) => {
         const now = b && Date.parse(b.now);
         if (now) state.clockOffset = now - Date.now();
+        if (b && Number.isInteger(b.no_show_min_calls)) state.noShowMinCalls = b.no_show_min_calls;
       }).catch(() => {}),
     ]);
     state.counters = Array.isArray(counters) ? counters : [];
@@ -685,15 +687,25 @@
       case 'recall': return s === 'called';
       case 'start': return s === 'called';
       case 'finish': return s === 'called' || s === 'serving';
-      case 'noshow': return s === 'called';
+      case 'noshow': return s === 'called' && calledEnough(state.current);
       case 'transfer': return s === 'called' || s === 'serving';
       case 'callNumber': return state.queue.length > 0;
       default: return false;
     }
   }
 
+  // The hub refuses a no-show before the ticket was called no_show_min_calls
+  // times; a ticket without a call count is left for the hub to judge.
+  function calledEnough(t) {
+    return !t || typeof t.calls !== 'number' || t.calls >= state.noShowMinCalls;
+  }
+
   function renderButtons() {
     for (const [action, id] of Object.entries(BUTTONS)) $(id).disabled = !legal(action);
+    const t = state.current;
+    $('btn-noshow').title = t && t.status === 'called' && !calledEnough(t)
+      ? `Gọi đủ ${state.noShowMinCalls} lần trước khi ghi vắng mặt. / Call ${state.noShowMinCalls} times before marking a no-show.`
+      : '';
     document.body.classList.toggle('busy', state.busy);
   }
 
