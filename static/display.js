@@ -8,7 +8,9 @@
 // mute=1 (queue announcements but play nothing; for tests).
 //
 // Test hooks: window.motcuaDisplay.announcements gets {seq, number, counter,
-// text, recall} the moment an announcement is queued; #current-call carries
+// text, recall} the moment an announcement is queued, and .skipped gets
+// {seq, number, reason} of a call shown without one (too old when it arrived,
+// e.g. replayed after a long outage); #current-call carries
 // data-seq, data-number and data-counter of the newest call shown.
 (function () {
   'use strict';
@@ -33,6 +35,9 @@
   var MAX_CALLS = 10;       // kept in memory: the current one and the recent list
   var RECENT_SHOWN = 8;
   var MAX_ANNOUNCEMENT_AGE_MS = 5 * 60 * 1000; // an announcement that waited longer is stale: skip it
+  // A call older than this when it reaches the screen (replayed after an
+  // outage) is shown but not announced: the hall has moved on since.
+  var MAX_CALL_AGE_TO_ANNOUNCE_MS = 2 * 60 * 1000;
   var SILENCE_BEFORE_RECONNECT_MS = 5 * 60 * 1000; // catches half-open connections on flaky Wi-Fi
 
   var state = {
@@ -45,11 +50,13 @@
     notice: null,
     branchNotice: '',
     timeZone: undefined,
-    clockOffsetMs: 0
+    clockOffsetMs: 0,
+    clockKnown: false  // the hub's time has been read: call ages can be judged
   };
 
   var hooks = window.motcuaDisplay = {
     announcements: [],
+    skipped: [],      // {seq, number, reason} of calls shown without an announcement
     played: 0,        // announcements finished (played, or skipped when muted, blocked or stale)
     get lastSeq() { return state.lastSeq; },
     get connected() { return !!(socket && socket.readyState === WebSocket.OPEN); },
@@ -543,8 +550,21 @@
       return call.ticketId != null ? c.ticketId !== call.ticketId : c.number !== call.number;
     })).slice(0, MAX_CALLS);
     renderCalls();
+    if (isStale(call)) {
+      hooks.skipped.push({ seq: call.seq, number: call.number, reason: 'stale' });
+      if (hooks.skipped.length > 5000) hooks.skipped.splice(0, 1000);
+      return;
+    }
     flashCurrent();
     enqueueAnnouncement(call);
+  }
+
+  // isStale reports a call made long before it arrived, measured on the hub's
+  // clock (the TV's may be wrong). Until that clock is known, nothing is stale.
+  function isStale(call) {
+    if (!state.clockKnown) return false;
+    var at = Date.parse(call.at);
+    return !isNaN(at) && Date.now() + state.clockOffsetMs - at > MAX_CALL_AGE_TO_ANNOUNCE_MS;
   }
 
   function handleMessage(msg) {
@@ -709,7 +729,10 @@
       }
       var now = Date.parse(b.now);
       // TVs often keep a wrong clock; trust the hub's, unless the gap is only latency.
-      if (!isNaN(now)) state.clockOffsetMs = Math.abs(now - Date.now()) > 5000 ? now - Date.now() : 0;
+      if (!isNaN(now)) {
+        state.clockOffsetMs = Math.abs(now - Date.now()) > 5000 ? now - Date.now() : 0;
+        state.clockKnown = true;
+      }
       state.branchNotice = b.notice || '';
       renderNotice();
       tickClock();
