@@ -219,6 +219,7 @@ func TestLiveHall(t *testing.T) {
 	// The hall network drops. Counters go on calling meanwhile.
 	hallCable.Unplug()
 	browsertest.WaitFor(t, display, "the display noticing the drop", `document.body.dataset.connection === 'reconnecting'`)
+	browsertest.WaitFor(t, display, "the reconnecting mark", `!document.querySelector('#connection').hidden`)
 	third := env.Issue(1, false)
 	first, _ := env.CallNext(2) // counter 2 serves service 2 first: the ticket issued before the page opened
 	second, _ := env.CallNext(3)
@@ -234,6 +235,9 @@ func TestLiveHall(t *testing.T) {
 	browsertest.WaitFor(t, display, "the calls made while offline",
 		`document.body.dataset.connection === 'open' && document.querySelector('#current-call').dataset.number === '`+second.Number+`'`)
 	browsertest.WaitFor(t, display, "the display caught up", fmt.Sprintf(`window.motcuaDisplay.lastSeq === %d`, lastSeq(t, env)))
+	if hidden := browsertest.Eval[bool](t, display, `document.querySelector('#connection').hidden`); !hidden {
+		t.Errorf("the reconnecting mark is still shown after the reconnect")
+	}
 	if n := browsertest.Eval[int](t, display, `document.querySelectorAll('li.recent-call[data-number="`+first.Number+`"]').length`); n != 1 {
 		t.Errorf("%s in the recent list: got %d, want 1", first.Number, n)
 	}
