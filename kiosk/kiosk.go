@@ -32,6 +32,8 @@ type Hub interface {
 	TicketView(ctx context.Context, tk motcua.Ticket) (motcua.TicketView, error)
 	LastSeq(ctx context.Context) (int64, error)
 	EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error)
+	// TicketDossiers lists the public part of the dossiers a ticket's visit created or joined.
+	TicketDossiers(ctx context.Context, ticketID int64) ([]motcua.PublicDossier, error)
 }
 
 // Handler serves the kiosk and tracking endpoints.
@@ -269,9 +271,17 @@ func (h *Handler) trackView(ctx context.Context, tk motcua.Ticket) (TrackView, e
 	if err != nil {
 		return TrackView{}, err
 	}
+	ds, err := h.Hub.TicketDossiers(ctx, tk.ID)
+	if err != nil {
+		return TrackView{}, err
+	}
+	dossiers := make([]any, len(ds))
+	for i, d := range ds {
+		dossiers[i] = d
+	}
 	return TrackView{Number: v.Number, Status: v.Status, Service: serviceRef{v.ServiceID, v.ServiceName},
 		Counter: v.Counter, Position: v.Position, EstWaitS: v.EstWaitS, IssuedAt: v.IssuedAt, Priority: v.Priority,
-		Dossiers: []any{}}, nil
+		Dossiers: dossiers}, nil
 }
 
 // KioskPage handles GET /kiosk.

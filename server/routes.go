@@ -32,6 +32,7 @@ func routes(d deps) http.Handler {
 	k := &kiosk.Handler{Hub: d.hub, Clients: d.clients, Static: files, Live: d.live,
 		Issuing: &web.RateLimiter{Clients: d.clients, Every: kioskIssueEvery, Burst: kioskIssueBurst}}
 	c := &counter.Handler{Hub: d.hub, Live: d.live, Static: files}
+	dossiers := &counter.DossierHandler{Hub: d.hub, Clients: d.clients}
 	disp := &display.Handler{Hub: d.hub, Live: d.live, Static: files}
 	auth := web.Auth{Hub: d.hub}
 	staff := auth.Require(motcua.RoleStaff)
@@ -81,6 +82,21 @@ func routes(d deps) http.Handler {
 		r.Post("/api/v1/tickets/{id}/no-show", c.NoShow)
 		r.Post("/api/v1/tickets/{id}/transfer", c.Transfer)
 		r.Get("/ws/counter/{id}", c.Socket)
+	})
+
+	// Dossiers (staff) and their printouts; pages authenticate by the login cookie.
+	r.Group(func(r chi.Router) {
+		r.Use(staff)
+		r.Get("/api/v1/procedures", dossiers.Procedures)
+		r.Post("/api/v1/tickets/{id}/dossiers", dossiers.Create)
+		r.Get("/api/v1/tickets/{id}/dossiers", dossiers.OfTicket)
+		r.Get("/api/v1/dossiers", dossiers.List)
+		r.Get("/api/v1/dossiers/{id}", dossiers.Get)
+		r.Post("/api/v1/dossiers/{id}/events", dossiers.Act)
+		r.Post("/api/v1/dossiers/{id}/visits", dossiers.LinkVisit)
+		r.Get("/dossiers/{id}/receipt", dossiers.Receipt)
+		r.Get("/dossiers/{id}/supplement", dossiers.Supplement)
+		r.Get("/dossiers/{id}/refusal", dossiers.Refusal)
 	})
 
 	// Supervisor.
