@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -36,6 +37,8 @@ type Store struct {
 	Dialect string
 	write   *sqlx.DB // SQLite: exactly one connection, so writers never fight over the lock
 	read    *sqlx.DB
+	waiting *waitingCache // SQLite only: see waiting.go
+	stmts   sync.Map      // query → *sqlx.Stmt on the read pool, see prepared
 }
 
 // Open opens (and migrates) the database named by dsn: a postgres:// URL or
@@ -66,7 +69,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 		}
 		r.SetMaxOpenConns(8)
-		s = &Store{Dialect: SQLite, write: w, read: r}
+		s = &Store{Dialect: SQLite, write: w, read: r, waiting: &waitingCache{}}
 	}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
@@ -86,6 +89,10 @@ func isPostgres(dsn string) bool {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmts.Range(func(_, st any) bool {
+		st.(*sqlx.Stmt).Close()
+		return true
+	})
 	err := s.write.Close()
 	if s.read != s.write {
 		if rerr := s.read.Close(); err == nil {

@@ -82,12 +82,22 @@ func (t *Tx) InsertTicket(tk *motcua.Ticket) error {
 		return err
 	}
 	tk.ID = id
+	if isWaiting(tk.Status) {
+		t.noteWaiting(tk.Day, tk.ServiceID, +1)
+	}
 	return nil
 }
 
 // UpdateTicket writes the mutable fields of tk, provided the ticket is still in
 // status from; otherwise another writer moved it first and this is a conflict.
 func (t *Tx) UpdateTicket(tk motcua.Ticket, from motcua.TicketStatus) error {
+	oldService := tk.ServiceID
+	if t.waiting != nil && isWaiting(from) {
+		// A transfer may move a waiting ticket to another service's queue.
+		if err := t.get(&oldService, `SELECT service_id FROM tickets WHERE id = ?`, tk.ID); err != nil {
+			return err
+		}
+	}
 	res, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`UPDATE tickets SET status = ?, service_id = ?, counter_id = ?, calls = ?,
 		called_at = ?, started_at = ?, finished_at = ?, out_of_order = ?, queued_at = ? WHERE id = ? AND status = ?`),
 		tk.Status, tk.ServiceID, tk.CounterID, tk.Calls, utcPtr(tk.CalledAt), utcPtr(tk.StartedAt), utcPtr(tk.FinishedAt),
@@ -97,6 +107,12 @@ func (t *Tx) UpdateTicket(tk motcua.Ticket, from motcua.TicketStatus) error {
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return motcua.Errorf(motcua.EConflict, "Phiếu %s vừa được thay đổi ở nơi khác. / Ticket %s was just changed elsewhere.", tk.Number, tk.Number)
+	}
+	if isWaiting(from) {
+		t.noteWaiting(tk.Day, oldService, -1)
+	}
+	if isWaiting(tk.Status) {
+		t.noteWaiting(tk.Day, tk.ServiceID, +1)
 	}
 	return nil
 }
@@ -194,7 +210,13 @@ func (t *Tx) SetCounterStreak(counterID int64, n int) error {
 }
 
 // WaitingCounts counts waiting tickets per service for a day.
-func (t *Tx) WaitingCounts(day string) (map[int64]int, error) { return waitingCounts(t.ctx, t.tx, day) }
+// On SQLite it is kept in memory (see waiting.go) rather than counted.
+func (t *Tx) WaitingCounts(day string) (map[int64]int, error) {
+	if t.waiting != nil {
+		return t.cachedWaitingCounts(day)
+	}
+	return waitingCounts(t.ctx, t.tx, day)
+}
 
 // WaitingCounts counts waiting tickets per service for a day.
 func (s *Store) WaitingCounts(ctx context.Context, day string) (map[int64]int, error) {
@@ -250,7 +272,86 @@ func issuedCount(ctx context.Context, q queryer, serviceID int64, day string) (i
 }
 
 // Position counts the waiting tickets of the same service ahead of tk.
+//
+// Counting those ahead costs O(queue) and a kiosk asks for the position of
+// every ticket it issues, which is at the back of the queue. On SQLite the
+// waiting count is known (waiting.go), so when few tickets wait behind tk the
+// position is that count minus those behind.
 func (s *Store) Position(ctx context.Context, tk motcua.Ticket, priorityFirst bool) (int, error) {
+	if s.waiting != nil {
+		if pos, ok, err := s.positionFromBack(ctx, tk, priorityFirst); ok || err != nil {
+			return pos, err
+		}
+	}
+	return s.positionByCount(ctx, tk, priorityFirst)
+}
+
+// behindLimit bounds the count from the back before falling back to a count
+// from the front.
+const behindLimit = 64
+
+// positionFromBack computes tk's position as (waiting in its service) minus
+// (waiting behind tk) minus tk itself. ok is false when the count is not
+// cached or too many wait behind tk.
+func (s *Store) positionFromBack(ctx context.Context, tk motcua.Ticket, priorityFirst bool) (pos int, ok bool, err error) {
+	// No commit may land between reading the cached total and the query,
+	// or they would describe different queues.
+	s.waiting.commitMu.RLock()
+	defer s.waiting.commitMu.RUnlock()
+	counts, cached := s.waiting.committed(tk.Day)
+	if !cached {
+		return 0, false, nil
+	}
+	// Those behind, as index ranges of tickets_queue (status, service_id,
+	// priority, queued_at, id): an OR over them would scan the whole queue.
+	type part struct {
+		cond string
+		args []any
+	}
+	q := tk.QueuedAt.UTC()
+	var parts []part
+	if priorityFirst {
+		parts = []part{
+			{`priority < ?`, []any{tk.Priority}},
+			{`priority = ? AND queued_at > ?`, []any{tk.Priority, q}},
+			{`priority = ? AND queued_at = ? AND id > ?`, []any{tk.Priority, q, tk.ID}},
+		}
+	} else {
+		for _, p := range []bool{false, true} {
+			parts = append(parts, part{`priority = ? AND queued_at > ?`, []any{p, q}},
+				part{`priority = ? AND queued_at = ? AND id > ?`, []any{p, q, tk.ID}})
+		}
+	}
+	var sql strings.Builder
+	var args []any
+	sql.WriteString(`SELECT 0`)
+	for _, p := range parts {
+		sql.WriteString(` + (SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE status = 'waiting' AND service_id = ? AND ` +
+			p.cond + ` AND day = ? LIMIT ?))`)
+		args = append(append(append(args, tk.ServiceID), p.args...), tk.Day, behindLimit)
+	}
+	sql.WriteString(` AS behind, (SELECT COUNT(*) FROM tickets WHERE id = ? AND status = 'waiting' AND service_id = ? AND day = ?) AS self`)
+	args = append(args, tk.ID, tk.ServiceID, tk.Day)
+	var row struct {
+		Behind int `db:"behind"`
+		Self   int `db:"self"`
+	}
+	stmt, err := s.prepared(ctx, sql.String())
+	if err != nil {
+		return 0, false, Normalize(err)
+	}
+	err = stmt.GetContext(ctx, &row, args...)
+	if err != nil {
+		return 0, false, Normalize(err)
+	}
+	if row.Behind >= behindLimit {
+		return 0, false, nil
+	}
+	return max(0, counts[tk.ServiceID]-row.Behind-row.Self), true, nil
+}
+
+// positionByCount counts the tickets ahead of tk.
+func (s *Store) positionByCount(ctx context.Context, tk motcua.Ticket, priorityFirst bool) (int, error) {
 	q := `SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = ? AND service_id = ? AND id <> ? AND `
 	args := []any{tk.Day, tk.ServiceID, tk.ID}
 	if priorityFirst {

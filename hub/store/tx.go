@@ -18,6 +18,10 @@ type Tx struct {
 	dialect string
 	ctx     context.Context
 	events  []motcua.Event
+
+	waiting   *waitingCache // nil on PostgreSQL
+	deltas    []waitDelta   // waiting-count changes, applied to the cache on commit
+	deltaMark int           // len(deltas) at the last Savepoint
 }
 
 // BeginWrite starts a write transaction.
@@ -26,17 +30,29 @@ func (s *Store) BeginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, Normalize(err)
 	}
-	return &Tx{tx: tx, dialect: s.Dialect, ctx: ctx}, nil
+	return &Tx{tx: tx, dialect: s.Dialect, ctx: ctx, waiting: s.waiting}, nil
 }
 
 // Commit commits the transaction.
-func (t *Tx) Commit() error { return Normalize(t.tx.Commit()) }
+func (t *Tx) Commit() error {
+	if t.waiting == nil {
+		return Normalize(t.tx.Commit())
+	}
+	t.waiting.commitMu.Lock()
+	defer t.waiting.commitMu.Unlock()
+	if err := t.tx.Commit(); err != nil {
+		return Normalize(err)
+	}
+	t.waiting.apply(t.deltas)
+	return nil
+}
 
 // Rollback abandons the transaction.
 func (t *Tx) Rollback() error { return t.tx.Rollback() }
 
 // Savepoint marks the start of one request inside a batch.
 func (t *Tx) Savepoint() error {
+	t.deltaMark = len(t.deltas)
 	_, err := t.tx.ExecContext(t.ctx, "SAVEPOINT req")
 	return Normalize(err)
 }
@@ -51,6 +67,7 @@ func (t *Tx) Release() error {
 // the events it appended.
 func (t *Tx) RollbackToSavepoint(eventsBefore int) error {
 	t.events = t.events[:eventsBefore]
+	t.deltas = t.deltas[:t.deltaMark]
 	if _, err := t.tx.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT req"); err != nil {
 		return Normalize(err)
 	}
