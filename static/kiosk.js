@@ -145,6 +145,7 @@
     branchOffsetMin: 420   // UTC offset of the branch (Asia/Ho_Chi_Minh by default)
   };
   var timers = {};
+  var lastTouchAt = 0;
 
   function $(sel) { return document.querySelector(sel); }
 
@@ -253,7 +254,7 @@
     }));
     Promise.all(first).then(function () {
       setOnline(true);
-      renderServices();
+      renderServicesQuietly();
       timers.refresh = setTimeout(loadAll, REFRESH_MS);
     }, function (err) {
       if (err && err.hubDown) setOnline(false);
@@ -382,6 +383,16 @@
     box.textContent = '';
     box.appendChild(frag);
     $('#services-empty').hidden = groups.length > 0;
+  }
+
+  // A refresh rebuilds the buttons; never under a finger that is pressing one.
+  function renderServicesQuietly() {
+    if (Date.now() - lastTouchAt < 1000) {
+      clearTimeout(timers.quietRender);
+      timers.quietRender = setTimeout(renderServicesQuietly, 1000);
+      return;
+    }
+    renderServices();
   }
 
   function serviceButton(s) {
@@ -668,6 +679,7 @@
   // ---- Idle: whatever happened, an untouched kiosk goes back to a clean start screen
 
   function resetIdle() {
+    lastTouchAt = Date.now();
     clearTimeout(timers.idle);
     timers.idle = setTimeout(function () {
       var clean = document.body.getAttribute('data-screen') === 'start' && !$('#search').value &&
