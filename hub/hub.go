@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -89,7 +91,7 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 		cfg.Publisher = nopPublisher{}
 	}
 	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 256
+		cfg.MaxBatch = maxBatchFromEnv()
 	}
 	h := &Hub{
 		store: cfg.Store, clock: cfg.Clock, pub: cfg.Publisher, log: cfg.Logger, cost: cfg.BcryptCost,
@@ -116,6 +118,19 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 	close(h.running)
 	go h.writer()
 	return h, nil
+}
+
+// DefaultMaxBatch is how many write requests may share one commit.
+const DefaultMaxBatch = 256
+
+// maxBatchFromEnv reads MOTCUA_MAX_BATCH, a hidden setting for measuring:
+// MOTCUA_MAX_BATCH=1 makes every request its own commit and fsync, the
+// baseline group commit is compared with in docs/PERFORMANCE.md.
+func maxBatchFromEnv() int {
+	if n, err := strconv.Atoi(os.Getenv("MOTCUA_MAX_BATCH")); err == nil && n > 0 {
+		return n
+	}
+	return DefaultMaxBatch
 }
 
 type nopPublisher struct{}
