@@ -258,7 +258,10 @@ type TrackView struct {
 	EstWaitS int                 `json:"est_wait_s"`
 	IssuedAt time.Time           `json:"issued_at"`
 	Priority bool                `json:"priority"`
-	Dossiers []any               `json:"dossiers"`
+	// ShortCode is printed on the ticket too; the phone shows it after a
+	// no-show, when the citizen needs it to reactivate at the kiosk.
+	ShortCode string `json:"short_code"`
+	Dossiers  []any  `json:"dossiers"`
 }
 
 type serviceRef struct {
@@ -281,7 +284,7 @@ func (h *Handler) trackView(ctx context.Context, tk motcua.Ticket) (TrackView, e
 	}
 	return TrackView{Number: v.Number, Status: v.Status, Service: serviceRef{v.ServiceID, v.ServiceName},
 		Counter: v.Counter, Position: v.Position, EstWaitS: v.EstWaitS, IssuedAt: v.IssuedAt, Priority: v.Priority,
-		Dossiers: dossiers}, nil
+		ShortCode: v.ShortCode, Dossiers: dossiers}, nil
 }
 
 // KioskPage handles GET /kiosk.

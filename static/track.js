@@ -113,6 +113,12 @@
     var note = NOTE[t.status] || (waiting && !(t.position > 0) ? 'Bạn sắp đến lượt. Vui lòng có mặt gần khu vực quầy.' : '');
     $('note').hidden = !note;
     $('note').textContent = note;
+    if (t.status === 'no_show' && t.short_code) {
+      // The paper may be lost: the phone shows the code the kiosk asks for.
+      var code = el('p', 'code', 'Mã tra cứu: ');
+      code.appendChild(el('strong', '', t.short_code)).id = 'reactivate-code';
+      $('note').appendChild(code);
+    }
 
     document.title = called ? 'Mời đến ' + counterText(c) + ' – Số ' + t.number
       : 'Số ' + t.number + ' – ' + status;
