@@ -32,12 +32,12 @@ type screen struct {
 	redials   int // reconnections, forced or not
 	err       error
 
-	dropped      atomic.Bool   // set before a forced disconnect, so the reader redials quietly
-	reconnected  chan time.Time // when each forced reconnect was back
-	stopping     atomic.Bool
-	started      atomic.Bool
-	done         chan struct{}
-	connectedAt  time.Time
+	dropped     atomic.Bool    // set before a forced disconnect, so the reader redials quietly
+	reconnected chan time.Time // when each forced reconnect was back
+	stopping    atomic.Bool
+	started     atomic.Bool
+	done        chan struct{}
+	connectedAt time.Time
 }
 
 // seenCall is one call frame as a display received it.
