@@ -576,6 +576,8 @@
     if (t && t.status === 'called') hint.textContent = `Số ${t.number} sẽ tính vắng mặt / ${t.number} becomes no-show`;
     else if (t && t.status === 'serving') hint.textContent = `Số ${t.number} sẽ hoàn thành / ${t.number} will be finished`;
     else hint.textContent = '';
+    // The dossier panel (counter-dossier.js) follows the current ticket.
+    document.dispatchEvent(new CustomEvent('motcua:current-ticket', { detail: { ticket: t, counter: state.counter } }));
   }
 
   function renderElapsed() {

@@ -1,0 +1,612 @@
+// Dossier panel of the counter workstation (Tạo hồ sơ / Create dossier).
+// counter.js tells us the current ticket through the 'motcua:current-ticket'
+// event; we talk to the dossier API with the same session token. Every text
+// from the server goes into the page with textContent, never as HTML.
+// Personal data typed here is sent to the hub and then cleared from the form.
+'use strict';
+
+(function () {
+  const API = '/api/v1';
+  const TOKEN_KEY = 'motcua.token';
+  const MAX_MATCHES = 8;
+
+  const STATUS = {
+    received: ['Đã tiếp nhận', 'Received'],
+    transferred: ['Đã chuyển cơ quan giải quyết', 'Transferred'],
+    processing: ['Đang giải quyết', 'Processing'],
+    supplement_requested: ['Chờ bổ sung', 'Supplement requested'],
+    result_ready: ['Có kết quả', 'Result ready'],
+    returned: ['Đã trả kết quả', 'Returned'],
+    rejected: ['Từ chối', 'Rejected'],
+  };
+  const ACTIONS = {
+    transfer: ['Chuyển cơ quan giải quyết', 'Transfer'],
+    start_processing: ['Bắt đầu giải quyết', 'Start processing'],
+    request_supplement: ['Yêu cầu bổ sung', 'Request supplement'],
+    supplement_received: ['Đã nhận bổ sung', 'Supplement received'],
+    result_ready: ['Có kết quả', 'Result ready'],
+    return: ['Trả kết quả', 'Return result'],
+    reject: ['Từ chối', 'Reject'],
+  };
+  const NOTE_PROMPT = {
+    request_supplement: 'Giấy tờ cần bổ sung và lý do / What is missing and why',
+    reject: 'Lý do từ chối / Reason for the refusal',
+  };
+  // 422 field keys → the input next to which the message shows.
+  const FIELD_INPUT = {
+    procedure_id: 'dp-proc-search', 'applicant.name': 'dp-name', 'applicant.id_number': 'dp-id',
+    'applicant.phone': 'dp-phone', 'applicant.address': 'dp-address', 'applicant.email': 'dp-email',
+    documents: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
+  };
+  // The QR on a chip ID card: number|old number|name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
+  const ID_CARD_QR = /^\s*(\d{12})\|(\d{9}|\d{12})?\|([^|]+)\|(\d{8})\|([^|]*)\|([^|]*)\|(\d{8})\s*$/;
+
+  const state = {
+    ticket: null,
+    procedures: null, // loaded on first use
+    services: new Map(),
+    chosen: null, // the chosen procedure
+    matches: [],
+    active: -1,
+    dossiers: [],
+    busy: false,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  function bi(vi, en) {
+    const f = document.createDocumentFragment();
+    f.append(document.createTextNode(vi + ' '), el('span', 'en', en));
+    return f;
+  }
+
+  // "Đăng ký" → "dang ky": searches typed without accents find accented names.
+  function fold(s) {
+    return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+      .replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const e = (body && body.error) || {};
+      super(e.message || `Lỗi máy chủ (${status}). / Server error (${status}).`);
+      this.status = status;
+      this.code = e.code;
+      this.fields = e.fields || {};
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = 'Bearer ' + token;
+    const init = { method, headers };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(API + path, init);
+    } catch (_) {
+      throw new ApiError(0, { error: { message: 'Không kết nối được máy chủ. / Cannot reach the server.' } });
+    }
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (_) { /* not JSON */ }
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data;
+  }
+
+  // ---------- dates ----------
+
+  // The hub writes times in the branch's own offset; show them as written.
+  function dateText(iso) {
+    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso || '');
+    return m ? `${m[4]}:${m[5]} ${m[3]}/${m[2]}/${m[1]}` : '';
+  }
+
+  function dayText(iso) {
+    const m = /^(\d{4})-(\d\d)-(\d\d)/.exec(iso || '');
+    return m ? `${m[3]}/${m[2]}/${m[1]}` : '';
+  }
+
+  // ---------- following the current ticket ----------
+
+  function canHaveDossiers(t) {
+    return t && ['called', 'serving', 'done'].includes(t.status);
+  }
+
+  function onCurrentTicket(ev) {
+    const t = ev.detail && ev.detail.ticket;
+    const before = state.ticket;
+    state.ticket = canHaveDossiers(t) ? t : null;
+    $('dossier-panel').hidden = !state.ticket;
+    if (!state.ticket) {
+      if (before) closeForms();
+      return;
+    }
+    $('dp-ticket').textContent = state.ticket.number;
+    if (!before || before.id !== state.ticket.id) {
+      closeForms();
+      setMessage('');
+      state.dossiers = [];
+      renderList();
+      refreshList();
+    }
+  }
+
+  async function refreshList() {
+    const t = state.ticket;
+    if (!t) return;
+    try {
+      const list = await api('GET', `/tickets/${t.id}/dossiers`);
+      if (!state.ticket || state.ticket.id !== t.id) return;
+      state.dossiers = Array.isArray(list) ? list.slice().reverse() : []; // oldest first
+      renderList();
+    } catch (err) {
+      setMessage(err.message, 'error');
+    }
+  }
+
+  function setMessage(text, kind) {
+    const p = $('dp-message');
+    p.textContent = text || '';
+    p.dataset.kind = kind || 'info';
+  }
+
+  // ---------- the list of this visit's dossiers ----------
+
+  function renderList() {
+    const list = $('dp-list');
+    list.replaceChildren();
+    if (!state.dossiers.length) {
+      list.append(el('li', 'dp-empty', 'Lượt này chưa có hồ sơ. / No dossier for this visit yet.'));
+      return;
+    }
+    for (const d of state.dossiers) list.append(dossierItem(d));
+  }
+
+  function dossierItem(d) {
+    const li = el('li', 'dp-item' + (d.overdue ? ' overdue' : ''));
+    li.dataset.dossierId = d.id;
+    li.dataset.code = d.code;
+    const head = el('div', 'dp-item-head');
+    head.append(el('span', 'dp-code', d.code));
+    const [vi, en] = STATUS[d.status] || [d.status, d.status];
+    const chip = el('span', 'dp-status');
+    chip.dataset.status = d.status;
+    chip.append(bi(vi, en));
+    head.append(chip);
+    if (d.overdue) head.append(el('span', 'dp-flag', 'Quá hạn / Overdue'));
+    if (d.transfer_late) head.append(el('span', 'dp-flag', 'Chưa chuyển trong ngày / Not transferred on the day'));
+    li.append(head);
+    li.append(el('div', 'dp-item-proc', d.procedure_name || ''));
+    const facts = el('div', 'dp-item-facts');
+    facts.append(document.createTextNode(`Hẹn trả: `), el('strong', 'dp-due', dateText(d.due_at)));
+    const who = d.applicant && d.applicant.name ? ` · ${d.applicant.name}` : '';
+    facts.append(document.createTextNode(` · Nhận: ${dateText(d.received_at)}${who}`));
+    li.append(facts);
+
+    const actions = el('div', 'dp-item-actions');
+    const print = (path, vi, en, cls) => {
+      const a = el('a', 'btn btn-small ' + (cls || ''));
+      a.href = `/dossiers/${d.id}/${path}`;
+      a.target = '_blank';
+      a.rel = 'noopener';
+      a.append(bi(vi, en));
+      actions.append(a);
+      return a;
+    };
+    print('receipt', 'In giấy hẹn', 'Receipt', 'dp-print-receipt');
+    if (d.status === 'supplement_requested') print('supplement', 'In phiếu bổ sung', 'Supplement form');
+    if (d.status === 'rejected') print('refusal', 'In phiếu từ chối', 'Refusal form');
+    for (const action of d.next_actions || []) {
+      const b = el('button', 'btn btn-small dp-act');
+      b.type = 'button';
+      b.dataset.action = action;
+      const [avi, aen] = ACTIONS[action] || [action, action];
+      b.append(bi(avi, aen));
+      b.addEventListener('click', () => startAction(li, d, action));
+      actions.append(b);
+    }
+    li.append(actions);
+    return li;
+  }
+
+  function startAction(li, d, action) {
+    if (state.busy) return;
+    if (!NOTE_PROMPT[action]) { act(d, action, ''); return; }
+    let box = li.querySelector('.dp-note-row');
+    if (box) box.remove();
+    box = el('form', 'dp-note-row');
+    const input = el('input');
+    input.placeholder = NOTE_PROMPT[action];
+    input.setAttribute('aria-label', NOTE_PROMPT[action]);
+    input.maxLength = 1000;
+    const ok = el('button', 'btn btn-small btn-primary');
+    ok.type = 'submit';
+    ok.append(bi(ACTIONS[action][0], ACTIONS[action][1]));
+    const cancel = el('button', 'btn btn-small');
+    cancel.type = 'button';
+    cancel.append(bi('Huỷ', 'Cancel'));
+    const err = el('p', 'dp-err');
+    box.append(input, ok, cancel, err);
+    cancel.addEventListener('click', () => box.remove());
+    box.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const note = input.value.trim();
+      if (!note) { err.textContent = 'Cần ghi nội dung. / A note is required.'; input.focus(); return; }
+      act(d, action, note, err);
+    });
+    li.append(box);
+    input.focus();
+  }
+
+  async function act(d, action, note, errBox) {
+    state.busy = true;
+    try {
+      await api('POST', `/dossiers/${d.id}/events`, { type: action, note });
+      const [vi, en] = ACTIONS[action] || [action, action];
+      setMessage(`${d.code}: ${vi}. / ${en}.`, 'ok');
+      await refreshList();
+    } catch (err) {
+      if (errBox && err.fields && err.fields.note) errBox.textContent = err.fields.note;
+      else setMessage(err.message, 'error');
+      if (err.status === 409) refreshList();
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  // ---------- create form ----------
+
+  async function openForm() {
+    if (!state.ticket) return;
+    $('dp-link-form').hidden = true;
+    $('dp-form').hidden = false;
+    clearErrors();
+    $('dp-form').scrollIntoView({ block: 'start', behavior: 'smooth' });
+    $('dp-scan').focus();
+    if (!state.procedures) await loadProcedures();
+  }
+
+  async function loadProcedures() {
+    try {
+      const [procs, services] = await Promise.all([
+        api('GET', '/procedures'),
+        api('GET', '/services').catch(() => []),
+      ]);
+      state.procedures = (procs || []).map((p) => Object.assign(p, {
+        folded: fold(`${p.code} ${p.name} ${p.field} ${p.agency}`),
+      }));
+      state.services = new Map((services || []).map((s) => [s.id, s]));
+    } catch (err) {
+      showError('procedure_id', err.message);
+    }
+  }
+
+  function closeForms() {
+    const form = $('dp-form');
+    form.hidden = true;
+    form.reset();
+    state.chosen = null;
+    renderChosen();
+    hideMatches();
+    $('dp-delivery-address-box').hidden = true;
+    $('dp-link-form').hidden = true;
+    $('dp-link-form').reset();
+    clearErrors();
+  }
+
+  function clearErrors() {
+    for (const p of document.querySelectorAll('#dossier-panel .dp-err')) p.textContent = '';
+    for (const i of document.querySelectorAll('#dossier-panel [aria-invalid]')) i.removeAttribute('aria-invalid');
+    $('dp-form-error').textContent = '';
+  }
+
+  function showError(field, message) {
+    const p = document.querySelector(`#dossier-panel .dp-err[data-for="${field}"]`);
+    if (p) p.textContent = message;
+    const input = $(FIELD_INPUT[field] || '');
+    if (input) input.setAttribute('aria-invalid', 'true');
+    return !!p;
+  }
+
+  // Procedure search: every typed word must appear, accents and case ignored;
+  // procedures of the ticket's own service come first.
+  function onProcSearch() {
+    const words = fold($('dp-proc-search').value).split(/\s+/).filter(Boolean);
+    if (state.chosen && $('dp-proc-search').value !== state.chosen.name) {
+      state.chosen = null;
+      renderChosen();
+    }
+    if (!words.length || !state.procedures) { hideMatches(); return; }
+    const svc = state.ticket && state.services.get(state.ticket.service_id);
+    const own = svc ? svc.code : '';
+    state.matches = state.procedures
+      .filter((p) => words.every((w) => p.folded.includes(w)))
+      .sort((a, b) => (b.service_code === own) - (a.service_code === own))
+      .slice(0, MAX_MATCHES);
+    state.active = state.matches.length ? 0 : -1;
+    renderMatches();
+  }
+
+  function renderMatches() {
+    const list = $('dp-proc-list');
+    list.replaceChildren();
+    state.matches.forEach((p, i) => {
+      const li = el('li', 'dp-match' + (i === state.active ? ' active' : ''));
+      li.setAttribute('role', 'option');
+      li.id = 'dp-match-' + i;
+      li.setAttribute('aria-selected', i === state.active ? 'true' : 'false');
+      li.append(el('span', 'dp-match-name', p.name), el('span', 'dp-match-sub', `${p.code} · ${p.field} · ${daysText(p.processing_days)}`));
+      li.addEventListener('mousedown', (e) => { e.preventDefault(); choose(p); });
+      list.append(li);
+    });
+    if (!state.matches.length) list.append(el('li', 'dp-match-none', 'Không thấy thủ tục. / No procedure found.'));
+    list.hidden = false;
+    $('dp-proc-search').setAttribute('aria-expanded', 'true');
+    if (state.active >= 0) $('dp-proc-search').setAttribute('aria-activedescendant', 'dp-match-' + state.active);
+  }
+
+  function hideMatches() {
+    $('dp-proc-list').hidden = true;
+    $('dp-proc-search').setAttribute('aria-expanded', 'false');
+    $('dp-proc-search').removeAttribute('aria-activedescendant');
+  }
+
+  function onProcKey(e) {
+    if ($('dp-proc-list').hidden) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const n = state.matches.length;
+      if (!n) return;
+      state.active = (state.active + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+      renderMatches();
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      if (state.matches[state.active]) choose(state.matches[state.active]);
+    } else if (e.key === 'Escape') {
+      hideMatches();
+    }
+  }
+
+  function daysText(n) {
+    return n > 0 ? `${n} ngày làm việc` : 'trong ngày';
+  }
+
+  function choose(p) {
+    state.chosen = p;
+    $('dp-proc-search').value = p.name;
+    hideMatches();
+    renderChosen();
+    showError('procedure_id', '');
+    $('dp-proc-search').removeAttribute('aria-invalid');
+    $('dp-name').focus();
+  }
+
+  function renderChosen() {
+    const box = $('dp-proc-chosen');
+    const docs = $('dp-docs');
+    box.replaceChildren();
+    docs.replaceChildren();
+    const p = state.chosen;
+    box.hidden = !p;
+    if (!p) {
+      docs.append(el('p', 'muted', 'Chọn thủ tục trước. / Choose a procedure first.'));
+      return;
+    }
+    box.append(el('span', '', `${p.code} · ${p.agency || ''} · ${daysText(p.processing_days)}`));
+    if (p.due_at) {
+      box.append(document.createTextNode(' · Hẹn trả nếu nhận bây giờ: '), el('strong', 'dp-due-preview', dateText(p.due_at)));
+    }
+    if (p.fee) box.append(el('span', 'dp-fee', 'Phí, lệ phí: ' + p.fee));
+    const required = new Set(p.required_documents || []);
+    (p.documents || []).forEach((doc, i) => {
+      const label = el('label', 'dp-doc');
+      const input = el('input');
+      input.type = 'checkbox';
+      input.value = doc;
+      input.id = 'dp-doc-' + i;
+      label.append(input, el('span', '', doc));
+      if (required.has(doc)) label.append(el('span', 'dp-required', 'bắt buộc'));
+      docs.append(label);
+    });
+    if (!(p.documents || []).length) docs.append(el('p', 'muted', 'Thủ tục không liệt kê giấy tờ. / No documents listed.'));
+  }
+
+  function tickAll() {
+    for (const c of $('dp-docs').querySelectorAll('input[type=checkbox]')) c.checked = true;
+  }
+
+  // A USB scanner types the card's QR like a keyboard, usually ending with Enter.
+  function onScanKey(e) {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      applyScan(true);
+    }
+  }
+
+  function onScanInput() {
+    if (ID_CARD_QR.test($('dp-scan').value)) applyScan(false);
+  }
+
+  function applyScan(complain) {
+    const input = $('dp-scan');
+    const raw = input.value;
+    const box = document.querySelector('#dossier-panel .dp-err[data-for="scan"]');
+    if (!raw.trim()) return;
+    const parts = raw.trim().split('|').map((s) => s.trim());
+    if (parts.length !== 7) {
+      if (complain) box.textContent = 'Không phải mã QR của thẻ căn cước (cần 7 trường ngăn bởi |), hãy quét lại. / Not an ID card QR code, scan again.';
+      return;
+    }
+    if (!/^\d{12}$/.test(parts[0])) {
+      box.textContent = 'Số CCCD trên mã QR không đủ 12 chữ số, hãy quét lại. / The ID number in the QR is not 12 digits.';
+      return;
+    }
+    $('dp-id').value = parts[0];
+    $('dp-name').value = parts[2];
+    $('dp-address').value = parts[5];
+    // The scan holds more than the dossier needs (birth date, sex): do not keep it.
+    input.value = '';
+    box.textContent = '';
+    for (const id of ['dp-id', 'dp-name', 'dp-address']) $(id).removeAttribute('aria-invalid');
+    for (const f of ['applicant.id_number', 'applicant.name', 'applicant.address']) showError(f, '');
+    setMessage('Đã điền họ tên, số CCCD, địa chỉ từ thẻ. / Filled from the ID card.', 'ok');
+    (state.chosen ? $('dp-phone') : $('dp-proc-search')).focus();
+  }
+
+  function onDeliveryChange() {
+    const post = document.querySelector('input[name="dp-delivery"]:checked').value === 'post';
+    $('dp-delivery-address-box').hidden = !post;
+    if (post && !$('dp-delivery-address').value) $('dp-delivery-address').value = $('dp-address').value;
+  }
+
+  function formBody() {
+    const delivery = document.querySelector('input[name="dp-delivery"]:checked').value;
+    return {
+      procedure_id: state.chosen ? state.chosen.id : 0,
+      applicant: {
+        name: $('dp-name').value, id_number: $('dp-id').value, phone: $('dp-phone').value,
+        address: $('dp-address').value, email: $('dp-email').value,
+      },
+      documents: [...$('dp-docs').querySelectorAll('input[type=checkbox]:checked')].map((c) => c.value),
+      sets: Number($('dp-sets').value) || 0,
+      delivery,
+      delivery_address: delivery === 'post' ? $('dp-delivery-address').value : '',
+      note: $('dp-note').value,
+    };
+  }
+
+  async function onSubmit(e) {
+    e.preventDefault();
+    const t = state.ticket;
+    if (!t || state.busy) return;
+    clearErrors();
+    state.busy = true;
+    $('dp-submit').disabled = true;
+    try {
+      const d = await api('POST', `/tickets/${t.id}/dossiers`, formBody());
+      closeForms();
+      showCreated(d);
+      await refreshList();
+    } catch (err) {
+      if (err.status === 422 && err.fields) {
+        let first = null;
+        const unplaced = [];
+        for (const [field, message] of Object.entries(err.fields)) {
+          if (!showError(field, message)) unplaced.push(message);
+          first = first || $(FIELD_INPUT[field] || '');
+        }
+        $('dp-form-error').textContent = [err.message, ...unplaced].join(' ');
+        if (first && first.focus) first.focus();
+      } else {
+        $('dp-form-error').textContent = err.message;
+      }
+    } finally {
+      state.busy = false;
+      $('dp-submit').disabled = false;
+    }
+  }
+
+  // After a receipt: the code, the appointment and the print button at hand.
+  function showCreated(d) {
+    const p = $('dp-message');
+    p.replaceChildren();
+    p.dataset.kind = 'ok';
+    p.append(document.createTextNode('Đã tiếp nhận hồ sơ '), el('strong', 'dp-created-code', d.code),
+      document.createTextNode(' · hẹn trả ' + dateText(d.due_at) + ' '));
+    const a = el('a', 'btn btn-primary btn-small');
+    a.id = 'dp-print';
+    a.href = d.receipt_url;
+    a.target = '_blank';
+    a.rel = 'noopener';
+    a.append(bi('In giấy tiếp nhận', 'Print receipt'));
+    p.append(a);
+    a.focus();
+  }
+
+  // ---------- linking an earlier dossier to this visit ----------
+
+  function openLink() {
+    if (!state.ticket) return;
+    $('dp-form').hidden = true;
+    $('dp-link-form').hidden = false;
+    clearErrors();
+    $('dp-link-code').focus();
+  }
+
+  async function onLinkSubmit(e) {
+    e.preventDefault();
+    const t = state.ticket;
+    const code = $('dp-link-code').value.trim().toUpperCase();
+    const err = document.querySelector('#dossier-panel .dp-err[data-for="ticket_id"]');
+    err.textContent = '';
+    if (!t || !code) { err.textContent = 'Nhập mã hồ sơ. / Enter the dossier code.'; return; }
+    try {
+      const found = await api('GET', '/dossiers?code=' + encodeURIComponent(code) + '&limit=5');
+      const exact = (found || []).find((d) => d.code === code);
+      const d = exact || ((found || []).length === 1 ? found[0] : null);
+      if (!d) {
+        err.textContent = (found || []).length ? 'Có nhiều hồ sơ khớp, nhập đủ mã. / Several match: type the whole code.'
+          : 'Không có hồ sơ mã này. / No dossier with this code.';
+        return;
+      }
+      await api('POST', `/dossiers/${d.id}/visits`, { ticket_id: t.id });
+      closeForms();
+      setMessage(`Đã gắn hồ sơ ${d.code} vào lượt ${t.number}. / Linked to this visit.`, 'ok');
+      await refreshList();
+    } catch (e2) {
+      err.textContent = e2.message;
+    }
+  }
+
+  // ---------- keys ----------
+
+  // Inside the panel's forms the counter's F-key shortcuts are off: a stray
+  // F1 must not call the next citizen while a dossier is being typed.
+  function guardKeys(e) {
+    if (/^F\d+$/.test(e.key) && e.key !== 'F9') {
+      e.stopPropagation();
+      if (['F1', 'F3', 'F7'].includes(e.key)) e.preventDefault();
+    }
+  }
+
+  function onDocumentKey(e) {
+    if (e.key !== 'F9' || e.ctrlKey || e.altKey || e.metaKey) return;
+    if ($('dossier-panel').hidden || document.querySelector('dialog[open]')) return;
+    e.preventDefault();
+    openForm();
+  }
+
+  function bind() {
+    document.addEventListener('motcua:current-ticket', onCurrentTicket);
+    document.addEventListener('keydown', onDocumentKey);
+    $('dp-new').addEventListener('click', openForm);
+    $('dp-link-open').addEventListener('click', openLink);
+    $('dp-cancel').addEventListener('click', closeForms);
+    $('dp-link-cancel').addEventListener('click', closeForms);
+    $('dp-form').addEventListener('submit', onSubmit);
+    $('dp-link-form').addEventListener('submit', onLinkSubmit);
+    $('dp-form').addEventListener('keydown', guardKeys);
+    $('dp-link-form').addEventListener('keydown', guardKeys);
+    $('dp-proc-search').addEventListener('input', onProcSearch);
+    $('dp-proc-search').addEventListener('keydown', onProcKey);
+    $('dp-proc-search').addEventListener('blur', () => setTimeout(hideMatches, 150));
+    $('dp-scan').addEventListener('keydown', onScanKey);
+    $('dp-scan').addEventListener('input', onScanInput);
+    $('dp-docs-all').addEventListener('click', tickAll);
+    for (const r of document.querySelectorAll('input[name="dp-delivery"]')) r.addEventListener('change', onDeliveryChange);
+  }
+
+  bind();
+})();
