@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -102,4 +103,13 @@ func TestCounterCreatesDossierAndPhoneFollowsIt(t *testing.T) {
 		t.Errorf("receipt copies: got %q", copies)
 	}
 	browsertest.Screenshot(t, receipt, "dossier-receipt")
+
+	// The officer passes the dossier on: the phone shows the new status and the road so far.
+	id := browsertest.Eval[float64](t, counter, `Number(document.querySelector('#dp-list [data-code="`+code+`"]').dataset.dossierId)`)
+	if status := env.Do("POST", fmt.Sprintf("/api/v1/dossiers/%d/events", int64(id)), env.AdminToken, map[string]string{"type": "transfer"}, nil); status != 200 {
+		t.Fatalf("transfer: got %d", status)
+	}
+	browsertest.WaitFor(t, phone, "the new status and history", `document.querySelector('.d-history') !== null && document.getElementById('dossier-list').textContent.includes('Đã chuyển cơ quan giải quyết')`)
+	browsertest.Eval[bool](t, phone, `document.querySelector('.d-history').open = true`)
+	browsertest.Screenshot(t, phone, "dossier-phone-history")
 }

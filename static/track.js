@@ -168,8 +168,25 @@
         }
         card.appendChild(ap);
       });
+      renderHistory(card, d.history || []);
       box.appendChild(card);
     });
+  }
+
+  // The dossier's road so far, oldest first: statuses and times only.
+  function renderHistory(card, history) {
+    if (history.length < 2) return;
+    var det = el('details', 'd-history');
+    det.appendChild(el('summary', '', 'Quá trình xử lý (' + history.length + ' bước)'));
+    var ol = el('ol');
+    history.forEach(function (h) {
+      var li = el('li');
+      li.appendChild(el('span', 'h-at', dateTime(h.at)));
+      li.appendChild(document.createTextNode(' ' + (DOSSIER_STATUS[h.status] || h.status)));
+      ol.appendChild(li);
+    });
+    det.appendChild(ol);
+    card.appendChild(det);
   }
 
   function fact(dl, label, value, cls) {
