@@ -239,6 +239,8 @@
     state.online = online;
     $('#offline-banner').hidden = online;
     document.body.classList.toggle('offline', !online);
+    // Reactivation needs the hub as much as issuing does; a reprint does not.
+    $('#reactivate-open').disabled = !online;
     renderServices();
   }
 
