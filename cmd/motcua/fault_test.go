@@ -38,6 +38,11 @@ var (
 // hubBinary builds cmd/motcua once per test run.
 func hubBinary(t *testing.T) string {
 	t.Helper()
+	return hubBinaryB(t)
+}
+
+func hubBinaryB(t testing.TB) string {
+	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "motcua-fault-bin-")
 		if err != nil {
@@ -67,6 +72,17 @@ type hubProcess struct {
 }
 
 var listenLine = regexp.MustCompile(`motcua listening on http://(\S+)`)
+
+// freeAddr returns a loopback address with a port nobody listens on now.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
 
 // startHubProcess runs the binary on db, listening on addr ("127.0.0.1:0"
 // for any port), and waits until /healthz answers.
