@@ -27,8 +27,6 @@ const (
 )
 
 var (
-	// unitCodePattern: dot-separated alphanumeric groups, e.g. "000.00.01.H26".
-	unitCodePattern = regexp.MustCompile(`^[0-9A-Za-z]+(\.[0-9A-Za-z]+)+$`)
 	// procedureCodePattern: national codes such as "1.001193"; local
 	// catalogues append more groups.
 	procedureCodePattern = regexp.MustCompile(`^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$`)
@@ -80,8 +78,8 @@ func (v *validator) checkBranch(b *motcua.Branch) {
 	switch {
 	case blank(b.UnitCode):
 		v.add("branch.unit_code", "cần mã định danh đơn vị (ví dụ \"000.00.01.H26\") / the unit code is required (e.g. \"000.00.01.H26\")")
-	case !unitCodePattern.MatchString(b.UnitCode):
-		v.add("branch.unit_code", "mã định danh %q phải gồm các nhóm chữ và số cách nhau bởi dấu chấm, ví dụ \"000.00.01.H26\" / unit code %q must be letters and digits in dot-separated groups, e.g. \"000.00.01.H26\"", b.UnitCode, b.UnitCode)
+	case !motcua.ValidUnitCode(b.UnitCode):
+		v.add("branch.unit_code", "mã định danh %q phải có dạng V1V2V3.Z1Z2.Y1Y2.MX1X2 (chữ in hoa và số), ví dụ \"000.00.01.H26\" / unit code %q must have the form V1V2V3.Z1Z2.Y1Y2.MX1X2 (capital letters and digits), e.g. \"000.00.01.H26\"", b.UnitCode, b.UnitCode)
 	}
 	if b.TimeZone == "" {
 		b.TimeZone = DefaultTimeZone
