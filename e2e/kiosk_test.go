@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -21,6 +22,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 
+	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/browsertest"
 	"github.com/motcua/motcua/server/servertest"
 )
@@ -500,6 +502,77 @@ func TestKioskOfflineIssuesNothing(t *testing.T) {
 	for _, s := range hallServices(t, env) {
 		if s.IssuedToday != 0 {
 			t.Errorf("service %s issued %d tickets after the cut, want 0 (nothing queued while offline)", s.Name, s.IssuedToday)
+		}
+	}
+}
+
+// limitedHall has an afternoon-only service and one with a daily cap of one.
+func limitedHall() motcua.Hall {
+	return motcua.Hall{
+		Branch: motcua.Branch{Code: "CN09", Name: "Chi nhánh thử", CenterName: "Trung tâm thử", UnitCode: "000.00.09.H26",
+			TimeZone: "Asia/Ho_Chi_Minh"},
+		Policy: motcua.QueuePolicy{Priority: motcua.PolicyStrict, InterleaveN: 3, NoShowMinCalls: 2, ReactivateMinutes: 15},
+		Services: []motcua.ServiceSpec{
+			{Code: "TP", Name: "Tư pháp – Hộ tịch", Field: "Tư pháp", Prefix: "1", Digits: 3},
+			{Code: "DD", Name: "Đất đai", Field: "Tài nguyên và Môi trường", Prefix: "2", Digits: 3,
+				Hours: []motcua.Session{{From: "13:00", To: "16:45"}}},
+			{Code: "KD", Name: "Đăng ký kinh doanh", Field: "Kế hoạch và Đầu tư", Prefix: "3", Digits: 3, DailyCap: 1},
+		},
+		Counters: []motcua.CounterSpec{{Number: 1, Name: "Quầy 1", Services: []string{"TP", "DD", "KD"}}},
+	}
+}
+
+// Closed and full services are greyed with a reason; a service that closes
+// while the citizen is choosing gets the hub's plain answer, and no ticket.
+func TestKioskClosedServices(t *testing.T) {
+	env := servertest.New(t, servertest.WithHall(limitedHall()))
+	env.Issue(3, false) // the one number of the day
+
+	b := browsertest.New(t)
+	kiosk := b.Tab(1080, 1920)
+	browsertest.Do(t, kiosk, "open the kiosk", chromedp.Navigate(env.URL+"/kiosk"))
+	browsertest.WaitFor(t, kiosk, "the services", `document.querySelectorAll('button.service').length === 3`)
+	type button struct {
+		Disabled bool   `json:"disabled"`
+		Closed   bool   `json:"closed"`
+		Text     string `json:"text"`
+	}
+	buttons := browsertest.Eval[map[string]button](t, kiosk, `Object.fromEntries(Array.from(document.querySelectorAll('button.service'))
+		.map(b => [b.dataset.serviceId, {disabled: b.disabled, closed: b.classList.contains('closed'), text: b.innerText.replace(/\u2060/g, '')}]))`)
+	if b := buttons["1"]; b.Disabled || b.Closed {
+		t.Errorf("open service: got %+v, want enabled", b)
+	}
+	if b := buttons["2"]; !b.Disabled || !b.Closed || !strings.Contains(b.Text, "Mở lại lúc 13:00") || !strings.Contains(b.Text, "13:00–16:45") {
+		t.Errorf("afternoon service at 09:00: got %+v, want greyed, \"Mở lại lúc 13:00\" and its hours 13:00–16:45", b)
+	}
+	if b := buttons["3"]; !b.Disabled || !b.Closed || !strings.Contains(b.Text, "Đã hết số hôm nay") {
+		t.Errorf("service over its cap: got %+v, want greyed, \"Đã hết số hôm nay\"", b)
+	}
+	browsertest.Screenshot(t, kiosk, "kiosk-closed")
+
+	// 16:44: the afternoon service is open; the citizen takes a minute too long.
+	env.Clock.Set(time.Date(2026, 11, 27, 16, 44, 0, 0, servertest.Hanoi))
+	browsertest.Do(t, kiosk, "reload the kiosk", chromedp.Navigate(env.URL+"/kiosk"))
+	browsertest.WaitFor(t, kiosk, "Đất đai open", `document.querySelector('button.service[data-service-id="2"]:not([disabled])')`)
+	browsertest.Do(t, kiosk, "tap Đất đai", chromedp.Click(`button.service[data-service-id="2"]`))
+	browsertest.WaitFor(t, kiosk, "the priority question", `document.body.dataset.screen === 'priority'`)
+	env.Clock.Set(time.Date(2026, 11, 27, 16, 46, 0, 0, servertest.Hanoi))
+	browsertest.Do(t, kiosk, "tap Không", chromedp.Click("#priority-none"))
+	browsertest.WaitFor(t, kiosk, "the refusal", `document.body.dataset.screen === 'message'`)
+	if got := browsertest.Eval[string](t, kiosk, `document.querySelector('#message-title').textContent`); got != "Chưa lấy được số" {
+		t.Errorf("message title: got %q, want \"Chưa lấy được số\"", got)
+	}
+	body := browsertest.Eval[string](t, kiosk, `document.querySelector('#message-body').textContent`)
+	if !strings.Contains(body, "13:00 30/11/2026") || strings.Contains(body, " / ") {
+		t.Errorf("message body: got %q, want the Vietnamese half saying it opens 13:00 30/11/2026", body)
+	}
+	if offline := browsertest.Eval[bool](t, kiosk, `!document.querySelector('#offline-banner').hidden`); offline {
+		t.Errorf("a refusal from the hub shows the offline banner")
+	}
+	browsertest.Screenshot(t, kiosk, "kiosk-refused")
+	for _, s := range hallServices(t, env) {
+		if want := map[int64]int{3: 1}[s.ID]; s.IssuedToday != want {
+			t.Errorf("service %s issued %d, want %d", s.Name, s.IssuedToday, want)
 		}
 	}
 }
