@@ -304,7 +304,7 @@ var trackFields = map[string][]string{
 	"":           {"number", "status", "service", "counter", "position", "est_wait_s", "issued_at", "priority", "short_code", "dossiers"},
 	"service":    {"id", "name"},
 	"counter":    {"id", "number", "name"},
-	"dossiers[]": {"code", "procedure", "status", "received_at", "due_at", "overdue", "apologies", "history"},
+	"dossiers[]": {"code", "procedure", "status", "received_at", "due_at", "overdue", "at_risk", "apologies", "history"},
 }
 
 func TestTrackCarriesNoPersonalData(t *testing.T) {
