@@ -178,6 +178,18 @@ type Apology struct {
 	Reason   string    `json:"reason"`
 	NewDueAt time.Time `json:"new_due_at"`
 	IssuedAt time.Time `json:"issued_at"`
+	// Staff-only fields, left out of public dossiers (see Dossier.Public).
+	ID            int64      `json:"id,omitempty"`
+	DossierID     int64      `json:"dossier_id,omitempty"`
+	OriginalDueAt *time.Time `json:"original_due_at,omitempty"` // the due date this apology replaced
+	SecondReason  string     `json:"second_reason,omitempty"`   // why a further apology was needed
+	IssuedBy      *UserRef   `json:"issued_by,omitempty"`
+	LetterURL     string     `json:"letter_url,omitempty"`
+}
+
+// PublicApology is the part of an apology a citizen sees.
+func (a Apology) PublicApology() Apology {
+	return Apology{Reason: a.Reason, NewDueAt: a.NewDueAt, IssuedAt: a.IssuedAt}
 }
 
 // Dossier is a dossier as staff see it. Lists carry a masked Applicant and no
@@ -197,6 +209,8 @@ type Dossier struct {
 	ReceivedAt      time.Time       `json:"received_at"`
 	DueAt           time.Time       `json:"due_at"`
 	Overdue         bool            `json:"overdue"`
+	AtRisk          bool            `json:"at_risk"`                   // due within the at-risk window, not yet late
+	OriginalDueAt   *time.Time      `json:"original_due_at,omitempty"` // the due date before the first apology
 	TransferDueAt   time.Time       `json:"transfer_due_at"`
 	TransferredAt   *time.Time      `json:"transferred_at"`
 	TransferLate    bool            `json:"transfer_late"`
@@ -232,6 +246,7 @@ type PublicDossier struct {
 	ReceivedAt time.Time        `json:"received_at"`
 	DueAt      time.Time        `json:"due_at"`
 	Overdue    bool             `json:"overdue"`
+	AtRisk     bool             `json:"at_risk"`
 	Apologies  []Apology        `json:"apologies"`
 	History    []DossierHistory `json:"history"`
 }
@@ -239,9 +254,9 @@ type PublicDossier struct {
 // Public returns the fields of d a citizen may see.
 func (d Dossier) Public() PublicDossier {
 	p := PublicDossier{Code: d.Code, Procedure: d.ProcedureName, Status: d.Status, ReceivedAt: d.ReceivedAt,
-		DueAt: d.DueAt, Overdue: d.Overdue, Apologies: d.Apologies, History: []DossierHistory{}}
-	if p.Apologies == nil {
-		p.Apologies = []Apology{}
+		DueAt: d.DueAt, Overdue: d.Overdue, AtRisk: d.AtRisk, Apologies: make([]Apology, 0, len(d.Apologies)), History: []DossierHistory{}}
+	for _, a := range d.Apologies {
+		p.Apologies = append(p.Apologies, a.PublicApology())
 	}
 	for _, s := range d.Steps {
 		if s.Type == "visit" {
@@ -273,4 +288,115 @@ func IsOptionalDocument(doc string) bool {
 	}
 	inside := lower[open:]
 	return strings.Contains(inside, "nếu") || strings.Contains(inside, "khi ")
+}
+
+// ---- Overdue dossiers: watch lists, apologies, notifications, reports ----
+
+// DefaultAtRiskDays is how many working days before its due date a dossier
+// appears on the supervisor's at-risk list.
+const DefaultAtRiskDays = 1
+
+// WatchedDossier is a dossier on the supervisor's lists: the staff dossier
+// (applicant masked) and where it is stuck.
+type WatchedDossier struct {
+	Dossier
+	Field          string    `json:"field"`
+	StatusSince    time.Time `json:"status_since"`         // when it entered its current status
+	LateDays       int       `json:"late_days"`            // working days past the due date (0: late today)
+	DaysLeft       int       `json:"days_left"`            // working days until the due date (at risk)
+	SuggestedDueAt time.Time `json:"suggested_new_due_at"` // a sensible new date for an apology
+}
+
+// WatchFilter narrows the supervisor's lists; zero values mean all.
+type WatchFilter struct {
+	Agency      string
+	ProcedureID int64
+	Field       string
+}
+
+// WatchCounts are the figures at the top of the supervisor's page.
+type WatchCounts struct {
+	Overdue           int `json:"overdue"`
+	AtRisk            int `json:"at_risk"`
+	TransferLate      int `json:"transfer_late"`
+	OverdueNoApology  int `json:"overdue_without_apology"`
+	ApologiesToday    int `json:"apologies_today"`
+	OpenDossiers      int `json:"open"`
+	PendingDeliveries int `json:"pending_deliveries"`
+	FailedDeliveries  int `json:"failed_deliveries"`
+}
+
+// Watch is the supervisor's view of late and nearly late dossiers, most late first.
+type Watch struct {
+	Now          time.Time        `json:"now"`
+	AtRiskDays   int              `json:"at_risk_days"`
+	Counts       WatchCounts      `json:"counts"`
+	Overdue      []WatchedDossier `json:"overdue"`
+	AtRisk       []WatchedDossier `json:"at_risk"`
+	TransferLate []WatchedDossier `json:"transfer_late"`
+}
+
+// ApologyRequest is what a supervisor sends to issue an apology (Mẫu 04).
+// NewDueAt is "YYYY-MM-DD" (the close of reception that day) or RFC 3339.
+type ApologyRequest struct {
+	Reason       string
+	NewDueAt     string
+	SecondReason string // required when the dossier already has an apology
+}
+
+// OnTimeRow is one line of the on-time report: a procedure, agency or officer.
+type OnTimeRow struct {
+	Key                string   `json:"key"`  // procedure code, agency name or user id
+	Name               string   `json:"name"` // what people read
+	Received           int      `json:"received"`
+	Finished           int      `json:"finished"`
+	FinishedOnTime     int      `json:"finished_on_time"`
+	FinishedLate       int      `json:"finished_late"`
+	PendingOnTime      int      `json:"pending_on_time"`
+	PendingOverdue     int      `json:"pending_overdue"`
+	OnTimeRate         *float64 `json:"on_time_rate"` // finished on time / finished; null when nothing finished
+	AvgLateDays        float64  `json:"avg_late_days"`
+	WorstLateDays      int      `json:"worst_late_days"`
+	Apologies          int      `json:"apologies"`
+	ApologizedDossiers int      `json:"apologized_dossiers"`
+	WorstLateCode      string   `json:"worst_late_code,omitempty"`
+}
+
+// OnTimeReport is the on-time figures for dossiers received in a date range.
+type OnTimeReport struct {
+	From  string      `json:"from"`
+	To    string      `json:"to"`
+	By    string      `json:"by"`
+	Now   time.Time   `json:"now"`
+	Rows  []OnTimeRow `json:"rows"`
+	Total OnTimeRow   `json:"total"`
+}
+
+// WebhookAttempt is one try to deliver a notification.
+type WebhookAttempt struct {
+	At         time.Time `json:"at"`
+	StatusCode int       `json:"status_code"` // 0 when no answer came
+	Error      string    `json:"error"`
+	DurationMS int64     `json:"duration_ms"`
+}
+
+// Webhook delivery states.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed" // gave up after the last retry
+)
+
+// WebhookDelivery is one outbound notification and its attempts.
+type WebhookDelivery struct {
+	ID            int64            `json:"id"`
+	Event         string           `json:"event"`
+	DossierID     int64            `json:"dossier_id"`
+	DossierCode   string           `json:"dossier_code"`
+	State         string           `json:"state"`
+	CreatedAt     time.Time        `json:"created_at"`
+	NextAttemptAt *time.Time       `json:"next_attempt_at"`
+	DeliveredAt   *time.Time       `json:"delivered_at"`
+	Attempts      []WebhookAttempt `json:"attempts"`
+	Payload       string           `json:"payload"`
 }

@@ -373,7 +373,7 @@ func (h *Hub) dossierEvents(tx *store.Tx, id int64, now time.Time, onlyTicket *i
 			return err
 		}
 	}
-	return nil
+	return h.afterDossierChange(tx, d, now, onlyTicket) // alert flags and webhook (overdue.go)
 }
 
 // dossierView reads one dossier as staff see it.
@@ -469,6 +469,7 @@ func (h *Hub) build(r store.DossierRow, l *store.DossierLinks, procName string, 
 			Note: s.Note, TicketID: s.TicketID, DueAt: h.localPtr(s.DueAt)})
 	}
 	d.Overdue = isOverdue(d, now)
+	d.AtRisk = !d.Overdue && h.alertOf(d.Status, d.DueAt, now) == alertAtRisk
 	d.TransferLate = isTransferLate(d, now)
 	return d
 }

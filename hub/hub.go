@@ -44,6 +44,22 @@ type Config struct {
 	// MaxBatch bounds how many write requests share one commit (group commit);
 	// 1 means one commit per request.
 	MaxBatch int
+
+	// Overdue dossiers (see overdue.go, webhook.go).
+	// AtRiskDays is the at-risk window in working days; 0 reads the
+	// "at_risk_days" setting, else motcua.DefaultAtRiskDays.
+	AtRiskDays int
+	// OverdueCheckEvery is how often the background check runs (real time);
+	// 0 means DefaultOverdueCheckEvery, negative disables it (tests call CheckOverdue).
+	OverdueCheckEvery time.Duration
+	// WebhookURL receives signed dossier notifications; empty disables them.
+	WebhookURL    string
+	WebhookSecret string
+	// WebhookTimeout bounds one delivery; WebhookBackoff is the first retry
+	// delay (doubling); WebhookMaxAttempts ends retrying. 0 means the defaults.
+	WebhookTimeout     time.Duration
+	WebhookBackoff     time.Duration
+	WebhookMaxAttempts int
 }
 
 // Hub serves one branch hall.
@@ -76,6 +92,8 @@ type Hub struct {
 
 	waitMu    sync.Mutex
 	waitCache map[int64]serviceTime
+
+	bg background // overdue check and webhook worker, outside the writer
 }
 
 // New opens the hub on its store: it loads the hall into an empty database,
@@ -115,8 +133,12 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 		return nil, err
 	}
 	h.metrics.setServices(h)
+	if err := h.configureBackground(ctx, cfg); err != nil {
+		return nil, err
+	}
 	close(h.running)
 	go h.writer()
+	h.startBackground()
 	return h, nil
 }
 
@@ -219,7 +241,11 @@ func (h *Hub) isWriterRunning() bool {
 
 // Close stops the writer after the requests already queued; it does not close the store.
 func (h *Hub) Close() {
-	h.closeMu.Do(func() { close(h.stop) })
+	h.closeMu.Do(func() {
+		// Background work first, while the writer still answers its writes.
+		h.stopBackground()
+		close(h.stop)
+	})
 	<-h.stopped
 }
 
