@@ -38,7 +38,7 @@ func (t *Tx) AlertState(id int64) (string, error) {
 	return s, err
 }
 
-// SetAlertState records the alert announced for a dossier ('' clears it).
+// SetAlertState records the alert announced for a dossier (” clears it).
 func (t *Tx) SetAlertState(id int64, state string) error {
 	return t.exec(`UPDATE dossiers SET alert_state = ? WHERE id = ?`, state, id)
 }
