@@ -22,10 +22,14 @@ func TestEstimatedWaitOnAScriptedMorning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := int((5 * time.Minute).Seconds()) / 3; view.EstWaitS != want {
-			t.Errorf("before any visit: got est_wait_s %d, want %d (5 min shared by 3 counters)", view.EstWaitS, want)
+		if view.EstWaitS != 0 {
+			t.Errorf("nobody ahead: got est_wait_s %d, want 0", view.EstWaitS)
 		}
-		for range 5 {
+		second := e.issue(t, 1, false)
+		if view, _ = e.hub.TicketView(ctx, second); view.EstWaitS != int((5*time.Minute).Seconds())/3 {
+			t.Errorf("one ahead before any visit: got est_wait_s %d, want %d (5 min shared by 3 counters)", view.EstWaitS, int((5*time.Minute).Seconds())/3)
+		}
+		for range 4 {
 			e.issue(t, 1, false)
 		}
 		// Counter 1 serves a visit of 10 minutes, counter 3 one of 6 minutes.
@@ -48,21 +52,21 @@ func TestEstimatedWaitOnAScriptedMorning(t *testing.T) {
 		if view.Position != 4 {
 			t.Fatalf("position: got %d, want 4", view.Position)
 		}
-		if want := int((8 * time.Minute * 5 / 2).Seconds()); view.EstWaitS != want {
-			t.Errorf("after two visits: got est_wait_s %d, want %d (5 × 8 min / 2 open counters)", view.EstWaitS, want)
+		if want := int((8 * time.Minute * 4 / 2).Seconds()); view.EstWaitS != want {
+			t.Errorf("after two visits: got est_wait_s %d, want %d (4 ahead × 8 min / 2 open counters)", view.EstWaitS, want)
 		}
 		// The same figure on the kiosk's service list for the next person.
 		svcs, err := e.hub.Services(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if svcs[0].Waiting != 5 || svcs[0].EstWaitS != int((8*time.Minute*6/2).Seconds()) {
-			t.Errorf("kiosk: got waiting %d est %d, want 5 and %d", svcs[0].Waiting, svcs[0].EstWaitS, int((8 * time.Minute * 6 / 2).Seconds()))
+		if svcs[0].Waiting != 5 || svcs[0].EstWaitS != int((8*time.Minute*5/2).Seconds()) {
+			t.Errorf("kiosk: got waiting %d est %d, want 5 and %d", svcs[0].Waiting, svcs[0].EstWaitS, int((8 * time.Minute * 5 / 2).Seconds()))
 		}
 		// Two hours later nobody has called: the open counters fall back to all configured.
 		e.clock.Advance(2 * time.Hour)
 		view, _ = e.hub.TicketView(ctx, late)
-		if want := int((8 * time.Minute * 5 / 3).Seconds()); view.EstWaitS != want {
+		if want := int((8 * time.Minute * 4 / 3).Seconds()); view.EstWaitS != want {
 			t.Errorf("after two idle hours: got %d, want %d (3 configured counters)", view.EstWaitS, want)
 		}
 	})

@@ -10,7 +10,7 @@ import (
 )
 
 // Estimated wait: the mean of the last visits of a service (from call to
-// finish), times the people ahead plus one, divided by the counters open for
+// finish), times the people ahead, divided by the counters open for
 // the service. A counter is open when it has called someone in the last
 // activeWindow; before any counter has called, every counter configured for
 // the service counts. Without history a visit is assumed to take defaultVisit.
@@ -89,7 +89,7 @@ func (h *Hub) EstimateWait(ctx context.Context, serviceID int64, ahead int) int 
 		n = 1
 	}
 	visit := h.visitTime(ctx, serviceID)
-	return int((visit * time.Duration(ahead+1) / time.Duration(n)).Seconds())
+	return int((visit * time.Duration(ahead) / time.Duration(n)).Seconds())
 }
 
 // TicketView completes a ticket with its service name, counter, position and estimated wait.

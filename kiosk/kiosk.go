@@ -261,7 +261,9 @@ type TrackView struct {
 	// ShortCode is printed on the ticket too; the phone shows it after a
 	// no-show, when the citizen needs it to reactivate at the kiosk.
 	ShortCode string `json:"short_code"`
-	Dossiers  []any  `json:"dossiers"`
+	// Calls lets the phone ring again on a recall.
+	Calls    int                    `json:"calls"`
+	Dossiers []motcua.PublicDossier `json:"dossiers"`
 }
 
 type serviceRef struct {
@@ -278,13 +280,12 @@ func (h *Handler) trackView(ctx context.Context, tk motcua.Ticket) (TrackView, e
 	if err != nil {
 		return TrackView{}, err
 	}
-	dossiers := make([]any, len(ds))
-	for i, d := range ds {
-		dossiers[i] = d
+	if ds == nil {
+		ds = []motcua.PublicDossier{}
 	}
 	return TrackView{Number: v.Number, Status: v.Status, Service: serviceRef{v.ServiceID, v.ServiceName},
 		Counter: v.Counter, Position: v.Position, EstWaitS: v.EstWaitS, IssuedAt: v.IssuedAt, Priority: v.Priority,
-		ShortCode: v.ShortCode, Dossiers: dossiers}, nil
+		ShortCode: v.ShortCode, Calls: v.Calls, Dossiers: ds}, nil
 }
 
 // KioskPage handles GET /kiosk.
