@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strings"
 	"time"
@@ -62,11 +63,15 @@ func (h *Hub) IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.
 		if err != nil {
 			return err
 		}
+		code, err := freeShortCode(tx, day)
+		if err != nil {
+			return err
+		}
 		tk = motcua.Ticket{
 			Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
 			ServiceID: svc.ID, Priority: req.Priority, PriorityGroup: req.PriorityGroup,
 			Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: now,
-			Token: randomToken(16), ShortCode: shortCode(),
+			Token: randomToken(16), ShortCode: code,
 		}
 		if err := tx.InsertTicket(&tk); err != nil {
 			return err
@@ -120,15 +125,44 @@ func (h *Hub) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time) 
 // with opening hours is closed all day then.
 func (h *Hub) isClosedDay(t time.Time) bool { return !h.cal.IsWorkingDay(t) }
 
-// shortCode is six characters a person can read and type: no 0/O, 1/I/L.
+// shortCodeAlphabet has no 0/O, 1/I/L: six of these are read off paper and
+// typed at a kiosk by people who may not see well.
+const shortCodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// shortCode draws six characters uniformly from shortCodeAlphabet (rejection
+// sampling keeps every character equally likely).
 func shortCode() string {
-	const alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-	raw := randomToken(6)
-	var b strings.Builder
-	for i := 0; i < 6; i++ {
-		b.WriteByte(alphabet[int(raw[i])%len(alphabet)])
+	out := make([]byte, 0, 6)
+	buf := make([]byte, 16)
+	limit := byte(256 - 256%len(shortCodeAlphabet))
+	for len(out) < 6 {
+		if _, err := rand.Read(buf); err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		for _, b := range buf {
+			if b < limit && len(out) < 6 {
+				out = append(out, shortCodeAlphabet[int(b)%len(shortCodeAlphabet)])
+			}
+		}
 	}
-	return b.String()
+	return string(out)
+}
+
+// freeShortCode draws short codes until one is unused today. With 31^6
+// codes a busy day still collides now and then; a retry is cheaper than
+// refusing the citizen a number.
+func freeShortCode(tx *store.Tx, day string) (string, error) {
+	for range 8 {
+		code := shortCode()
+		taken, err := tx.ShortCodeTaken(day, code)
+		if err != nil {
+			return "", err
+		}
+		if !taken {
+			return code, nil
+		}
+	}
+	return "", motcua.Errorf(motcua.EUnavailable, "Không tạo được mã phiếu, vui lòng thử lại. / Could not make a ticket code; please try again.")
 }
 
 // CallNext ends the counter's current ticket and calls the next one for its

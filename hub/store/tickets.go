@@ -52,6 +52,13 @@ func (t *Tx) TicketByShortCode(day, code string) (motcua.Ticket, error) {
 	return getTicket(t.ctx, t.tx, `day = ? AND short_code = ?`, day, code)
 }
 
+// ShortCodeTaken reports whether a ticket of the day already has the code.
+func (t *Tx) ShortCodeTaken(day, code string) (bool, error) {
+	var n int
+	err := t.get(&n, `SELECT COUNT(*) FROM tickets WHERE day = ? AND short_code = ?`, day, code)
+	return n > 0, err
+}
+
 // lockClause locks the selected rows on PostgreSQL, where several hubs may
 // share the registry; SQLite has a single writer and needs nothing.
 func (t *Tx) lockClause() string {
