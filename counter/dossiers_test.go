@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
-
+	"github.com/motcua/motcua/internal/qrtest"
 	"github.com/motcua/motcua/server/servertest"
 )
 
@@ -401,15 +399,7 @@ func decodeQR(t *testing.T, b64 string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("decode QR: %v", err)
-	}
-	return res.GetText()
+	return qrtest.Decode(t, img)
 }
 
 func TestSupplementAndRefusalPrintouts(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image"
 	"image/png"
 	"net/http"
 	"os"
@@ -19,11 +18,10 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-	"github.com/makiuchi-d/gozxing"
-	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/browsertest"
+	"github.com/motcua/motcua/internal/qrtest"
 	"github.com/motcua/motcua/server/servertest"
 )
 
@@ -132,19 +130,6 @@ func tapKeys(t *testing.T, tab context.Context, keyboard, text string) {
 		}
 		browsertest.Do(t, tab, "tap key "+key, chromedp.Click(keyboard+` button[data-key="`+key+`"]`))
 	}
-}
-
-func decodeQRImage(t *testing.T, img image.Image) string {
-	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("decode the QR of the printed ticket: %v", err)
-	}
-	return res.GetText()
 }
 
 func saveArtifact(t *testing.T, name string, data []byte) string {
@@ -323,7 +308,7 @@ func TestKioskPrintedTicketAndPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := decodeQRImage(t, img); got != issued.TrackURL {
+	if got := qrtest.Decode(t, img); got != issued.TrackURL {
 		t.Errorf("QR on the print view: got %q, want track_url %q", got, issued.TrackURL)
 	}
 

@@ -108,6 +108,11 @@ func (h *Handler) IssueTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tk, err := h.Hub.IssueTicket(r.Context(), motcua.IssueRequest{ServiceID: *req.ServiceID, Priority: req.Priority, PriorityGroup: req.PriorityGroup})
+	h.respond(w, r, http.StatusCreated, tk, err)
+}
+
+// respond answers with the ticket object, or the error.
+func (h *Handler) respond(w http.ResponseWriter, r *http.Request, status int, tk motcua.Ticket, err error) {
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -117,7 +122,7 @@ func (h *Handler) IssueTicket(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusCreated, v)
+	web.JSON(w, status, v)
 }
 
 type reactivateRequest struct {
@@ -137,16 +142,7 @@ func (h *Handler) Reactivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tk, err := h.Hub.Reactivate(r.Context(), req.ShortCode)
-	if err != nil {
-		web.Error(w, r, err)
-		return
-	}
-	v, err := h.view(r, tk)
-	if err != nil {
-		web.Error(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, v)
+	h.respond(w, r, http.StatusOK, tk, err)
 }
 
 // view completes a ticket view with its absolute URLs.

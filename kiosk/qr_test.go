@@ -9,24 +9,9 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
-
+	"github.com/motcua/motcua/internal/qrtest"
 	"github.com/motcua/motcua/server/servertest"
 )
-
-func decodeQR(t *testing.T, img image.Image) string {
-	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("decode QR: %v", err)
-	}
-	return res.GetText()
-}
 
 // rasterizeSVG draws the unit squares of the hub's SVG QR (one path of
 // "M x y h n v1 h-n z" runs) at scale pixels per module. It reads the
@@ -71,7 +56,7 @@ func TestTicketQRCodesDecodeToTrackURL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("qr.png is not a PNG: %v", err)
 	}
-	if got := decodeQR(t, img); got != tk.TrackURL {
+	if got := qrtest.Decode(t, img); got != tk.TrackURL {
 		t.Errorf("PNG QR: got %q, want track_url %q", got, tk.TrackURL)
 	}
 
@@ -79,7 +64,7 @@ func TestTicketQRCodesDecodeToTrackURL(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("qr.svg: got %d, want 200", status)
 	}
-	if got := decodeQR(t, rasterizeSVG(t, body, 4)); got != tk.TrackURL {
+	if got := qrtest.Decode(t, rasterizeSVG(t, body, 4)); got != tk.TrackURL {
 		t.Errorf("SVG QR: got %q, want track_url %q", got, tk.TrackURL)
 	}
 }
