@@ -16,6 +16,7 @@ import (
 	"github.com/motcua/motcua/kiosk"
 	"github.com/motcua/motcua/live"
 	"github.com/motcua/motcua/static"
+	"github.com/motcua/motcua/supervisor"
 	"github.com/motcua/motcua/web"
 )
 
@@ -34,6 +35,7 @@ func routes(d deps) http.Handler {
 	c := &counter.Handler{Hub: d.hub, Live: d.live, Static: files}
 	dossiers := &counter.DossierHandler{Hub: d.hub, Clients: d.clients}
 	disp := &display.Handler{Hub: d.hub, Live: d.live, Static: files}
+	sup := &supervisor.Handler{Hub: d.hub, Static: files}
 	auth := web.Auth{Hub: d.hub}
 	staff := auth.Require(motcua.RoleStaff)
 
@@ -47,6 +49,7 @@ func routes(d deps) http.Handler {
 	r.Get("/kiosk", k.KioskPage)
 	r.Get("/display", disp.Page)
 	r.Get("/counter", c.Page)
+	r.Get("/supervisor", sup.Page)
 	r.Get("/t/{token}", k.TrackPage)
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServer(http.FS(files))))
 
@@ -101,6 +104,21 @@ func routes(d deps) http.Handler {
 
 	// Supervisor.
 	r.With(auth.Require(motcua.RoleSupervisor)).Get("/api/v1/audit/manual-calls", counter.ManualCalls(d.hub))
+
+	// Overdue dossiers, apologies, notifications and reports (supervisor, see
+	// docs/overdue.md); the printouts authenticate by the login cookie.
+	r.Group(func(r chi.Router) {
+		r.Use(auth.Require(motcua.RoleSupervisor))
+		r.Get("/api/v1/supervisor/overview", sup.Overview)
+		r.Post("/api/v1/dossiers/{id}/apologies", sup.IssueApology)
+		r.Get("/api/v1/dossiers/{id}/apologies", sup.Apologies)
+		r.Get("/api/v1/webhook/deliveries", sup.Deliveries)
+		r.Post("/api/v1/webhook/deliveries/{id}/retry", sup.RetryDelivery)
+		r.Get("/api/v1/reports/on-time", sup.OnTime)
+		r.Get("/api/v1/reports/ledger.csv", sup.LedgerCSV)
+		r.Get("/dossiers/{id}/apologies/{aid}/letter", sup.Letter)
+		r.Get("/reports/ledger", sup.LedgerPage)
+	})
 
 	// Websockets (public).
 	r.Get("/ws/display", disp.Socket)

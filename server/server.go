@@ -33,6 +33,12 @@ type Config struct {
 	Logger        *slog.Logger
 	// AllowedOrigins are other browser origins allowed on the websockets.
 	AllowedOrigins []string
+	// WebhookURL receives signed dossier notifications (an SMS or Zalo
+	// gateway); empty sends none. WebhookSecret keys their HMAC signature.
+	WebhookURL    string
+	WebhookSecret string
+	// Hub adjusts the hub's configuration (tests: at-risk window, webhook backoff).
+	Hub func(*hub.Config)
 }
 
 // Server is a running hub with its HTTP handler.
@@ -71,8 +77,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	broadcaster := live.New(live.Options{Trusted: trusted, AllowedOrigins: cfg.AllowedOrigins})
-	hb, err := hub.New(ctx, hub.Config{Store: st, Clock: cfg.Clock, Publisher: broadcaster, Logger: cfg.Logger, Hall: h,
-		AdminPassword: cfg.AdminPassword, BcryptCost: cfg.BcryptCost, Registerer: reg})
+	hcfg := hub.Config{Store: st, Clock: cfg.Clock, Publisher: broadcaster, Logger: cfg.Logger, Hall: h,
+		AdminPassword: cfg.AdminPassword, BcryptCost: cfg.BcryptCost, Registerer: reg,
+		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret}
+	if cfg.Hub != nil {
+		cfg.Hub(&hcfg)
+	}
+	hb, err := hub.New(ctx, hcfg)
 	if err != nil {
 		st.Close()
 		return nil, err

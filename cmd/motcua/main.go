@@ -51,6 +51,7 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 	fs.StringVar(&o.cfg.Config, "config", env("MOTCUA_CONFIG", ""), "hall description (YAML) loaded into an empty database [MOTCUA_CONFIG]")
 	fs.StringVar(&o.cfg.Trusted, "trusted", env("MOTCUA_TRUSTED", "127.0.0.0/8,::1/128"), "CIDRs exempt from per-client limits [MOTCUA_TRUSTED]")
 	fs.StringVar(&o.cfg.BaseURL, "base-url", env("MOTCUA_BASE_URL", ""), "scheme and host for track_url and QR codes [MOTCUA_BASE_URL]")
+	fs.StringVar(&o.cfg.WebhookURL, "webhook-url", env("MOTCUA_WEBHOOK_URL", ""), "URL that receives signed dossier notifications (SMS/Zalo gateway) [MOTCUA_WEBHOOK_URL]")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
@@ -58,6 +59,11 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	o.cfg.AdminPassword = env("MOTCUA_ADMIN_PASSWORD", "")
+	// A secret is not a flag: flags show in the process list.
+	o.cfg.WebhookSecret = env("MOTCUA_WEBHOOK_SECRET", "")
+	if o.cfg.WebhookURL != "" && o.cfg.WebhookSecret == "" {
+		return o, fmt.Errorf("-webhook-url needs MOTCUA_WEBHOOK_SECRET to sign the notifications")
+	}
 	return o, nil
 }
 

@@ -1,0 +1,263 @@
+package supervisor
+
+import (
+	"bytes"
+	"embed"
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/web"
+)
+
+// The printouts follow Circular 03/2025/TT-VPCP, Annex I: Mẫu 04 the apology
+// and extension letter (A5), Mẫu 07 the dossier ledger (A4 landscape).
+//
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+var (
+	letterTmpl = template.Must(template.New("letter.html").Funcs(printFuncs).ParseFS(templateFiles, "templates/letter.html"))
+	ledgerTmpl = template.Must(template.New("ledger.html").Funcs(printFuncs).ParseFS(templateFiles, "templates/ledger.html"))
+)
+
+// statusNames are the dossier statuses as the ledger writes them.
+var statusNames = map[motcua.DossierStatus]string{
+	motcua.DossierReceived:            "Đã tiếp nhận",
+	motcua.DossierTransferred:         "Đã chuyển cơ quan giải quyết",
+	motcua.DossierProcessing:          "Đang giải quyết",
+	motcua.DossierSupplementRequested: "Chờ bổ sung hồ sơ",
+	motcua.DossierResultReady:         "Đã có kết quả",
+	motcua.DossierReturned:            "Đã trả kết quả",
+	motcua.DossierRejected:            "Từ chối giải quyết",
+}
+
+var printFuncs = template.FuncMap{
+	// "Ngày 27 tháng 11 năm 2026", the date line of official documents.
+	"longDate": func(t time.Time) string {
+		return fmt.Sprintf("Ngày %02d tháng %02d năm %d", t.Day(), t.Month(), t.Year())
+	},
+	"stamp": func(t time.Time) string { return t.Format("15:04 02/01/2006") },
+	// "17 giờ 00 phút, ngày 02 tháng 12 năm 2026".
+	"timeDate": func(t time.Time) string {
+		return fmt.Sprintf("%02d giờ %02d phút, ngày %02d tháng %02d năm %d", t.Hour(), t.Minute(), t.Day(), t.Month(), t.Year())
+	},
+	"day":    func(t time.Time) string { return t.Format("02/01/2006") },
+	"status": func(s motcua.DossierStatus) string { return statusNames[s] },
+}
+
+// dayTime writes an optional time as the ledger shows it: "02/12/2026 17:00".
+func dayTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format("02/01/2006 15:04")
+}
+
+// letter is what the Mẫu 04 template reads.
+type letter struct {
+	Center, Branch, BranchCode string
+	D                          motcua.Dossier
+	A                          motcua.Apology
+	Number                     int       // 1 for the first apology of the dossier, 2 for the next…
+	Promised                   time.Time // the due date this apology replaces
+	Late                       bool      // issued after that date (else: before, it will be late)
+	IssuedBy                   string
+}
+
+// Letter handles GET /dossiers/{id}/apologies/{aid}/letter: the printable
+// apology and extension letter (Mẫu 04, A5). It carries the applicant's name
+// and address, so the print is audited and never cached.
+func (h *Handler) Letter(w http.ResponseWriter, r *http.Request) {
+	id, err := web.IDParam(r, "id")
+	if err != nil {
+		printError(w, err)
+		return
+	}
+	aid, err := web.IDParam(r, "aid")
+	if err != nil {
+		printError(w, err)
+		return
+	}
+	u, _ := web.UserFrom(r.Context())
+	d, a, err := h.Hub.ApologyLetter(r.Context(), id, aid, u)
+	if err != nil {
+		printError(w, err)
+		return
+	}
+	b := h.Hub.Branch()
+	l := letter{Center: b.CenterName, Branch: b.Name, BranchCode: b.Code, D: d, A: a, Promised: d.DueAt}
+	for i, x := range d.Apologies {
+		if x.ID == a.ID {
+			l.Number = i + 1
+		}
+	}
+	if a.OriginalDueAt != nil {
+		l.Promised = *a.OriginalDueAt
+	}
+	l.Late = a.IssuedAt.After(l.Promised)
+	if a.IssuedBy != nil {
+		l.IssuedBy = a.IssuedBy.FullName
+		if l.IssuedBy == "" {
+			l.IssuedBy = a.IssuedBy.Username
+		}
+	}
+	render(w, letterTmpl, l)
+}
+
+// ledgerColumns are the columns of the dossier ledger (Mẫu 07, "Sổ theo dõi
+// hồ sơ"), in the circular's order, with the receiving officer and the
+// status added before the notes.
+var ledgerColumns = []string{
+	"STT", "Mã hồ sơ", "Tên thủ tục hành chính", "Số lượng hồ sơ (bộ)", "Tên cá nhân, tổ chức",
+	"Địa chỉ, số điện thoại", "Cơ quan chủ trì giải quyết", "Ngày nhận hồ sơ", "Ngày hẹn trả kết quả",
+	"Ngày chuyển hồ sơ", "Ngày có kết quả", "Ngày trả kết quả", "Người tiếp nhận", "Trạng thái", "Ghi chú",
+}
+
+// ledgerRow writes one dossier as the ledger's cells.
+func ledgerRow(i int, d motcua.Dossier) []string {
+	promised := d.DueAt
+	if d.OriginalDueAt != nil {
+		promised = *d.OriginalDueAt
+	}
+	contact := strings.TrimSpace(d.Applicant.Address)
+	if d.Applicant.Phone != "" {
+		if contact != "" {
+			contact += "; "
+		}
+		contact += "ĐT: " + d.Applicant.Phone
+	}
+	var notes []string
+	if d.Purged {
+		notes = append(notes, "Đã xóa dữ liệu cá nhân theo thời hạn lưu trữ")
+	}
+	for _, a := range d.Apologies {
+		notes = append(notes, fmt.Sprintf("Xin lỗi ngày %s, hẹn lại %s: %s", a.IssuedAt.Format("02/01/2006"), a.NewDueAt.Format("02/01/2006 15:04"), a.Reason))
+	}
+	if d.Overdue {
+		notes = append(notes, "Quá hạn")
+	}
+	if d.TransferLate {
+		notes = append(notes, "Chuyển cơ quan giải quyết muộn")
+	}
+	by := d.ReceivedBy.FullName
+	if by == "" {
+		by = d.ReceivedBy.Username
+	}
+	return []string{
+		strconv.Itoa(i + 1), d.Code, d.ProcedureName, strconv.Itoa(d.Sets), d.Applicant.Name, contact, d.Agency,
+		dayTime(&d.ReceivedAt), dayTime(&promised), dayTime(d.TransferredAt), dayTime(d.FinishedAt), dayTime(d.ReturnedAt),
+		by, statusNames[d.Status], strings.Join(notes, ". "),
+	}
+}
+
+// LedgerCSV handles GET /api/v1/reports/ledger.csv?from=&to=: the ledger of
+// the dossiers received between the two dates, as CSV in UTF-8 with a byte
+// order mark so spreadsheet programs read the Vietnamese right.
+func (h *Handler) LedgerCSV(w http.ResponseWriter, r *http.Request) {
+	start, end, ds, ok := h.ledger(w, r, "csv")
+	if !ok {
+		return
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	cw := csv.NewWriter(&buf)
+	cw.UseCRLF = true
+	cw.Write(ledgerColumns)
+	for i, d := range ds {
+		cw.Write(ledgerRow(i, d))
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	name := fmt.Sprintf("so-theo-doi-ho-so_%s_%s.csv", start.Format("2006-01-02"), end.AddDate(0, 0, -1).Format("2006-01-02"))
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(buf.Bytes())
+}
+
+// ledgerPage is what the A4 ledger template reads.
+type ledgerPage struct {
+	Center, Branch string
+	From, To       time.Time
+	Columns        []string
+	Rows           [][]string
+	Printed        time.Time
+}
+
+// LedgerPage handles GET /reports/ledger?from=&to=: the ledger as a
+// printable A4 page.
+func (h *Handler) LedgerPage(w http.ResponseWriter, r *http.Request) {
+	start, end, ds, ok := h.ledger(w, r, "page")
+	if !ok {
+		return
+	}
+	now := h.Hub.Now()
+	b := h.Hub.Branch()
+	p := ledgerPage{Center: b.CenterName, Branch: b.Name, From: start, To: end.AddDate(0, 0, -1), Columns: ledgerColumns, Printed: now}
+	for i, d := range ds {
+		p.Rows = append(p.Rows, ledgerRow(i, d))
+	}
+	render(w, ledgerTmpl, p)
+}
+
+// ledger reads the range and the dossiers (the hub audits the export);
+// errors are answered as a page or JSON depending on the caller.
+func (h *Handler) ledger(w http.ResponseWriter, r *http.Request, format string) (time.Time, time.Time, []motcua.Dossier, bool) {
+	fail := func(err error) {
+		if format == "page" {
+			printError(w, err)
+		} else {
+			web.Error(w, r, err)
+		}
+	}
+	q := r.URL.Query()
+	start, end, err := h.Hub.ReportRange(q.Get("from"), q.Get("to"))
+	if err != nil {
+		fail(err)
+		return start, end, nil, false
+	}
+	u, _ := web.UserFrom(r.Context())
+	ds, err := h.Hub.Ledger(r.Context(), start, end, u, format)
+	if err != nil {
+		fail(err)
+		return start, end, nil, false
+	}
+	return start, end, ds, true
+}
+
+func render(w http.ResponseWriter, t *template.Template, data any) {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		printError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// Personal data: never kept by a shared browser's cache.
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(buf.Bytes())
+}
+
+// printError answers a printout request with a small page a person can read.
+func printError(w http.ResponseWriter, err error) {
+	status := web.StatusOf(err)
+	if status >= 500 {
+		web.Logger.Error("printout failed", "err", err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	template.Must(template.New("e").Parse(`<!doctype html><html lang="vi"><meta charset="utf-8"><title>Không in được</title>`+
+		`<body style="font-family:sans-serif;padding:1rem"><h1>Không in được / Cannot print</h1><p>{{.}}</p></body></html>`)).
+		Execute(w, motcua.ErrorMessage(err))
+}
