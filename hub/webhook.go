@@ -31,7 +31,7 @@ const (
 	DefaultWebhookTimeout     = 10 * time.Second
 	DefaultWebhookBackoff     = 30 * time.Second // first retry; doubles each time
 	DefaultWebhookMaxBackoff  = time.Hour
-	DefaultWebhookMaxAttempts = 12 // about nine hours of retries, then "failed"
+	DefaultWebhookMaxAttempts = 12 // about five hours of retries, then "failed"
 	webhookPollEvery          = 5 * time.Second
 	webhookBatch              = 20
 )
