@@ -64,13 +64,15 @@ func UnnamedControls(t testing.TB, tab context.Context) []string {
 // UnnamedButtons is the same check in the page's own script, over every
 // <button> and [role=button] in the DOM, shown or not: text content,
 // aria-label, aria-labelledby (ids whose text is not empty) or title. It
-// catches buttons of screens the test never opens.
+// catches buttons of screens the test never opens. A button that is itself
+// hidden is skipped: pages fill such buttons when they show them (a reprint
+// button naming the last ticket), and UnnamedControls sees them then.
 func UnnamedButtons(t testing.TB, tab context.Context) []string {
 	t.Helper()
 	return Eval[[]string](t, tab, `(function () {
   function text(e) { return (e && e.textContent || '').replace(/[\s\u2060\u200b]+/g, ''); }
   return Array.from(document.querySelectorAll('button, [role="button"], input[type="button"], input[type="submit"]')).filter(function (b) {
-    if (text(b)) return false;
+    if (b.hidden || text(b)) return false;
     if ((b.getAttribute('aria-label') || '').trim()) return false;
     if ((b.getAttribute('title') || '').trim()) return false;
     if (b.tagName === 'INPUT' && (b.value || '').trim()) return false;
@@ -147,7 +149,7 @@ const contrastScript = `(function () {
       var s = getComputedStyle(e);
       if (s.visibility !== 'visible' || s.display === 'none') return false;
       var r = e.getBoundingClientRect();
-      if (r.width < 1 || r.height < 1) return false;
+      if (r.width <= 1 || r.height <= 1) return false; // empty, or for screen readers only
       if (r.bottom < 0 || r.right < 0 || r.top > innerHeight || r.left > innerWidth) return false;
       for (var n = e; n && n.nodeType === 1; n = n.parentElement) {
         if (n.hidden || parseFloat(getComputedStyle(n).opacity) === 0) return false;
@@ -217,7 +219,8 @@ func ClippedText(t testing.TB, tab context.Context, selector string) []string {
   if (root.scrollWidth > root.clientWidth + 1) out.push('the page scrolls sideways: ' + root.scrollWidth + ' > ' + root.clientWidth + ' px');
   document.querySelectorAll(`+string(sel)+`).forEach(function (box) {
     [box].concat(Array.from(box.querySelectorAll('*'))).forEach(function (e) {
-      if (e.clientWidth === 0 && e.clientHeight === 0) return;
+      // Text for screen readers only is clipped to 1 px on purpose.
+      if (e.clientWidth <= 1 && e.clientHeight <= 1) return;
       var s = getComputedStyle(e);
       var hides = s.overflowX !== 'visible' || s.overflowY !== 'visible' || s.textOverflow === 'ellipsis';
       if (!hides) return;
