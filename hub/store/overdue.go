@@ -23,11 +23,12 @@ type AlertRow struct {
 
 // AlertCandidates lists the dossiers whose alert may change: open dossiers due
 // before horizon, and every dossier with an alert still standing (so it can
-// be cleared once finished, extended or waiting for papers).
+// be cleared once finished, extended or waiting for papers). On PostgreSQL
+// the rows are locked, so two hubs sharing the registry announce a crossing once.
 func (t *Tx) AlertCandidates(horizon time.Time) ([]AlertRow, error) {
 	var out []AlertRow
 	err := t.selectAll(&out, `SELECT id, status, due_at, alert_state FROM dossiers
-		WHERE (status IN `+openStatuses+` AND due_at < ?) OR alert_state <> '' ORDER BY due_at, id`, horizon.UTC())
+		WHERE (status IN `+openStatuses+` AND due_at < ?) OR alert_state <> '' ORDER BY due_at, id`+t.lockClause(), horizon.UTC())
 	return out, err
 }
 
