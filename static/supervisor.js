@@ -347,6 +347,7 @@
     }
     clearErrors();
     $('ap-done').hidden = true;
+    $('ap-submit').hidden = false;
     $('ap-submit').disabled = false;
     $('apology-dialog').showModal();
     $('ap-reason').focus();
@@ -368,6 +369,7 @@
       const a = await api('POST', '/dossiers/' + item.id + '/apologies', body);
       $('ap-letter').href = a.letter_url;
       $('ap-done').hidden = false;
+      $('ap-submit').hidden = true; // issued: one click, one letter
       refresh();
     } catch (e) {
       $('ap-submit').disabled = false;
