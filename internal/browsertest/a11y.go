@@ -208,7 +208,8 @@ func SetDefaultFontSize(px int64) chromedp.Action[chromedp.Void] {
 // ClippedText returns, for the elements matching selector and everything
 // inside them, those whose text does not fit: content wider or taller than
 // the box while the box hides the overflow (overflow other than visible, or
-// text-overflow: ellipsis). It also reports when the whole page scrolls
+// text-overflow: ellipsis), and anything inside a matched element that
+// sticks out of it sideways. It also reports when the whole page scrolls
 // sideways. Call it after the layout settled.
 func ClippedText(t testing.TB, tab context.Context, selector string) []string {
 	t.Helper()
@@ -217,7 +218,19 @@ func ClippedText(t testing.TB, tab context.Context, selector string) []string {
   var out = [];
   var root = document.documentElement;
   if (root.scrollWidth > root.clientWidth + 1) out.push('the page scrolls sideways: ' + root.scrollWidth + ' > ' + root.clientWidth + ' px');
+  function name(e) {
+    return e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().split(/\s+/).join('.') : '') +
+      ' "' + e.textContent.trim().replace(/\s+/g, ' ').slice(0, 40) + '"';
+  }
   document.querySelectorAll(`+string(sel)+`).forEach(function (box) {
+    var outer = box.getBoundingClientRect();
+    if (outer.width > 1) box.querySelectorAll('*').forEach(function (e) {
+      var r = e.getBoundingClientRect();
+      if (r.width > 1 && (r.left < outer.left - 1 || r.right > outer.right + 1)) {
+        out.push(name(e) + ' spills out of ' + name(box) + ': ' + Math.round(r.left) + '–' + Math.round(r.right) +
+          ' outside ' + Math.round(outer.left) + '–' + Math.round(outer.right));
+      }
+    });
     [box].concat(Array.from(box.querySelectorAll('*'))).forEach(function (e) {
       // Text for screen readers only is clipped to 1 px on purpose.
       if (e.clientWidth <= 1 && e.clientHeight <= 1) return;
@@ -226,9 +239,7 @@ func ClippedText(t testing.TB, tab context.Context, selector string) []string {
       if (!hides) return;
       var wide = e.scrollWidth > e.clientWidth + 1, tall = e.scrollHeight > e.clientHeight + 1;
       if (wide || tall) {
-        out.push(e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().split(/\s+/).join('.') : '') +
-          ' "' + e.textContent.trim().replace(/\s+/g, ' ').slice(0, 40) + '": ' +
-          e.scrollWidth + 'x' + e.scrollHeight + ' in ' + e.clientWidth + 'x' + e.clientHeight);
+        out.push(name(e) + ': ' + e.scrollWidth + 'x' + e.scrollHeight + ' in ' + e.clientWidth + 'x' + e.clientHeight);
       }
     });
   });

@@ -30,6 +30,7 @@ func TestAccessibilityChecks(t *testing.T) {
   <div class="dark"><p>chữ trắng trên nền tối</p></div>
   <div class="dark"><div class="veil"><p style="color:#222">chữ tối dưới lớp mờ</p></div></div>
   <button disabled class="grey">nút tắt</button>
+  <div style="width: 6rem" id="spill"><span style="white-space: nowrap">Lao động – Thương binh và Xã hội</span></div>
   <div class="box" id="clip">Thủ tục đăng ký khai sinh <label style="position:absolute;width:1px;height:1px;overflow:hidden">chỉ cho trình đọc màn hình</label></div>
 </body></html>`
 	b := New(t)
@@ -68,6 +69,12 @@ func TestAccessibilityChecks(t *testing.T) {
 
 	if clipped := ClippedText(t, tab, "#clip"); len(clipped) != 1 {
 		t.Errorf("ClippedText(#clip): got %q, want the clipped procedure name", clipped)
+	}
+	if spilled := ClippedText(t, tab, "#spill"); len(spilled) != 1 || !strings.Contains(spilled[0], "spills out") {
+		t.Errorf("ClippedText(#spill): got %q, want the name sticking out of its box", spilled)
+	}
+	if fine := ClippedText(t, tab, "p.grey"); len(fine) != 0 {
+		t.Errorf("ClippedText(p.grey): got %q, want nothing", fine)
 	}
 	Do(t, tab, "larger default font", SetDefaultFontSize(32), chromedp.Navigate("data:text/html;charset=utf-8,"+url.PathEscape(html)))
 	if px := Eval[float64](t, tab, `parseFloat(getComputedStyle(document.body).fontSize)`); px != 32 {
