@@ -102,14 +102,12 @@ func routes(d deps) http.Handler {
 		r.Get("/dossiers/{id}/refusal", dossiers.Refusal)
 	})
 
-	// Supervisor.
-	r.With(auth.Require(motcua.RoleSupervisor)).Get("/api/v1/audit/manual-calls", counter.ManualCalls(d.hub))
-
 	// Overdue dossiers, apologies, notifications and reports (supervisor, see
 	// docs/overdue.md); the printouts authenticate by the login cookie.
 	r.Group(func(r chi.Router) {
 		r.Use(auth.Require(motcua.RoleSupervisor))
 		r.Get("/api/v1/supervisor/overview", sup.Overview)
+		r.Get("/api/v1/audit/manual-calls", counter.ManualCalls(d.hub))
 		r.Post("/api/v1/dossiers/{id}/apologies", sup.IssueApology)
 		r.Get("/api/v1/dossiers/{id}/apologies", sup.Apologies)
 		r.Get("/api/v1/webhook/deliveries", sup.Deliveries)
