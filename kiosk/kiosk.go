@@ -3,13 +3,16 @@
 package kiosk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -307,22 +310,23 @@ func (h *Handler) TrackPage(w http.ResponseWriter, r *http.Request) {
 // ReplayLimit is the most events replayed to a reconnecting phone.
 const ReplayLimit = 2000
 
-// TrackSocket handles GET /ws/track/{token}: the ticket's own events and the
-// queue counts, after a snapshot of the track view.
+// TrackSocket handles GET /ws/track/{token}: after a snapshot of the track
+// view, the ticket's own ticket and dossier events, and the queue events of
+// the ticket's service, coalesced: at most one every few seconds, the newest
+// (live.Subscription.Coalesce). A phone needs to know that its queue moved,
+// not every step of it, and ten thousand phones in every queue event's
+// fan-out would make the hall screens wait behind them.
 func (h *Handler) TrackSocket(w http.ResponseWriter, r *http.Request) {
 	tk, err := h.ticket(r)
 	if err != nil {
 		web.Error(w, r, err)
 		return
 	}
-	id := tk.ID
+	f := &trackFilter{ticketID: tk.ID}
+	f.serviceID.Store(tk.ServiceID)
 	h.Live.Serve(w, r, live.Subscription{
-		Filter: func(ev *motcua.Event) bool {
-			if ev.Type == motcua.EventQueue {
-				return true
-			}
-			return ev.TicketID != nil && *ev.TicketID == id && (ev.Type == motcua.EventTicket || ev.Type == motcua.EventDossier)
-		},
+		Filter:   f.accept,
+		Coalesce: func(ev *motcua.Event) bool { return ev.Type == motcua.EventQueue },
 		Snapshot: func(ctx context.Context) (int64, []byte, error) {
 			seq, err := h.Hub.LastSeq(ctx)
 			if err != nil {
@@ -332,6 +336,7 @@ func (h *Handler) TrackSocket(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return 0, nil, err
 			}
+			f.serviceID.Store(cur.ServiceID) // transferred since the request began
 			tv, err := h.trackView(ctx, cur)
 			if err != nil {
 				return 0, nil, err
@@ -343,4 +348,48 @@ func (h *Handler) TrackSocket(w http.ResponseWriter, r *http.Request) {
 			return h.Hub.EventsSince(ctx, since, ReplayLimit)
 		},
 	})
+}
+
+// trackFilter picks one phone's events. It runs inside the broadcaster's
+// Publish for every event, so the common case (another ticket's event, a
+// queue event) costs a comparison or a short byte search.
+type trackFilter struct {
+	ticketID int64
+	// serviceID follows a transfer: the ticket's own ticket event carries
+	// its new service. Atomic because a replay reads it outside Publish.
+	serviceID atomic.Int64
+}
+
+func (f *trackFilter) accept(ev *motcua.Event) bool {
+	switch ev.Type {
+	case motcua.EventQueue:
+		return queueMentions(ev.Body, f.serviceID.Load())
+	case motcua.EventTicket:
+		if ev.TicketID == nil || *ev.TicketID != f.ticketID {
+			return false
+		}
+		var body struct {
+			Ticket struct {
+				ServiceID int64 `json:"service_id"`
+			} `json:"ticket"`
+		}
+		if json.Unmarshal(ev.Body, &body) == nil && body.Ticket.ServiceID != 0 {
+			f.serviceID.Store(body.Ticket.ServiceID)
+		}
+		return true
+	case motcua.EventDossier:
+		return ev.TicketID != nil && *ev.TicketID == f.ticketID
+	}
+	return false
+}
+
+// queueMentions reports whether a queue event's body {"waiting":{"<service_id>":n,...}}
+// carries the count of serviceID. The body holds nothing but that map, so
+// the quoted key followed by a colon can only be that service's count.
+func queueMentions(body []byte, serviceID int64) bool {
+	var key [24]byte
+	k := append(key[:0], '"')
+	k = strconv.AppendInt(k, serviceID, 10)
+	k = append(k, '"', ':')
+	return bytes.Contains(body, k)
 }

@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -48,6 +49,9 @@ const (
 	DefaultMaxMessageSize = 512
 	// DefaultMaxConnsPerAddr bounds connections from one untrusted address.
 	DefaultMaxConnsPerAddr = 20
+	// DefaultCoalesceEvery is the least time between two coalesced events
+	// to one client (see Subscription.Coalesce).
+	DefaultCoalesceEvery = 5 * time.Second
 	// closeGrace is how long a closing connection waits for the client's
 	// answering close frame before the TCP connection is cut.
 	closeGrace = 2 * time.Second
@@ -61,6 +65,10 @@ type Options struct {
 	PingPeriod      time.Duration
 	MaxMessageSize  int64
 	MaxConnsPerAddr int
+	// CoalesceEvery is the least time between two coalesced events to one
+	// client; the first one after a quiet time waits a random part of half
+	// of it, so that thousands of clients are not woken at once.
+	CoalesceEvery time.Duration
 	// AllowedOrigins lists browser origins from other hosts that may connect,
 	// e.g. "https://portal.example.vn" (a bare host also matches).
 	// Requests without an Origin header (kiosks, scripts) and same-host
@@ -76,6 +84,9 @@ type Options struct {
 	readBufferSize  int
 	writeBufferSize int
 	writeBufferPool websocket.BufferPool
+	// afterFunc schedules coalesced events; tests replace it to fire the
+	// timers themselves instead of waiting for real time to pass.
+	afterFunc func(d time.Duration, f func()) (stop func() bool)
 }
 
 // Subscription tells Serve what one connection wants.
@@ -92,6 +103,15 @@ type Subscription struct {
 	// should also say false when since is ahead of the log (a client from
 	// before the database was replaced), or that client keeps stale state.
 	Replay func(ctx context.Context, since int64) (events []motcua.Event, ok bool, err error)
+	// Coalesce marks the events (among those Filter accepts) of which only
+	// the newest matters to this client: a phone needs to know that its
+	// service's queue moved, not every step. The client then receives at
+	// most one of them per Options.CoalesceEvery, always the newest, after a
+	// short random delay; an event that Coalesce does not mark takes any
+	// waiting coalesced event along in front of it, so seqs stay in order.
+	// A replay sends only the newest marked event. Nil coalesces nothing.
+	// Like Filter, it runs inside Publish and must be cheap.
+	Coalesce func(ev *motcua.Event) bool
 }
 
 // Encode builds the wire message of ev: its Body object with "type" and
@@ -144,14 +164,23 @@ type queued struct {
 // slots allocated up front: most connections are idle most of the time, and
 // a 256-slot channel was the largest item of an idle connection's memory.
 type subscriber struct {
-	conn   *websocket.Conn
-	filter func(ev *motcua.Event) bool
-	limit  int
+	conn     *websocket.Conn
+	filter   func(ev *motcua.Event) bool
+	coalesce func(ev *motcua.Event) bool
+	limit    int
+	b        *Broadcaster
 
 	mu      sync.Mutex
 	pending []queued
 	spare   []queued      // the writer's last batch, reused to save allocations
 	wake    chan struct{} // capacity 1: "pending is not empty"
+
+	// The newest coalesced event not yet queued (latest.msg != nil), and
+	// when the next one may go out. stopLatest cancels the armed timer.
+	latest     queued
+	nextLatest time.Time
+	stopLatest func() bool
+	ended      bool // the connection is over: arm no more timers
 
 	// dropped is closed (once, under Broadcaster.mu) when Publish gives up on
 	// this subscriber because its queue is full.
@@ -165,13 +194,76 @@ func (s *subscriber) push(item queued) bool {
 		s.mu.Unlock()
 		return false
 	}
+	s.queueLatestLocked() // an older coalesced event goes first
 	s.pending = append(s.pending, item)
 	s.mu.Unlock()
+	s.signal()
+	return true
+}
+
+func (s *subscriber) signal() {
 	select {
 	case s.wake <- struct{}{}:
 	default: // already signalled
 	}
+}
+
+// pushLatest keeps item as the newest coalesced event and, unless a timer
+// is already armed for the previous one, arms one: at the earliest
+// CoalesceEvery after the last one sent, and after a random part of half of
+// CoalesceEvery so that the clients of one event do not all wake together.
+func (s *subscriber) pushLatest(item queued, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	armed := s.latest.msg != nil
+	s.latest = item
+	if armed || s.ended {
+		return
+	}
+	every := s.b.opts.CoalesceEvery
+	due := now.Add(rand.N(every / 2))
+	if due.Before(s.nextLatest) {
+		due = s.nextLatest
+	}
+	s.stopLatest = s.b.opts.afterFunc(due.Sub(now), s.releaseLatest)
+}
+
+// releaseLatest runs when the coalesced event's time has come.
+func (s *subscriber) releaseLatest() {
+	s.mu.Lock()
+	queued := s.queueLatestLocked()
+	s.mu.Unlock()
+	if queued {
+		s.signal()
+	}
+}
+
+// queueLatestLocked moves the waiting coalesced event, if any, to the queue.
+// The queue may go one over its limit here: the coalesced slot was already
+// accepted. s.mu must be held.
+func (s *subscriber) queueLatestLocked() bool {
+	if s.latest.msg == nil {
+		return false
+	}
+	s.pending = append(s.pending, s.latest)
+	s.latest = queued{}
+	s.nextLatest = time.Now().Add(s.b.opts.CoalesceEvery)
+	if s.stopLatest != nil {
+		s.stopLatest()
+		s.stopLatest = nil
+	}
 	return true
+}
+
+// end stops the coalescing timer for good.
+func (s *subscriber) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = true
+	if s.stopLatest != nil {
+		s.stopLatest()
+		s.stopLatest = nil
+	}
 }
 
 // take hands the writer every queued event, oldest first.
@@ -204,6 +296,12 @@ func New(opts Options) *Broadcaster {
 	}
 	if opts.MaxConnsPerAddr <= 0 {
 		opts.MaxConnsPerAddr = DefaultMaxConnsPerAddr
+	}
+	if opts.CoalesceEvery <= 0 {
+		opts.CoalesceEvery = DefaultCoalesceEvery
+	}
+	if opts.afterFunc == nil {
+		opts.afterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	b := &Broadcaster{
 		opts:    opts,
@@ -243,10 +341,15 @@ func (b *Broadcaster) Publish(ev motcua.Event) {
 		return // only compression can fail, and it is off
 	}
 	item := queued{seq: ev.Seq, msg: msg}
+	now := time.Now()
 	var slow []*subscriber
 	b.mu.Lock()
 	for s := range b.subs {
 		if s.filter != nil && !s.filter(&ev) {
+			continue
+		}
+		if s.coalesce != nil && s.coalesce(&ev) {
+			s.pushLatest(item, now)
 			continue
 		}
 		if !s.push(item) {
@@ -323,11 +426,13 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 	defer conn.Close()
 
 	s := &subscriber{
-		conn:    conn,
-		filter:  sub.Filter,
-		limit:   b.opts.QueueSize,
-		wake:    make(chan struct{}, 1),
-		dropped: make(chan struct{}),
+		conn:     conn,
+		filter:   sub.Filter,
+		coalesce: sub.Coalesce,
+		b:        b,
+		limit:    b.opts.QueueSize,
+		wake:     make(chan struct{}, 1),
+		dropped:  make(chan struct{}),
 	}
 	// Register before taking the snapshot or replay, so that every event
 	// committed after them is already being buffered: nothing falls between.
@@ -338,6 +443,7 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 		b.mu.Lock()
 		b.dropLocked(s)
 		b.mu.Unlock()
+		s.end()
 	}()
 
 	readerDone := make(chan struct{})
@@ -385,6 +491,14 @@ func (b *Broadcaster) catchUp(ctx context.Context, conn *websocket.Conn, sub Sub
 			return 0, err
 		}
 		if ok {
+			// Filter first, then send; of the coalesced events only the
+			// newest is sent.
+			type kept struct {
+				ev        *motcua.Event
+				coalesced bool
+			}
+			var send []kept
+			newestCoalesced := -1
 			last := since
 			for i := range events {
 				ev := &events[i]
@@ -395,7 +509,17 @@ func (b *Broadcaster) catchUp(ctx context.Context, conn *websocket.Conn, sub Sub
 				if sub.Filter != nil && !sub.Filter(ev) {
 					continue
 				}
-				if err := b.write(conn, websocket.TextMessage, Encode(*ev)); err != nil {
+				coalesced := sub.Coalesce != nil && sub.Coalesce(ev)
+				if coalesced {
+					newestCoalesced = len(send)
+				}
+				send = append(send, kept{ev, coalesced})
+			}
+			for i, k := range send {
+				if k.coalesced && i != newestCoalesced {
+					continue
+				}
+				if err := b.write(conn, websocket.TextMessage, Encode(*k.ev)); err != nil {
 					return 0, err
 				}
 			}

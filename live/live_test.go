@@ -538,3 +538,111 @@ func TestPingKeepsIdleClientAlive(t *testing.T) {
 	waitFor(t, "the silent client to connect", func() bool { return h.b.Count() == 2 })
 	waitFor(t, "the silent client to be dropped", func() bool { return h.b.Count() == 1 })
 }
+
+// manualTimers stands in for time.AfterFunc: the test fires the timers.
+type manualTimers struct {
+	mu     sync.Mutex
+	timers []*manualTimer
+}
+
+type manualTimer struct {
+	delay   time.Duration
+	f       func()
+	stopped bool
+}
+
+func (m *manualTimers) afterFunc(d time.Duration, f func()) func() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := &manualTimer{delay: d, f: f}
+	m.timers = append(m.timers, t)
+	return func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		was := !t.stopped
+		t.stopped = true
+		return was
+	}
+}
+
+// armed returns the delays of the timers neither fired nor stopped.
+func (m *manualTimers) armed() []time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []time.Duration
+	for _, t := range m.timers {
+		if !t.stopped {
+			out = append(out, t.delay)
+		}
+	}
+	return out
+}
+
+// fire runs every armed timer.
+func (m *manualTimers) fire() {
+	m.mu.Lock()
+	var due []func()
+	for _, t := range m.timers {
+		if !t.stopped {
+			t.stopped = true
+			due = append(due, t.f)
+		}
+	}
+	m.mu.Unlock()
+	for _, f := range due {
+		f()
+	}
+}
+
+func TestCoalesceSendsOnlyTheNewest(t *testing.T) {
+	const every = time.Minute
+	timers := &manualTimers{}
+	h := newFakeHub(Options{CoalesceEvery: every, afterFunc: timers.afterFunc})
+	sub := h.subscription(nil)
+	sub.Coalesce = func(ev *motcua.Event) bool { return ev.Type == motcua.EventQueue }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.b.Serve(w, r, sub) }))
+	t.Cleanup(func() {
+		h.b.Close()
+		srv.Close()
+	})
+	h.publish("queue", `{}`) // 1
+
+	c := dial(t, wsURL(srv, ""))
+	if m := readMsg(t, c); m.Type != "snapshot" || m.Seq != 1 {
+		t.Fatalf("got %+v, want snapshot at seq 1", m)
+	}
+	waitFor(t, "the subscriber", func() bool { return h.b.Count() == 1 })
+
+	// A burst of queue events arms one timer, within half the period.
+	h.publish("queue", `{}`)
+	h.publish("queue", `{}`)
+	h.publish("queue", `{}`)
+	armed := timers.armed()
+	if len(armed) != 1 || armed[0] < 0 || armed[0] >= every/2 {
+		t.Fatalf("armed timers after a burst: got %v, want one below %s", armed, every/2)
+	}
+	timers.fire()
+	expectSeqs(t, c, 4) // 2 and 3 were replaced by 4
+
+	// The next one waits the whole period after the last one sent, unless
+	// an ordinary event comes first and takes it along, in order.
+	h.publish("queue", `{}`) // 5
+	armed = timers.armed()
+	if len(armed) != 1 || armed[0] <= every/2 || armed[0] > every {
+		t.Fatalf("armed timers right after a coalesced event went out: got %v, want one near %s", armed, every)
+	}
+	h.publish("call", `{}`) // 6
+	expectSeqs(t, c, 5, 6)
+	if armed := timers.armed(); len(armed) != 0 {
+		t.Errorf("timers still armed after the call took the queue event along: %v", armed)
+	}
+
+	// A replay sends every ordinary event and only the newest queue event.
+	h.publish("queue", `{}`) // 7
+	h.publish("queue", `{}`) // 8
+	c2 := dial(t, wsURL(srv, "since=1"))
+	expectSeqs(t, c2, 6, 8)
+	h.publish("call", `{}`) // 9: takes 8 (which replaced 7) along to c; c2 had 8 in its replay
+	expectSeqs(t, c, 8, 9)
+	expectSeqs(t, c2, 9)
+}

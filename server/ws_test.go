@@ -5,6 +5,7 @@ package server_test
 // them, compared with the hub's own event log.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -106,6 +107,96 @@ func readEvents(t *testing.T, c *websocket.Conn, want []motcua.Event) []serverte
 			}
 		}
 		got = append(got, m)
+	}
+	return got
+}
+
+func everything(motcua.Event) bool { return true }
+
+// isTrackQueue reports whether ev is a queue event with the count of serviceID.
+func isTrackQueue(t *testing.T, ev motcua.Event, serviceID int64) bool {
+	t.Helper()
+	if ev.Type != motcua.EventQueue {
+		return false
+	}
+	var body struct {
+		Waiting map[int64]int `json:"waiting"`
+	}
+	if err := json.Unmarshal(ev.Body, &body); err != nil {
+		t.Fatalf("queue event %d body: %v", ev.Seq, err)
+	}
+	_, ok := body.Waiting[serviceID]
+	return ok
+}
+
+func isOwn(ev motcua.Event, ticketID int64) bool {
+	return (ev.Type == motcua.EventTicket || ev.Type == motcua.EventDossier) && ev.TicketID != nil && *ev.TicketID == ticketID
+}
+
+// trackReplay is what a phone's replay of log holds: the ticket's own events
+// and only the newest queue event of its service (live.Subscription.Coalesce).
+func trackReplay(log []motcua.Event, ticketID, serviceID int64) []motcua.Event {
+	newest := -1
+	for i, ev := range log {
+		if ev.Type == motcua.EventQueue && bytes.Contains(ev.Body, []byte(fmt.Sprintf(`"%d":`, serviceID))) {
+			newest = i
+		}
+	}
+	var out []motcua.Event
+	for i, ev := range log {
+		if isOwn(ev, ticketID) || i == newest {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// readTrack reads a phone's live messages until it has every own event of
+// the ticket in log (which must hold one), and checks what came between: a
+// phone receives the queue events of its service coalesced, at most one
+// every few seconds and always the newest, and an own event takes the
+// waiting queue event along in front of it. So queue events may be missing,
+// but each one read is of the ticket's service, seqs only grow, and before
+// each own event the phone has the newest queue event that preceded it.
+func readTrack(t *testing.T, c *websocket.Conn, log []motcua.Event, ticketID, serviceID int64) []servertest.Message {
+	t.Helper()
+	var own []motcua.Event
+	bySeq := map[int64]motcua.Event{}
+	for _, ev := range log {
+		bySeq[ev.Seq] = ev
+		if isOwn(ev, ticketID) {
+			own = append(own, ev)
+		}
+	}
+	if len(own) == 0 {
+		t.Fatalf("no event of ticket %d in the log: nothing to wait for", ticketID)
+	}
+	var got []servertest.Message
+	var lastSeq, lastQueue int64
+	for i := 0; i < len(own); {
+		m := next(t, c)
+		if m.Seq() <= lastSeq {
+			t.Fatalf("%s seq %d after seq %d: seqs must grow", m.Type(), m.Seq(), lastSeq)
+		}
+		lastSeq = m.Seq()
+		got = append(got, m)
+		if m.Type() == "queue" {
+			if ev, ok := bySeq[m.Seq()]; !ok || !isTrackQueue(t, ev, serviceID) {
+				t.Fatalf("queue seq %d: want only queue events of service %d", m.Seq(), serviceID)
+			}
+			lastQueue = m.Seq()
+			continue
+		}
+		want := own[i]
+		if m.Type() != want.Type || m.Seq() != want.Seq {
+			t.Fatalf("got %s seq %d, want %s seq %d (the ticket's own events in order)", m.Type(), m.Seq(), want.Type, want.Seq)
+		}
+		for _, ev := range log {
+			if ev.Seq < want.Seq && ev.Seq > lastQueue && isTrackQueue(t, ev, serviceID) {
+				t.Fatalf("%s seq %d came before queue seq %d, the newest count of service %d", m.Type(), m.Seq(), ev.Seq, serviceID)
+			}
+		}
+		i++
 	}
 	return got
 }
@@ -350,10 +441,7 @@ func TestTrackSocketGetsOnlyItsOwnTicket(t *testing.T) {
 	if status := env.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/start", mine.ID), env.AdminToken, nil, nil); status != http.StatusOK {
 		t.Fatalf("start my ticket: got status %d", status)
 	}
-	want := logEvents(t, env, snap.Seq(), func(ev motcua.Event) bool {
-		return ev.Type == motcua.EventQueue || (ev.Type == motcua.EventTicket && ev.TicketID != nil && *ev.TicketID == mine.ID)
-	})
-	got := readEvents(t, c, want)
+	got := readTrack(t, c, logEvents(t, env, snap.Seq(), everything), mine.ID, 1)
 	var statuses []string
 	for _, m := range got {
 		if m.Type() == "call" {
@@ -384,7 +472,7 @@ func TestReplayAfterReconnect(t *testing.T) {
 	cases := []struct {
 		name string
 		path func(env *servertest.Env, tk servertest.Ticket) string
-		keep func(ev motcua.Event) bool
+		keep func(ev motcua.Event) bool // nil: a phone's events (see readTrack)
 	}{
 		{"display", func(*servertest.Env, servertest.Ticket) string { return "/ws/display" }, isHall},
 		{"counter", func(env *servertest.Env, _ servertest.Ticket) string { return counterPath(env, 1) }, isCounter},
@@ -396,9 +484,21 @@ func TestReplayAfterReconnect(t *testing.T) {
 			tracked := env.Issue(1, false)
 			keep := tc.keep
 			if keep == nil {
-				keep = func(ev motcua.Event) bool {
-					return ev.Type == motcua.EventQueue || (ev.Type == motcua.EventTicket && *ev.TicketID == tracked.ID)
+				// A phone's queue events are coalesced: read them with
+				// readTrack, and expect a replay to carry only the newest.
+				keep = everything
+			}
+			read := func(c *websocket.Conn, events []motcua.Event) []servertest.Message {
+				if tc.keep == nil {
+					return readTrack(t, c, events, tracked.ID, 1)
 				}
+				return readEvents(t, c, events)
+			}
+			replay := func(missed []motcua.Event) []motcua.Event {
+				if tc.keep == nil {
+					return trackReplay(missed, tracked.ID, 1)
+				}
+				return missed
 			}
 			path := tc.path(env, tracked)
 			join := "?"
@@ -410,8 +510,11 @@ func TestReplayAfterReconnect(t *testing.T) {
 			snap := next(t, c)
 			env.Issue(1, false)
 			env.Issue(2, false)
-			seen := readEvents(t, c, logEvents(t, env, snap.Seq(), keep))
-			last := seen[len(seen)-1].Seq()
+			last := snap.Seq()
+			if tc.keep != nil { // a phone has no own event here to wait for
+				seen := readEvents(t, c, logEvents(t, env, snap.Seq(), keep))
+				last = seen[len(seen)-1].Seq()
+			}
 			c.Close()
 
 			// Missed while away: calls, a recall, more tickets.
@@ -425,14 +528,14 @@ func TestReplayAfterReconnect(t *testing.T) {
 			}
 
 			c2 := dial(t, env, fmt.Sprintf("%s%ssince=%d", path, join, last))
-			replayed := readEvents(t, c2, missed) // exactly these, in order: no snapshot, nothing lost
+			replayed := readEvents(t, c2, replay(missed)) // exactly these, in order: no snapshot, nothing lost
 			// Then live events follow without a duplicate or a gap.
 			env.CallNext(1)
 			live := logEvents(t, env, replayed[len(replayed)-1].Seq(), keep)
 			if len(live) == 0 {
 				t.Fatal("no live event after the replay")
 			}
-			readEvents(t, c2, live)
+			read(c2, live)
 		})
 	}
 

@@ -255,7 +255,7 @@
     });
   }
 
-  // Many phones may follow the same queue: spread their refetches over a few seconds.
+  // Many phones may follow the same queue: spread their refetches a little.
   function refetchSoon(minMs, maxMs) {
     clearTimeout(fetchTimer);
     fetchTimer = setTimeout(fetchTrack, minMs + Math.random() * (maxMs - minMs));
@@ -311,7 +311,9 @@
       lastSeq = msg.seq;
     }
     if (!track) { refetchSoon(0, 500); return; }
-    if (msg.type === 'queue') refetchSoon(1000, 3000);
+    // The hub sends a phone only its own service's queue events, at most one
+    // every few seconds and already spread over time: refetch soon after.
+    if (msg.type === 'queue') refetchSoon(0, 1000);
     else if (msg.type === 'dossier') refetchSoon(200, 1000);
     else if (msg.type === 'ticket' && msg.ticket) applyTicket(msg.ticket);
     else if (msg.type === 'call' && msg.ticket && String(msg.ticket.number) === String(track.number)) {

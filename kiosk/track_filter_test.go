@@ -1,0 +1,35 @@
+package kiosk
+
+import (
+	"testing"
+
+	"github.com/motcua/motcua"
+)
+
+func TestTrackFilter(t *testing.T) {
+	mine, other := int64(7), int64(8)
+	f := &trackFilter{ticketID: mine}
+	f.serviceID.Store(2)
+	steps := []struct {
+		name string
+		ev   motcua.Event
+		want bool
+	}{
+		{"queue of my service", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"2":5}}`)}, true},
+		{"queue of my service among others", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"12":1,"2":0}}`)}, true},
+		{"queue of service 12, not 2", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"12":2}}`)}, false},
+		{"queue of service 22", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"22":2}}`)}, false},
+		{"another ticket's event", motcua.Event{Type: motcua.EventTicket, TicketID: &other, Body: []byte(`{"ticket":{"id":8,"service_id":2}}`)}, false},
+		{"a call", motcua.Event{Type: motcua.EventCall, TicketID: &mine, Body: []byte(`{}`)}, false},
+		{"another ticket's dossier", motcua.Event{Type: motcua.EventDossier, TicketID: &other}, false},
+		{"my dossier", motcua.Event{Type: motcua.EventDossier, TicketID: &mine}, true},
+		{"my transfer to service 3", motcua.Event{Type: motcua.EventTicket, TicketID: &mine, Body: []byte(`{"ticket":{"id":7,"service_id":3,"status":"transferred"}}`)}, true},
+		{"queue of my old service", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"2":4}}`)}, false},
+		{"queue of my new service", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"3":9}}`)}, true},
+	}
+	for _, s := range steps {
+		if got := f.accept(&s.ev); got != s.want {
+			t.Errorf("%s: got %v, want %v", s.name, got, s.want)
+		}
+	}
+}
