@@ -339,7 +339,9 @@ func ticketPrintShot(t *testing.T, kiosk context.Context) {
 
 // docShot saves the tab's viewport, or only the first element matching
 // selector when it is not "", scaled down (the README's pictures must stay
-// small) as name.png in browsertest.ScreenshotDir().
+// small) as name.png in browsertest.ScreenshotDir(). Only element shots
+// capture beyond the viewport: doing so re-lays the page out and loses a
+// default font size set by emulation.
 func docShot(t *testing.T, tab context.Context, name, selector string, scale float64) {
 	t.Helper()
 	sel, _ := json.Marshal(selector)
@@ -354,7 +356,7 @@ func docShot(t *testing.T, tab context.Context, name, selector string, scale flo
 	defer cancel()
 	png, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
 		res, err := cdp.Call(ctx, tg, page.CaptureScreenshot, page.CaptureScreenshotParams{
-			Format: page.CaptureScreenshotFormatPng, FromSurface: ptr(true), CaptureBeyondViewport: ptr(true), Clip: &clip})
+			Format: page.CaptureScreenshotFormatPng, FromSurface: ptr(true), CaptureBeyondViewport: ptr(selector != ""), Clip: &clip})
 		return res.Data, err
 	})
 	if err != nil {
