@@ -45,8 +45,8 @@ func TestCitizenJourney(t *testing.T) {
 	hallCable := newCable(t, env.HTTP.Listener.Addr().String())
 	b := browsertest.New(t)
 
-	// 08:59: a citizen took an ordinary number on the web page: without
-	// priority, they would be called first.
+	// A citizen took an ordinary number before the hall's screens were up:
+	// without priority, they would be called first.
 	regular := env.Issue(civil.ID, false)
 
 	// The hall opens: two displays (B behind the cable), two counters.
