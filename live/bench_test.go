@@ -229,16 +229,16 @@ func (cp *clientProcess) stop() {
 // process.
 //
 // Method: the clients run in a child process (this test binary re-executed
-// as TestIdleClientsHelper), so every byte the parent gains is server side:
-// the net/http connection goroutine that runs Serve (the writer), the reader
-// goroutine, their stacks, the hijacked HTTP buffers, the websocket.Conn,
-// the subscriber queue and its ticker. The parent forces two GCs, reads
-// HeapInuse+StackInuse, lets the child open N connections and idle, waits
-// until all N are subscribed, forces GC again and divides the growth by N.
+// as TestClientsHelper), so every byte the parent gains is server side: the
+// reader goroutine (the only one an idle connection keeps) and its stack,
+// the websocket.Conn and its buffers, the subscriber and its ping timer.
+// The parent forces two GCs, reads HeapInuse+StackInuse, lets the child open
+// N connections and idle, waits until all N are subscribed, forces GC again
+// and divides the growth by N.
 //
-// Sub-benchmarks compare the Upgrader buffer settings: reusing the 4 KiB
-// buffers net/http already holds for the connection, against separate
-// 1 KiB buffers with a write buffer pool.
+// Sub-benchmarks compare the Upgrader buffer settings: the default (a 1 KiB
+// read buffer, write buffers from a pool while writing), against keeping
+// the 4 KiB buffers net/http allocated for the connection.
 func BenchmarkIdleMemoryPerConn(b *testing.B) {
 	const clients = 2000
 	if _, ok := raiseFileLimit(clients + 512); !ok {
@@ -248,8 +248,9 @@ func BenchmarkIdleMemoryPerConn(b *testing.B) {
 		name string
 		opts Options
 	}{
-		{"reuse-http-buffers", Options{}},
-		{"1KiB-buffers+pool", Options{readBufferSize: 1024, writeBufferSize: 1024, writeBufferPool: &sync.Pool{}}},
+		{"default", Options{}}, // 1 KiB read buffer, pooled write buffers
+		{"reuse-http-buffers", Options{reuseHTTPBuffers: true}},
+		{"reuse-read+write-pool", Options{reuseHTTPBuffers: true, writeBufferPool: &sync.Pool{}}},
 	}
 	for _, cfg := range configs {
 		b.Run(cfg.name, func(b *testing.B) {

@@ -8,10 +8,11 @@
 // replay what it missed. A slow phone on a bad network therefore never delays
 // the hall screens.
 //
-// Each streaming connection has exactly two goroutines: the HTTP handler
-// goroutine that runs Serve and is the only writer, and a reader goroutine that handles
-// pong/close frames and discards anything else the client sends. Serve
-// returns only after both are done.
+// An idle connection costs one goroutine, its reader, which handles
+// pong/close frames, discards anything else the client sends and ends the
+// connection. Serve sends the snapshot or replay in the HTTP handler
+// goroutine and returns; later events are written by a writer goroutine
+// that exists only while events wait, and pings go out from a timer.
 package live
 
 import (
@@ -52,6 +53,9 @@ const (
 	// DefaultCoalesceEvery is the least time between two coalesced events
 	// to one client (see Subscription.Coalesce).
 	DefaultCoalesceEvery = 5 * time.Second
+	// defaultReadBufferSize holds any frame a client may send (control
+	// frames are at most 125 bytes, messages at most MaxMessageSize).
+	defaultReadBufferSize = 1024
 	// closeGrace is how long a closing connection waits for the client's
 	// answering close frame before the TCP connection is cut.
 	closeGrace = 2 * time.Second
@@ -78,12 +82,16 @@ type Options struct {
 	// from MaxConnsPerAddr. The caller decides the default.
 	Trusted []netip.Prefix
 
-	// Buffer sizes handed to the Upgrader. Zero reuses the 4 KiB buffers the
-	// HTTP server already allocated for the connection and keeps alive anyway,
-	// which measured as the cheapest idle connection (see bench_test.go).
-	readBufferSize  int
-	writeBufferSize int
-	writeBufferPool websocket.BufferPool
+	// Buffers handed to the Upgrader (see bench_test.go). By default each
+	// connection has its own small read buffer, which the idle reader needs
+	// (clients send only pongs and close frames), and borrows a write
+	// buffer from a shared pool only while it writes a snapshot: an idle
+	// connection holds 1 KiB instead of the 4 KiB read and 4 KiB write
+	// buffers of the HTTP server. reuseHTTPBuffers keeps those instead.
+	readBufferSize   int
+	writeBufferSize  int
+	writeBufferPool  websocket.BufferPool
+	reuseHTTPBuffers bool
 	// afterFunc schedules coalesced events; tests replace it to fire the
 	// timers themselves instead of waiting for real time to pass.
 	afterFunc func(d time.Duration, f func()) (stop func() bool)
@@ -159,53 +167,112 @@ type queued struct {
 	msg *websocket.PreparedMessage
 }
 
-// subscriber is one connection's place in the fan-out. Its queue is a slice
-// that grows only while events wait, rather than a channel of QueueSize
-// slots allocated up front: most connections are idle most of the time, and
-// a 256-slot channel was the largest item of an idle connection's memory.
+// subscriber is one connection's place in the fan-out.
+//
+// An idle connection costs one goroutine: the reader, which also ends the
+// connection (see finish). A writer goroutine exists only while events wait
+// to be written: push starts one, and it ends when the queue is empty. Pings
+// go out from a timer. The queue is a slice that grows only while events
+// wait, rather than a channel of QueueSize slots allocated up front.
 type subscriber struct {
+	b        *Broadcaster
 	conn     *websocket.Conn
 	filter   func(ev *motcua.Event) bool
 	coalesce func(ev *motcua.Event) bool
 	limit    int
-	b        *Broadcaster
+	addr     netip.Addr // counted against MaxConnsPerAddr when counted
+	counted  bool
 
-	mu      sync.Mutex
-	pending []queued
-	spare   []queued      // the writer's last batch, reused to save allocations
-	wake    chan struct{} // capacity 1: "pending is not empty"
+	readerDone chan struct{} // closed when the reader goroutine stops reading
+	// dropped is closed (once, under Broadcaster.mu) when the subscriber
+	// leaves the fan-out: its queue overflowed or its connection ended.
+	dropped chan struct{}
+	// writers counts the goroutines that may write: the catch-up in Serve,
+	// then the on-demand writer. finish waits for them.
+	writers sync.WaitGroup
+	goodbye sync.Once
+
+	mu       sync.Mutex
+	pending  []queued
+	writing  bool  // the catch-up or a writer goroutine owns the writing side
+	lastSent int64 // the newest seq the client has; only its owner touches it
+	ended    bool  // the connection is over: no more writers or timers
+	ping     *time.Timer
 
 	// The newest coalesced event not yet queued (latest.msg != nil), and
 	// when the next one may go out. stopLatest cancels the armed timer.
 	latest     queued
 	nextLatest time.Time
 	stopLatest func() bool
-	ended      bool // the connection is over: arm no more timers
-
-	// dropped is closed (once, under Broadcaster.mu) when Publish gives up on
-	// this subscriber because its queue is full.
-	dropped chan struct{}
 }
 
 // push queues item without blocking; false means the queue is full.
 func (s *subscriber) push(item queued) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if len(s.pending) >= s.limit {
-		s.mu.Unlock()
 		return false
 	}
 	s.queueLatestLocked() // an older coalesced event goes first
 	s.pending = append(s.pending, item)
-	s.mu.Unlock()
-	s.signal()
+	s.startWriterLocked()
 	return true
 }
 
-func (s *subscriber) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default: // already signalled
+// startWriterLocked starts a writer goroutine when events wait and nobody
+// writes. s.mu must be held.
+func (s *subscriber) startWriterLocked() {
+	if s.writing || s.ended || len(s.pending) == 0 {
+		return
 	}
+	s.writing = true
+	s.writers.Add(1)
+	go s.writeQueued()
+}
+
+// writeQueued writes the queued events, oldest first, and ends when the
+// queue is empty: an idle connection keeps no writer goroutine, and each
+// burst starts on a fresh, small stack.
+func (s *subscriber) writeQueued() {
+	defer s.writers.Done()
+	for {
+		s.mu.Lock()
+		batch := s.pending
+		if len(batch) == 0 || s.ended {
+			s.writing = false
+			s.pending = nil // an idle connection keeps no queue either
+			s.mu.Unlock()
+			return
+		}
+		s.pending = nil
+		s.mu.Unlock()
+		for _, item := range batch {
+			if item.seq <= s.lastSent {
+				continue // already in the snapshot or the replay
+			}
+			s.conn.SetWriteDeadline(time.Now().Add(s.b.opts.WriteWait))
+			if err := s.conn.WritePreparedMessage(item.msg); err != nil {
+				// The reader notices the closed connection and finishes it;
+				// writing stays true so no other writer starts.
+				s.conn.Close()
+				return
+			}
+			s.lastSent = item.seq
+		}
+	}
+}
+
+// sendPing runs on the ping timer. WriteControl may run alongside a writer.
+func (s *subscriber) sendPing() {
+	if err := s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.b.opts.WriteWait)); err != nil {
+		s.conn.Close()
+		return
+	}
+	s.mu.Lock()
+	if !s.ended {
+		s.ping.Reset(s.b.opts.PingPeriod)
+	}
+	s.mu.Unlock()
 }
 
 // pushLatest keeps item as the newest coalesced event and, unless a timer
@@ -231,10 +298,9 @@ func (s *subscriber) pushLatest(item queued, now time.Time) {
 // releaseLatest runs when the coalesced event's time has come.
 func (s *subscriber) releaseLatest() {
 	s.mu.Lock()
-	queued := s.queueLatestLocked()
-	s.mu.Unlock()
-	if queued {
-		s.signal()
+	defer s.mu.Unlock()
+	if s.queueLatestLocked() {
+		s.startWriterLocked()
 	}
 }
 
@@ -255,26 +321,81 @@ func (s *subscriber) queueLatestLocked() bool {
 	return true
 }
 
-// end stops the coalescing timer for good.
-func (s *subscriber) end() {
+// handOver ends the catch-up: from now on queued events are written by
+// on-demand writers, and pings by the timer.
+func (s *subscriber) handOver(lastSent int64) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lastSent = lastSent
+	s.writing = false
+	if !s.ended {
+		s.ping = time.AfterFunc(s.b.opts.PingPeriod, s.sendPing)
+		s.startWriterLocked()
+	}
+	s.mu.Unlock()
+	s.writers.Done() // the catch-up's share
+}
+
+// read handles control frames and discards everything else, until any read
+// error: the client closed, stopped answering pings, or sent a frame over
+// the limit or that breaks the protocol. Then it finishes the connection.
+func (s *subscriber) read() {
+	defer s.finish()
+	conn, opts := s.conn, &s.b.opts
+	conn.SetReadLimit(opts.MaxMessageSize)
+	conn.SetReadDeadline(time.Now().Add(opts.PongWait))
+	conn.SetPongHandler(func(string) error {
+		return conn.SetReadDeadline(time.Now().Add(opts.PongWait))
+	})
+	for {
+		if _, _, err := conn.NextReader(); err != nil {
+			return
+		}
+		// Any message proves the client is alive, too; its content is
+		// dropped unread by the next NextReader call.
+		conn.SetReadDeadline(time.Now().Add(opts.PongWait))
+	}
+}
+
+// finish ends the connection once the reader has stopped: out of the
+// fan-out, timers stopped, socket closed, writers gone, place released.
+func (s *subscriber) finish() {
+	close(s.readerDone)
+	s.b.mu.Lock()
+	s.b.dropLocked(s)
+	s.b.mu.Unlock()
+	s.mu.Lock()
 	s.ended = true
+	if s.ping != nil {
+		s.ping.Stop()
+	}
 	if s.stopLatest != nil {
 		s.stopLatest()
 		s.stopLatest = nil
 	}
+	s.pending, s.latest = nil, queued{}
+	s.mu.Unlock()
+	s.conn.Close()
+	s.writers.Wait()
+	s.b.release(s.addr, s.counted)
 }
 
-// take hands the writer every queued event, oldest first.
-func (s *subscriber) take() []queued {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	batch := s.pending
-	clear(s.spare) // let delivered messages be collected
-	s.pending = s.spare[:0]
-	s.spare = batch
-	return batch
+// sayGoodbye sends "going away" and gives the client a moment to answer, so
+// it reads a clean close instead of a reset connection; then the connection
+// is cut, which ends the reader.
+func (s *subscriber) sayGoodbye() {
+	s.goodbye.Do(func() {
+		msg := websocket.FormatCloseMessage(websocket.CloseGoingAway,
+			"Máy chủ khởi động lại / server restarting")
+		if err := s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.b.opts.WriteWait)); err == nil {
+			grace := time.NewTimer(closeGrace)
+			select {
+			case <-s.readerDone:
+			case <-grace.C:
+			}
+			grace.Stop()
+		}
+		s.conn.Close()
+	})
 }
 
 // New returns a Broadcaster with opts, defaults filled in.
@@ -299,6 +420,14 @@ func New(opts Options) *Broadcaster {
 	}
 	if opts.CoalesceEvery <= 0 {
 		opts.CoalesceEvery = DefaultCoalesceEvery
+	}
+	if !opts.reuseHTTPBuffers {
+		if opts.readBufferSize <= 0 {
+			opts.readBufferSize = defaultReadBufferSize
+		}
+		if opts.writeBufferPool == nil {
+			opts.writeBufferPool = &sync.Pool{}
+		}
 	}
 	if opts.afterFunc == nil {
 		opts.afterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
@@ -379,16 +508,26 @@ func (b *Broadcaster) dropLocked(s *subscriber) {
 // WriteWait plus a short grace for the client's answer).
 func (b *Broadcaster) Close() {
 	b.mu.Lock()
+	var subs []*subscriber
 	if !b.closed {
 		b.closed = true
 		close(b.closing)
+		for s := range b.subs {
+			subs = append(subs, s)
+		}
 	}
 	b.mu.Unlock()
+	for _, s := range subs {
+		go s.sayGoodbye()
+	}
 	b.conns.Wait()
 }
 
-// Serve upgrades the request to a websocket and streams sub's snapshot or
-// replay followed by live events, until the connection ends.
+// Serve upgrades the request to a websocket and sends sub's snapshot or
+// replay, then hands the connection to its reader goroutine and returns:
+// live events are written by short-lived writers (see subscriber), so the
+// handler goroutine, whose stack grew while it built the snapshot, does not
+// stay behind for the life of the connection.
 // ?since=<seq> asks for the events after seq instead of a snapshot.
 func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscription) {
 	if !b.originAllowed(r) {
@@ -417,69 +556,67 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 		}
 		return
 	}
-	defer b.release(addr, counted)
 
 	conn, err := b.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		b.release(addr, counted)
 		return // the upgrader has already answered the client
 	}
-	defer conn.Close()
-
 	s := &subscriber{
-		conn:     conn,
-		filter:   sub.Filter,
-		coalesce: sub.Coalesce,
-		b:        b,
-		limit:    b.opts.QueueSize,
-		wake:     make(chan struct{}, 1),
-		dropped:  make(chan struct{}),
+		b:          b,
+		conn:       conn,
+		filter:     sub.Filter,
+		coalesce:   sub.Coalesce,
+		limit:      b.opts.QueueSize,
+		addr:       addr,
+		counted:    counted,
+		readerDone: make(chan struct{}),
+		dropped:    make(chan struct{}),
+		writing:    true, // the catch-up below writes first
 	}
 	// Register before taking the snapshot or replay, so that every event
 	// committed after them is already being buffered: nothing falls between.
 	b.mu.Lock()
-	b.subs[s] = struct{}{}
+	closed := b.closed
+	if !closed {
+		b.subs[s] = struct{}{}
+	}
 	b.mu.Unlock()
-	defer func() {
-		b.mu.Lock()
-		b.dropLocked(s)
-		b.mu.Unlock()
-		s.end()
-	}()
-
-	readerDone := make(chan struct{})
-	go b.read(conn, readerDone)
-	defer func() {
-		conn.Close() // unblocks the reader if it is still waiting
-		<-readerDone
-	}()
+	if closed { // Close ran since admit and did not see this connection
+		close(s.readerDone)
+		s.sayGoodbye()
+		b.release(addr, counted)
+		return
+	}
+	s.writers.Add(1) // the catch-up, until handOver
+	go s.read()      // from here on the reader ends the connection
 
 	// Stop a slow snapshot or replay as soon as the client is gone or the
 	// hub shuts down. This helper lives only while catching up.
 	ctx, cancel := context.WithCancel(r.Context())
 	go func() {
 		select {
-		case <-readerDone:
+		case <-s.readerDone:
 		case <-s.dropped:
 		case <-b.closing:
 		case <-ctx.Done():
 		}
 		cancel()
 	}()
-
 	lastSent, err := b.catchUp(ctx, conn, sub, since)
 	cancel()
 	if err != nil {
-		if b.isClosing() {
-			b.goodbye(conn, readerDone)
-		} else {
+		if !b.isClosing() { // on shutdown Close says goodbye
 			// The snapshot or replay failed (database trouble): say so, and
 			// the client reconnects as after any drop.
 			msg := websocket.FormatCloseMessage(websocket.CloseInternalServerErr, "try again")
 			conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(b.opts.WriteWait))
+			conn.Close()
 		}
+		s.writers.Done()
 		return
 	}
-	b.stream(conn, s, lastSent, readerDone)
+	s.handOver(lastSent)
 }
 
 // catchUp sends the snapshot, or the replayed events after since, and
@@ -539,78 +676,9 @@ func (b *Broadcaster) catchUp(ctx context.Context, conn *websocket.Conn, sub Sub
 	return seq, nil
 }
 
-// stream is the writer loop: queued events newer than lastSent, pings, and
-// the goodbye on shutdown.
-func (b *Broadcaster) stream(conn *websocket.Conn, s *subscriber, lastSent int64, readerDone <-chan struct{}) {
-	ping := time.NewTicker(b.opts.PingPeriod)
-	defer ping.Stop()
-	for {
-		select {
-		case <-s.wake:
-			for _, item := range s.take() {
-				if item.seq <= lastSent {
-					continue // already in the snapshot or the replay
-				}
-				conn.SetWriteDeadline(time.Now().Add(b.opts.WriteWait))
-				if err := conn.WritePreparedMessage(item.msg); err != nil {
-					return
-				}
-				lastSent = item.seq
-			}
-		case <-ping.C:
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(b.opts.WriteWait)); err != nil {
-				return
-			}
-		case <-s.dropped:
-			return
-		case <-readerDone:
-			return
-		case <-b.closing:
-			b.goodbye(conn, readerDone)
-			return
-		}
-	}
-}
-
-// goodbye sends "going away" and gives the client a moment to answer, so
-// it reads a clean close instead of a reset connection.
-func (b *Broadcaster) goodbye(conn *websocket.Conn, readerDone <-chan struct{}) {
-	msg := websocket.FormatCloseMessage(websocket.CloseGoingAway,
-		"Máy chủ khởi động lại / server restarting")
-	if err := conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(b.opts.WriteWait)); err != nil {
-		return
-	}
-	grace := time.NewTimer(closeGrace)
-	defer grace.Stop()
-	select {
-	case <-readerDone:
-	case <-grace.C:
-	}
-}
-
 func (b *Broadcaster) write(conn *websocket.Conn, messageType int, data []byte) error {
 	conn.SetWriteDeadline(time.Now().Add(b.opts.WriteWait))
 	return conn.WriteMessage(messageType, data)
-}
-
-// read handles control frames and discards everything else. It ends on any
-// read error: the client closed, stopped answering pings, or sent a frame
-// over the limit or that breaks the protocol.
-func (b *Broadcaster) read(conn *websocket.Conn, done chan<- struct{}) {
-	defer close(done)
-	conn.SetReadLimit(b.opts.MaxMessageSize)
-	conn.SetReadDeadline(time.Now().Add(b.opts.PongWait))
-	conn.SetPongHandler(func(string) error {
-		return conn.SetReadDeadline(time.Now().Add(b.opts.PongWait))
-	})
-	for {
-		if _, _, err := conn.NextReader(); err != nil {
-			return
-		}
-		// Any message proves the client is alive, too; its content is
-		// dropped unread by the next NextReader call.
-		conn.SetReadDeadline(time.Now().Add(b.opts.PongWait))
-	}
 }
 
 func (b *Broadcaster) isClosing() bool {
