@@ -12,6 +12,17 @@ type Hall struct {
 	Procedures  []Procedure   `yaml:"-"`
 	Holidays    []Holiday     `yaml:"holidays"`
 	WorkingDays []Holiday     `yaml:"working_days"` // announced working Saturdays/Sundays
+	Privacy     Privacy       `yaml:"privacy"`
+}
+
+// Privacy is how long personal data is kept (Law 91/2025/QH15, Decree
+// 356/2025/NĐ-CP: no longer than configured).
+type Privacy struct {
+	// DossierRetentionDays: the applicant's name, ID number, phone, address
+	// and e-mail are erased this many days after the dossier's result was
+	// returned or it was refused; the dossier, its code and history stay.
+	// 0 keeps them until an operator decides.
+	DossierRetentionDays int `json:"dossier_retention_days" yaml:"dossier_retention_days"`
 }
 
 // ServiceSpec is a service as written in a hall description.

@@ -120,6 +120,7 @@ type description struct {
 	Procedures  []procedureSpec      `yaml:"procedures"`
 	Holidays    []motcua.Holiday     `yaml:"holidays"`
 	WorkingDays []motcua.Holiday     `yaml:"working_days"`
+	Privacy     motcua.Privacy       `yaml:"privacy"`
 }
 
 type policySpec struct {

@@ -57,6 +57,10 @@ func (v *validator) check(d *description) motcua.Hall {
 		Reception:   d.Reception,
 		Holidays:    d.Holidays,
 		WorkingDays: d.WorkingDays,
+		Privacy:     d.Privacy,
+	}
+	if d.Privacy.DossierRetentionDays < 0 {
+		v.add("privacy.dossier_retention_days", "dossier_retention_days không được âm / dossier_retention_days must not be negative")
 	}
 	v.checkBranch(&h.Branch)
 	h.Policy = v.checkPolicy(d.Policy)

@@ -322,6 +322,20 @@ func (h *Hub) DossierAudit(ctx context.Context, id int64) ([]store.DossierAuditE
 	return h.store.DossierAudit(ctx, id)
 }
 
+// ApplyRetention erases the personal data whose configured retention
+// (privacy.dossier_retention_days) has run out; with no retention configured
+// it does nothing. The background loop runs it once a day.
+func (h *Hub) ApplyRetention(ctx context.Context) (int, error) {
+	var p motcua.Privacy
+	if err := h.store.Setting(ctx, "privacy", &p); err != nil {
+		return 0, err
+	}
+	if p.DossierRetentionDays <= 0 {
+		return 0, nil
+	}
+	return h.PurgeDossierPersonalData(ctx, time.Duration(p.DossierRetentionDays)*24*time.Hour)
+}
+
 // PurgeDossierPersonalData empties the applicant data of dossiers whose
 // result was returned (or that were refused) longer than retention ago, and
 // audits each purge. The dossier, its code and its history stay.

@@ -524,3 +524,35 @@ func TestProcedureSearchIgnoresDiacritics(t *testing.T) {
 		t.Errorf("Fold of decomposed text: got %q", got)
 	}
 }
+
+func TestRetentionSettingErasesPersonalData(t *testing.T) {
+	hall := dossierHall()
+	hall.Privacy.DossierRetentionDays = 30
+	e := newEnv(t, storetest.SQLiteDSN(t), hall)
+	ctx := context.Background()
+	e.issue(t, 1, false)
+	tk := e.callNext(t, 1)
+	d := e.createDossier(t, tk.ID, marriageRequest(e.procedure(t, "1.004873").ID))
+	for _, a := range []motcua.DossierAction{motcua.DossierTransfer, motcua.DossierMarkResultReady, motcua.DossierReturn} {
+		if _, err := e.hub.ActOnDossier(ctx, d.ID, a, "", e.staff); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Advance(29 * 24 * time.Hour)
+	if n, err := e.hub.ApplyRetention(ctx); err != nil || n != 0 {
+		t.Errorf("after 29 days: got %d erased, %v; want 0", n, err)
+	}
+	e.clock.Advance(2 * 24 * time.Hour)
+	if n, err := e.hub.ApplyRetention(ctx); err != nil || n != 1 {
+		t.Fatalf("after 31 days: got %d erased, %v; want 1", n, err)
+	}
+	got, _ := e.hub.Dossier(ctx, d.ID, e.staff, "view")
+	if got.Applicant != (motcua.Applicant{}) {
+		t.Errorf("after the retention: got applicant %+v, want it erased", got.Applicant)
+	}
+
+	keep := newEnv(t, storetest.SQLiteDSN(t), dossierHall()) // no retention configured
+	if n, err := keep.hub.ApplyRetention(ctx); err != nil || n != 0 {
+		t.Errorf("without a retention setting: got %d, %v; want nothing erased", n, err)
+	}
+}

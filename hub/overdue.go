@@ -106,9 +106,18 @@ func (h *Hub) overdueLoop() {
 	defer cancel()
 	tick := time.NewTicker(h.bg.checkEvery)
 	defer tick.Stop()
+	retainedOn := "" // the branch-local day retention last ran
 	for {
 		if _, err := h.CheckOverdue(ctx); err != nil && ctx.Err() == nil {
 			h.log.Error("overdue check", "err", err)
+		}
+		if today := h.day(h.clock.Now()); today != retainedOn {
+			if n, err := h.ApplyRetention(ctx); err != nil && ctx.Err() == nil {
+				h.log.Error("personal data retention", "err", err)
+			} else if n > 0 {
+				h.log.Info("personal data erased after the retention period", "dossiers", n)
+			}
+			retainedOn = today
 		}
 		select {
 		case <-tick.C:

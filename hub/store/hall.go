@@ -28,6 +28,9 @@ func (t *Tx) LoadHall(h motcua.Hall) error {
 	if err := t.PutSetting("reception", h.Reception); err != nil {
 		return err
 	}
+	if err := t.PutSetting("privacy", h.Privacy); err != nil {
+		return err
+	}
 	serviceIDs := map[string]int64{}
 	for _, sv := range h.Services {
 		hours, _ := json.Marshal(sv.Hours)
