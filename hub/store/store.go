@@ -55,8 +55,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	} else {
 		// WAL lets readers run beside the writer; synchronous=FULL makes an
 		// acknowledged ticket survive a power cut; IMMEDIATE transactions take
-		// the write lock up front instead of failing on upgrade.
-		base := "file:" + dsn + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=FULL"
+		// the write lock up front instead of failing on upgrade. Each
+		// connection keeps its last 64 prepared statements: the hub runs the
+		// same few queries over and over, and preparing them again was about
+		// a sixth of a ticket's CPU.
+		base := "file:" + dsn + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=FULL&_stmt_cache_size=64"
 		w, err := sqlx.Open("sqlite3", base+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
