@@ -90,12 +90,17 @@ func (h *Hub) queueEvent(tx *store.Tx, now time.Time, serviceIDs ...int64) error
 	if err != nil {
 		return err
 	}
+	return h.queueEventCounts(tx, now, counts, serviceIDs...)
+}
+
+// queueEventCounts is queueEvent with the counts already read in tx.
+func (h *Hub) queueEventCounts(tx *store.Tx, now time.Time, counts map[int64]int, serviceIDs ...int64) error {
 	waiting := make(map[int64]int, len(serviceIDs))
 	for _, id := range serviceIDs {
 		waiting[id] = counts[id]
 		h.metrics.waiting.WithLabelValues(h.services[id].Code).Set(float64(counts[id]))
 	}
-	_, err = tx.AppendEvent(motcua.EventQueue, now, nil, nil, map[string]any{"waiting": waiting})
+	_, err := tx.AppendEvent(motcua.EventQueue, now, nil, nil, map[string]any{"waiting": waiting})
 	return err
 }
 

@@ -92,6 +92,7 @@ type Hub struct {
 
 	waitMu    sync.Mutex
 	waitCache map[int64]serviceTime
+	lastCalls map[int64]time.Time // counter id → its last call, see noteCalls
 
 	bg background // overdue check and webhook worker, outside the writer
 }
@@ -127,6 +128,9 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 		}
 	}
 	if err := h.loadConfig(ctx); err != nil {
+		return nil, err
+	}
+	if h.lastCalls, err = h.store.LastCallPerCounter(ctx, h.day(h.clock.Now())); err != nil {
 		return nil, err
 	}
 	if err := h.ensureAdmin(ctx, cfg.AdminPassword); err != nil {
@@ -367,6 +371,7 @@ func (h *Hub) runBatch(batch []*writeReq) {
 		return
 	}
 	h.metrics.commits.Inc()
+	h.noteCalls(tx.Events())
 	h.metrics.batchSize.Observe(float64(len(batch)))
 	for _, ev := range tx.Events() {
 		h.pub.Publish(ev)

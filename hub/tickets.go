@@ -31,23 +31,50 @@ func (h *Hub) Counter(id int64) (motcua.Counter, error) {
 
 // IssueTicket hands out the next number of a service.
 func (h *Hub) IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.Ticket, error) {
+	tk, _, err := h.issue(ctx, req)
+	return tk, err
+}
+
+// IssueTicketView hands out the next number of a service and returns it as
+// the kiosk prints it, with the people ahead and the estimated wait. The
+// writer counts the people ahead while it inserts the ticket, so the answer
+// needs no second read of the queue.
+func (h *Hub) IssueTicketView(ctx context.Context, req motcua.IssueRequest) (motcua.TicketView, error) {
+	tk, ahead, err := h.issue(ctx, req)
+	if err != nil {
+		return motcua.TicketView{}, err
+	}
+	if ahead < 0 {
+		return h.TicketView(ctx, tk)
+	}
+	return motcua.TicketView{Ticket: tk, ServiceName: h.services[tk.ServiceID].Name,
+		Position: ahead, EstWaitS: h.EstimateWait(ctx, tk.ServiceID, ahead)}, nil
+}
+
+// issue writes a new ticket. ahead is the number of people before it in
+// its queue at the moment it joined, or -1 when only a count can tell (a
+// priority ticket under a priority policy lands among the others).
+func (h *Hub) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.Ticket, ahead int, err error) {
 	svc, err := h.Service(req.ServiceID)
 	if err != nil {
-		return motcua.Ticket{}, err
+		return motcua.Ticket{}, -1, err
 	}
 	if req.PriorityGroup != "" {
 		if !motcua.IsPriorityGroup(req.PriorityGroup) {
-			return motcua.Ticket{}, motcua.Errorf(motcua.EInvalid,
+			return motcua.Ticket{}, -1, motcua.Errorf(motcua.EInvalid,
 				"Nhóm ưu tiên %q không hợp lệ. / Unknown priority_group %q.", req.PriorityGroup, req.PriorityGroup)
 		}
 		req.Priority = true
 	}
-	now := h.Now()
-	if open, opensAt := h.serviceOpen(svc, now); !open {
-		return motcua.Ticket{}, closedError(svc, opensAt)
+	if open, opensAt := h.serviceOpen(svc, h.Now()); !open {
+		return motcua.Ticket{}, -1, closedError(svc, opensAt)
 	}
-	var tk motcua.Ticket
+	ahead = -1
 	err = h.write(ctx, func(tx *store.Tx) error {
+		// The time is read in the writer, so queue times only grow in
+		// commit order and a new ticket is always at the back of its
+		// queue (or of the priority part of it).
+		now := h.Now()
 		day := h.day(now)
 		if svc.DailyCap > 0 {
 			n, err := tx.IssuedCount(svc.ID, day)
@@ -76,13 +103,21 @@ func (h *Hub) IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.
 		if err := tx.InsertTicket(&tk); err != nil {
 			return err
 		}
-		return h.queueEvent(tx, now, svc.ID)
+		counts, err := tx.WaitingCounts(day)
+		if err != nil {
+			return err
+		}
+		if !tk.Priority || !h.priorityFirst() {
+			// Everyone else waiting in the service came earlier.
+			ahead = max(0, counts[svc.ID]-1)
+		}
+		return h.queueEventCounts(tx, now, counts, svc.ID)
 	})
 	if err != nil {
-		return tk, err
+		return tk, -1, err
 	}
 	h.metrics.issued.WithLabelValues(svc.Code).Inc()
-	return h.local(tk), nil
+	return h.local(tk), ahead, nil
 }
 
 func closedError(svc motcua.Service, opensAt *time.Time) error {

@@ -56,19 +56,35 @@ func (h *Hub) forgetServiceTime(serviceID int64) {
 	h.waitMu.Unlock()
 }
 
-// countersFor counts the counters open for a service (see activeWindow).
-func (h *Hub) countersFor(ctx context.Context, serviceID int64) int {
-	now := h.clock.Now()
-	lastCalls, err := h.store.LastCallPerCounter(ctx, h.day(now))
-	if err != nil {
-		lastCalls = nil // an estimate is no reason to fail a request
+// noteCalls records the committed call events' times, so that countersFor
+// needs no query: every call goes through the writer, which calls this
+// after each commit.
+func (h *Hub) noteCalls(events []motcua.Event) {
+	for _, ev := range events {
+		if ev.Type != motcua.EventCall || ev.CounterID == nil {
+			continue
+		}
+		h.waitMu.Lock()
+		if ev.At.After(h.lastCalls[*ev.CounterID]) {
+			h.lastCalls[*ev.CounterID] = ev.At
+		}
+		h.waitMu.Unlock()
 	}
+}
+
+// countersFor counts the counters open for a service (see activeWindow):
+// those that called someone today, in the last activeWindow.
+func (h *Hub) countersFor(serviceID int64) int {
+	now := h.clock.Now()
+	today := h.day(now)
+	h.waitMu.Lock()
+	defer h.waitMu.Unlock()
 	configured, open := 0, 0
 	for _, c := range h.counters {
 		for _, id := range c.ServiceIDs {
 			if id == serviceID {
 				configured++
-				if last, ok := lastCalls[c.ID]; ok && now.Sub(last) < activeWindow {
+				if last, ok := h.lastCalls[c.ID]; ok && h.day(last) == today && now.Sub(last) < activeWindow {
 					open++
 				}
 				break
@@ -84,7 +100,7 @@ func (h *Hub) countersFor(ctx context.Context, serviceID int64) int {
 // EstimateWait is the expected wait, in seconds, of someone with `ahead`
 // people before them in a service's queue.
 func (h *Hub) EstimateWait(ctx context.Context, serviceID int64, ahead int) int {
-	n := h.countersFor(ctx, serviceID)
+	n := h.countersFor(serviceID)
 	if n == 0 {
 		n = 1
 	}

@@ -31,7 +31,7 @@ type Hub interface {
 	Now() time.Time
 	Policy() motcua.QueuePolicy
 	Services(ctx context.Context) ([]motcua.ServiceView, error)
-	IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.Ticket, error)
+	IssueTicketView(ctx context.Context, req motcua.IssueRequest) (motcua.TicketView, error)
 	Reactivate(ctx context.Context, shortCode string) (motcua.Ticket, error)
 	TicketByToken(ctx context.Context, token string) (motcua.Ticket, error)
 	TicketView(ctx context.Context, tk motcua.Ticket) (motcua.TicketView, error)
@@ -114,8 +114,12 @@ func (h *Handler) IssueTicket(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"service_id": "required"}})
 		return
 	}
-	tk, err := h.Hub.IssueTicket(r.Context(), motcua.IssueRequest{ServiceID: *req.ServiceID, Priority: req.Priority, PriorityGroup: req.PriorityGroup})
-	h.respond(w, r, http.StatusCreated, tk, err)
+	v, err := h.Hub.IssueTicketView(r.Context(), motcua.IssueRequest{ServiceID: *req.ServiceID, Priority: req.Priority, PriorityGroup: req.PriorityGroup})
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, h.withURLs(r, v))
 }
 
 // respond answers with the ticket object, or the error.
@@ -158,10 +162,15 @@ func (h *Handler) view(r *http.Request, tk motcua.Ticket) (motcua.TicketView, er
 	if err != nil {
 		return v, err
 	}
-	v.TrackURL = h.Clients.URL(r, "/t/"+tk.Token)
-	v.QRURL = h.Clients.URL(r, "/api/v1/tickets/"+tk.Token+"/qr.png")
-	v.SVGURL = h.Clients.URL(r, "/api/v1/tickets/"+tk.Token+"/qr.svg")
-	return v, nil
+	return h.withURLs(r, v), nil
+}
+
+// withURLs adds a ticket view's absolute URLs.
+func (h *Handler) withURLs(r *http.Request, v motcua.TicketView) motcua.TicketView {
+	v.TrackURL = h.Clients.URL(r, "/t/"+v.Token)
+	v.QRURL = h.Clients.URL(r, "/api/v1/tickets/"+v.Token+"/qr.png")
+	v.SVGURL = h.Clients.URL(r, "/api/v1/tickets/"+v.Token+"/qr.svg")
+	return v
 }
 
 func (h *Handler) ticket(r *http.Request) (motcua.Ticket, error) {
