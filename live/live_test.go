@@ -501,9 +501,10 @@ func TestCloseSaysGoingAwayAndRefusesNew(t *testing.T) {
 }
 
 func TestPingKeepsIdleClientAlive(t *testing.T) {
-	// Short real-time deadlines: the server pings every 20 ms and expects a
-	// pong within 100 ms; gorilla's client answers pings while it reads.
-	h := newFakeHub(Options{PongWait: 100 * time.Millisecond, PingPeriod: 20 * time.Millisecond})
+	// Short real-time deadlines: the server pings every 40 ms and expects a
+	// pong within 600 ms; gorilla's client answers pings while it reads. The
+	// margin is wide so a loaded CI machine does not miss a pong.
+	h := newFakeHub(Options{PongWait: 600 * time.Millisecond, PingPeriod: 40 * time.Millisecond})
 	srv := h.server(t, nil)
 	c := dial(t, wsURL(srv, ""))
 	readMsg(t, c)
@@ -522,7 +523,7 @@ func TestPingKeepsIdleClientAlive(t *testing.T) {
 			}
 		}
 	}()
-	for range 10 { // 10 pings ≈ 200 ms, twice PongWait
+	for range 20 { // 20 pings ≈ 800 ms, longer than PongWait
 		select {
 		case <-pings:
 		case <-time.After(readWait):
