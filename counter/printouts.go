@@ -102,13 +102,13 @@ func (h *DossierHandler) Refusal(w http.ResponseWriter, r *http.Request) {
 func (h *DossierHandler) print(w http.ResponseWriter, r *http.Request, form *printForm) {
 	id, err := web.IDParam(r, "id")
 	if err != nil {
-		printError(w, err)
+		web.PrintError(w, err)
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
 	d, err := h.Hub.Dossier(r.Context(), id, u, form.name)
 	if err != nil {
-		printError(w, err)
+		web.PrintError(w, err)
 		return
 	}
 	b := h.Hub.Branch()
@@ -119,7 +119,7 @@ func (h *DossierHandler) print(w http.ResponseWriter, r *http.Request, form *pri
 		if d.TrackToken != "" {
 			png, err := qrcode.Encode(h.Clients.URL(r, "/t/"+d.TrackToken), qrcode.Medium, 256)
 			if err != nil {
-				printError(w, err)
+				web.PrintError(w, err)
 				return
 			}
 			p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
@@ -131,7 +131,7 @@ func (h *DossierHandler) print(w http.ResponseWriter, r *http.Request, form *pri
 		}
 		step, ok := lastStep(d, want)
 		if !ok {
-			printError(w, motcua.Errorf(motcua.EConflict, "Hồ sơ %s chưa có %s. / Dossier %s has no %s yet.",
+			web.PrintError(w, motcua.Errorf(motcua.EConflict, "Hồ sơ %s chưa có %s. / Dossier %s has no %s yet.",
 				d.Code, map[string]string{"supplement": "yêu cầu bổ sung", "refusal": "quyết định từ chối"}[form.name],
 				d.Code, map[string]string{"supplement": "supplement request", "refusal": "refusal"}[form.name]))
 			return
@@ -140,7 +140,7 @@ func (h *DossierHandler) print(w http.ResponseWriter, r *http.Request, form *pri
 	}
 	var buf bytes.Buffer
 	if err := form.tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
-		printError(w, err)
+		web.PrintError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -164,18 +164,4 @@ func nameOf(u motcua.UserRef) string {
 		return u.FullName
 	}
 	return u.Username
-}
-
-// printError answers a printout request with a small page a person can read.
-func printError(w http.ResponseWriter, err error) {
-	status := web.StatusOf(err)
-	if status >= 500 {
-		web.Logger.Error("printout failed", "err", err)
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	template.Must(template.New("e").Parse(`<!doctype html><html lang="vi"><meta charset="utf-8"><title>Không in được</title>`+
-		`<body style="font-family:sans-serif;padding:1rem"><h1>Không in được / Cannot print</h1><p>{{.}}</p></body></html>`)).
-		Execute(w, motcua.ErrorMessage(err))
 }

@@ -362,15 +362,26 @@ func (h *Hub) PurgeDossierPersonalData(ctx context.Context, retention time.Durat
 }
 
 // dossierEvents appends one public "dossier" event per linked ticket (or only
-// for onlyTicket), so each ticket's phone hears about it.
+// for onlyTicket), so each ticket's phone hears about it, then refreshes the
+// alert flags and queues the webhook (overdue.go).
 func (h *Hub) dossierEvents(tx *store.Tx, id int64, now time.Time, onlyTicket *int64) error {
-	row, err := tx.Dossier(id)
+	d, err := h.appendDossierEvents(tx, id, now, onlyTicket)
 	if err != nil {
 		return err
 	}
+	return h.afterDossierChange(tx, d, now, onlyTicket)
+}
+
+// appendDossierEvents appends the public "dossier" event of a dossier for
+// each linked ticket (or only onlyTicket) and returns the dossier as built.
+func (h *Hub) appendDossierEvents(tx *store.Tx, id int64, now time.Time, onlyTicket *int64) (motcua.Dossier, error) {
+	row, err := tx.Dossier(id)
+	if err != nil {
+		return motcua.Dossier{}, err
+	}
 	links, err := tx.DossierLinks([]int64{id}, true)
 	if err != nil {
-		return err
+		return motcua.Dossier{}, err
 	}
 	procName := ""
 	if procs, err := h.procedureMap(context.Background()); err == nil {
@@ -382,12 +393,11 @@ func (h *Hub) dossierEvents(tx *store.Tx, id int64, now time.Time, onlyTicket *i
 		if onlyTicket != nil && tid != *onlyTicket {
 			continue
 		}
-		tid := tid
 		if _, err := tx.AppendEvent(motcua.EventDossier, now, &tid, nil, body); err != nil {
-			return err
+			return d, err
 		}
 	}
-	return h.afterDossierChange(tx, d, now, onlyTicket) // alert flags and webhook (overdue.go)
+	return d, nil
 }
 
 // dossierView reads one dossier as staff see it.

@@ -193,25 +193,9 @@ func (h *Hub) CheckOverdue(ctx context.Context) (int, error) {
 // announceDossier appends the public "dossier" event for every ticket linked
 // to the dossier and queues the webhook notification named event.
 func (h *Hub) announceDossier(tx *store.Tx, id int64, now time.Time, event string) error {
-	row, err := tx.Dossier(id)
+	d, err := h.appendDossierEvents(tx, id, now, nil)
 	if err != nil {
 		return err
-	}
-	links, err := tx.DossierLinks([]int64{id}, true)
-	if err != nil {
-		return err
-	}
-	procName := ""
-	if procs, err := h.procedureMap(context.Background()); err == nil {
-		procName = procs[row.ProcedureID].Name
-	}
-	d := h.build(row, links[id], procName, now)
-	body := map[string]any{"dossier": d.Public()}
-	for _, tid := range links[id].TicketIDs {
-		tid := tid
-		if _, err := tx.AppendEvent(motcua.EventDossier, now, &tid, nil, body); err != nil {
-			return err
-		}
 	}
 	return h.queueWebhook(tx, event, d, now)
 }

@@ -76,18 +76,18 @@ type letter struct {
 func (h *Handler) Letter(w http.ResponseWriter, r *http.Request) {
 	id, err := web.IDParam(r, "id")
 	if err != nil {
-		printError(w, err)
+		web.PrintError(w, err)
 		return
 	}
 	aid, err := web.IDParam(r, "aid")
 	if err != nil {
-		printError(w, err)
+		web.PrintError(w, err)
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
 	d, a, err := h.Hub.ApologyLetter(r.Context(), id, aid, u)
 	if err != nil {
-		printError(w, err)
+		web.PrintError(w, err)
 		return
 	}
 	b := h.Hub.Branch()
@@ -215,7 +215,7 @@ func (h *Handler) LedgerPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) ledger(w http.ResponseWriter, r *http.Request, format string) (time.Time, time.Time, []motcua.Dossier, bool) {
 	fail := func(err error) {
 		if format == "page" {
-			printError(w, err)
+			web.PrintError(w, err)
 		} else {
 			web.Error(w, r, err)
 		}
@@ -238,7 +238,7 @@ func (h *Handler) ledger(w http.ResponseWriter, r *http.Request, format string) 
 func render(w http.ResponseWriter, t *template.Template, data any) {
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		printError(w, err)
+		web.PrintError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -246,18 +246,4 @@ func render(w http.ResponseWriter, t *template.Template, data any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write(buf.Bytes())
-}
-
-// printError answers a printout request with a small page a person can read.
-func printError(w http.ResponseWriter, err error) {
-	status := web.StatusOf(err)
-	if status >= 500 {
-		web.Logger.Error("printout failed", "err", err)
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	template.Must(template.New("e").Parse(`<!doctype html><html lang="vi"><meta charset="utf-8"><title>Không in được</title>`+
-		`<body style="font-family:sans-serif;padding:1rem"><h1>Không in được / Cannot print</h1><p>{{.}}</p></body></html>`)).
-		Execute(w, motcua.ErrorMessage(err))
 }

@@ -6,6 +6,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -160,4 +161,20 @@ func Page(files fs.FS, name string) http.HandlerFunc {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Write(body)
 	}
+}
+
+var printErrorPage = template.Must(template.New("e").Parse(`<!doctype html><html lang="vi"><meta charset="utf-8"><title>Không in được</title>` +
+	`<body style="font-family:sans-serif;padding:1rem"><h1>Không in được / Cannot print</h1><p>{{.}}</p></body></html>`))
+
+// PrintError answers a printout (receipt, letter, ledger) that cannot be made
+// with a small page a person can read, instead of JSON in a print window.
+func PrintError(w http.ResponseWriter, err error) {
+	status := StatusOf(err)
+	if status >= 500 {
+		Logger.Error("printout failed", "err", err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	printErrorPage.Execute(w, motcua.ErrorMessage(err))
 }
