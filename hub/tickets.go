@@ -90,17 +90,13 @@ func (h *Hub) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.Tic
 		if err != nil {
 			return err
 		}
-		code, err := freeShortCode(tx, day)
-		if err != nil {
-			return err
-		}
 		tk = motcua.Ticket{
 			Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
 			ServiceID: svc.ID, Priority: req.Priority, PriorityGroup: req.PriorityGroup,
 			Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: now,
-			Token: randomToken(16), ShortCode: code,
+			Token: randomToken(16),
 		}
-		if err := tx.InsertTicket(&tk); err != nil {
+		if err := tx.InsertTicketDrawingCode(&tk, shortCode); err != nil {
 			return err
 		}
 		counts, err := tx.WaitingCounts(day)
@@ -181,23 +177,6 @@ func shortCode() string {
 		}
 	}
 	return string(out)
-}
-
-// freeShortCode draws short codes until one is unused today. With 31^6
-// codes a busy day still collides now and then; a retry is cheaper than
-// refusing the citizen a number.
-func freeShortCode(tx *store.Tx, day string) (string, error) {
-	for range 8 {
-		code := shortCode()
-		taken, err := tx.ShortCodeTaken(day, code)
-		if err != nil {
-			return "", err
-		}
-		if !taken {
-			return code, nil
-		}
-	}
-	return "", motcua.Errorf(motcua.EUnavailable, "Không tạo được mã phiếu, vui lòng thử lại. / Could not make a ticket code; please try again.")
 }
 
 // CallNext ends the counter's current ticket and calls the next one for its

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 
@@ -52,13 +54,6 @@ func (t *Tx) TicketByShortCode(day, code string) (motcua.Ticket, error) {
 	return getTicket(t.ctx, t.tx, `day = ? AND short_code = ?`, day, code)
 }
 
-// ShortCodeTaken reports whether a ticket of the day already has the code.
-func (t *Tx) ShortCodeTaken(day, code string) (bool, error) {
-	var n int
-	err := t.get(&n, `SELECT COUNT(*) FROM tickets WHERE day = ? AND short_code = ?`, day, code)
-	return n > 0, err
-}
-
 // lockClause locks the selected rows on PostgreSQL, where several hubs may
 // share the registry; SQLite has a single writer and needs nothing.
 func (t *Tx) lockClause() string {
@@ -81,18 +76,82 @@ func (t *Tx) NextSeq(serviceID int64, day string) (int, error) {
 
 // InsertTicket writes a new ticket and sets its id.
 func (t *Tx) InsertTicket(tk *motcua.Ticket) error {
-	id, err := t.insert(`INSERT INTO tickets (day, seq, number, service_id, priority, priority_group, status, issued_at, queued_at,
-		token, short_code, counter_id, calls, out_of_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tk.Day, tk.Seq, tk.Number, tk.ServiceID, tk.Priority, tk.PriorityGroup, tk.Status, tk.IssuedAt.UTC(), tk.QueuedAt.UTC(),
-		tk.Token, tk.ShortCode, tk.CounterID, tk.Calls, tk.OutOfOrder)
-	if err != nil {
+	if err := t.insertTicket(tk); err != nil {
+		return Normalize(err)
+	}
+	t.noteInserted(tk)
+	return nil
+}
+
+// InsertTicketDrawingCode writes a new ticket whose short code is drawn by
+// draw, drawing again while the code is already taken that day. The
+// UNIQUE (day, short_code) index is the check: a SELECT before every insert
+// cost a statement per ticket to catch a clash that happens a few times a
+// day. A failed INSERT undoes only itself on SQLite; PostgreSQL aborts the
+// whole transaction on a failed statement, so there each try runs in a
+// savepoint of its own.
+func (t *Tx) InsertTicketDrawingCode(tk *motcua.Ticket, draw func() string) error {
+	for range 8 {
+		tk.ShortCode = draw()
+		err := t.tryInsertTicket(tk)
+		if err == nil {
+			t.noteInserted(tk)
+			return nil
+		}
+		if !isShortCodeClash(err) {
+			return Normalize(err)
+		}
+	}
+	return motcua.Errorf(motcua.EUnavailable, "Không tạo được mã phiếu, vui lòng thử lại. / Could not make a ticket code; please try again.")
+}
+
+func (t *Tx) tryInsertTicket(tk *motcua.Ticket) error {
+	if t.dialect != Postgres {
+		return t.insertTicket(tk)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, "SAVEPOINT code"); err != nil {
 		return err
 	}
-	tk.ID = id
+	if err := t.insertTicket(tk); err != nil {
+		if _, rerr := t.tx.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT code"); rerr != nil {
+			return rerr
+		}
+		_, rerr := t.tx.ExecContext(t.ctx, "RELEASE SAVEPOINT code")
+		if rerr != nil {
+			return rerr
+		}
+		return err
+	}
+	_, err := t.tx.ExecContext(t.ctx, "RELEASE SAVEPOINT code")
+	return err
+}
+
+// isShortCodeClash reports a unique violation of the day's short codes (and
+// not of, say, the day's numbers, which would be a bug to report).
+func isShortCodeClash(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintUnique && strings.Contains(se.Error(), "tickets.short_code")
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505" && strings.Contains(pe.ConstraintName, "short_code")
+	}
+	return false
+}
+
+// insertTicket runs the INSERT and returns the driver's own error.
+func (t *Tx) insertTicket(tk *motcua.Ticket) error {
+	return t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(`INSERT INTO tickets (day, seq, number, service_id, priority, priority_group, status, issued_at, queued_at,
+		token, short_code, counter_id, calls, out_of_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		tk.Day, tk.Seq, tk.Number, tk.ServiceID, tk.Priority, tk.PriorityGroup, tk.Status, tk.IssuedAt.UTC(), tk.QueuedAt.UTC(),
+		tk.Token, tk.ShortCode, tk.CounterID, tk.Calls, tk.OutOfOrder).Scan(&tk.ID)
+}
+
+func (t *Tx) noteInserted(tk *motcua.Ticket) {
 	if isWaiting(tk.Status) {
 		t.noteWaiting(tk.Day, tk.ServiceID, +1)
 	}
-	return nil
 }
 
 // UpdateTicket writes the mutable fields of tk, provided the ticket is still in
