@@ -91,4 +91,3 @@ func TestShortCodeClashDrawsAgain(t *testing.T) {
 		})
 	}
 }
-

@@ -60,10 +60,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// same few queries over and over, and preparing them again was about
 		// a sixth of a ticket's CPU.
 		base := "file:" + dsn + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=FULL&_stmt_cache_size=64"
-		w, err := sqlx.Open("sqlite3", base+"&_txlock=immediate")
+		wdb, err := sql.Open(writerDriver, base+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 		}
+		w := sqlx.NewDb(wdb, "sqlite3")
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
 		r, err := sqlx.Open("sqlite3", base)
