@@ -13,6 +13,14 @@ type Hall struct {
 	Holidays    []Holiday     `yaml:"holidays"`
 	WorkingDays []Holiday     `yaml:"working_days"` // announced working Saturdays/Sundays
 	Privacy     Privacy       `yaml:"privacy"`
+	Dossiers    DossierPolicy `yaml:"dossiers"`
+}
+
+// DossierPolicy tunes how dossiers are watched.
+type DossierPolicy struct {
+	// AtRiskDays: a dossier due within this many working days is at risk
+	// (0 takes the default, DefaultAtRiskDays).
+	AtRiskDays int `json:"at_risk_days" yaml:"at_risk_days"`
 }
 
 // Privacy is how long personal data is kept (Law 91/2025/QH15, Decree

@@ -63,6 +63,13 @@ func TestSupervisorApologisesForAnOverdueDossier(t *testing.T) {
 	browsertest.Do(t, phone, "open the ticket's phone page", chromedp.Navigate(env.URL+"/t/"+tk.Token))
 	browsertest.WaitFor(t, phone, "the dossier on the phone", `document.getElementById('dossier-list').textContent.includes('`+d.Code+`')`)
 
+	// The morning of the due date it is at risk, and the phone says so.
+	env.Clock.Set(time.Date(2026, 12, 2, 8, 0, 0, 0, servertest.Hanoi))
+	if n, err := env.Server.Hub.CheckOverdue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("at-risk check: got %d crossings, %v; want 1", n, err)
+	}
+	browsertest.WaitFor(t, phone, "the at-risk mark on the phone", `document.querySelector('.dossier .d-at-risk') !== null`)
+
 	// Thursday 3/12 09:30: a day late. The scheduled check runs now.
 	env.Clock.Set(time.Date(2026, 12, 3, 9, 30, 0, 0, servertest.Hanoi))
 	if n, err := env.Server.Hub.CheckOverdue(context.Background()); err != nil || n != 1 {

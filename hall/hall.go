@@ -121,6 +121,7 @@ type description struct {
 	Holidays    []motcua.Holiday     `yaml:"holidays"`
 	WorkingDays []motcua.Holiday     `yaml:"working_days"`
 	Privacy     motcua.Privacy       `yaml:"privacy"`
+	Dossiers    motcua.DossierPolicy `yaml:"dossiers"`
 }
 
 type policySpec struct {

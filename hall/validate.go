@@ -58,6 +58,10 @@ func (v *validator) check(d *description) motcua.Hall {
 		Holidays:    d.Holidays,
 		WorkingDays: d.WorkingDays,
 		Privacy:     d.Privacy,
+		Dossiers:    d.Dossiers,
+	}
+	if d.Dossiers.AtRiskDays < 0 {
+		v.add("dossiers.at_risk_days", "at_risk_days không được âm / at_risk_days must not be negative")
 	}
 	if d.Privacy.DossierRetentionDays < 0 {
 		v.add("privacy.dossier_retention_days", "dossier_retention_days không được âm / dossier_retention_days must not be negative")

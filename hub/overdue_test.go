@@ -267,3 +267,10 @@ func ids(list []motcua.WatchedDossier) []int64 {
 	}
 	return out
 }
+
+func TestAtRiskWindowFromTheHallDescription(t *testing.T) {
+	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, func(c *hub.Config) { c.Hall.Dossiers.AtRiskDays = 3 })
+	if got := e.hub.AtRiskDays(); got != 3 {
+		t.Errorf("AtRiskDays from dossiers.at_risk_days: got %d, want 3", got)
+	}
+}

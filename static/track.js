@@ -141,6 +141,7 @@
       var head = el('div', 'd-head');
       head.appendChild(el('span', 'd-status d-' + d.status, DOSSIER_STATUS[d.status] || d.status));
       if (d.overdue) head.appendChild(el('span', 'd-overdue', 'Quá hạn'));
+      else if (d.at_risk) head.appendChild(el('span', 'd-at-risk', 'Sắp đến hạn'));
       card.appendChild(head);
       var proc = d.procedure && typeof d.procedure === 'object' ? d.procedure.name : d.procedure;
       if (proc) card.appendChild(el('h3', 'd-proc', proc));

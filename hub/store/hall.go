@@ -31,6 +31,11 @@ func (t *Tx) LoadHall(h motcua.Hall) error {
 	if err := t.PutSetting("privacy", h.Privacy); err != nil {
 		return err
 	}
+	if h.Dossiers.AtRiskDays > 0 {
+		if err := t.PutSetting("at_risk_days", h.Dossiers.AtRiskDays); err != nil {
+			return err
+		}
+	}
 	serviceIDs := map[string]int64{}
 	for _, sv := range h.Services {
 		hours, _ := json.Marshal(sv.Hours)
