@@ -304,7 +304,12 @@ func TestKioskPrintedTicketAndPhone(t *testing.T) {
 		t.Fatalf("screenshot of the print view: %v", err)
 	}
 	saveArtifact(t, "ticket-print.png", shot)
-	img, err := png.Decode(bytes.NewReader(shot))
+	// Read the QR as printed: the code's own box in the print view.
+	qrShot, err := chromedp.Run(kiosk, chromedp.ScreenshotScale("#ticket-qr", 2))
+	if err != nil {
+		t.Fatalf("screenshot of the printed QR: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(qrShot))
 	if err != nil {
 		t.Fatal(err)
 	}
