@@ -1,6 +1,7 @@
 // Package deploy holds the files that install motcua on a Linux host: the
-// systemd unit and its environment file. Its tests start the unit's command
-// line the way systemd would.
+// systemd unit, its environment file and the browsers' policy (see
+// docs/INSTALL.md). Its tests start the unit's command line the way systemd
+// would.
 package deploy
 
 import (
@@ -141,6 +142,28 @@ func TestEnvExampleListsEveryVariable(t *testing.T) {
 	for v := range listed {
 		if !read[v] {
 			t.Errorf("%s lists %s, which the binary does not read", envExample, v)
+		}
+	}
+}
+
+// The Chromium policy docs/INSTALL.md installs on kiosks, TVs and counters
+// is JSON that Chromium reads, with the settings the guide relies on.
+func TestChromiumPolicy(t *testing.T) {
+	raw, err := os.ReadFile("chromium-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy map[string]any
+	if err := json.Unmarshal(raw, &policy); err != nil {
+		t.Fatalf("chromium-policy.json: %v", err)
+	}
+	for key, want := range map[string]any{
+		"TranslateEnabled":                    false, // the translate bar covers the kiosk's header
+		"PrintPreviewUseSystemDefaultPrinter": true,  // --kiosk-printing goes to the CUPS default
+		"PrintHeaderFooter":                   false,
+	} {
+		if got, ok := policy[key]; !ok || got != want {
+			t.Errorf("chromium-policy.json: %s = %v, want %v", key, got, want)
 		}
 	}
 }
