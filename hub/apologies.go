@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/store"
 )
 
 // maxApologyAhead bounds how far an apology may push a due date: a typo in

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store/storetest"
+	"github.com/motcua/motcua/store/storetest"
 )
 
 func errCode(err error) string { return motcua.ErrorCode(err) }

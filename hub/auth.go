@@ -12,7 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/store"
 )
 
 // SessionLength is how long a login lasts: one working day and a margin.

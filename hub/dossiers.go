@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/store"
 )
 
 // Limits on what a counter may type into a dossier.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub"
-	"github.com/motcua/motcua/hub/store/storetest"
+	"github.com/motcua/motcua/store/storetest"
 )
 
 // dossierHall is the test hall with a small procedure catalogue and the 2026 calendar.

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/store"
 )
 
 // TicketRef is the part of a ticket a hall screen shows.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub"
-	"github.com/motcua/motcua/hub/store"
-	"github.com/motcua/motcua/hub/store/storetest"
+	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/store/storetest"
 )
 
 var hanoi, _ = time.LoadLocation("Asia/Ho_Chi_Minh")

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/store"
 )
 
 // Alerts the hub announces when a dossier crosses into them.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub"
-	"github.com/motcua/motcua/hub/store/storetest"
+	"github.com/motcua/motcua/store/storetest"
 )
 
 // openWith starts a hub on the dossier hall with extra configuration; the

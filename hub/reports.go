@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/store"
 )
 
 // AuditExportLedger is the audit action of exporting the dossier ledger,

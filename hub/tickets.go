@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/store"
 )
 
 // Service returns a configured service.

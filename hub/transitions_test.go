@@ -8,7 +8,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub"
-	"github.com/motcua/motcua/hub/store/storetest"
+	"github.com/motcua/motcua/store/storetest"
 )
 
 // TestHubTransitions drives every counter move from every status a ticket can

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/store"
 )
 
 // Outbound notifications (webhook) for the center's SMS or Zalo gateway.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub"
-	"github.com/motcua/motcua/hub/store/storetest"
+	"github.com/motcua/motcua/store/storetest"
 )
 
 const webhookSecret = "gateway-shared-secret"

@@ -14,8 +14,8 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/hub"
-	"github.com/motcua/motcua/hub/store"
 	"github.com/motcua/motcua/live"
+	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/web"
 )
 

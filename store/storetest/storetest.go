@@ -15,7 +15,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/store"
 )
 
 // Env names the PostgreSQL DSN used by the tests.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hall"
-	"github.com/motcua/motcua/hub/store/storetest"
+	"github.com/motcua/motcua/store/storetest"
 )
 
 // TestShortCodeClashDrawsAgain forces the draw to repeat a code already
