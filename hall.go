@@ -1,7 +1,5 @@
 package motcua
 
-import "time"
-
 // Branch is the hall one hub serves (chi nhánh).
 type Branch struct {
 	Code       string `json:"code" yaml:"code"`               // short code, e.g. "CN01"
@@ -56,25 +54,6 @@ type Counter struct {
 	Name       string  `db:"name" json:"name"`
 	ServiceIDs []int64 `db:"-" json:"service_ids"`
 }
-
-// Event is one entry of the branch's event log. Body is the JSON object sent
-// to websocket clients without "type" and "seq", which are spliced in once.
-type Event struct {
-	Seq       int64     `db:"seq"`
-	Type      string    `db:"type"`
-	At        time.Time `db:"at"`
-	TicketID  *int64    `db:"ticket_id"`
-	CounterID *int64    `db:"counter_id"`
-	Body      []byte    `db:"body"`
-}
-
-// Event types on the websockets.
-const (
-	EventCall    = "call"
-	EventQueue   = "queue"
-	EventTicket  = "ticket"
-	EventDossier = "dossier"
-)
 
 // Roles of staff users.
 const (

@@ -4,6 +4,8 @@
 package motcua
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sync"
@@ -24,17 +26,18 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // Error codes. Each maps to one HTTP status in web.StatusOf; the code is what
 // clients see in {"error":{"code":...}}.
 const (
-	EInvalid      = "invalid_input"     // 400: malformed request
-	EValidation   = "validation_failed" // 422: well-formed but fields are wrong
-	ENotFound     = "not_found"         // 404
-	EConflict     = "conflict"          // 409: the move is not allowed now
-	EClosed       = "service_closed"    // 409: outside service hours or over the daily cap
-	EUnauthorized = "unauthorized"      // 401
-	EForbidden    = "forbidden"         // 403
-	ETooMany      = "too_many_requests" // 429
-	ETooLarge     = "body_too_large"    // 413
-	EUnavailable  = "unavailable"       // 503: the database cannot take writes
-	EInternal     = "internal"          // 500: a bug; details go to the log only
+	EInvalid          = "invalid_input"      // 400: malformed request
+	EValidation       = "validation_failed"  // 422: well-formed but fields are wrong
+	ENotFound         = "not_found"          // 404
+	EConflict         = "conflict"           // 409: the move is not allowed now
+	EClosed           = "service_closed"     // 409: outside service hours or over the daily cap
+	EUnauthorized     = "unauthorized"       // 401
+	EForbidden        = "forbidden"          // 403
+	ETooMany          = "too_many_requests"  // 429
+	ETooLarge         = "body_too_large"     // 413
+	EUnavailable      = "unavailable"        // 503: the database cannot take writes
+	EMethodNotAllowed = "method_not_allowed" // 405: a known path with the wrong method
+	EInternal         = "internal"           // 500: a bug; details go to the log only
 )
 
 // Error is the one application error. Message is written for a person who can
@@ -104,4 +107,14 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
+}
+
+// RandomToken returns n random bytes, URL-safe encoded: ticket tracking
+// tokens, session tokens, generated passwords.
+func RandomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
 }

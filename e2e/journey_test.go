@@ -36,7 +36,7 @@ func TestCitizenJourney(t *testing.T) {
 		{"canbo2", "Lê Thị Hoa", motcua.RoleStaff},
 		{"giamsat", "Phạm Minh Đức", motcua.RoleSupervisor},
 	} {
-		if _, err := env.Server.Hub.CreateUser(ctx, u.name, u.full, u.role, officerPassword); err != nil {
+		if _, err := env.Server.Hub.Auth.CreateUser(ctx, u.name, u.full, u.role, officerPassword); err != nil {
 			t.Fatalf("create user %s: %v", u.name, err)
 		}
 	}
@@ -194,7 +194,7 @@ func TestCitizenJourney(t *testing.T) {
 
 	// 5. Thursday 03/12/2026: the result was due yesterday at 17:00.
 	env.Clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, servertest.Hanoi))
-	if n, err := env.Server.Hub.CheckOverdue(ctx); err != nil || n < 1 {
+	if n, err := env.Server.Hub.Dossiers.CheckOverdue(ctx); err != nil || n < 1 {
 		t.Fatalf("overdue check: got %d dossiers announced, err %v; want the dossier %s", n, err, code)
 	}
 	browsertest.WaitFor(t, phone, "the phone marking the dossier overdue", `document.querySelector('.dossier.overdue .d-overdue') !== null`)

@@ -29,7 +29,7 @@ func TestApologyRules(t *testing.T) {
 		d := e.receive(t, "1.004873") // Fri 27/11/2026, due Wed 2/12 17:00
 		supervisor := motcua.User{ID: 1, Username: "admin", Role: motcua.RoleAdmin}
 		issue := func(reason, date, second string) (motcua.Apology, error) {
-			return e.hub.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: reason, NewDueAt: date, SecondReason: second}, supervisor)
+			return e.hub.Dossiers.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: reason, NewDueAt: date, SecondReason: second}, supervisor)
 		}
 
 		// Monday: two working days left, neither late nor at risk.
@@ -95,14 +95,14 @@ func TestApologyRules(t *testing.T) {
 			t.Fatalf("second apology with its reason: %v", err)
 		}
 		// The original is the first promise, not the first extension.
-		list, err := e.hub.DossierApologies(ctx, d.ID)
+		list, err := e.hub.Dossiers.DossierApologies(ctx, d.ID)
 		if err != nil || len(list) != 2 {
 			t.Fatalf("apologies: got %d, %v", len(list), err)
 		}
 		if !list[1].OriginalDueAt.Equal(wantDue) || list[1].SecondReason != "Cơ quan giải quyết xin thêm thời gian" || b.ID != list[1].ID {
 			t.Errorf("second apology: got %+v", list[1])
 		}
-		w, err := e.hub.Watch(ctx, motcua.WatchFilter{})
+		w, err := e.hub.Dossiers.Watch(ctx, motcua.WatchFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,14 +111,14 @@ func TestApologyRules(t *testing.T) {
 		}
 
 		// A finished dossier gets none.
-		if _, err := e.hub.ActOnDossier(ctx, d.ID, motcua.DossierMarkResultReady, "", e.staff); err != nil {
+		if _, err := e.hub.Dossiers.ActOnDossier(ctx, d.ID, motcua.DossierMarkResultReady, "", e.staff); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Set(time.Date(2026, 12, 11, 9, 0, 0, 0, hanoi))
 		if _, err := issue("x", "2026-12-14", "y"); errCode(err) != motcua.EConflict {
 			t.Errorf("apology for a finished dossier: got %v, want a conflict", err)
 		}
-		if _, err := e.hub.IssueApology(ctx, 9999, motcua.ApologyRequest{Reason: "x", NewDueAt: "2026-12-14"}, supervisor); errCode(err) != motcua.ENotFound {
+		if _, err := e.hub.Dossiers.IssueApology(ctx, 9999, motcua.ApologyRequest{Reason: "x", NewDueAt: "2026-12-14"}, supervisor); errCode(err) != motcua.ENotFound {
 			t.Errorf("apology for an unknown dossier: got %v, want not found", err)
 		}
 	})
@@ -133,11 +133,11 @@ func TestApologyEventReachesLinkedTickets(t *testing.T) {
 	e.clock.Set(time.Date(2026, 12, 2, 8, 0, 0, 0, hanoi))
 	e.issue(t, 1, false)
 	later := e.callNext(t, 1)
-	if _, err := e.hub.LinkDossierVisit(ctx, d.ID, later.ID, e.staff); err != nil {
+	if _, err := e.hub.Dossiers.LinkDossierVisit(ctx, d.ID, later.ID, e.staff); err != nil {
 		t.Fatal(err)
 	}
 	before := len(e.pub.all())
-	if _, err := e.hub.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: "Chờ ý kiến cơ quan phối hợp", NewDueAt: "2026-12-04"}, e.staff); err != nil {
+	if _, err := e.hub.Dossiers.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: "Chờ ý kiến cơ quan phối hợp", NewDueAt: "2026-12-04"}, e.staff); err != nil {
 		t.Fatal(err)
 	}
 	tickets := map[int64]bool{}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/dossiers"
 	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -41,7 +42,7 @@ func marriageRequest(procID int64) motcua.DossierRequest {
 
 func (e *env) procedure(t testing.TB, code string) motcua.Procedure {
 	t.Helper()
-	ps, err := e.hub.Procedures(context.Background(), "")
+	ps, err := e.hub.Dossiers.Procedures(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func (e *env) procedure(t testing.TB, code string) motcua.Procedure {
 
 func (e *env) createDossier(t testing.TB, ticketID int64, req motcua.DossierRequest) motcua.Dossier {
 	t.Helper()
-	d, err := e.hub.CreateDossier(context.Background(), ticketID, req, e.staff)
+	d, err := e.hub.Dossiers.CreateDossier(context.Background(), ticketID, req, e.staff)
 	if err != nil {
 		t.Fatalf("create dossier: %v", err)
 	}
@@ -89,7 +90,7 @@ func TestDossierCodesUniqueUnderConcurrentCreation(t *testing.T) {
 				if i%2 == 1 {
 					h = other
 				}
-				d, err := h.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.staff)
+				d, err := h.Dossiers.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.staff)
 				codes[i], errs[i] = d.Code, err
 			}(i)
 		}
@@ -153,7 +154,7 @@ func TestCreateDossierFromTicket(t *testing.T) {
 		if d2.Code == d.Code {
 			t.Errorf("second dossier: got the same code %s", d2.Code)
 		}
-		pub, err := e.hub.TicketDossiers(context.Background(), tk.ID)
+		pub, err := e.hub.Dossiers.TicketDossiers(context.Background(), tk.ID)
 		if err != nil || len(pub) != 2 {
 			t.Fatalf("ticket dossiers: got %d, %v; want 2", len(pub), err)
 		}
@@ -196,7 +197,7 @@ func TestCreateDossierFieldErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			req := marriageRequest(marriage.ID)
 			c.edit(&req)
-			_, err := e.hub.CreateDossier(context.Background(), tk.ID, req, e.staff)
+			_, err := e.hub.Dossiers.CreateDossier(context.Background(), tk.ID, req, e.staff)
 			var me *motcua.Error
 			if motcua.ErrorCode(err) != motcua.EValidation || !asError(err, &me) || me.Fields[c.field] == "" {
 				t.Fatalf("got %v, want a validation error on %s", err, c.field)
@@ -207,14 +208,14 @@ func TestCreateDossierFieldErrors(t *testing.T) {
 		})
 	}
 	// Nothing half-written: no dossier exists after all those refusals.
-	list, err := e.hub.Dossiers(context.Background(), motcua.DossierFilter{})
+	list, err := e.hub.Dossiers.Dossiers(context.Background(), motcua.DossierFilter{})
 	if err != nil || len(list) != 0 {
 		t.Errorf("dossiers after refusals: got %d, %v; want 0", len(list), err)
 	}
 	// An optional document may be left out, and post with an address is fine.
 	req := marriageRequest(marriage.ID)
 	req.Delivery, req.DeliveryAddress = "post", "Số 5 Hàng Bạc"
-	if _, err := e.hub.CreateDossier(context.Background(), tk.ID, req, e.staff); err != nil {
+	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), tk.ID, req, e.staff); err != nil {
 		t.Errorf("valid request: %v", err)
 	}
 }
@@ -231,22 +232,22 @@ func TestCreateDossierNeedsAVisitAtTheCounter(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
 	proc := e.procedure(t, "1.004873")
 	waiting := e.issue(t, 1, false)
-	if _, err := e.hub.CreateDossier(context.Background(), waiting.ID, marriageRequest(proc.ID), e.staff); motcua.ErrorCode(err) != motcua.EConflict {
+	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), waiting.ID, marriageRequest(proc.ID), e.staff); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("waiting ticket: got %v, want a conflict", err)
 	}
-	if _, err := e.hub.CreateDossier(context.Background(), 999, marriageRequest(proc.ID), e.staff); motcua.ErrorCode(err) != motcua.ENotFound {
+	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), 999, marriageRequest(proc.ID), e.staff); motcua.ErrorCode(err) != motcua.ENotFound {
 		t.Errorf("unknown ticket: got %v, want not found", err)
 	}
 	tk := e.callNext(t, 1)
-	if _, err := e.hub.Finish(context.Background(), tk.ID); err != nil {
+	if _, err := e.hub.Queue.Finish(context.Background(), tk.ID); err != nil {
 		t.Fatal(err)
 	}
 	// Served earlier today: the officer finished first, then typed the dossier.
-	if _, err := e.hub.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.staff); err != nil {
+	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.staff); err != nil {
 		t.Errorf("done today: %v", err)
 	}
 	e.clock.Set(time.Date(2026, 11, 30, 8, 0, 0, 0, hanoi))
-	if _, err := e.hub.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.staff); motcua.ErrorCode(err) != motcua.EConflict {
+	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.staff); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("done on an earlier day: got %v, want a conflict", err)
 	}
 }
@@ -261,7 +262,7 @@ func TestDossierLifecycleRecordsWhoWhenWhy(t *testing.T) {
 		d := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
 
 		act := func(action motcua.DossierAction, note string) (motcua.Dossier, error) {
-			return e.hub.ActOnDossier(ctx, d.ID, action, note, e.staff)
+			return e.hub.Dossiers.ActOnDossier(ctx, d.ID, action, note, e.staff)
 		}
 		if _, err := act(motcua.DossierReturn, ""); motcua.ErrorCode(err) != motcua.EConflict {
 			t.Errorf("return a received dossier: got %v, want a conflict", err)
@@ -334,12 +335,12 @@ func TestDossierFlags(t *testing.T) {
 	proc := e.procedure(t, "1.004873")
 	late := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
 	onTime := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
-	if _, err := e.hub.ActOnDossier(ctx, onTime.ID, motcua.DossierTransfer, "", e.staff); err != nil {
+	if _, err := e.hub.Dossiers.ActOnDossier(ctx, onTime.ID, motcua.DossierTransfer, "", e.staff); err != nil {
 		t.Fatal(err)
 	}
 	flagged := func(f motcua.DossierFilter) []string {
 		t.Helper()
-		list, err := e.hub.Dossiers(ctx, f)
+		list, err := e.hub.Dossiers.Dossiers(ctx, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -357,12 +358,12 @@ func TestDossierFlags(t *testing.T) {
 	if got := flagged(motcua.DossierFilter{TransferLate: true}); len(got) != 1 || got[0] != late.Code {
 		t.Errorf("late transfers: got %v, want [%s]", got, late.Code)
 	}
-	d, _ := e.hub.Dossier(ctx, late.ID, e.staff, "view")
+	d, _ := e.hub.Dossiers.Dossier(ctx, late.ID, e.staff, "view")
 	if !d.TransferLate {
 		t.Error("transfer_late of the forgotten dossier: got false, want true")
 	}
 	// Transferred late stays flagged.
-	if d, _ = e.hub.ActOnDossier(ctx, late.ID, motcua.DossierTransfer, "", e.staff); !d.TransferLate {
+	if d, _ = e.hub.Dossiers.ActOnDossier(ctx, late.ID, motcua.DossierTransfer, "", e.staff); !d.TransferLate {
 		t.Error("transfer_late after a late transfer: got false, want true")
 	}
 	if got := flagged(motcua.DossierFilter{Overdue: true}); len(got) != 0 {
@@ -384,7 +385,7 @@ func TestDossierListsMaskAndViewsAreAudited(t *testing.T) {
 	e.issue(t, 1, false)
 	tk := e.callNext(t, 1)
 	d := e.createDossier(t, tk.ID, marriageRequest(e.procedure(t, "1.004873").ID))
-	list, err := e.hub.Dossiers(ctx, motcua.DossierFilter{})
+	list, err := e.hub.Dossiers.Dossiers(ctx, motcua.DossierFilter{})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("list: got %d, %v", len(list), err)
 	}
@@ -392,24 +393,24 @@ func TestDossierListsMaskAndViewsAreAudited(t *testing.T) {
 	if a.IDNumber != "********2345" || a.Phone != "*******678" || a.Address != "" || a.Email != "" {
 		t.Errorf("listed applicant: got %+v, want masked numbers and no address or email", a)
 	}
-	if trail, _ := e.hub.DossierAudit(ctx, d.ID); len(trail) != 0 {
+	if trail, _ := e.hub.Dossiers.DossierAudit(ctx, d.ID); len(trail) != 0 {
 		t.Errorf("audit after a list: got %d entries, want 0", len(trail))
 	}
-	full, err := e.hub.Dossier(ctx, d.ID, e.staff, "view")
+	full, err := e.hub.Dossiers.Dossier(ctx, d.ID, e.staff, "view")
 	if err != nil || full.Applicant != applicant {
 		t.Fatalf("full view: got %+v, %v", full.Applicant, err)
 	}
-	if _, err := e.hub.Dossier(ctx, d.ID, e.staff, "receipt"); err != nil {
+	if _, err := e.hub.Dossiers.Dossier(ctx, d.ID, e.staff, "receipt"); err != nil {
 		t.Fatal(err)
 	}
-	trail, err := e.hub.DossierAudit(ctx, d.ID)
+	trail, err := e.hub.Dossiers.DossierAudit(ctx, d.ID)
 	if err != nil || len(trail) != 2 {
 		t.Fatalf("audit: got %d entries, %v; want 2", len(trail), err)
 	}
-	if trail[0].Action != hub.AuditViewDossier || trail[1].Action != hub.AuditPrintDossier || trail[0].UserID == nil || *trail[0].UserID != e.staff.ID {
+	if trail[0].Action != dossiers.AuditViewDossier || trail[1].Action != dossiers.AuditPrintDossier || trail[0].UserID == nil || *trail[0].UserID != e.staff.ID {
 		t.Errorf("audit entries: got %+v", trail)
 	}
-	if _, err := e.hub.Dossier(ctx, 999, e.staff, "view"); motcua.ErrorCode(err) != motcua.ENotFound {
+	if _, err := e.hub.Dossiers.Dossier(ctx, 999, e.staff, "view"); motcua.ErrorCode(err) != motcua.ENotFound {
 		t.Errorf("unknown dossier: got %v, want not found", err)
 	}
 }
@@ -425,14 +426,14 @@ func TestDossierEventsArePublicAndPerTicket(t *testing.T) {
 	e.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, hanoi))
 	e.issue(t, 1, false)
 	second := e.callNext(t, 1)
-	linked, err := e.hub.LinkDossierVisit(ctx, d.ID, second.ID, e.staff)
+	linked, err := e.hub.Dossiers.LinkDossierVisit(ctx, d.ID, second.ID, e.staff)
 	if err != nil || len(linked.TicketIDs) != 2 {
 		t.Fatalf("link visit: got tickets %v, %v", linked.TicketIDs, err)
 	}
-	if _, err := e.hub.LinkDossierVisit(ctx, d.ID, second.ID, e.staff); err != nil {
+	if _, err := e.hub.Dossiers.LinkDossierVisit(ctx, d.ID, second.ID, e.staff); err != nil {
 		t.Errorf("linking twice: %v, want no error", err)
 	}
-	if _, err := e.hub.ActOnDossier(ctx, d.ID, motcua.DossierTransfer, "Ghi chú nội bộ về "+applicant.Name, e.staff); err != nil {
+	if _, err := e.hub.Dossiers.ActOnDossier(ctx, d.ID, motcua.DossierTransfer, "Ghi chú nội bộ về "+applicant.Name, e.staff); err != nil {
 		t.Fatal(err)
 	}
 	perTicket := map[int64]int{}
@@ -461,7 +462,7 @@ func TestDossierEventsArePublicAndPerTicket(t *testing.T) {
 	if perTicket[first.ID] != 2 || perTicket[second.ID] != 2 {
 		t.Errorf("dossier events per ticket: got %v, want 2 for each of %d and %d", perTicket, first.ID, second.ID)
 	}
-	pub, err := e.hub.TicketDossiers(ctx, second.ID)
+	pub, err := e.hub.Dossiers.TicketDossiers(ctx, second.ID)
 	if err != nil || len(pub) != 1 || pub[0].Status != motcua.DossierTransferred || len(pub[0].History) != 2 {
 		t.Errorf("second ticket's dossiers: got %+v, %v", pub, err)
 	}
@@ -476,28 +477,28 @@ func TestPurgeDossierPersonalData(t *testing.T) {
 	done := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
 	open := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
 	for _, a := range []motcua.DossierAction{motcua.DossierTransfer, motcua.DossierMarkResultReady, motcua.DossierReturn} {
-		if _, err := e.hub.ActOnDossier(ctx, done.ID, a, "", e.staff); err != nil {
+		if _, err := e.hub.Dossiers.ActOnDossier(ctx, done.ID, a, "", e.staff); err != nil {
 			t.Fatal(err)
 		}
 	}
 	const retention = 365 * 24 * time.Hour
-	if n, err := e.hub.PurgeDossierPersonalData(ctx, retention); err != nil || n != 0 {
+	if n, err := e.hub.Dossiers.PurgeDossierPersonalData(ctx, retention); err != nil || n != 0 {
 		t.Errorf("purge right away: got %d, %v; want 0", n, err)
 	}
 	e.clock.Advance(retention + time.Hour)
-	if n, err := e.hub.PurgeDossierPersonalData(ctx, retention); err != nil || n != 1 {
+	if n, err := e.hub.Dossiers.PurgeDossierPersonalData(ctx, retention); err != nil || n != 1 {
 		t.Fatalf("purge a year later: got %d, %v; want 1", n, err)
 	}
-	got, _ := e.hub.Dossier(ctx, done.ID, e.staff, "view")
+	got, _ := e.hub.Dossiers.Dossier(ctx, done.ID, e.staff, "view")
 	if got.Applicant != (motcua.Applicant{}) || !got.Purged || got.Code != done.Code {
 		t.Errorf("purged dossier: got applicant %+v purged=%v code %s", got.Applicant, got.Purged, got.Code)
 	}
-	still, _ := e.hub.Dossier(ctx, open.ID, e.staff, "view")
+	still, _ := e.hub.Dossiers.Dossier(ctx, open.ID, e.staff, "view")
 	if still.Applicant != applicant {
 		t.Errorf("open dossier: got %+v, want it kept", still.Applicant)
 	}
-	trail, _ := e.hub.DossierAudit(ctx, done.ID)
-	if len(trail) == 0 || trail[0].Action != hub.AuditPurgeDossier {
+	trail, _ := e.hub.Dossiers.DossierAudit(ctx, done.ID)
+	if len(trail) == 0 || trail[0].Action != dossiers.AuditPurgeDossier {
 		t.Errorf("audit of the purge: got %+v", trail)
 	}
 }
@@ -505,22 +506,22 @@ func TestPurgeDossierPersonalData(t *testing.T) {
 func TestProcedureSearchIgnoresDiacritics(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
 	for _, q := range []string{"khai sinh", "KHAI SINH", "khai sính", "Đăng ký khai", "dang ky khai", "1.001193"} {
-		ps, err := e.hub.Procedures(context.Background(), q)
+		ps, err := e.hub.Dossiers.Procedures(context.Background(), q)
 		if err != nil || len(ps) != 1 || ps[0].Code != "1.001193" {
 			t.Errorf("search %q: got %d results, %v; want the birth registration", q, len(ps), err)
 		}
 	}
-	if ps, _ := e.hub.Procedures(context.Background(), "ho tich"); len(ps) != 2 {
+	if ps, _ := e.hub.Dossiers.Procedures(context.Background(), "ho tich"); len(ps) != 2 {
 		t.Errorf("search by field: got %d, want 2", len(ps))
 	}
-	if ps, _ := e.hub.Procedures(context.Background(), "xay dung giay phep"); len(ps) != 1 {
+	if ps, _ := e.hub.Dossiers.Procedures(context.Background(), "xay dung giay phep"); len(ps) != 1 {
 		t.Errorf("words in any order: got %d, want 1", len(ps))
 	}
-	if got := hub.Fold("Đường Nguyễn Trãi"); got != "duong nguyen trai" {
+	if got := dossiers.Fold("Đường Nguyễn Trãi"); got != "duong nguyen trai" {
 		t.Errorf("Fold: got %q", got)
 	}
 	// Decomposed text (a base letter and combining marks) folds the same.
-	if got := hub.Fold("Nguye\u0302\u0303n"); got != "nguyen" {
+	if got := dossiers.Fold("Nguye\u0302\u0303n"); got != "nguyen" {
 		t.Errorf("Fold of decomposed text: got %q", got)
 	}
 }
@@ -534,25 +535,25 @@ func TestRetentionSettingErasesPersonalData(t *testing.T) {
 	tk := e.callNext(t, 1)
 	d := e.createDossier(t, tk.ID, marriageRequest(e.procedure(t, "1.004873").ID))
 	for _, a := range []motcua.DossierAction{motcua.DossierTransfer, motcua.DossierMarkResultReady, motcua.DossierReturn} {
-		if _, err := e.hub.ActOnDossier(ctx, d.ID, a, "", e.staff); err != nil {
+		if _, err := e.hub.Dossiers.ActOnDossier(ctx, d.ID, a, "", e.staff); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.clock.Advance(29 * 24 * time.Hour)
-	if n, err := e.hub.ApplyRetention(ctx); err != nil || n != 0 {
+	if n, err := e.hub.Dossiers.ApplyRetention(ctx); err != nil || n != 0 {
 		t.Errorf("after 29 days: got %d erased, %v; want 0", n, err)
 	}
 	e.clock.Advance(2 * 24 * time.Hour)
-	if n, err := e.hub.ApplyRetention(ctx); err != nil || n != 1 {
+	if n, err := e.hub.Dossiers.ApplyRetention(ctx); err != nil || n != 1 {
 		t.Fatalf("after 31 days: got %d erased, %v; want 1", n, err)
 	}
-	got, _ := e.hub.Dossier(ctx, d.ID, e.staff, "view")
+	got, _ := e.hub.Dossiers.Dossier(ctx, d.ID, e.staff, "view")
 	if got.Applicant != (motcua.Applicant{}) {
 		t.Errorf("after the retention: got applicant %+v, want it erased", got.Applicant)
 	}
 
 	keep := newEnv(t, storetest.SQLiteDSN(t), dossierHall()) // no retention configured
-	if n, err := keep.hub.ApplyRetention(ctx); err != nil || n != 0 {
+	if n, err := keep.hub.Dossiers.ApplyRetention(ctx); err != nil || n != 0 {
 		t.Errorf("without a retention setting: got %d, %v; want nothing erased", n, err)
 	}
 }

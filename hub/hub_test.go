@@ -88,7 +88,7 @@ func (e *env) open(t testing.TB, hall motcua.Hall) {
 
 func (e *env) issue(t testing.TB, serviceID int64, priority bool) motcua.Ticket {
 	t.Helper()
-	tk, err := e.hub.IssueTicket(context.Background(), motcua.IssueRequest{ServiceID: serviceID, Priority: priority})
+	tk, err := e.hub.Queue.IssueTicket(context.Background(), motcua.IssueRequest{ServiceID: serviceID, Priority: priority})
 	if err != nil {
 		t.Fatalf("issue ticket for service %d: %v", serviceID, err)
 	}
@@ -97,7 +97,7 @@ func (e *env) issue(t testing.TB, serviceID int64, priority bool) motcua.Ticket 
 
 func (e *env) callNext(t testing.TB, counterID int64) motcua.Ticket {
 	t.Helper()
-	tk, found, err := e.hub.CallNext(context.Background(), counterID, e.staff)
+	tk, found, err := e.hub.Queue.CallNext(context.Background(), counterID)
 	if err != nil {
 		t.Fatalf("call next at counter %d: %v", counterID, err)
 	}
@@ -149,7 +149,7 @@ func TestNumberingAcrossMidnight(t *testing.T) {
 		}
 		// Yesterday's waiting tickets are closed by the roll-over, never called today.
 		for _, old := range []motcua.Ticket{a, b} {
-			got, err := e.hub.Ticket(ctx, old.ID)
+			got, err := e.hub.Queue.Ticket(ctx, old.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,7 +161,7 @@ func TestNumberingAcrossMidnight(t *testing.T) {
 		if called.ID != c.ID {
 			t.Errorf("first call after midnight: got ticket %d (%s), want today's %d", called.ID, called.Day, c.ID)
 		}
-		if _, found, _ := e.hub.CallNext(ctx, 1, e.staff); found {
+		if _, found, _ := e.hub.Queue.CallNext(ctx, 1); found {
 			t.Errorf("second call after midnight found a ticket; yesterday's must not be called")
 		}
 	})
@@ -239,7 +239,7 @@ func TestTransferKeepsPlaceByIssueTime(t *testing.T) {
 		if called.ID != early.ID {
 			t.Fatalf("counter 1 called %s, want %s", called.Number, early.Number)
 		}
-		moved, err := e.hub.Transfer(ctx, early.ID, 2)
+		moved, err := e.hub.Queue.Transfer(ctx, early.ID, 2)
 		if err != nil {
 			t.Fatalf("transfer: %v", err)
 		}
@@ -283,7 +283,7 @@ func TestConcurrentCallNextCallsEachTicketOnce(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := w; i < tickets; i += workers {
-					tk, err := e.hub.IssueTicket(ctx, motcua.IssueRequest{ServiceID: int64(i%3 + 1), Priority: i%7 == 0})
+					tk, err := e.hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: int64(i%3 + 1), Priority: i%7 == 0})
 					if err != nil {
 						t.Errorf("issue: %v", err)
 						return
@@ -303,7 +303,7 @@ func TestConcurrentCallNextCallsEachTicketOnce(t *testing.T) {
 				defer wg.Done()
 				counter := int64(w%counters + 1)
 				for {
-					tk, found, err := e.hub.CallNext(ctx, counter, e.staff)
+					tk, found, err := e.hub.Queue.CallNext(ctx, counter)
 					if err != nil {
 						t.Errorf("call next: %v", err)
 						return

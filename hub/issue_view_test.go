@@ -28,11 +28,11 @@ func TestIssueTicketViewAgreesWithTicketView(t *testing.T) {
 				check := func(step int) motcua.TicketView {
 					t.Helper()
 					service := int64(step%3 + 1)
-					v, err := e.hub.IssueTicketView(ctx, motcua.IssueRequest{ServiceID: service, Priority: step%5 == 0})
+					v, err := e.hub.Queue.IssueTicketView(ctx, motcua.IssueRequest{ServiceID: service, Priority: step%5 == 0})
 					if err != nil {
 						t.Fatalf("step %d: issue: %v", step, err)
 					}
-					want, err := e.hub.TicketView(ctx, v.Ticket)
+					want, err := e.hub.Queue.TicketView(ctx, v.Ticket)
 					if err != nil {
 						t.Fatalf("step %d: ticket view: %v", step, err)
 					}
@@ -47,7 +47,7 @@ func TestIssueTicketViewAgreesWithTicketView(t *testing.T) {
 					check(step)
 					e.clock.Advance(20 * time.Second)
 					if len(serving) > 0 && step%2 == 0 {
-						if _, err := e.hub.Finish(ctx, serving[0].ID); err != nil {
+						if _, err := e.hub.Queue.Finish(ctx, serving[0].ID); err != nil {
 							t.Fatal(err)
 						}
 						serving = serving[1:]
@@ -65,7 +65,7 @@ func TestIssueTicketViewAgreesWithTicketView(t *testing.T) {
 				e.hub.Close()
 				e.store.Close()
 				e.open(t, motcua.Hall{})
-				after, err := e.hub.TicketView(ctx, before.Ticket)
+				after, err := e.hub.Queue.TicketView(ctx, before.Ticket)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -48,7 +48,7 @@ func (e *env) receive(t testing.TB, procCode string) motcua.Dossier {
 
 func (e *env) dossier(t testing.TB, id int64) motcua.Dossier {
 	t.Helper()
-	ds, err := e.hub.Dossiers(context.Background(), motcua.DossierFilter{Limit: 500})
+	ds, err := e.hub.Dossiers.Dossiers(context.Background(), motcua.DossierFilter{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestAtRiskAndOverdueAcrossHolidaysAndWeekend(t *testing.T) {
 		for _, s := range steps {
 			before := len(e.pub.all())
 			e.clock.Set(s.at)
-			n, err := e.hub.CheckOverdue(context.Background())
+			n, err := e.hub.Dossiers.CheckOverdue(context.Background())
 			if err != nil {
 				t.Fatalf("%s: check: %v", s.why, err)
 			}
@@ -151,7 +151,7 @@ func TestAtRiskWindowIsConfigurable(t *testing.T) {
 			t.Errorf("%v: at_risk got %v, want %v", s.at, got, s.atRisk)
 		}
 	}
-	if got := e.hub.AtRiskDays(); got != 2 {
+	if got := e.hub.Dossiers.AtRiskDays(); got != 2 {
 		t.Errorf("AtRiskDays: got %d, want 2", got)
 	}
 }
@@ -163,13 +163,13 @@ func TestAlertsClearOnSupplementAndResult(t *testing.T) {
 	a := e.receive(t, "1.004873")
 	b := e.receive(t, "1.004873")
 	e.clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, hanoi)) // a day after the due date
-	if n, err := e.hub.CheckOverdue(context.Background()); err != nil || n != 2 {
+	if n, err := e.hub.Dossiers.CheckOverdue(context.Background()); err != nil || n != 2 {
 		t.Fatalf("check: got %d, %v; want 2 crossings", n, err)
 	}
-	if _, err := e.hub.ActOnDossier(context.Background(), a.ID, motcua.DossierRequestSupplement, "Thiếu bản sao giấy khai sinh", e.staff); err != nil {
+	if _, err := e.hub.Dossiers.ActOnDossier(context.Background(), a.ID, motcua.DossierRequestSupplement, "Thiếu bản sao giấy khai sinh", e.staff); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.hub.ActOnDossier(context.Background(), b.ID, motcua.DossierMarkResultReady, "", e.staff); err != nil {
+	if _, err := e.hub.Dossiers.ActOnDossier(context.Background(), b.ID, motcua.DossierMarkResultReady, "", e.staff); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.dossier(t, a.ID); got.Overdue || got.AtRisk {
@@ -179,10 +179,10 @@ func TestAlertsClearOnSupplementAndResult(t *testing.T) {
 	if got := e.dossier(t, b.ID); !got.Overdue || got.AtRisk {
 		t.Errorf("result ready late: got overdue=%v at_risk=%v, want overdue only", got.Overdue, got.AtRisk)
 	}
-	if n, err := e.hub.CheckOverdue(context.Background()); err != nil || n != 0 {
+	if n, err := e.hub.Dossiers.CheckOverdue(context.Background()); err != nil || n != 0 {
 		t.Errorf("check after the moves: got %d, %v; want 0", n, err)
 	}
-	w, err := e.hub.Watch(context.Background(), motcua.WatchFilter{})
+	w, err := e.hub.Dossiers.Watch(context.Background(), motcua.WatchFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestAlertsClearOnSupplementAndResult(t *testing.T) {
 		t.Errorf("watch: got %d overdue, %d at risk; want none", len(w.Overdue), len(w.AtRisk))
 	}
 	// The papers come back on Thursday 3/12: a new 3-day count, due Tuesday 8/12.
-	if _, err := e.hub.ActOnDossier(context.Background(), a.ID, motcua.DossierSupplementReceived, "", e.staff); err != nil {
+	if _, err := e.hub.Dossiers.ActOnDossier(context.Background(), a.ID, motcua.DossierSupplementReceived, "", e.staff); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.dossier(t, a.ID); got.Overdue || got.AtRisk || !got.DueAt.Equal(time.Date(2026, 12, 8, 17, 0, 0, 0, hanoi)) {
@@ -204,7 +204,7 @@ func TestAlertsClearOnSupplementAndResult(t *testing.T) {
 func TestWatchListsAndFilters(t *testing.T) {
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, nil)
 	old := e.receive(t, "1.004873") // Fri 27/11, due Wed 2/12
-	if _, err := e.hub.ActOnDossier(context.Background(), old.ID, motcua.DossierTransfer, "", e.staff); err != nil {
+	if _, err := e.hub.Dossiers.ActOnDossier(context.Background(), old.ID, motcua.DossierTransfer, "", e.staff); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, hanoi))
@@ -212,7 +212,7 @@ func TestWatchListsAndFilters(t *testing.T) {
 	build := e.receive(t, "1.013225")                       // 15 days: far from due
 	e.clock.Set(time.Date(2026, 12, 4, 10, 0, 0, 0, hanoi)) // Friday: both marriage dossiers late
 
-	w, err := e.hub.Watch(context.Background(), motcua.WatchFilter{})
+	w, err := e.hub.Dossiers.Watch(context.Background(), motcua.WatchFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestWatchListsAndFilters(t *testing.T) {
 		{motcua.WatchFilter{ProcedureID: build.ProcedureID}, 0, 1},
 		{motcua.WatchFilter{ProcedureID: old.ProcedureID}, 2, 1},
 	} {
-		w, err := e.hub.Watch(context.Background(), c.f)
+		w, err := e.hub.Dossiers.Watch(context.Background(), c.f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +270,7 @@ func ids(list []motcua.WatchedDossier) []int64 {
 
 func TestAtRiskWindowFromTheHallDescription(t *testing.T) {
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, func(c *hub.Config) { c.Hall.Dossiers.AtRiskDays = 3 })
-	if got := e.hub.AtRiskDays(); got != 3 {
+	if got := e.hub.Dossiers.AtRiskDays(); got != 3 {
 		t.Errorf("AtRiskDays from dossiers.at_risk_days: got %d, want 3", got)
 	}
 }

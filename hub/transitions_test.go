@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/store/storetest"
 )
 
@@ -20,13 +19,13 @@ func TestHubTransitions(t *testing.T) {
 	}
 	ctx := context.Background()
 	moves := []move{
-		{"start", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Start(ctx, tk.ID) }},
-		{"finish", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Finish(ctx, tk.ID) }},
-		{"no_show", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.NoShow(ctx, tk.ID) }},
-		{"transfer", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Transfer(ctx, tk.ID, 2) }},
-		{"recall", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Recall(ctx, 1) }},
+		{"start", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Start(ctx, tk.ID) }},
+		{"finish", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Finish(ctx, tk.ID) }},
+		{"no_show", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.NoShow(ctx, tk.ID) }},
+		{"transfer", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Transfer(ctx, tk.ID, 2) }},
+		{"recall", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Recall(ctx, 1) }},
 		{"call", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) {
-			return e.hub.CallTicket(ctx, 1, tk.ID, "khách quay lại", e.staff)
+			return e.hub.Queue.CallTicket(ctx, 1, tk.ID, "khách quay lại", e.staff)
 		}},
 	}
 	// How to bring a fresh service-1 ticket into each status, at counter 1.
@@ -38,7 +37,7 @@ func TestHubTransitions(t *testing.T) {
 		},
 		motcua.TicketServing: func(t *testing.T, e *env) motcua.Ticket {
 			e.issue(t, 1, false)
-			tk, err := e.hub.Start(ctx, e.callNext(t, 1).ID)
+			tk, err := e.hub.Queue.Start(ctx, e.callNext(t, 1).ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +45,7 @@ func TestHubTransitions(t *testing.T) {
 		},
 		motcua.TicketDone: func(t *testing.T, e *env) motcua.Ticket {
 			e.issue(t, 1, false)
-			tk, err := e.hub.Finish(ctx, e.callNext(t, 1).ID)
+			tk, err := e.hub.Queue.Finish(ctx, e.callNext(t, 1).ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,10 +54,10 @@ func TestHubTransitions(t *testing.T) {
 		motcua.TicketNoShow: func(t *testing.T, e *env) motcua.Ticket {
 			e.issue(t, 1, false)
 			tk := e.callNext(t, 1)
-			if _, err := e.hub.Recall(ctx, 1); err != nil { // the no-show minimum is two calls
+			if _, err := e.hub.Queue.Recall(ctx, 1); err != nil { // the no-show minimum is two calls
 				t.Fatal(err)
 			}
-			tk, err := e.hub.NoShow(ctx, tk.ID)
+			tk, err := e.hub.Queue.NoShow(ctx, tk.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +86,7 @@ func TestHubTransitions(t *testing.T) {
 					if motcua.ErrorCode(err) != motcua.EConflict {
 						t.Errorf("got (%s, %v), want a 409 conflict", got.Status, err)
 					}
-					stored, _ := e.hub.Ticket(ctx, tk.ID)
+					stored, _ := e.hub.Queue.Ticket(ctx, tk.ID)
 					if stored.Status != from {
 						t.Errorf("after a refused move the ticket is %s, want it unchanged (%s)", stored.Status, from)
 					}
@@ -110,14 +109,14 @@ func TestNoShowAfterMinimumCalls(t *testing.T) {
 	e.issue(t, 1, false)
 	tk := e.callNext(t, 1)
 	for calls := 1; calls < 3; calls++ {
-		if _, err := e.hub.NoShow(ctx, tk.ID); motcua.ErrorCode(err) != motcua.EConflict {
+		if _, err := e.hub.Queue.NoShow(ctx, tk.ID); motcua.ErrorCode(err) != motcua.EConflict {
 			t.Fatalf("no-show after %d call(s): got %v, want a conflict", calls, err)
 		}
-		if _, err := e.hub.Recall(ctx, 1); err != nil {
+		if _, err := e.hub.Queue.Recall(ctx, 1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := e.hub.NoShow(ctx, tk.ID)
+	got, err := e.hub.Queue.NoShow(ctx, tk.ID)
 	if err != nil || got.Status != motcua.TicketNoShow {
 		t.Fatalf("no-show after 3 calls: got (%s, %v), want no_show", got.Status, err)
 	}
@@ -128,10 +127,10 @@ func TestManualCallIsAudited(t *testing.T) {
 	ctx := context.Background()
 	e.issue(t, 1, false)
 	second := e.issue(t, 1, false)
-	if _, err := e.hub.CallTicket(ctx, 1, second.ID, "", e.staff); motcua.ErrorCode(err) != motcua.EValidation {
+	if _, err := e.hub.Queue.CallTicket(ctx, 1, second.ID, "", e.staff); motcua.ErrorCode(err) != motcua.EValidation {
 		t.Fatalf("manual call without reason: got %v, want validation_failed", err)
 	}
-	got, err := e.hub.CallTicket(ctx, 1, second.ID, "Công dân đến trước, nhầm số", e.staff)
+	got, err := e.hub.Queue.CallTicket(ctx, 1, second.ID, "Công dân đến trước, nhầm số", e.staff)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,16 +154,16 @@ func TestDailyCapAndHours(t *testing.T) {
 	ctx := context.Background()
 	e.issue(t, 1, false)
 	e.issue(t, 1, false)
-	if _, err := e.hub.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 1}); motcua.ErrorCode(err) != motcua.EClosed {
+	if _, err := e.hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 1}); motcua.ErrorCode(err) != motcua.EClosed {
 		t.Errorf("third ticket over a cap of 2: got %v, want service_closed", err)
 	}
 	e.clock.Set(weekdayMorning.Add(3 * time.Hour)) // 12:00, lunch break
-	_, err := e.hub.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 2})
+	_, err := e.hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 2})
 	if motcua.ErrorCode(err) != motcua.EClosed || !strings.Contains(err.Error(), "13:00 27/11/2026") {
 		t.Errorf("at 12:00: got %v, want service_closed saying it opens at 13:00 27/11/2026", err)
 	}
 	e.clock.Set(time.Date(2026, 11, 27, 18, 0, 0, 0, hanoi)) // Friday evening: opens Monday
-	_, err = e.hub.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 2})
+	_, err = e.hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 2})
 	if motcua.ErrorCode(err) != motcua.EClosed || !strings.Contains(err.Error(), "07:30 30/11/2026") {
 		t.Errorf("Friday 18:00: got %v, want service_closed saying it opens Monday 07:30 30/11/2026", err)
 	}
@@ -178,20 +177,20 @@ func TestReactivateNoShowByShortCode(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	later := e.issue(t, 1, false)
 	e.callNext(t, 1)
-	if _, err := e.hub.NoShow(ctx, missed.ID); err != nil {
+	if _, err := e.hub.Queue.NoShow(ctx, missed.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.hub.Reactivate(ctx, later.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
+	if _, err := e.hub.Queue.Reactivate(ctx, later.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("reactivating a waiting ticket: got %v, want a conflict", err)
 	}
-	if _, err := e.hub.Reactivate(ctx, "ZZZZZZ"); motcua.ErrorCode(err) != motcua.ENotFound {
+	if _, err := e.hub.Queue.Reactivate(ctx, "ZZZZZZ"); motcua.ErrorCode(err) != motcua.ENotFound {
 		t.Errorf("unknown code: got %v, want not_found", err)
 	}
-	if _, err := e.hub.Reactivate(ctx, "abc"); motcua.ErrorCode(err) != motcua.EValidation {
+	if _, err := e.hub.Queue.Reactivate(ctx, "abc"); motcua.ErrorCode(err) != motcua.EValidation {
 		t.Errorf("short code of 3 characters: got %v, want validation_failed", err)
 	}
 	e.clock.Advance(29 * time.Minute)
-	back, err := e.hub.Reactivate(ctx, strings.ToLower(missed.ShortCode)) // typed in lower case
+	back, err := e.hub.Queue.Reactivate(ctx, strings.ToLower(missed.ShortCode)) // typed in lower case
 	if err != nil {
 		t.Fatalf("reactivate within 30 minutes: %v", err)
 	}
@@ -202,37 +201,11 @@ func TestReactivateNoShowByShortCode(t *testing.T) {
 		t.Errorf("next call: got %s, want the reactivated %s back in its place before %s", got.Number, missed.Number, later.Number)
 	}
 	// A second miss, and this time the citizen comes back too late.
-	if _, err := e.hub.NoShow(ctx, missed.ID); err != nil {
+	if _, err := e.hub.Queue.NoShow(ctx, missed.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(31 * time.Minute)
-	if _, err := e.hub.Reactivate(ctx, missed.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
+	if _, err := e.hub.Queue.Reactivate(ctx, missed.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("reactivate after 31 minutes: got %v, want a conflict", err)
-	}
-}
-
-func TestShortCodesAreReadableAndUniform(t *testing.T) {
-	counts := map[rune]int{}
-	const draws = 20000
-	for range draws {
-		code := hub.ShortCodeForTest()
-		if len(code) != 6 {
-			t.Fatalf("short code %q: got %d characters, want 6", code, len(code))
-		}
-		for _, r := range code {
-			if strings.ContainsRune("0O1IL", r) {
-				t.Fatalf("short code %q has the ambiguous character %q", code, r)
-			}
-			counts[r]++
-		}
-	}
-	want := float64(draws*6) / 31
-	for r, n := range counts {
-		if float64(n) < want*0.85 || float64(n) > want*1.15 {
-			t.Errorf("character %q drawn %d times, want about %.0f: the draw is biased", r, n, want)
-		}
-	}
-	if len(counts) != 31 {
-		t.Errorf("got %d distinct characters, want all 31", len(counts))
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub"
+	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/store/storetest"
 )
 
@@ -37,7 +38,7 @@ type received struct {
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
-	r.got = append(r.got, received{body: body, signature: req.Header.Get(hub.SignatureHeader),
+	r.got = append(r.got, received{body: body, signature: req.Header.Get(notify.SignatureHeader),
 		event: req.Header.Get("X-Motcua-Event"), delivery: req.Header.Get("X-Motcua-Delivery")})
 	status := http.StatusOK
 	if len(r.statuses) > 0 {
@@ -55,9 +56,9 @@ func (r *receiver) all() []received {
 
 func withWebhook(url string) func(*hub.Config) {
 	return func(c *hub.Config) {
-		c.WebhookURL, c.WebhookSecret = url, webhookSecret
-		c.WebhookBackoff = time.Minute
-		c.WebhookMaxAttempts = 3
+		c.Webhook.URL, c.Webhook.Secret = url, webhookSecret
+		c.Webhook.Backoff = time.Minute
+		c.Webhook.MaxAttempts = 3
 	}
 }
 
@@ -77,7 +78,7 @@ func TestWebhookSignedRetriedAndRecorded(t *testing.T) {
 
 		deliverAll := func() {
 			t.Helper()
-			if _, err := e.hub.DeliverWebhooks(ctx); err != nil {
+			if _, err := e.hub.Notify.Deliver(ctx); err != nil {
 				t.Fatalf("deliver: %v", err)
 			}
 		}
@@ -100,11 +101,11 @@ func TestWebhookSignedRetriedAndRecorded(t *testing.T) {
 			t.Errorf("a retry must send the same body and delivery id")
 		}
 		for _, r := range got {
-			mac := hub.Sign([]byte(webhookSecret), r.body)
+			mac := notify.Sign([]byte(webhookSecret), r.body)
 			if !hmac.Equal([]byte(mac), []byte(r.signature)) || !strings.HasPrefix(r.signature, "sha256=") {
 				t.Errorf("signature: got %q, want %q", r.signature, mac)
 			}
-			if hub.Sign([]byte("wrong"), r.body) == r.signature {
+			if notify.Sign([]byte("wrong"), r.body) == r.signature {
 				t.Errorf("signature verifies with a wrong secret")
 			}
 			for _, p := range personalData {
@@ -127,7 +128,7 @@ func TestWebhookSignedRetriedAndRecorded(t *testing.T) {
 			}
 		}
 
-		list, err := e.hub.WebhookDeliveries(ctx, 10)
+		list, err := e.hub.Notify.Deliveries(ctx, 10)
 		if err != nil || len(list) != 1 {
 			t.Fatalf("deliveries: got %d, %v", len(list), err)
 		}
@@ -142,7 +143,7 @@ func TestWebhookSignedRetriedAndRecorded(t *testing.T) {
 
 		// An apology goes out with its reason and the original date.
 		e.clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, hanoi))
-		if _, err := e.hub.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: "Chờ kết quả xác minh", NewDueAt: "2026-12-08"}, e.staff); err != nil {
+		if _, err := e.hub.Dossiers.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: "Chờ kết quả xác minh", NewDueAt: "2026-12-08"}, e.staff); err != nil {
 			t.Fatal(err)
 		}
 		deliverAll()
@@ -177,26 +178,26 @@ func TestWebhookGivesUpAndRetriesOnRequest(t *testing.T) {
 	ctx := context.Background()
 	e.receive(t, "1.004873")
 	for i := 0; i < 4; i++ {
-		if _, err := e.hub.DeliverWebhooks(ctx); err != nil {
+		if _, err := e.hub.Notify.Deliver(ctx); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(10 * time.Minute) // past every backoff (1, 2 minutes)
 	}
-	list, _ := e.hub.WebhookDeliveries(ctx, 10)
+	list, _ := e.hub.Notify.Deliveries(ctx, 10)
 	if len(list) != 1 || list[0].State != motcua.DeliveryFailed || len(list[0].Attempts) != 3 {
 		t.Fatalf("after three failures: got %+v, want failed with 3 attempts", list)
 	}
-	if err := e.hub.RetryWebhookDelivery(ctx, list[0].ID); err != nil {
+	if err := e.hub.Notify.Retry(ctx, list[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.hub.DeliverWebhooks(ctx); err != nil {
+	if _, err := e.hub.Notify.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
-	list, _ = e.hub.WebhookDeliveries(ctx, 10)
+	list, _ = e.hub.Notify.Deliveries(ctx, 10)
 	if list[0].State != motcua.DeliveryDelivered || len(list[0].Attempts) != 4 {
 		t.Errorf("after the manual retry: got state %s with %d attempts", list[0].State, len(list[0].Attempts))
 	}
-	if err := e.hub.RetryWebhookDelivery(ctx, list[0].ID); motcua.ErrorCode(err) != motcua.EConflict {
+	if err := e.hub.Notify.Retry(ctx, list[0].ID); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("retry a delivered notification: got %v, want a conflict", err)
 	}
 }
@@ -217,7 +218,7 @@ func TestHangingReceiverNeverBlocksTheHall(t *testing.T) {
 	t.Cleanup(func() { close(release) }) // runs first: lets srv.Close finish
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, func(c *hub.Config) {
 		withWebhook(srv.URL)(c)
-		c.WebhookTimeout = time.Minute // longer than the test: only the hub's own shutdown can end it
+		c.Webhook.Timeout = time.Minute // longer than the test: only the hub's own shutdown can end it
 	})
 	ctx := context.Background()
 	e.receive(t, "1.004873") // the worker wakes after this commit and hangs on the post
@@ -231,18 +232,18 @@ func TestHangingReceiverNeverBlocksTheHall(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		e.issue(t, 2, false)
 		tk := e.callNext(t, 2)
-		d, err := e.hub.CreateDossier(ctx, tk.ID, marriageRequest(e.procedure(t, "1.004873").ID), e.staff)
+		d, err := e.hub.Dossiers.CreateDossier(ctx, tk.ID, marriageRequest(e.procedure(t, "1.004873").ID), e.staff)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.hub.ActOnDossier(ctx, d.ID, motcua.DossierTransfer, "", e.staff); err != nil {
+		if _, err := e.hub.Dossiers.ActOnDossier(ctx, d.ID, motcua.DossierTransfer, "", e.staff); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("20 visits with dossiers took %v while the receiver hangs; the hall must not wait for it", took)
 	}
-	list, err := e.hub.WebhookDeliveries(ctx, 500)
+	list, err := e.hub.Notify.Deliveries(ctx, 500)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,27 +25,34 @@ import (
 	"github.com/motcua/motcua/web"
 )
 
-// Hub is what the kiosk needs of the branch hub.
-type Hub interface {
-	Branch() motcua.Branch
-	Now() time.Time
-	Policy() motcua.QueuePolicy
+// Tickets is what the kiosk and the phone need of the queue.
+type Tickets interface {
 	Services(ctx context.Context) ([]motcua.ServiceView, error)
 	IssueTicketView(ctx context.Context, req motcua.IssueRequest) (motcua.TicketView, error)
 	Reactivate(ctx context.Context, shortCode string) (motcua.Ticket, error)
 	TicketByToken(ctx context.Context, token string) (motcua.Ticket, error)
 	TicketView(ctx context.Context, tk motcua.Ticket) (motcua.TicketView, error)
+}
+
+// Events is the event log a phone's socket starts from and replays.
+type Events interface {
 	LastSeq(ctx context.Context) (int64, error)
 	EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error)
-	// TicketDossiers lists the public part of the dossiers a ticket's visit created or joined.
+}
+
+// Dossiers lists the public part of the dossiers a ticket's visit created or joined.
+type Dossiers interface {
 	TicketDossiers(ctx context.Context, ticketID int64) ([]motcua.PublicDossier, error)
 }
 
 // Handler serves the kiosk and tracking endpoints.
 type Handler struct {
-	Hub     Hub
-	Clients web.Clients
-	Static  fs.FS
+	Site     *motcua.Site
+	Tickets  Tickets
+	Events   Events
+	Dossiers Dossiers
+	Clients  web.Clients
+	Static   fs.FS
 	// Issuing limits tickets per client address (trusted kiosks are exempt).
 	Issuing *web.RateLimiter
 	Live    *live.Broadcaster
@@ -59,17 +66,17 @@ var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 
 // Branch handles GET /api/v1/branch.
 func (h *Handler) Branch(w http.ResponseWriter, r *http.Request) {
-	b := h.Hub.Branch()
+	b := h.Site.Branch
 	// no_show_min_calls lets the counter page keep "Vắng mặt" disabled until
 	// the ticket has been called often enough for the hub to accept it.
 	web.JSON(w, http.StatusOK, map[string]any{"code": b.Code, "name": b.Name, "center_name": b.CenterName,
-		"notice": b.Notice, "time_zone": b.TimeZone, "now": h.Hub.Now(),
-		"no_show_min_calls": h.Hub.Policy().NoShowMinCalls})
+		"notice": b.Notice, "time_zone": b.TimeZone, "now": h.Site.Now(),
+		"no_show_min_calls": h.Site.Policy.NoShowMinCalls})
 }
 
 // Services handles GET /api/v1/services.
 func (h *Handler) Services(w http.ResponseWriter, r *http.Request) {
-	svcs, err := h.Hub.Services(r.Context())
+	svcs, err := h.Tickets.Services(r.Context())
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -114,7 +121,7 @@ func (h *Handler) IssueTicket(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"service_id": "required"}})
 		return
 	}
-	v, err := h.Hub.IssueTicketView(r.Context(), motcua.IssueRequest{ServiceID: *req.ServiceID, Priority: req.Priority, PriorityGroup: req.PriorityGroup})
+	v, err := h.Tickets.IssueTicketView(r.Context(), motcua.IssueRequest{ServiceID: *req.ServiceID, Priority: req.Priority, PriorityGroup: req.PriorityGroup})
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -152,13 +159,13 @@ func (h *Handler) Reactivate(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	tk, err := h.Hub.Reactivate(r.Context(), req.ShortCode)
+	tk, err := h.Tickets.Reactivate(r.Context(), req.ShortCode)
 	h.respond(w, r, http.StatusOK, tk, err)
 }
 
 // view completes a ticket view with its absolute URLs.
 func (h *Handler) view(r *http.Request, tk motcua.Ticket) (motcua.TicketView, error) {
-	v, err := h.Hub.TicketView(r.Context(), tk)
+	v, err := h.Tickets.TicketView(r.Context(), tk)
 	if err != nil {
 		return v, err
 	}
@@ -178,7 +185,7 @@ func (h *Handler) ticket(r *http.Request) (motcua.Ticket, error) {
 	if !tokenPattern.MatchString(tok) {
 		return motcua.Ticket{}, motcua.Errorf(motcua.ENotFound, "Không tìm thấy phiếu. / Ticket not found.")
 	}
-	return h.Hub.TicketByToken(r.Context(), tok)
+	return h.Tickets.TicketByToken(r.Context(), tok)
 }
 
 // QRPNG handles GET /api/v1/tickets/{token}/qr.png.
@@ -375,11 +382,11 @@ type serviceRef struct {
 }
 
 func (h *Handler) trackView(ctx context.Context, tk motcua.Ticket) (TrackView, error) {
-	v, err := h.Hub.TicketView(ctx, tk)
+	v, err := h.Tickets.TicketView(ctx, tk)
 	if err != nil {
 		return TrackView{}, err
 	}
-	ds, err := h.Hub.TicketDossiers(ctx, tk.ID)
+	ds, err := h.Dossiers.TicketDossiers(ctx, tk.ID)
 	if err != nil {
 		return TrackView{}, err
 	}
@@ -432,11 +439,11 @@ func (h *Handler) TrackSocket(w http.ResponseWriter, r *http.Request) {
 		Filter:   f.accept,
 		Coalesce: func(ev *motcua.Event) bool { return ev.Type == motcua.EventQueue },
 		Snapshot: func(ctx context.Context) (int64, []byte, error) {
-			seq, err := h.Hub.LastSeq(ctx)
+			seq, err := h.Events.LastSeq(ctx)
 			if err != nil {
 				return 0, nil, err
 			}
-			cur, err := h.Hub.TicketByToken(ctx, tk.Token)
+			cur, err := h.Tickets.TicketByToken(ctx, tk.Token)
 			if err != nil {
 				return 0, nil, err
 			}
@@ -449,14 +456,14 @@ func (h *Handler) TrackSocket(w http.ResponseWriter, r *http.Request) {
 			return seq, msg, err
 		},
 		Replay: func(ctx context.Context, since int64) ([]motcua.Event, bool, error) {
-			return h.Hub.EventsSince(ctx, since, ReplayLimit)
+			return h.Events.EventsSince(ctx, since, ReplayLimit)
 		},
 	})
 }
 
 // trackFilter picks one phone's events. It runs inside the broadcaster's
-// Publish for every event, so the common case (another ticket's event, a
-// queue event) costs a comparison or a short byte search.
+// Publish for every event, so it reads the events' typed bodies: a map
+// lookup or a comparison, never a JSON decode.
 type trackFilter struct {
 	ticketID int64
 	// serviceID follows a transfer: the ticket's own ticket event carries
@@ -465,35 +472,20 @@ type trackFilter struct {
 }
 
 func (f *trackFilter) accept(ev *motcua.Event) bool {
-	switch ev.Type {
-	case motcua.EventQueue:
-		return queueMentions(ev.Body, f.serviceID.Load())
-	case motcua.EventTicket:
+	switch body := ev.Data.(type) {
+	case *motcua.QueueBody:
+		_, ok := body.Waiting[f.serviceID.Load()]
+		return ok
+	case *motcua.TicketBody:
 		if ev.TicketID == nil || *ev.TicketID != f.ticketID {
 			return false
 		}
-		var body struct {
-			Ticket struct {
-				ServiceID int64 `json:"service_id"`
-			} `json:"ticket"`
-		}
-		if json.Unmarshal(ev.Body, &body) == nil && body.Ticket.ServiceID != 0 {
+		if body.Ticket.ServiceID != 0 {
 			f.serviceID.Store(body.Ticket.ServiceID)
 		}
 		return true
-	case motcua.EventDossier:
+	case *motcua.DossierBody:
 		return ev.TicketID != nil && *ev.TicketID == f.ticketID
 	}
 	return false
-}
-
-// queueMentions reports whether a queue event's body {"waiting":{"<service_id>":n,...}}
-// carries the count of serviceID. The body holds nothing but that map, so
-// the quoted key followed by a colon can only be that service's count.
-func queueMentions(body []byte, serviceID int64) bool {
-	var key [24]byte
-	k := append(key[:0], '"')
-	k = strconv.AppendInt(k, serviceID, 10)
-	k = append(k, '"', ':')
-	return bytes.Contains(body, k)
 }

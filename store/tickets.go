@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -494,10 +495,25 @@ func (s *Store) EventsSince(ctx context.Context, seq int64, limit int) (events [
 	if err != nil {
 		return nil, false, Normalize(err)
 	}
+	if err := decodeEvents(events); err != nil {
+		return nil, false, err
+	}
 	if len(events) > limit {
 		return events[:limit], true, nil
 	}
 	return events, false, nil
+}
+
+// decodeEvents fills the typed body of events read from the log.
+func decodeEvents(events []motcua.Event) error {
+	for i := range events {
+		data, err := motcua.DecodeEventBody(events[i].Type, events[i].Body)
+		if err != nil {
+			return fmt.Errorf("event %d: %w", events[i].Seq, err)
+		}
+		events[i].Data = data
+	}
+	return nil
 }
 
 // RecentEvents returns the newest n events of a type up to seq maxSeq, newest first.
@@ -505,7 +521,10 @@ func (s *Store) RecentEvents(ctx context.Context, typ string, maxSeq int64, n in
 	var out []motcua.Event
 	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT seq, type, at, ticket_id, counter_id, body FROM events
 		WHERE type = ? AND seq <= ? ORDER BY seq DESC LIMIT ?`), typ, maxSeq, n)
-	return out, Normalize(err)
+	if err != nil {
+		return nil, Normalize(err)
+	}
+	return out, decodeEvents(out)
 }
 
 // LastSeq is the newest event's seq (0 when none).

@@ -75,6 +75,9 @@ func (t *Tx) RollbackToSavepoint(eventsBefore int) error {
 	return Normalize(err)
 }
 
+// Context is the context the transaction runs in.
+func (t *Tx) Context() context.Context { return t.ctx }
+
 // Events returns the events appended in this transaction, in seq order.
 func (t *Tx) Events() []motcua.Event { return t.events }
 
@@ -99,14 +102,16 @@ func (t *Tx) insert(query string, args ...any) (int64, error) {
 	return id, Normalize(err)
 }
 
-// AppendEvent writes an event to the log and returns it with its seq. body is
-// marshalled to the JSON object sent to websocket clients.
-func (t *Tx) AppendEvent(typ string, at time.Time, ticketID, counterID *int64, body any) (motcua.Event, error) {
+// AppendEvent writes an event to the log and returns it with its seq. body
+// is marshalled to the JSON object sent to websocket clients; its type names
+// the event.
+func (t *Tx) AppendEvent(at time.Time, ticketID, counterID *int64, body motcua.EventBody) (motcua.Event, error) {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return motcua.Event{}, err
 	}
-	ev := motcua.Event{Type: typ, At: at.UTC(), TicketID: ticketID, CounterID: counterID, Body: raw}
+	typ := body.EventType()
+	ev := motcua.Event{Type: typ, At: at.UTC(), TicketID: ticketID, CounterID: counterID, Body: raw, Data: body}
 	err = t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(
 		`INSERT INTO events (type, at, ticket_id, counter_id, body) VALUES (?, ?, ?, ?, ?) RETURNING seq`),
 		typ, ev.At, ticketID, counterID, string(raw)).Scan(&ev.Seq)

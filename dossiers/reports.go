@@ -1,4 +1,4 @@
-package hub
+package dossiers
 
 import (
 	"context"
@@ -27,10 +27,10 @@ const maxReportDays = 366
 
 // ReportRange turns "YYYY-MM-DD" dates (both included, branch-local) into
 // [start, end) instants, with field errors a person can act on.
-func (h *Hub) ReportRange(from, to string) (time.Time, time.Time, error) {
+func (rg *Registry) ReportRange(from, to string) (time.Time, time.Time, error) {
 	fields := map[string]string{}
 	parse := func(key, s string) time.Time {
-		t, err := time.ParseInLocation(time.DateOnly, s, h.loc)
+		t, err := time.ParseInLocation(time.DateOnly, s, rg.site.Location())
 		if err != nil {
 			fields[key] = "Cần ngày dạng YYYY-MM-DD. / Expected a date YYYY-MM-DD."
 		}
@@ -57,7 +57,7 @@ func (h *Hub) ReportRange(from, to string) (time.Time, time.Time, error) {
 // Lateness is counted in working days against the first promise: the due
 // date before any apology (an extension apologises for lateness, it does not
 // erase it). A dossier awaiting the citizen's papers is pending, on time.
-func (h *Hub) OnTimeReport(ctx context.Context, start, end time.Time, by string) (motcua.OnTimeReport, error) {
+func (rg *Registry) OnTimeReport(ctx context.Context, start, end time.Time, by string) (motcua.OnTimeReport, error) {
 	if by == "" {
 		by = ByProcedure
 	}
@@ -65,14 +65,14 @@ func (h *Hub) OnTimeReport(ctx context.Context, start, end time.Time, by string)
 		return motcua.OnTimeReport{}, &motcua.Error{Code: motcua.EInvalid, Message: "by phải là procedure, agency hoặc officer. / by must be procedure, agency or officer.",
 			Fields: map[string]string{"by": "procedure | agency | officer"}}
 	}
-	now := h.Now()
-	rep := motcua.OnTimeReport{From: start.In(h.loc).Format(time.DateOnly), To: end.In(h.loc).AddDate(0, 0, -1).Format(time.DateOnly),
+	now := rg.site.Now()
+	rep := motcua.OnTimeReport{From: start.In(rg.site.Location()).Format(time.DateOnly), To: end.In(rg.site.Location()).AddDate(0, 0, -1).Format(time.DateOnly),
 		By: by, Now: now, Rows: []motcua.OnTimeRow{}}
-	rows, err := h.store.DossiersReceivedBetween(ctx, start, end)
+	rows, err := rg.store.DossiersReceivedBetween(ctx, start, end)
 	if err != nil {
 		return rep, err
 	}
-	ds, err := h.complete(ctx, rows, false, false, now)
+	ds, err := rg.complete(ctx, rows, false, false, now)
 	if err != nil {
 		return rep, err
 	}
@@ -80,7 +80,7 @@ func (h *Hub) OnTimeReport(ctx context.Context, start, end time.Time, by string)
 	for i, d := range ds {
 		ids[i] = d.ID
 	}
-	aps, err := h.store.Apologies(ctx, ids)
+	aps, err := rg.store.Apologies(ctx, ids)
 	if err != nil {
 		return rep, err
 	}
@@ -89,7 +89,7 @@ func (h *Hub) OnTimeReport(ctx context.Context, start, end time.Time, by string)
 	lateN := map[string]int{}
 	total := &motcua.OnTimeRow{Key: "total", Name: "Tổng cộng"}
 	for _, d := range ds {
-		key, name := h.reportKey(d, by)
+		key, name := rg.reportKey(d, by)
 		g, ok := groups[key]
 		if !ok {
 			g = &motcua.OnTimeRow{Key: key, Name: name}
@@ -97,7 +97,7 @@ func (h *Hub) OnTimeReport(ctx context.Context, start, end time.Time, by string)
 		}
 		promise := d.DueAt
 		if list := aps[d.ID]; len(list) > 0 && list[0].OriginalDueAt != nil {
-			promise = list[0].OriginalDueAt.In(h.loc)
+			promise = list[0].OriginalDueAt.In(rg.site.Location())
 		}
 		late, lateDays := false, 0
 		for _, row := range []*motcua.OnTimeRow{g, total} {
@@ -111,7 +111,7 @@ func (h *Hub) OnTimeReport(ctx context.Context, start, end time.Time, by string)
 		case d.FinishedAt != nil:
 			late = d.FinishedAt.After(promise)
 			if late {
-				lateDays = h.cal.WorkingDaysBetween(promise, *d.FinishedAt)
+				lateDays = rg.site.Calendar.WorkingDaysBetween(promise, *d.FinishedAt)
 			}
 			for _, row := range []*motcua.OnTimeRow{g, total} {
 				row.Finished++
@@ -122,7 +122,7 @@ func (h *Hub) OnTimeReport(ctx context.Context, start, end time.Time, by string)
 				}
 			}
 		case d.Status != motcua.DossierSupplementRequested && now.After(promise):
-			late, lateDays = true, h.cal.WorkingDaysBetween(promise, now)
+			late, lateDays = true, rg.site.Calendar.WorkingDaysBetween(promise, now)
 			g.PendingOverdue++
 			total.PendingOverdue++
 		default:
@@ -178,7 +178,7 @@ func rateOr(r *float64) float64 {
 	return *r
 }
 
-func (h *Hub) reportKey(d motcua.Dossier, by string) (key, name string) {
+func (rg *Registry) reportKey(d motcua.Dossier, by string) (key, name string) {
 	switch by {
 	case ByAgency:
 		return d.Agency, d.Agency
@@ -196,20 +196,20 @@ func (h *Hub) reportKey(d motcua.Dossier, by string) (key, name string) {
 // received in [start, end): whole dossiers, applicants included, oldest
 // first, with their apologies. The ledger is an internal staff document; its
 // export is written to the audit table (export_ledger) before it is read.
-func (h *Hub) Ledger(ctx context.Context, start, end time.Time, by motcua.User, format string) ([]motcua.Dossier, error) {
-	rows, err := h.store.DossiersReceivedBetween(ctx, start, end)
+func (rg *Registry) Ledger(ctx context.Context, start, end time.Time, by motcua.User, format string) ([]motcua.Dossier, error) {
+	rows, err := rg.store.DossiersReceivedBetween(ctx, start, end)
 	if err != nil {
 		return nil, err
 	}
-	reason := fmt.Sprintf("%s..%s %s, %d dossiers", start.In(h.loc).Format(time.DateOnly),
-		end.In(h.loc).AddDate(0, 0, -1).Format(time.DateOnly), format, len(rows))
-	if err := h.write(ctx, func(tx *store.Tx) error {
-		return tx.Audit(h.Now(), by.ID, AuditExportLedger, nil, nil, reason)
+	reason := fmt.Sprintf("%s..%s %s, %d dossiers", start.In(rg.site.Location()).Format(time.DateOnly),
+		end.In(rg.site.Location()).AddDate(0, 0, -1).Format(time.DateOnly), format, len(rows))
+	if err := rg.w.Write(ctx, func(tx *store.Tx) error {
+		return tx.Audit(rg.site.Now(), by.ID, AuditExportLedger, nil, nil, reason)
 	}); err != nil {
 		return nil, err
 	}
-	now := h.Now()
-	ds, err := h.complete(ctx, rows, true, false, now)
+	now := rg.site.Now()
+	ds, err := rg.complete(ctx, rows, true, false, now)
 	if err != nil {
 		return nil, err
 	}
@@ -217,17 +217,17 @@ func (h *Hub) Ledger(ctx context.Context, start, end time.Time, by motcua.User, 
 	for i, d := range ds {
 		ids[i] = d.ID
 	}
-	aps, err := h.store.Apologies(ctx, ids)
+	aps, err := rg.store.Apologies(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	for i := range ds {
-		ds[i].Apologies, ds[i].OriginalDueAt = h.apologies(aps[ds[i].ID])
+		ds[i].Apologies, ds[i].OriginalDueAt = rg.apologies(aps[ds[i].ID])
 	}
 	return ds, nil
 }
 
 // LedgerExports lists who exported the ledger, newest first.
-func (h *Hub) LedgerExports(ctx context.Context, limit int) ([]store.AuditEntry, error) {
-	return h.store.AuditTrail(ctx, AuditExportLedger, limit)
+func (rg *Registry) LedgerExports(ctx context.Context, limit int) ([]store.AuditEntry, error) {
+	return rg.store.AuditTrail(ctx, AuditExportLedger, limit)
 }

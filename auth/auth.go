@@ -1,9 +1,13 @@
-package hub
+// Package auth keeps the staff accounts and their sessions: it checks
+// passwords (bcrypt), opens and ends sessions (only a token's hash is
+// stored) and limits login attempts per username.
+package auth
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -13,39 +17,75 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/writer"
 )
 
 // SessionLength is how long a login lasts: one working day and a margin.
 const SessionLength = 12 * time.Hour
 
+// Auth checks staff passwords and sessions.
+type Auth struct {
+	store  *store.Store
+	w      *writer.Writer
+	clock  motcua.Clock
+	log    *slog.Logger
+	cost   int
+	logins *loginLimiter
+
+	dummyOnce sync.Once
+	dummy     []byte
+	dummyErr  error
+}
+
+// Config is what New needs.
+type Config struct {
+	Store  *store.Store
+	Writer *writer.Writer
+	Clock  motcua.Clock
+	Logger *slog.Logger
+	// BcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
+	BcryptCost int
+}
+
+// New makes the staff account keeper.
+func New(cfg Config) *Auth {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = bcrypt.DefaultCost
+	}
+	return &Auth{store: cfg.Store, w: cfg.Writer, clock: cfg.Clock, log: cfg.Logger, cost: cfg.BcryptCost, logins: newLoginLimiter()}
+}
+
 var errBadLogin = motcua.Errorf(motcua.EUnauthorized, "Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password.")
 
-// ensureAdmin creates the first admin on an empty user table. Without a
+// EnsureAdmin creates the first admin on an empty user table. Without a
 // configured password it generates one and logs it once: the only time it is
 // ever shown.
-func (h *Hub) ensureAdmin(ctx context.Context, password string) error {
-	n, err := h.store.UserCount(ctx)
+func (a *Auth) EnsureAdmin(ctx context.Context, password string) error {
+	n, err := a.store.UserCount(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
 	generated := password == ""
 	if generated {
-		password = randomToken(12)
+		password = motcua.RandomToken(12)
 	}
-	if _, err := h.CreateUser(ctx, "admin", "Quản trị viên", motcua.RoleAdmin, password); err != nil {
+	if _, err := a.CreateUser(ctx, "admin", "Quản trị viên", motcua.RoleAdmin, password); err != nil {
 		return err
 	}
 	if generated {
-		h.log.Warn("created user admin with a generated password; write it down, it is not shown again (set MOTCUA_ADMIN_PASSWORD to choose it)",
+		a.log.Warn("created user admin with a generated password; write it down, it is not shown again (set MOTCUA_ADMIN_PASSWORD to choose it)",
 			"username", "admin", "password", password)
 	} else {
-		h.log.Info("created user admin with the password from MOTCUA_ADMIN_PASSWORD")
+		a.log.Info("created user admin with the password from MOTCUA_ADMIN_PASSWORD")
 	}
 	return nil
 }
 
 // CreateUser adds a staff account.
-func (h *Hub) CreateUser(ctx context.Context, username, fullName, role, password string) (motcua.User, error) {
+func (a *Auth) CreateUser(ctx context.Context, username, fullName, role, password string) (motcua.User, error) {
 	username = strings.TrimSpace(username)
 	fields := map[string]string{}
 	if username == "" {
@@ -63,52 +103,31 @@ func (h *Hub) CreateUser(ctx context.Context, username, fullName, role, password
 	if len(fields) > 0 {
 		return motcua.User{}, &motcua.Error{Code: motcua.EValidation, Message: "Thông tin tài khoản chưa hợp lệ. / The account details are not valid.", Fields: fields}
 	}
-	cost := h.cost
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.cost)
 	if err != nil {
 		return motcua.User{}, err
 	}
 	u := motcua.User{Username: username, FullName: fullName, Role: role, PasswordHash: string(hash)}
-	err = h.writeNow(ctx, func(tx *store.Tx) error { return tx.InsertUser(&u, h.clock.Now()) })
+	err = a.w.Write(ctx, func(tx *store.Tx) error { return tx.InsertUser(&u, a.clock.Now()) })
 	return u, err
-}
-
-// writeNow runs fn in its own transaction; used before the writer starts.
-func (h *Hub) writeNow(ctx context.Context, fn func(tx *store.Tx) error) error {
-	select {
-	case <-h.stopped:
-		return errClosed
-	default:
-	}
-	if h.isWriterRunning() {
-		return h.write(ctx, fn)
-	}
-	tx, err := h.store.BeginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
 
 // Login checks a password and opens a session; the returned token is shown
 // once and only its hash is stored.
-func (h *Hub) Login(ctx context.Context, username, password string) (string, motcua.User, error) {
-	if !h.logins.allow(username) {
+func (a *Auth) Login(ctx context.Context, username, password string) (string, motcua.User, error) {
+	if !a.logins.allow(username) {
 		return "", motcua.User{}, motcua.Errorf(motcua.ETooMany,
 			"Đăng nhập sai quá nhiều lần, vui lòng thử lại sau một phút. / Too many login attempts; try again in a minute.")
 	}
-	u, err := h.store.UserByName(ctx, strings.TrimSpace(username))
+	u, err := a.store.UserByName(ctx, strings.TrimSpace(username))
 	if err != nil {
 		if motcua.ErrorCode(err) == motcua.ENotFound {
 			// Spend the same time as a real check, so timing does not reveal usernames.
-			bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+			dummy, derr := a.dummyHash()
+			if derr != nil {
+				return "", motcua.User{}, derr
+			}
+			_ = bcrypt.CompareHashAndPassword(dummy, []byte(password)) // a mismatch either way
 			return "", motcua.User{}, errBadLogin
 		}
 		return "", motcua.User{}, err
@@ -116,9 +135,9 @@ func (h *Hub) Login(ctx context.Context, username, password string) (string, mot
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return "", motcua.User{}, errBadLogin
 	}
-	token := randomToken(32)
-	now := h.clock.Now()
-	err = h.write(ctx, func(tx *store.Tx) error {
+	token := motcua.RandomToken(32)
+	now := a.clock.Now()
+	err = a.w.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteExpiredSessions(now); err != nil {
 			return err
 		}
@@ -130,19 +149,26 @@ func (h *Hub) Login(ctx context.Context, username, password string) (string, mot
 	return token, u, nil
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("motcua-dummy-password"), bcrypt.MinCost)
+// dummyHash is the hash checked when the username does not exist, made at
+// the accounts' cost on first use.
+func (a *Auth) dummyHash() ([]byte, error) {
+	a.dummyOnce.Do(func() {
+		a.dummy, a.dummyErr = bcrypt.GenerateFromPassword([]byte("motcua-dummy-password"), a.cost)
+	})
+	return a.dummy, a.dummyErr
+}
 
 // Logout ends a session.
-func (h *Hub) Logout(ctx context.Context, token string) error {
-	return h.write(ctx, func(tx *store.Tx) error { return tx.DeleteSession(hashToken(token)) })
+func (a *Auth) Logout(ctx context.Context, token string) error {
+	return a.w.Write(ctx, func(tx *store.Tx) error { return tx.DeleteSession(hashToken(token)) })
 }
 
 // Authenticate returns the user of a live session token.
-func (h *Hub) Authenticate(ctx context.Context, token string) (motcua.User, error) {
+func (a *Auth) Authenticate(ctx context.Context, token string) (motcua.User, error) {
 	if token == "" {
 		return motcua.User{}, motcua.Errorf(motcua.EUnauthorized, "Cần đăng nhập. / Login required.")
 	}
-	u, err := h.store.SessionUser(ctx, hashToken(token), h.clock.Now())
+	u, err := a.store.SessionUser(ctx, hashToken(token), a.clock.Now())
 	if motcua.ErrorCode(err) == motcua.ENotFound {
 		return u, motcua.Errorf(motcua.EUnauthorized, "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại. / The session has expired; please log in again.")
 	}

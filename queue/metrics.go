@@ -1,6 +1,10 @@
-package hub
+package queue
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/motcua/motcua"
+)
 
 type metrics struct {
 	issued     *prometheus.CounterVec
@@ -8,8 +12,6 @@ type metrics struct {
 	outOfOrder prometheus.Counter
 	waiting    *prometheus.GaugeVec
 	wait       prometheus.Histogram
-	commits    prometheus.Counter
-	batchSize  prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -25,21 +27,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		wait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "motcua_wait_seconds", Help: "Time from taking a number to being called.",
 			Buckets: []float64{60, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200}}),
-		commits: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "motcua_commits_total", Help: "Write transactions committed."}),
-		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "motcua_commit_batch_size", Help: "Requests sharing one commit (group commit).",
-			Buckets: prometheus.ExponentialBuckets(1, 2, 10)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.issued, m.calls, m.outOfOrder, m.waiting, m.wait, m.commits, m.batchSize)
+		reg.MustRegister(m.issued, m.calls, m.outOfOrder, m.waiting, m.wait)
 	}
 	return m
 }
 
 // setServices makes every service appear in the gauges from the start.
-func (m *metrics) setServices(h *Hub) {
-	for _, s := range h.services {
+func (m *metrics) setServices(services []motcua.Service) {
+	for _, s := range services {
 		m.waiting.WithLabelValues(s.Code)
 		m.issued.WithLabelValues(s.Code)
 	}

@@ -1,4 +1,10 @@
-package hub
+// Package dossiers is the dossier registry: the procedure catalogue, the
+// dossiers received at the counters and their lifecycle, due dates in
+// working days, the apologies and extensions of late dossiers, the overdue
+// watch, personal-data retention and the reports on dossiers. Every change
+// goes through the writer, with its "dossier" events and its webhook
+// notification in the same transaction.
+package dossiers
 
 import (
 	"context"
@@ -11,6 +17,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/writer"
 )
 
 // Limits on what a counter may type into a dossier.
@@ -20,6 +27,48 @@ const (
 	maxNoteLen    = 1000
 	maxSets       = 50
 )
+
+// Notifier queues the notification of a dossier change inside the change's
+// transaction (the webhook outbox).
+type Notifier interface {
+	Queue(tx *store.Tx, event string, d motcua.Dossier, now time.Time) error
+}
+
+// Registry keeps the branch's dossiers.
+type Registry struct {
+	site       *motcua.Site
+	store      *store.Store
+	w          *writer.Writer
+	notify     Notifier
+	atRiskDays int
+}
+
+// Config is what New needs.
+type Config struct {
+	Site     *motcua.Site
+	Store    *store.Store
+	Writer   *writer.Writer
+	Notifier Notifier
+	// AtRiskDays is the at-risk window in working days; 0 reads the
+	// "at_risk_days" setting, else motcua.DefaultAtRiskDays.
+	AtRiskDays int
+}
+
+// New opens the registry; it reads the at-risk window.
+func New(ctx context.Context, cfg Config) (*Registry, error) {
+	rg := &Registry{site: cfg.Site, store: cfg.Store, w: cfg.Writer, notify: cfg.Notifier, atRiskDays: cfg.AtRiskDays}
+	// The window comes from the hub's configuration, else from the
+	// "at_risk_days" setting (kept with the hall's settings), else 1.
+	if rg.atRiskDays <= 0 {
+		if err := cfg.Store.Setting(ctx, "at_risk_days", &rg.atRiskDays); err != nil {
+			return nil, err
+		}
+	}
+	if rg.atRiskDays <= 0 {
+		rg.atRiskDays = motcua.DefaultAtRiskDays
+	}
+	return rg, nil
+}
 
 // Audit actions on dossiers.
 const (
@@ -32,8 +81,8 @@ const (
 // whose code, name, field or agency contains every word of q, compared
 // without diacritics or case ("khai sinh", "KHAI SINH" and "khai sính" all
 // find "Thủ tục đăng ký khai sinh").
-func (h *Hub) Procedures(ctx context.Context, q string) ([]motcua.Procedure, error) {
-	all, err := h.store.Procedures(ctx)
+func (rg *Registry) Procedures(ctx context.Context, q string) ([]motcua.Procedure, error) {
+	all, err := rg.store.Procedures(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -59,8 +108,8 @@ func (h *Hub) Procedures(ctx context.Context, q string) ([]motcua.Procedure, err
 }
 
 // Procedure returns one procedure of the catalogue.
-func (h *Hub) Procedure(ctx context.Context, id int64) (motcua.Procedure, error) {
-	all, err := h.store.Procedures(ctx)
+func (rg *Registry) Procedure(ctx context.Context, id int64) (motcua.Procedure, error) {
+	all, err := rg.store.Procedures(ctx)
 	if err != nil {
 		return motcua.Procedure{}, err
 	}
@@ -75,8 +124,8 @@ func (h *Hub) Procedure(ctx context.Context, id int64) (motcua.Procedure, error)
 // CreateDossier receives a dossier from the visit of ticketID at the counter:
 // it validates the request against the procedure, gives the dossier its code
 // and due date, and tells the ticket's phone.
-func (h *Hub) CreateDossier(ctx context.Context, ticketID int64, req motcua.DossierRequest, by motcua.User) (motcua.Dossier, error) {
-	procs, err := h.procedureMap(ctx)
+func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcua.DossierRequest, by motcua.User) (motcua.Dossier, error) {
+	procs, err := rg.procedureMap(ctx)
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
@@ -85,22 +134,22 @@ func (h *Hub) CreateDossier(ctx context.Context, ticketID int64, req motcua.Doss
 		return motcua.Dossier{}, err
 	}
 	proc := procs[req.ProcedureID]
-	unit := h.branch.UnitCode
+	unit := rg.site.Branch.UnitCode
 	if !motcua.ValidUnitCode(unit) {
 		return motcua.Dossier{}, motcua.Errorf(motcua.EConflict,
 			"Mã đơn vị của chi nhánh (%q) chưa đúng dạng V1V2V3.Z1Z2.Y1Y2.MX1X2, chưa tạo được mã hồ sơ; báo quản trị viên. / The branch unit code %q is not of the form 000.00.01.H26; ask the administrator.", unit, unit)
 	}
 	var id int64
-	err = h.write(ctx, func(tx *store.Tx) error {
-		now := h.Now()
+	err = rg.w.Write(ctx, func(tx *store.Tx) error {
+		now := rg.site.Now()
 		tk, err := tx.Ticket(ticketID)
 		if err != nil {
 			return err
 		}
-		if err := h.checkVisit(tk, now); err != nil {
+		if err := rg.checkVisit(tk, now); err != nil {
 			return err
 		}
-		day := h.day(now)
+		day := rg.site.Day(now)
 		seq, err := tx.NextDossierSeq(unit, day)
 		if err != nil {
 			return err
@@ -116,13 +165,15 @@ func (h *Hub) CreateDossier(ctx context.Context, ticketID int64, req motcua.Doss
 		row := store.DossierRow{
 			Code: code, UnitCode: unit, Day: day, Seq: seq, TicketID: tk.ID, ProcedureID: proc.ID,
 			ProcessingDays: proc.ProcessingDays, Status: string(motcua.DossierReceived),
-			ReceivedAt: now, DueAt: h.cal.DueAt(now, proc.ProcessingDays), TransferDueAt: h.endOfDay(now),
+			ReceivedAt: now, DueAt: rg.site.Calendar.DueAt(now, proc.ProcessingDays), TransferDueAt: rg.endOfDay(now),
 			ApplicantName: req.Applicant.Name, ApplicantIDNumber: req.Applicant.IDNumber, ApplicantPhone: req.Applicant.Phone,
 			ApplicantAddress: req.Applicant.Address, ApplicantEmail: req.Applicant.Email,
 			Sets: req.Sets, Delivery: req.Delivery, DeliveryAddress: req.DeliveryAddress, Note: req.Note,
 			ReceivedBy: by.ID, CounterID: tk.CounterID,
 		}
-		row.DocumentsJSON = mustJSON(req.Documents)
+		if row.DocumentsJSON, err = documentsJSON(req.Documents); err != nil {
+			return err
+		}
 		if err := tx.InsertDossier(&row); err != nil {
 			return err
 		}
@@ -131,23 +182,23 @@ func (h *Hub) CreateDossier(ctx context.Context, ticketID int64, req motcua.Doss
 			UserID: by.ID, TicketID: &tk.ID}); err != nil {
 			return err
 		}
-		return h.dossierEvents(tx, id, now, nil)
+		return rg.dossierEvents(tx, id, now, nil)
 	})
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
 	// The officer has just typed the applicant in: the answer may show it whole.
-	return h.dossierView(ctx, id, true, true)
+	return rg.dossierView(ctx, id, true, true)
 }
 
 // checkVisit says whether a ticket's visit can create or join a dossier: it
 // is at a counter now, or was served earlier today.
-func (h *Hub) checkVisit(tk motcua.Ticket, now time.Time) error {
+func (rg *Registry) checkVisit(tk motcua.Ticket, now time.Time) error {
 	switch tk.Status {
 	case motcua.TicketCalled, motcua.TicketServing:
 		return nil
 	case motcua.TicketDone:
-		if tk.Day == h.day(now) {
+		if tk.Day == rg.site.Day(now) {
 			return nil
 		}
 	}
@@ -158,13 +209,13 @@ func (h *Hub) checkVisit(tk motcua.Ticket, now time.Time) error {
 
 // endOfDay is midnight after t's branch-local date: a dossier must be passed
 // to the competent agency before then.
-func (h *Hub) endOfDay(t time.Time) time.Time {
-	y, m, d := t.In(h.loc).Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, h.loc)
+func (rg *Registry) endOfDay(t time.Time) time.Time {
+	y, m, d := t.In(rg.site.Location()).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, rg.site.Location())
 }
 
 // ActOnDossier applies a lifecycle action, recording who, when and why.
-func (h *Hub) ActOnDossier(ctx context.Context, id int64, action motcua.DossierAction, note string, by motcua.User) (motcua.Dossier, error) {
+func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.DossierAction, note string, by motcua.User) (motcua.Dossier, error) {
 	note = strings.TrimSpace(note)
 	fields := map[string]string{}
 	if !motcua.IsDossierAction(action) {
@@ -188,8 +239,8 @@ func (h *Hub) ActOnDossier(ctx context.Context, id int64, action motcua.DossierA
 		return motcua.Dossier{}, &motcua.Error{Code: motcua.EValidation,
 			Message: "Thao tác hồ sơ chưa hợp lệ. / The dossier action is not valid.", Fields: fields}
 	}
-	err := h.write(ctx, func(tx *store.Tx) error {
-		now := h.Now()
+	err := rg.w.Write(ctx, func(tx *store.Tx) error {
+		now := rg.site.Now()
 		row, err := tx.Dossier(id)
 		if err != nil {
 			return err
@@ -211,7 +262,7 @@ func (h *Hub) ActOnDossier(ctx context.Context, id int64, action motcua.DossierA
 		}
 		if action == motcua.DossierSupplementReceived {
 			// The processing time starts again from the day the complete dossier is back.
-			due := h.cal.DueAt(now, row.ProcessingDays)
+			due := rg.site.Calendar.DueAt(now, row.ProcessingDays)
 			m.DueAt = &due
 		}
 		if err := tx.MoveDossier(m); err != nil {
@@ -221,19 +272,19 @@ func (h *Hub) ActOnDossier(ctx context.Context, id int64, action motcua.DossierA
 			At: now, UserID: by.ID, Note: note, DueAt: m.DueAt}); err != nil {
 			return err
 		}
-		return h.dossierEvents(tx, id, now, nil)
+		return rg.dossierEvents(tx, id, now, nil)
 	})
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
-	return h.dossierView(ctx, id, false, true)
+	return rg.dossierView(ctx, id, false, true)
 }
 
 // LinkDossierVisit links a later visit's ticket (bringing papers, collecting
 // the result) to an existing dossier, so that ticket's phone follows it too.
-func (h *Hub) LinkDossierVisit(ctx context.Context, dossierID, ticketID int64, by motcua.User) (motcua.Dossier, error) {
-	err := h.write(ctx, func(tx *store.Tx) error {
-		now := h.Now()
+func (rg *Registry) LinkDossierVisit(ctx context.Context, dossierID, ticketID int64, by motcua.User) (motcua.Dossier, error) {
+	err := rg.w.Write(ctx, func(tx *store.Tx) error {
+		now := rg.site.Now()
 		row, err := tx.Dossier(dossierID)
 		if err != nil {
 			return err
@@ -249,7 +300,7 @@ func (h *Hub) LinkDossierVisit(ctx context.Context, dossierID, ticketID int64, b
 		if _, linked := links[dossierID].Tickets[ticketID]; linked {
 			return nil
 		}
-		if err := h.checkVisit(tk, now); err != nil {
+		if err := rg.checkVisit(tk, now); err != nil {
 			return err
 		}
 		if err := tx.LinkDossierTicket(dossierID, ticketID, now); err != nil {
@@ -259,54 +310,54 @@ func (h *Hub) LinkDossierVisit(ctx context.Context, dossierID, ticketID int64, b
 			At: now, UserID: by.ID, TicketID: &tk.ID}); err != nil {
 			return err
 		}
-		return h.dossierEvents(tx, dossierID, now, &ticketID)
+		return rg.dossierEvents(tx, dossierID, now, &ticketID)
 	})
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
-	return h.dossierView(ctx, dossierID, false, true)
+	return rg.dossierView(ctx, dossierID, false, true)
 }
 
 // Dossier returns the whole dossier, personal data included, for a staff
 // member's dossier page or a printout; purpose says which, and every such
 // view is written to the audit trail before the data is read.
-func (h *Hub) Dossier(ctx context.Context, id int64, by motcua.User, purpose string) (motcua.Dossier, error) {
+func (rg *Registry) Dossier(ctx context.Context, id int64, by motcua.User, purpose string) (motcua.Dossier, error) {
 	action := AuditViewDossier
 	if purpose != "" && purpose != "view" {
 		action = AuditPrintDossier
 	}
-	err := h.write(ctx, func(tx *store.Tx) error {
+	err := rg.w.Write(ctx, func(tx *store.Tx) error {
 		row, err := tx.Dossier(id)
 		if err != nil {
 			return err
 		}
-		return tx.AuditDossier(h.Now(), by.ID, action, id, &row.TicketID, purpose)
+		return tx.AuditDossier(rg.site.Now(), by.ID, action, id, &row.TicketID, purpose)
 	})
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
-	return h.dossierView(ctx, id, true, true)
+	return rg.dossierView(ctx, id, true, true)
 }
 
 // Dossiers lists dossiers with the applicant masked and no history.
-func (h *Hub) Dossiers(ctx context.Context, f motcua.DossierFilter) ([]motcua.Dossier, error) {
-	now := h.Now()
-	rows, err := h.store.Dossiers(ctx, store.DossierQuery{DossierFilter: f, Now: now})
+func (rg *Registry) Dossiers(ctx context.Context, f motcua.DossierFilter) ([]motcua.Dossier, error) {
+	now := rg.site.Now()
+	rows, err := rg.store.Dossiers(ctx, store.DossierQuery{DossierFilter: f, Now: now})
 	if err != nil {
 		return nil, err
 	}
-	return h.complete(ctx, rows, false, false, now)
+	return rg.complete(ctx, rows, false, false, now)
 }
 
 // TicketDossiers is what a ticket's phone shows: the public part of every
 // dossier the visit created or joined.
-func (h *Hub) TicketDossiers(ctx context.Context, ticketID int64) ([]motcua.PublicDossier, error) {
-	now := h.Now()
-	rows, err := h.store.DossiersOfTicket(ctx, ticketID)
+func (rg *Registry) TicketDossiers(ctx context.Context, ticketID int64) ([]motcua.PublicDossier, error) {
+	now := rg.site.Now()
+	rows, err := rg.store.DossiersOfTicket(ctx, ticketID)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := h.complete(ctx, rows, false, true, now)
+	ds, err := rg.complete(ctx, rows, false, true, now)
 	if err != nil {
 		return nil, err
 	}
@@ -318,34 +369,34 @@ func (h *Hub) TicketDossiers(ctx context.Context, ticketID int64) ([]motcua.Publ
 }
 
 // DossierAudit lists who viewed or printed a dossier's personal data.
-func (h *Hub) DossierAudit(ctx context.Context, id int64) ([]store.DossierAuditEntry, error) {
-	return h.store.DossierAudit(ctx, id)
+func (rg *Registry) DossierAudit(ctx context.Context, id int64) ([]store.DossierAuditEntry, error) {
+	return rg.store.DossierAudit(ctx, id)
 }
 
 // ApplyRetention erases the personal data whose configured retention
 // (privacy.dossier_retention_days) has run out; with no retention configured
 // it does nothing. The background loop runs it once a day.
-func (h *Hub) ApplyRetention(ctx context.Context) (int, error) {
+func (rg *Registry) ApplyRetention(ctx context.Context) (int, error) {
 	var p motcua.Privacy
-	if err := h.store.Setting(ctx, "privacy", &p); err != nil {
+	if err := rg.store.Setting(ctx, "privacy", &p); err != nil {
 		return 0, err
 	}
 	if p.DossierRetentionDays <= 0 {
 		return 0, nil
 	}
-	return h.PurgeDossierPersonalData(ctx, time.Duration(p.DossierRetentionDays)*24*time.Hour)
+	return rg.PurgeDossierPersonalData(ctx, time.Duration(p.DossierRetentionDays)*24*time.Hour)
 }
 
 // PurgeDossierPersonalData empties the applicant data of dossiers whose
 // result was returned (or that were refused) longer than retention ago, and
 // audits each purge. The dossier, its code and its history stay.
-func (h *Hub) PurgeDossierPersonalData(ctx context.Context, retention time.Duration) (int, error) {
+func (rg *Registry) PurgeDossierPersonalData(ctx context.Context, retention time.Duration) (int, error) {
 	if retention <= 0 {
 		return 0, motcua.Errorf(motcua.EInvalid, "Thời hạn lưu trữ phải lớn hơn 0. / The retention must be positive.")
 	}
 	var n int
-	err := h.write(ctx, func(tx *store.Tx) error {
-		now := h.Now()
+	err := rg.w.Write(ctx, func(tx *store.Tx) error {
+		now := rg.site.Now()
 		ids, err := tx.PurgeDossierApplicants(now.Add(-retention), now)
 		if err != nil {
 			return err
@@ -364,17 +415,17 @@ func (h *Hub) PurgeDossierPersonalData(ctx context.Context, retention time.Durat
 // dossierEvents appends one public "dossier" event per linked ticket (or only
 // for onlyTicket), so each ticket's phone hears about it, then refreshes the
 // alert flags and queues the webhook (overdue.go).
-func (h *Hub) dossierEvents(tx *store.Tx, id int64, now time.Time, onlyTicket *int64) error {
-	d, err := h.appendDossierEvents(tx, id, now, onlyTicket)
+func (rg *Registry) dossierEvents(tx *store.Tx, id int64, now time.Time, onlyTicket *int64) error {
+	d, err := rg.appendDossierEvents(tx, id, now, onlyTicket)
 	if err != nil {
 		return err
 	}
-	return h.afterDossierChange(tx, d, now, onlyTicket)
+	return rg.afterDossierChange(tx, d, now, onlyTicket)
 }
 
 // appendDossierEvents appends the public "dossier" event of a dossier for
 // each linked ticket (or only onlyTicket) and returns the dossier as built.
-func (h *Hub) appendDossierEvents(tx *store.Tx, id int64, now time.Time, onlyTicket *int64) (motcua.Dossier, error) {
+func (rg *Registry) appendDossierEvents(tx *store.Tx, id int64, now time.Time, onlyTicket *int64) (motcua.Dossier, error) {
 	row, err := tx.Dossier(id)
 	if err != nil {
 		return motcua.Dossier{}, err
@@ -383,17 +434,17 @@ func (h *Hub) appendDossierEvents(tx *store.Tx, id int64, now time.Time, onlyTic
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
-	procName := ""
-	if procs, err := h.procedureMap(context.Background()); err == nil {
-		procName = procs[row.ProcedureID].Name
+	procs, err := rg.procedureMap(tx.Context())
+	if err != nil {
+		return motcua.Dossier{}, err
 	}
-	d := h.build(row, links[id], procName, now)
-	body := map[string]any{"dossier": d.Public()}
+	d := rg.build(row, links[id], procs[row.ProcedureID].Name, now)
+	body := &motcua.DossierBody{Dossier: d.Public()}
 	for _, tid := range links[id].TicketIDs {
 		if onlyTicket != nil && tid != *onlyTicket {
 			continue
 		}
-		if _, err := tx.AppendEvent(motcua.EventDossier, now, &tid, nil, body); err != nil {
+		if _, err := tx.AppendEvent(now, &tid, nil, body); err != nil {
 			return d, err
 		}
 	}
@@ -401,12 +452,12 @@ func (h *Hub) appendDossierEvents(tx *store.Tx, id int64, now time.Time, onlyTic
 }
 
 // dossierView reads one dossier as staff see it.
-func (h *Hub) dossierView(ctx context.Context, id int64, full, withSteps bool) (motcua.Dossier, error) {
-	row, err := h.store.Dossier(ctx, id)
+func (rg *Registry) dossierView(ctx context.Context, id int64, full, withSteps bool) (motcua.Dossier, error) {
+	row, err := rg.store.Dossier(ctx, id)
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
-	ds, err := h.complete(ctx, []store.DossierRow{row}, full, withSteps, h.Now())
+	ds, err := rg.complete(ctx, []store.DossierRow{row}, full, withSteps, rg.site.Now())
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
@@ -415,7 +466,7 @@ func (h *Hub) dossierView(ctx context.Context, id int64, full, withSteps bool) (
 
 // complete turns rows into dossiers: procedure, visits, history, flags, and
 // the applicant whole (full) or masked.
-func (h *Hub) complete(ctx context.Context, rows []store.DossierRow, full, withSteps bool, now time.Time) ([]motcua.Dossier, error) {
+func (rg *Registry) complete(ctx context.Context, rows []store.DossierRow, full, withSteps bool, now time.Time) ([]motcua.Dossier, error) {
 	out := make([]motcua.Dossier, 0, len(rows))
 	if len(rows) == 0 {
 		return out, nil
@@ -424,33 +475,41 @@ func (h *Hub) complete(ctx context.Context, rows []store.DossierRow, full, withS
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	links, err := h.store.DossierLinks(ctx, ids, withSteps)
+	links, err := rg.store.DossierLinks(ctx, ids, withSteps)
 	if err != nil {
 		return nil, err
 	}
-	procs, err := h.procedureMap(ctx)
+	procs, err := rg.procedureMap(ctx)
 	if err != nil {
 		return nil, err
 	}
 	users := map[int64]motcua.UserRef{}
-	userRef := func(id int64) motcua.UserRef {
+	userRef := func(id int64) (motcua.UserRef, error) {
 		if u, ok := users[id]; ok {
-			return u
+			return u, nil
 		}
 		ref := motcua.UserRef{ID: id}
-		if u, err := h.store.User(ctx, id); err == nil {
+		u, err := rg.store.User(ctx, id)
+		switch {
+		case err == nil:
 			ref = motcua.UserRef{ID: u.ID, Username: u.Username, FullName: u.FullName}
+		case motcua.ErrorCode(err) != motcua.ENotFound: // a user no longer there keeps the bare id
+			return ref, err
 		}
 		users[id] = ref
-		return ref
+		return ref, nil
 	}
 	for _, r := range rows {
 		p := procs[r.ProcedureID]
-		d := h.build(r, links[r.ID], p.Name, now)
+		d := rg.build(r, links[r.ID], p.Name, now)
 		d.ProcedureCode, d.Agency = p.Code, p.Agency
-		d.ReceivedBy = userRef(r.ReceivedBy)
+		if d.ReceivedBy, err = userRef(r.ReceivedBy); err != nil {
+			return nil, err
+		}
 		for i := range d.Steps {
-			d.Steps[i].By = userRef(d.Steps[i].By.ID)
+			if d.Steps[i].By, err = userRef(d.Steps[i].By.ID); err != nil {
+				return nil, err
+			}
 		}
 		if !full {
 			d.Applicant = d.Applicant.Masked()
@@ -462,19 +521,19 @@ func (h *Hub) complete(ctx context.Context, rows []store.DossierRow, full, withS
 }
 
 // build makes the dossier of a stored row and its links, times in branch time.
-func (h *Hub) build(r store.DossierRow, l *store.DossierLinks, procName string, now time.Time) motcua.Dossier {
+func (rg *Registry) build(r store.DossierRow, l *store.DossierLinks, procName string, now time.Time) motcua.Dossier {
 	if l == nil {
 		l = &store.DossierLinks{}
 	}
 	d := motcua.Dossier{
 		ID: r.ID, Code: r.Code, TicketID: r.TicketID, TicketIDs: l.TicketIDs, ProcedureID: r.ProcedureID, ProcedureName: procName,
 		ProcessingDays: r.ProcessingDays, Status: motcua.DossierStatus(r.Status),
-		ReceivedAt: r.ReceivedAt.In(h.loc), DueAt: r.DueAt.In(h.loc), TransferDueAt: r.TransferDueAt.In(h.loc),
-		TransferredAt: h.localPtr(r.TransferredAt), FinishedAt: h.localPtr(r.FinishedAt), ReturnedAt: h.localPtr(r.ReturnedAt),
+		ReceivedAt: r.ReceivedAt.In(rg.site.Location()), DueAt: r.DueAt.In(rg.site.Location()), TransferDueAt: r.TransferDueAt.In(rg.site.Location()),
+		TransferredAt: rg.site.Local(r.TransferredAt), FinishedAt: rg.site.Local(r.FinishedAt), ReturnedAt: rg.site.Local(r.ReturnedAt),
 		Applicant: motcua.Applicant{Name: r.ApplicantName, IDNumber: r.ApplicantIDNumber, Phone: r.ApplicantPhone,
 			Address: r.ApplicantAddress, Email: r.ApplicantEmail},
 		Documents: r.Documents(), Sets: r.Sets, Delivery: r.Delivery, DeliveryAddress: r.DeliveryAddress, Note: r.Note,
-		ReceivedBy: motcua.UserRef{ID: r.ReceivedBy}, Counter: h.counterRef(r.CounterID),
+		ReceivedBy: motcua.UserRef{ID: r.ReceivedBy}, Counter: rg.site.CounterRef(r.CounterID),
 		NextActions: motcua.NextDossierActions(motcua.DossierStatus(r.Status)),
 		Apologies:   []motcua.Apology{}, Purged: r.PurgedAt != nil,
 	}
@@ -485,15 +544,15 @@ func (h *Hub) build(r store.DossierRow, l *store.DossierLinks, procName string, 
 		d.TicketNumber, d.TrackToken = tk.Number, tk.Token
 	}
 	for _, a := range l.Apologies {
-		d.Apologies = append(d.Apologies, motcua.Apology{Reason: a.Reason, NewDueAt: a.NewDueAt.In(h.loc), IssuedAt: a.IssuedAt.In(h.loc)})
+		d.Apologies = append(d.Apologies, motcua.Apology{Reason: a.Reason, NewDueAt: a.NewDueAt.In(rg.site.Location()), IssuedAt: a.IssuedAt.In(rg.site.Location())})
 	}
 	for _, s := range l.Steps {
 		d.Steps = append(d.Steps, motcua.DossierStep{ID: s.ID, Type: s.Type, From: motcua.DossierStatus(s.From),
-			To: motcua.DossierStatus(s.To), At: s.At.In(h.loc), By: motcua.UserRef{ID: s.UserID, Username: s.Username, FullName: s.FullName},
-			Note: s.Note, TicketID: s.TicketID, DueAt: h.localPtr(s.DueAt)})
+			To: motcua.DossierStatus(s.To), At: s.At.In(rg.site.Location()), By: motcua.UserRef{ID: s.UserID, Username: s.Username, FullName: s.FullName},
+			Note: s.Note, TicketID: s.TicketID, DueAt: rg.site.Local(s.DueAt)})
 	}
 	d.Overdue = isOverdue(d, now)
-	d.AtRisk = !d.Overdue && h.alertOf(d.Status, d.DueAt, now) == alertAtRisk
+	d.AtRisk = !d.Overdue && rg.alertOf(d.Status, d.DueAt, now) == alertAtRisk
 	d.TransferLate = isTransferLate(d, now)
 	return d
 }
@@ -518,16 +577,8 @@ func isTransferLate(d motcua.Dossier, now time.Time) bool {
 	return d.Status == motcua.DossierReceived && !now.Before(d.TransferDueAt)
 }
 
-func (h *Hub) localPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	l := t.In(h.loc)
-	return &l
-}
-
-func (h *Hub) procedureMap(ctx context.Context) (map[int64]motcua.Procedure, error) {
-	all, err := h.store.Procedures(ctx)
+func (rg *Registry) procedureMap(ctx context.Context) (map[int64]motcua.Procedure, error) {
+	all, err := rg.store.Procedures(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -728,10 +779,10 @@ func Fold(s string) string {
 	}, s)
 }
 
-func mustJSON(docs []string) string {
+func documentsJSON(docs []string) (string, error) {
 	if docs == nil {
 		docs = []string{}
 	}
-	raw, _ := json.Marshal(docs) // a []string always marshals
-	return string(raw)
+	raw, err := json.Marshal(docs)
+	return string(raw), err
 }

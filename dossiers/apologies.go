@@ -1,4 +1,4 @@
-package hub
+package dossiers
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func letterURL(dossierID, apologyID int64) string {
 // kept), who issued it. A dossier gets one apology unless the supervisor
 // writes why a further one is needed. The citizen's phone and the webhook
 // hear of it in the same commit.
-func (h *Hub) IssueApology(ctx context.Context, dossierID int64, req motcua.ApologyRequest, by motcua.User) (motcua.Apology, error) {
+func (rg *Registry) IssueApology(ctx context.Context, dossierID int64, req motcua.ApologyRequest, by motcua.User) (motcua.Apology, error) {
 	reason := strings.TrimSpace(req.Reason)
 	second := strings.TrimSpace(req.SecondReason)
 	fields := map[string]string{}
@@ -39,7 +39,7 @@ func (h *Hub) IssueApology(ctx context.Context, dossierID int64, req motcua.Apol
 	if utf8.RuneCountInString(second) > maxNoteLen {
 		fields["second_reason"] = fmt.Sprintf("Tối đa %d ký tự. / At most %d characters.", maxNoteLen, maxNoteLen)
 	}
-	newDue, problem := h.parseNewDueAt(req.NewDueAt)
+	newDue, problem := rg.parseNewDueAt(req.NewDueAt)
 	if problem != "" {
 		fields["new_due_at"] = problem
 	}
@@ -47,15 +47,15 @@ func (h *Hub) IssueApology(ctx context.Context, dossierID int64, req motcua.Apol
 		return motcua.Apology{}, invalidApology(fields)
 	}
 	var id int64
-	err := h.write(ctx, func(tx *store.Tx) error {
-		now := h.Now()
+	err := rg.w.Write(ctx, func(tx *store.Tx) error {
+		now := rg.site.Now()
 		row, err := tx.Dossier(dossierID)
 		if err != nil {
 			return err
 		}
-		due := row.DueAt.In(h.loc)
+		due := row.DueAt.In(rg.site.Location())
 		status := motcua.DossierStatus(row.Status)
-		if h.alertOf(status, due, now) == alertNone {
+		if rg.alertOf(status, due, now) == alertNone {
 			return motcua.Errorf(motcua.EConflict,
 				"Hồ sơ %s (trạng thái %q, hẹn trả %s) chưa quá hạn và chưa có nguy cơ quá hạn: chỉ xin lỗi, gia hạn hồ sơ đã hoặc sắp quá hạn. / Dossier %s (%s, due %s) is neither overdue nor at risk: only a late or nearly late dossier gets an apology.",
 				row.Code, status, due.Format("02/01/2006 15:04"), row.Code, status, due.Format("2006-01-02 15:04"))
@@ -65,13 +65,13 @@ func (h *Hub) IssueApology(ctx context.Context, dossierID int64, req motcua.Apol
 			return err
 		}
 		if n := len(prior[dossierID]); n > 0 && second == "" {
-			last := prior[dossierID][n-1].IssuedAt.In(h.loc)
+			last := prior[dossierID][n-1].IssuedAt.In(rg.site.Location())
 			return &motcua.Error{Code: motcua.EConflict,
 				Message: fmt.Sprintf("Hồ sơ %s đã có văn bản xin lỗi ngày %s. Xin lỗi lần nữa cần ghi lý do (second_reason). / Dossier %s already has an apology of %s; a further one needs second_reason saying why.",
 					row.Code, last.Format("02/01/2006"), row.Code, last.Format("2006-01-02")),
 				Fields: map[string]string{"second_reason": "Bắt buộc khi hồ sơ đã có văn bản xin lỗi. / Required when the dossier already has an apology."}}
 		}
-		if f := h.checkNewDueAt(newDue, due, now); f != "" {
+		if f := rg.checkNewDueAt(newDue, due, now); f != "" {
 			return invalidApology(map[string]string{"new_due_at": f})
 		}
 		a := store.ApologyRow{DossierID: dossierID, IssuedAt: now, UserID: by.ID, Reason: reason, SecondReason: second,
@@ -83,15 +83,15 @@ func (h *Hub) IssueApology(ctx context.Context, dossierID int64, req motcua.Apol
 		if err := tx.SetDossierDueAt(dossierID, newDue); err != nil {
 			return err
 		}
-		if err := tx.SetAlertState(dossierID, h.alertOf(status, newDue, now)); err != nil {
+		if err := tx.SetAlertState(dossierID, rg.alertOf(status, newDue, now)); err != nil {
 			return err
 		}
-		return h.announceDossier(tx, dossierID, now, "dossier.apology")
+		return rg.announceDossier(tx, dossierID, now, "dossier.apology")
 	})
 	if err != nil {
 		return motcua.Apology{}, err
 	}
-	return h.Apology(ctx, dossierID, id)
+	return rg.Apology(ctx, dossierID, id)
 }
 
 func invalidApology(fields map[string]string) error {
@@ -101,31 +101,31 @@ func invalidApology(fields map[string]string) error {
 
 // parseNewDueAt reads "YYYY-MM-DD" (the close of reception that day) or an
 // RFC 3339 time; problem is the field message when it cannot.
-func (h *Hub) parseNewDueAt(s string) (time.Time, string) {
+func (rg *Registry) parseNewDueAt(s string) (time.Time, string) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, "Chọn ngày hẹn trả kết quả mới. / Choose the new date for the result."
 	}
-	if d, err := time.ParseInLocation(time.DateOnly, s, h.loc); err == nil {
-		if !h.cal.IsWorkingDay(d) {
-			return time.Time{}, h.notWorkingDay(d)
+	if d, err := time.ParseInLocation(time.DateOnly, s, rg.site.Location()); err == nil {
+		if !rg.site.Calendar.IsWorkingDay(d) {
+			return time.Time{}, rg.notWorkingDay(d)
 		}
-		return h.cal.DueAt(d, 0), ""
+		return rg.site.Calendar.DueAt(d, 0), ""
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, "Ngày không đúng dạng YYYY-MM-DD. / The date must be YYYY-MM-DD."
 	}
-	t = t.In(h.loc)
-	if !h.cal.IsWorkingDay(t) {
-		return time.Time{}, h.notWorkingDay(t)
+	t = t.In(rg.site.Location())
+	if !rg.site.Calendar.IsWorkingDay(t) {
+		return time.Time{}, rg.notWorkingDay(t)
 	}
 	return t, ""
 }
 
-func (h *Hub) notWorkingDay(t time.Time) string {
+func (rg *Registry) notWorkingDay(t time.Time) string {
 	why := "thứ Bảy/Chủ nhật / a weekend day"
-	if name := h.cal.HolidayName(t); name != "" {
+	if name := rg.site.Calendar.HolidayName(t); name != "" {
 		why = name + " / a public holiday"
 	}
 	return fmt.Sprintf("Ngày %s không phải ngày làm việc (%s). / %s is not a working day.",
@@ -133,35 +133,35 @@ func (h *Hub) notWorkingDay(t time.Time) string {
 }
 
 // checkNewDueAt says what is wrong with an apology's new date, or "".
-func (h *Hub) checkNewDueAt(newDue, due, now time.Time) string {
+func (rg *Registry) checkNewDueAt(newDue, due, now time.Time) string {
 	switch {
-	case h.cal.WorkingDaysBetween(due, newDue) < 1:
+	case rg.site.Calendar.WorkingDaysBetween(due, newDue) < 1:
 		return fmt.Sprintf("Ngày hẹn mới phải là ngày làm việc sau ngày hẹn hiện tại (%s). / The new date must be a working day after the current due date (%s).",
 			due.Format("02/01/2006"), due.Format("2006-01-02"))
 	case !newDue.After(now):
 		return "Ngày hẹn mới đã qua. / The new date is in the past."
-	case h.cal.WorkingDaysBetween(now, newDue) > maxApologyAhead:
+	case rg.site.Calendar.WorkingDaysBetween(now, newDue) > maxApologyAhead:
 		return fmt.Sprintf("Ngày hẹn mới quá xa (hơn %d ngày làm việc). / The new date is too far ahead (over %d working days).", maxApologyAhead, maxApologyAhead)
 	}
 	return ""
 }
 
 // DossierApologies lists a dossier's apologies, oldest first, with who issued them.
-func (h *Hub) DossierApologies(ctx context.Context, dossierID int64) ([]motcua.Apology, error) {
-	if _, err := h.store.Dossier(ctx, dossierID); err != nil {
+func (rg *Registry) DossierApologies(ctx context.Context, dossierID int64) ([]motcua.Apology, error) {
+	if _, err := rg.store.Dossier(ctx, dossierID); err != nil {
 		return nil, err
 	}
-	rows, err := h.store.Apologies(ctx, []int64{dossierID})
+	rows, err := rg.store.Apologies(ctx, []int64{dossierID})
 	if err != nil {
 		return nil, err
 	}
-	list, _ := h.apologies(rows[dossierID])
+	list, _ := rg.apologies(rows[dossierID])
 	return list, nil
 }
 
 // Apology returns one apology of a dossier.
-func (h *Hub) Apology(ctx context.Context, dossierID, apologyID int64) (motcua.Apology, error) {
-	list, err := h.DossierApologies(ctx, dossierID)
+func (rg *Registry) Apology(ctx context.Context, dossierID, apologyID int64) (motcua.Apology, error) {
+	list, err := rg.DossierApologies(ctx, dossierID)
 	if err != nil {
 		return motcua.Apology{}, err
 	}
@@ -176,19 +176,19 @@ func (h *Hub) Apology(ctx context.Context, dossierID, apologyID int64) (motcua.A
 // ApologyLetter returns what the printed letter (Mẫu 04) needs: the whole
 // dossier, applicant included, and the apology. The print is audited first
 // (print_dossier, reason "apology_letter").
-func (h *Hub) ApologyLetter(ctx context.Context, dossierID, apologyID int64, by motcua.User) (motcua.Dossier, motcua.Apology, error) {
-	a, err := h.Apology(ctx, dossierID, apologyID)
+func (rg *Registry) ApologyLetter(ctx context.Context, dossierID, apologyID int64, by motcua.User) (motcua.Dossier, motcua.Apology, error) {
+	a, err := rg.Apology(ctx, dossierID, apologyID)
 	if err != nil {
 		return motcua.Dossier{}, motcua.Apology{}, err
 	}
-	d, err := h.Dossier(ctx, dossierID, by, "apology_letter")
+	d, err := rg.Dossier(ctx, dossierID, by, "apology_letter")
 	if err != nil {
 		return motcua.Dossier{}, motcua.Apology{}, err
 	}
-	rows, err := h.store.Apologies(ctx, []int64{d.ID})
+	rows, err := rg.store.Apologies(ctx, []int64{d.ID})
 	if err != nil {
 		return motcua.Dossier{}, motcua.Apology{}, err
 	}
-	d.Apologies, d.OriginalDueAt = h.apologies(rows[d.ID])
+	d.Apologies, d.OriginalDueAt = rg.apologies(rows[d.ID])
 	return d, a, nil
 }

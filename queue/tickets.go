@@ -1,4 +1,4 @@
-package hub
+package queue
 
 import (
 	"context"
@@ -11,27 +11,9 @@ import (
 	"github.com/motcua/motcua/store"
 )
 
-// Service returns a configured service.
-func (h *Hub) Service(id int64) (motcua.Service, error) {
-	s, ok := h.services[id]
-	if !ok {
-		return s, motcua.Errorf(motcua.ENotFound, "Không có dịch vụ số %d. / There is no service %d.", id, id)
-	}
-	return s, nil
-}
-
-// Counter returns a configured counter.
-func (h *Hub) Counter(id int64) (motcua.Counter, error) {
-	c, ok := h.counters[id]
-	if !ok {
-		return c, motcua.Errorf(motcua.ENotFound, "Không có quầy số %d. / There is no counter %d.", id, id)
-	}
-	return c, nil
-}
-
 // IssueTicket hands out the next number of a service.
-func (h *Hub) IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.Ticket, error) {
-	tk, _, err := h.issue(ctx, req)
+func (q *Queue) IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.Ticket, error) {
+	tk, _, err := q.issue(ctx, req)
 	return tk, err
 }
 
@@ -39,23 +21,28 @@ func (h *Hub) IssueTicket(ctx context.Context, req motcua.IssueRequest) (motcua.
 // the kiosk prints it, with the people ahead and the estimated wait. The
 // writer counts the people ahead while it inserts the ticket, so the answer
 // needs no second read of the queue.
-func (h *Hub) IssueTicketView(ctx context.Context, req motcua.IssueRequest) (motcua.TicketView, error) {
-	tk, ahead, err := h.issue(ctx, req)
+func (q *Queue) IssueTicketView(ctx context.Context, req motcua.IssueRequest) (motcua.TicketView, error) {
+	tk, ahead, err := q.issue(ctx, req)
 	if err != nil {
 		return motcua.TicketView{}, err
 	}
 	if ahead < 0 {
-		return h.TicketView(ctx, tk)
+		return q.TicketView(ctx, tk)
 	}
-	return motcua.TicketView{Ticket: tk, ServiceName: h.services[tk.ServiceID].Name,
-		Position: ahead, EstWaitS: h.EstimateWait(ctx, tk.ServiceID, ahead)}, nil
+	wait, err := q.EstimateWait(ctx, tk.ServiceID, ahead)
+	if err != nil {
+		// The ticket is committed: the kiosk prints it without an estimate
+		// rather than report a failure for a number that exists.
+		q.log.Error("estimate wait of a new ticket", "ticket", tk.ID, "err", err)
+	}
+	return motcua.TicketView{Ticket: tk, ServiceName: q.serviceName(tk.ServiceID), Position: ahead, EstWaitS: wait}, nil
 }
 
 // issue writes a new ticket. ahead is the number of people before it in
 // its queue at the moment it joined, or -1 when only a count can tell (a
 // priority ticket under a priority policy lands among the others).
-func (h *Hub) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.Ticket, ahead int, err error) {
-	svc, err := h.Service(req.ServiceID)
+func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.Ticket, ahead int, err error) {
+	svc, err := q.service(req.ServiceID)
 	if err != nil {
 		return motcua.Ticket{}, -1, err
 	}
@@ -66,16 +53,16 @@ func (h *Hub) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.Tic
 		}
 		req.Priority = true
 	}
-	if open, opensAt := h.serviceOpen(svc, h.Now()); !open {
+	if open, opensAt := q.serviceOpen(svc, q.site.Now()); !open {
 		return motcua.Ticket{}, -1, closedError(svc, opensAt)
 	}
 	ahead = -1
-	err = h.write(ctx, func(tx *store.Tx) error {
+	err = q.w.Write(ctx, func(tx *store.Tx) error {
 		// The time is read in the writer, so queue times only grow in
 		// commit order and a new ticket is always at the back of its
 		// queue (or of the priority part of it).
-		now := h.Now()
-		day := h.day(now)
+		now := q.site.Now()
+		day := q.site.Day(now)
 		if svc.DailyCap > 0 {
 			n, err := tx.IssuedCount(svc.ID, day)
 			if err != nil {
@@ -94,7 +81,7 @@ func (h *Hub) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.Tic
 			Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
 			ServiceID: svc.ID, Priority: req.Priority, PriorityGroup: req.PriorityGroup,
 			Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: now,
-			Token: randomToken(16),
+			Token: motcua.RandomToken(16),
 		}
 		if err := tx.InsertTicketDrawingCode(&tk, shortCode); err != nil {
 			return err
@@ -103,17 +90,17 @@ func (h *Hub) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.Tic
 		if err != nil {
 			return err
 		}
-		if !tk.Priority || !h.priorityFirst() {
+		if !tk.Priority || !q.site.PriorityFirst() {
 			// Everyone else waiting in the service came earlier.
 			ahead = max(0, counts[svc.ID]-1)
 		}
-		return h.queueEventCounts(tx, now, counts, svc.ID)
+		return q.queueEventCounts(tx, now, counts, svc.ID)
 	})
 	if err != nil {
 		return tk, -1, err
 	}
-	h.metrics.issued.WithLabelValues(svc.Code).Inc()
-	return h.local(tk), ahead, nil
+	q.metrics.issued.WithLabelValues(svc.Code).Inc()
+	return q.local(tk), ahead, nil
 }
 
 func closedError(svc motcua.Service, opensAt *time.Time) error {
@@ -126,13 +113,13 @@ func closedError(svc motcua.Service, opensAt *time.Time) error {
 
 // serviceOpen says whether a service takes numbers at now, and if not, when
 // it next opens. A service without hours is always open.
-func (h *Hub) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time) {
+func (q *Queue) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time) {
 	if len(svc.Hours) == 0 {
 		return true, nil
 	}
 	hm := now.Format("15:04")
 	for _, s := range svc.Hours {
-		if h.isClosedDay(now) {
+		if q.isClosedDay(now) {
 			break
 		}
 		if hm >= s.From && hm < s.To {
@@ -143,8 +130,8 @@ func (h *Hub) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time) 
 	for d := 0; d < 8; d++ {
 		day := now.AddDate(0, 0, d)
 		for _, s := range svc.Hours {
-			t, err := time.ParseInLocation("2006-01-02 15:04", day.Format("2006-01-02")+" "+s.From, h.loc)
-			if err == nil && t.After(now) && !h.isClosedDay(t) {
+			t, err := time.ParseInLocation("2006-01-02 15:04", day.Format("2006-01-02")+" "+s.From, q.site.Location())
+			if err == nil && t.After(now) && !q.isClosedDay(t) {
 				return false, &t
 			}
 		}
@@ -154,7 +141,7 @@ func (h *Hub) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time) 
 
 // isClosedDay reports a weekend or holiday of the branch calendar: a service
 // with opening hours is closed all day then.
-func (h *Hub) isClosedDay(t time.Time) bool { return !h.cal.IsWorkingDay(t) }
+func (q *Queue) isClosedDay(t time.Time) bool { return !q.site.Calendar.IsWorkingDay(t) }
 
 // shortCodeAlphabet has no 0/O, 1/I/L: six of these are read off paper and
 // typed at a kiosk by people who may not see well.
@@ -181,34 +168,34 @@ func shortCode() string {
 
 // CallNext ends the counter's current ticket and calls the next one for its
 // services. found is false when nobody waits.
-func (h *Hub) CallNext(ctx context.Context, counterID int64, by motcua.User) (tk motcua.Ticket, found bool, err error) {
-	counter, err := h.Counter(counterID)
+func (q *Queue) CallNext(ctx context.Context, counterID int64) (tk motcua.Ticket, found bool, err error) {
+	counter, err := q.counter(counterID)
 	if err != nil {
 		return tk, false, err
 	}
-	err = h.write(ctx, func(tx *store.Tx) error {
-		now := h.Now()
-		if err := h.endCurrent(tx, counter, now); err != nil {
+	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		now := q.site.Now()
+		if err := q.endCurrent(tx, counter, now); err != nil {
 			return err
 		}
-		next, ok, err := h.pickNext(tx, counter, h.day(now))
+		next, ok, err := q.pickNext(tx, counter, q.site.Day(now))
 		if err != nil || !ok {
 			return err
 		}
 		found = true
-		tk, err = h.callTicket(tx, next, counter, now, false)
+		tk, err = q.callTicket(tx, next, counter, now, false)
 		return err
 	})
 	if err == nil && found {
-		h.metrics.calls.Inc()
-		h.metrics.wait.Observe(tk.CalledAt.Sub(tk.QueuedAt).Seconds())
+		q.metrics.calls.Inc()
+		q.metrics.wait.Observe(tk.CalledAt.Sub(tk.QueuedAt).Seconds())
 	}
-	return h.local(tk), found, err
+	return q.local(tk), found, err
 }
 
 // pickNext applies the priority policy.
-func (h *Hub) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Ticket, bool, error) {
-	switch h.policy.Priority {
+func (q *Queue) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Ticket, bool, error) {
+	switch q.site.Policy.Priority {
 	case motcua.PolicyNone:
 		return tx.NextForCounter(c.ID, day, false, nil)
 	case motcua.PolicyInterleave:
@@ -218,7 +205,7 @@ func (h *Hub) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Ticke
 		}
 		// After N normal calls a waiting priority ticket goes first;
 		// otherwise the normal line goes on, and priority fills any gap.
-		preferPriority := streak >= h.policy.InterleaveN
+		preferPriority := streak >= q.site.Policy.InterleaveN
 		first, second := !preferPriority, preferPriority
 		tk, ok, err := tx.NextForCounter(c.ID, day, false, &second)
 		if err != nil || ok {
@@ -231,7 +218,7 @@ func (h *Hub) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Ticke
 }
 
 // callTicket moves a waiting ticket to called at the counter, with its events.
-func (h *Hub) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now time.Time, outOfOrder bool) (motcua.Ticket, error) {
+func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now time.Time, outOfOrder bool) (motcua.Ticket, error) {
 	if _, err := motcua.NextTicketStatus(tk.Status, motcua.ActionCall); err != nil {
 		return tk, err
 	}
@@ -255,18 +242,18 @@ func (h *Hub) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now t
 	if err := tx.SetCounterStreak(c.ID, streak); err != nil {
 		return tk, err
 	}
-	if err := h.callEvent(tx, tk, c, now, false); err != nil {
+	if err := q.callEvent(tx, tk, c, now, false); err != nil {
 		return tk, err
 	}
-	if err := h.ticketEvent(tx, tk, now); err != nil {
+	if err := q.ticketEvent(tx, tk, now); err != nil {
 		return tk, err
 	}
-	return tk, h.queueEvent(tx, now, tk.ServiceID)
+	return tk, q.queueEvent(tx, now, tk.ServiceID)
 }
 
 // endCurrent closes the counter's current ticket before it calls another:
 // a served ticket is done, a called one that never started is a no-show.
-func (h *Hub) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time) error {
+func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time) error {
 	cur, ok, err := tx.CurrentTicket(c.ID)
 	if err != nil || !ok {
 		return err
@@ -275,12 +262,12 @@ func (h *Hub) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time) error {
 	if cur.Status == motcua.TicketCalled {
 		action = motcua.ActionNoShow
 	}
-	_, err = h.move(tx, cur, action, now)
+	_, err = q.move(tx, cur, action, now)
 	return err
 }
 
 // move applies a lifecycle action to a ticket and records its event.
-func (h *Hub) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction, now time.Time) (motcua.Ticket, error) {
+func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction, now time.Time) (motcua.Ticket, error) {
 	to, err := motcua.NextTicketStatus(tk.Status, action)
 	if err != nil {
 		return tk, err
@@ -296,13 +283,13 @@ func (h *Hub) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction, n
 	if err := tx.UpdateTicket(tk, from); err != nil {
 		return tk, err
 	}
-	return tk, h.ticketEvent(tx, tk, now)
+	return tk, q.ticketEvent(tx, tk, now)
 }
 
 // ticketAction loads a ticket in the transaction and applies action to it.
-func (h *Hub) ticketAction(ctx context.Context, ticketID int64, action motcua.TicketAction, check func(motcua.Ticket) error) (motcua.Ticket, error) {
+func (q *Queue) ticketAction(ctx context.Context, ticketID int64, action motcua.TicketAction, check func(motcua.Ticket) error) (motcua.Ticket, error) {
 	var tk motcua.Ticket
-	err := h.write(ctx, func(tx *store.Tx) error {
+	err := q.w.Write(ctx, func(tx *store.Tx) error {
 		cur, err := tx.Ticket(ticketID)
 		if err != nil {
 			return err
@@ -312,47 +299,47 @@ func (h *Hub) ticketAction(ctx context.Context, ticketID int64, action motcua.Ti
 				return err
 			}
 		}
-		tk, err = h.move(tx, cur, action, h.Now())
+		tk, err = q.move(tx, cur, action, q.site.Now())
 		return err
 	})
-	return h.local(tk), err
+	return q.local(tk), err
 }
 
 // Start marks a called ticket as being served.
-func (h *Hub) Start(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
-	return h.ticketAction(ctx, ticketID, motcua.ActionStart, nil)
+func (q *Queue) Start(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
+	return q.ticketAction(ctx, ticketID, motcua.ActionStart, nil)
 }
 
 // Finish marks a ticket as served.
-func (h *Hub) Finish(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
-	tk, err := h.ticketAction(ctx, ticketID, motcua.ActionFinish, nil)
+func (q *Queue) Finish(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
+	tk, err := q.ticketAction(ctx, ticketID, motcua.ActionFinish, nil)
 	if err == nil {
-		h.forgetServiceTime(tk.ServiceID)
+		q.forgetServiceTime(tk.ServiceID)
 	}
 	return tk, err
 }
 
 // NoShow marks a called ticket whose citizen did not come, once it has been
 // called the configured minimum number of times.
-func (h *Hub) NoShow(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
-	return h.ticketAction(ctx, ticketID, motcua.ActionNoShow, func(tk motcua.Ticket) error {
-		if tk.Status == motcua.TicketCalled && tk.Calls < h.policy.NoShowMinCalls {
+func (q *Queue) NoShow(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
+	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, func(tk motcua.Ticket) error {
+		if tk.Status == motcua.TicketCalled && tk.Calls < q.site.Policy.NoShowMinCalls {
 			return motcua.Errorf(motcua.EConflict,
 				"Số %s mới được gọi %d lần; cần gọi ít nhất %d lần trước khi ghi vắng mặt. / Ticket %s was called %d time(s); call it at least %d times before marking a no-show.",
-				tk.Number, tk.Calls, h.policy.NoShowMinCalls, tk.Number, tk.Calls, h.policy.NoShowMinCalls)
+				tk.Number, tk.Calls, q.site.Policy.NoShowMinCalls, tk.Number, tk.Calls, q.site.Policy.NoShowMinCalls)
 		}
 		return nil
 	})
 }
 
 // Recall calls the counter's called ticket again.
-func (h *Hub) Recall(ctx context.Context, counterID int64) (motcua.Ticket, error) {
-	counter, err := h.Counter(counterID)
+func (q *Queue) Recall(ctx context.Context, counterID int64) (motcua.Ticket, error) {
+	counter, err := q.counter(counterID)
 	if err != nil {
 		return motcua.Ticket{}, err
 	}
 	var tk motcua.Ticket
-	err = h.write(ctx, func(tx *store.Tx) error {
+	err = q.w.Write(ctx, func(tx *store.Tx) error {
 		cur, ok, err := tx.CurrentTicket(counterID)
 		if err != nil {
 			return err
@@ -360,29 +347,29 @@ func (h *Hub) Recall(ctx context.Context, counterID int64) (motcua.Ticket, error
 		if !ok || cur.Status != motcua.TicketCalled {
 			return motcua.Errorf(motcua.EConflict, "Quầy %d không có số nào đang được gọi. / Counter %d has no called ticket.", counter.Number, counter.Number)
 		}
-		now := h.Now()
+		now := q.site.Now()
 		cur.Calls++
 		if err := tx.UpdateTicket(cur, cur.Status); err != nil {
 			return err
 		}
 		tk = cur
-		if err := h.callEvent(tx, cur, counter, now, true); err != nil {
+		if err := q.callEvent(tx, cur, counter, now, true); err != nil {
 			return err
 		}
-		return h.ticketEvent(tx, cur, now)
+		return q.ticketEvent(tx, cur, now)
 	})
-	return h.local(tk), err
+	return q.local(tk), err
 }
 
 // Transfer sends a ticket at a counter to another service's queue, keeping its
 // place by issue time.
-func (h *Hub) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua.Ticket, error) {
-	target, err := h.Service(serviceID)
+func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua.Ticket, error) {
+	target, err := q.service(serviceID)
 	if err != nil {
 		return motcua.Ticket{}, err
 	}
 	var tk motcua.Ticket
-	err = h.write(ctx, func(tx *store.Tx) error {
+	err = q.w.Write(ctx, func(tx *store.Tx) error {
 		cur, err := tx.Ticket(ticketID)
 		if err != nil {
 			return err
@@ -393,7 +380,7 @@ func (h *Hub) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua.T
 		if cur.ServiceID == target.ID {
 			return motcua.Errorf(motcua.EConflict, "Số %s đã ở dịch vụ %s. / Ticket %s is already in %s.", cur.Number, target.Name, cur.Number, target.Name)
 		}
-		now := h.Now()
+		now := q.site.Now()
 		from, oldService := cur.Status, cur.ServiceID
 		cur.Status = motcua.TicketWaiting
 		cur.ServiceID = target.ID
@@ -405,18 +392,18 @@ func (h *Hub) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua.T
 			return err
 		}
 		tk = cur
-		if err := h.ticketEventStatus(tx, cur, now, motcua.TicketTransferred); err != nil {
+		if err := q.ticketEventStatus(tx, cur, now, motcua.TicketTransferred); err != nil {
 			return err
 		}
-		return h.queueEvent(tx, now, oldService, target.ID)
+		return q.queueEvent(tx, now, oldService, target.ID)
 	})
-	return h.local(tk), err
+	return q.local(tk), err
 }
 
 // CallTicket calls a specific waiting ticket out of queue order. It is always
 // recorded with the staff member and the reason.
-func (h *Hub) CallTicket(ctx context.Context, counterID, ticketID int64, reason string, by motcua.User) (motcua.Ticket, error) {
-	counter, err := h.Counter(counterID)
+func (q *Queue) CallTicket(ctx context.Context, counterID, ticketID int64, reason string, by motcua.User) (motcua.Ticket, error) {
+	counter, err := q.counter(counterID)
 	if err != nil {
 		return motcua.Ticket{}, err
 	}
@@ -427,100 +414,38 @@ func (h *Hub) CallTicket(ctx context.Context, counterID, ticketID int64, reason 
 			Fields:  map[string]string{"reason": "Bắt buộc. / Required."}}
 	}
 	var tk motcua.Ticket
-	err = h.write(ctx, func(tx *store.Tx) error {
+	err = q.w.Write(ctx, func(tx *store.Tx) error {
 		cur, err := tx.Ticket(ticketID)
 		if err != nil {
 			return err
 		}
-		now := h.Now()
-		if cur.Day != h.day(now) {
+		now := q.site.Now()
+		if cur.Day != q.site.Day(now) {
 			return motcua.Errorf(motcua.EConflict, "Số %s không thuộc ngày hôm nay. / Ticket %s is not from today.", cur.Number, cur.Number)
 		}
 		if _, err := motcua.NextTicketStatus(cur.Status, motcua.ActionCall); err != nil {
 			return err
 		}
-		if err := h.endCurrent(tx, counter, now); err != nil {
+		if err := q.endCurrent(tx, counter, now); err != nil {
 			return err
 		}
 		if err := tx.Audit(now, by.ID, "manual_call", &cur.ID, &counter.ID, reason); err != nil {
 			return err
 		}
-		tk, err = h.callTicket(tx, cur, counter, now, true)
+		tk, err = q.callTicket(tx, cur, counter, now, true)
 		return err
 	})
 	if err == nil {
-		h.metrics.calls.Inc()
-		h.metrics.outOfOrder.Inc()
+		q.metrics.calls.Inc()
+		q.metrics.outOfOrder.Inc()
 	}
-	return h.local(tk), err
-}
-
-// rollOver closes the tickets of past days once per day: waiting and called
-// tickets are cancelled, a visit still being served is finished. History stays.
-func (h *Hub) rollOver(tx *store.Tx) error {
-	now := h.Now()
-	today := h.day(now)
-	if today == h.lastDay {
-		return nil
-	}
-	open, err := tx.OpenTicketsBefore(today)
-	if err != nil {
-		return err
-	}
-	services := map[int64]bool{}
-	for _, tk := range open {
-		from := tk.Status
-		if tk.Status == motcua.TicketServing {
-			tk.Status = motcua.TicketDone
-		} else {
-			tk.Status = motcua.TicketCancelled
-		}
-		tk.FinishedAt = &now
-		if err := tx.UpdateTicket(tk, from); err != nil {
-			return err
-		}
-		if err := h.ticketEvent(tx, tk, now); err != nil {
-			return err
-		}
-		services[tk.ServiceID] = true
-	}
-	if len(services) > 0 {
-		ids := make([]int64, 0, len(services))
-		for id := range services {
-			ids = append(ids, id)
-		}
-		if err := h.queueEvent(tx, now, ids...); err != nil {
-			return err
-		}
-	}
-	h.lastDay = today
-	return nil
-}
-
-// RollOver closes past days now (the writer also does it on its own).
-func (h *Hub) RollOver(ctx context.Context) error {
-	return h.write(ctx, func(*store.Tx) error { return nil })
-}
-
-// local returns tk with its times in the branch's zone, as clients see them.
-func (h *Hub) local(tk motcua.Ticket) motcua.Ticket {
-	in := func(t *time.Time) *time.Time {
-		if t == nil {
-			return nil
-		}
-		l := t.In(h.loc)
-		return &l
-	}
-	tk.IssuedAt = tk.IssuedAt.In(h.loc)
-	tk.QueuedAt = tk.QueuedAt.In(h.loc)
-	tk.CalledAt, tk.StartedAt, tk.FinishedAt = in(tk.CalledAt), in(tk.StartedAt), in(tk.FinishedAt)
-	return tk
+	return q.local(tk), err
 }
 
 // Reactivate puts a no-show ticket of today back in its queue at its original
 // place, when the citizen types its short code at the kiosk within the
 // configured time after the no-show.
-func (h *Hub) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket, error) {
+func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket, error) {
 	code := strings.ToUpper(strings.TrimSpace(shortCode))
 	if len(code) != 6 {
 		return motcua.Ticket{}, &motcua.Error{Code: motcua.EValidation,
@@ -528,20 +453,23 @@ func (h *Hub) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket, 
 			Fields:  map[string]string{"short_code": "6 characters"}}
 	}
 	var tk motcua.Ticket
-	err := h.write(ctx, func(tx *store.Tx) error {
-		now := h.Now()
-		cur, err := tx.TicketByShortCode(h.day(now), code)
-		if err != nil {
+	err := q.w.Write(ctx, func(tx *store.Tx) error {
+		now := q.site.Now()
+		cur, err := tx.TicketByShortCode(q.site.Day(now), code)
+		if motcua.ErrorCode(err) == motcua.ENotFound {
 			return motcua.Errorf(motcua.ENotFound, "Không tìm thấy phiếu có mã %s hôm nay. / No ticket with code %s today.", code, code)
+		}
+		if err != nil {
+			return err
 		}
 		if cur.Status != motcua.TicketNoShow {
 			return motcua.Errorf(motcua.EConflict, "Số %s không ở trạng thái vắng mặt, không cần kích hoạt lại. / Ticket %s is not a no-show.", cur.Number, cur.Number)
 		}
-		limit := time.Duration(h.policy.ReactivateMinutes) * time.Minute
+		limit := time.Duration(q.site.Policy.ReactivateMinutes) * time.Minute
 		if cur.FinishedAt == nil || now.Sub(*cur.FinishedAt) > limit {
 			return motcua.Errorf(motcua.EConflict,
 				"Đã quá %d phút kể từ khi số %s bị gọi vắng mặt; vui lòng lấy số mới. / More than %d minutes have passed since ticket %s was marked absent; please take a new number.",
-				h.policy.ReactivateMinutes, cur.Number, h.policy.ReactivateMinutes, cur.Number)
+				q.site.Policy.ReactivateMinutes, cur.Number, q.site.Policy.ReactivateMinutes, cur.Number)
 		}
 		from := cur.Status
 		cur.Status = motcua.TicketWaiting
@@ -552,10 +480,10 @@ func (h *Hub) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket, 
 			return err
 		}
 		tk = cur
-		if err := h.ticketEvent(tx, cur, now); err != nil {
+		if err := q.ticketEvent(tx, cur, now); err != nil {
 			return err
 		}
-		return h.queueEvent(tx, now, cur.ServiceID)
+		return q.queueEvent(tx, now, cur.ServiceID)
 	})
-	return h.local(tk), err
+	return q.local(tk), err
 }
