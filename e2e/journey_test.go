@@ -16,6 +16,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/browsertest"
+	"github.com/motcua/motcua/internal/idcardtest"
 	"github.com/motcua/motcua/server/servertest"
 )
 
@@ -151,13 +152,13 @@ func TestCitizenJourney(t *testing.T) {
 	browsertest.Do(t, desk1, "press Bắt đầu", chromedp.Click("#btn-start"))
 	browsertest.WaitFor(t, desk1, "serving and the dossier panel",
 		`document.querySelector('#current-status').dataset.status === 'serving' && !document.getElementById('dossier-panel').hidden`)
-	card := motcua.IDCard{Number: "001156012345", FullName: "Nguyễn Văn Bảy", Sex: "Nam", Address: "Số 12 phố Hàng Gai, Hoàn Kiếm, Hà Nội"}
+	card := idcardtest.IDCard{Number: "001156012345", FullName: "Nguyễn Văn Bảy", Sex: "Nam", Address: "Số 12 phố Hàng Gai, Hoàn Kiếm, Hà Nội"}
 	card.BirthDate = servertest.Start.AddDate(-70, 0, 0)
 	card.IssuedDate = servertest.Start.AddDate(-2, 0, 0)
 	browsertest.Do(t, desk1, "scan the ID card and choose the procedure",
 		chromedp.Click("#dp-new"),
 		chromedp.WaitVisible("#dp-scan"),
-		chromedp.SendKeys("#dp-scan", motcua.FormatIDCardQR(card)),
+		chromedp.SendKeys("#dp-scan", idcardtest.FormatIDCardQR(card)),
 		chromedp.SendKeys("#dp-proc-search", "xac nhan hon nhan"),
 		chromedp.WaitVisible("#dp-match-0"),
 		chromedp.Click("#dp-match-0"),

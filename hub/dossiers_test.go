@@ -11,6 +11,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/dossiers"
+	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -26,7 +27,8 @@ func dossierHall() motcua.Hall {
 		{Code: "1.013225", Name: "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ", Field: "Xây dựng", Agency: "Ủy ban nhân dân cấp xã", ProcessingDays: 15,
 			Documents: []string{"Đơn đề nghị cấp giấy phép xây dựng"}, ServiceCode: "DD"},
 	}
-	h.Holidays, h.WorkingDays = motcua.VietnamHolidays2026to2027()
+	sample := hall.Sample()
+	h.Holidays, h.WorkingDays = sample.Holidays, sample.WorkingDays
 	return h
 }
 

@@ -1,14 +1,19 @@
-package motcua
+// Package idcardtest plays a USB QR scanner reading a chip citizen ID card
+// (CCCD): browser tests type what the scanner would. The counter page reads
+// the QR itself (static/counter.js); the hub never parses it.
+package idcardtest
 
 import (
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/motcua/motcua"
 )
 
 // IDCard is what the QR code on a chip citizen ID card (CCCD / thẻ căn cước)
-// holds. It is personal data: mask Number in lists (MaskDigits) and never log
+// holds. It is personal data: mask Number in lists (motcua.MaskDigits) and never log
 // it. Dates are calendar dates at midnight UTC.
 type IDCard struct {
 	Number     string    `json:"number"`     // 12-digit personal identification number
@@ -23,9 +28,6 @@ type IDCard struct {
 // idCardQRFields is the number of "|"-separated fields on the card's QR:
 // number|old number|full name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
 const idCardQRFields = 7
-
-// ValidIDNumber reports whether s is a 12-digit citizen ID number.
-func ValidIDNumber(s string) bool { return len(s) == 12 && allDigits(s) }
 
 // ParseIDCardQR reads the text a USB QR scanner types when it reads the card.
 // Surrounding whitespace and the scanner's CR/LF are ignored, as are spaces
@@ -57,7 +59,7 @@ func ParseIDCardQR(s string) (IDCard, error) {
 		Address:   parts[5],
 	}
 	fields := map[string]string{}
-	if !ValidIDNumber(card.Number) {
+	if !motcua.ValidIDNumber(card.Number) {
 		fields["id_number"] = "Số CCCD phải có 12 chữ số. / The citizen ID number must have 12 digits."
 	}
 	if n := len(card.OldNumber); n > 0 && !((n == 9 || n == 12) && allDigits(card.OldNumber)) {
@@ -97,9 +99,9 @@ func FormatIDCardQR(card IDCard) string {
 	}, "|")
 }
 
-func idCardError(fields map[string]string) *Error {
-	return &Error{
-		Code:    EValidation,
+func idCardError(fields map[string]string) *motcua.Error {
+	return &motcua.Error{
+		Code:    motcua.EValidation,
 		Message: "Mã QR trên thẻ căn cước không hợp lệ. / The ID card QR code is not valid.",
 		Fields:  fields,
 	}
@@ -122,27 +124,6 @@ func parseDDMMYYYY(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
-}
-
-// MaskDigits hides all but the last keep digits of s for lists and public
-// output: MaskDigits("001089012345", 4) is "********2345". Characters other
-// than ASCII digits (spaces in a phone number) are left in place.
-func MaskDigits(s string, keep int) string {
-	digits := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			digits++
-		}
-	}
-	toMask := digits - max(keep, 0)
-	b := []byte(s)
-	for i := 0; i < len(b) && toMask > 0; i++ {
-		if b[i] >= '0' && b[i] <= '9' {
-			b[i] = '*'
-			toMask--
-		}
-	}
-	return string(b)
 }
 
 // allDigits reports whether s is non-empty and only ASCII digits.

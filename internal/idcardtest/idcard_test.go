@@ -1,10 +1,12 @@
-package motcua
+package idcardtest
 
 import (
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/motcua/motcua"
 )
 
 const goodScan = "001089012345|012345678|Nguyễn Văn An|15081989|Nam|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|10052021"
@@ -93,12 +95,12 @@ func TestParseIDCardQRMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			card, err := ParseIDCardQR(tt.scan)
-			e, ok := err.(*Error)
+			e, ok := err.(*motcua.Error)
 			if !ok {
 				t.Fatalf("got %+v, %v; want a validation error", card, err)
 			}
-			if e.Code != EValidation {
-				t.Errorf("code = %q, want %q", e.Code, EValidation)
+			if e.Code != motcua.EValidation {
+				t.Errorf("code = %q, want %q", e.Code, motcua.EValidation)
 			}
 			for _, k := range tt.fields {
 				if e.Fields[k] == "" {
@@ -129,49 +131,6 @@ func TestFormatIDCardQRRoundTrip(t *testing.T) {
 	}
 }
 
-func TestValidIDNumber(t *testing.T) {
-	tests := []struct {
-		s    string
-		want bool
-	}{
-		{"001089012345", true},
-		{"079203000001", true},
-		{"00108901234", false},
-		{"0010890123456", false},
-		{"00108901234a", false},
-		{" 01089012345", false},
-		{"", false},
-	}
-	for _, tt := range tests {
-		if got := ValidIDNumber(tt.s); got != tt.want {
-			t.Errorf("ValidIDNumber(%q) = %v, want %v", tt.s, got, tt.want)
-		}
-	}
-}
-
-func TestMaskDigits(t *testing.T) {
-	tests := []struct {
-		s    string
-		keep int
-		want string
-	}{
-		{"001089012345", 4, "********2345"},
-		{"001089012345", 0, "************"},
-		{"001089012345", -2, "************"},
-		{"001089012345", 12, "001089012345"},
-		{"001089012345", 20, "001089012345"},
-		{"0912 345 678", 3, "**** *** 678"},
-		{"+84 912-345-678", 3, "+** ***-***-678"},
-		{"Số 12", 1, "Số *2"},
-		{"", 4, ""},
-	}
-	for _, tt := range tests {
-		if got := MaskDigits(tt.s, tt.keep); got != tt.want {
-			t.Errorf("MaskDigits(%q, %d) = %q, want %q", tt.s, tt.keep, got, tt.want)
-		}
-	}
-}
-
 func FuzzParseIDCardQR(f *testing.F) {
 	f.Add(goodScan)
 	f.Add(goodScan + "\r\n")
@@ -182,12 +141,12 @@ func FuzzParseIDCardQR(f *testing.F) {
 	f.Fuzz(func(t *testing.T, scan string) {
 		card, err := ParseIDCardQR(scan)
 		if err != nil {
-			if ErrorCode(err) != EValidation {
-				t.Fatalf("ParseIDCardQR(%q) err = %v, want %s", scan, err, EValidation)
+			if motcua.ErrorCode(err) != motcua.EValidation {
+				t.Fatalf("ParseIDCardQR(%q) err = %v, want %s", scan, err, motcua.EValidation)
 			}
 			return
 		}
-		if !ValidIDNumber(card.Number) {
+		if !motcua.ValidIDNumber(card.Number) {
 			t.Fatalf("ParseIDCardQR(%q) accepted number %q", scan, card.Number)
 		}
 		if !strings.HasPrefix(strings.TrimSpace(scan), card.Number) {
@@ -203,7 +162,7 @@ func FuzzParseIDCardQR(f *testing.F) {
 		if again != card {
 			t.Fatalf("round trip changed the card: %+v → %+v", card, again)
 		}
-		if masked := MaskDigits(card.Number, 4); masked != "********"+card.Number[8:] {
+		if masked := motcua.MaskDigits(card.Number, 4); masked != "********"+card.Number[8:] {
 			t.Fatalf("MaskDigits(%q, 4) = %q", card.Number, masked)
 		}
 	})
