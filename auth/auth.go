@@ -64,7 +64,7 @@ var errBadLogin = motcua.Errorf(motcua.EUnauthorized, "Sai tên đăng nhập ho
 // configured password it generates one and logs it once: the only time it is
 // ever shown.
 func (a *Auth) EnsureAdmin(ctx context.Context, password string) error {
-	n, err := a.store.UserCount(ctx)
+	n, err := a.store.Users.UserCount(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
@@ -108,7 +108,7 @@ func (a *Auth) CreateUser(ctx context.Context, username, fullName, role, passwor
 		return motcua.User{}, err
 	}
 	u := motcua.User{Username: username, FullName: fullName, Role: role, PasswordHash: string(hash)}
-	err = a.w.Write(ctx, func(tx *store.Tx) error { return tx.InsertUser(&u, a.clock.Now()) })
+	err = a.w.Write(ctx, func(tx *store.Tx) error { return tx.Users.InsertUser(&u, a.clock.Now()) })
 	return u, err
 }
 
@@ -119,7 +119,7 @@ func (a *Auth) Login(ctx context.Context, username, password string) (string, mo
 		return "", motcua.User{}, motcua.Errorf(motcua.ETooMany,
 			"Đăng nhập sai quá nhiều lần, vui lòng thử lại sau một phút. / Too many login attempts; try again in a minute.")
 	}
-	u, err := a.store.UserByName(ctx, strings.TrimSpace(username))
+	u, err := a.store.Users.UserByName(ctx, strings.TrimSpace(username))
 	if err != nil {
 		if motcua.ErrorCode(err) == motcua.ENotFound {
 			// Spend the same time as a real check, so timing does not reveal usernames.
@@ -138,10 +138,10 @@ func (a *Auth) Login(ctx context.Context, username, password string) (string, mo
 	token := motcua.RandomToken(32)
 	now := a.clock.Now()
 	err = a.w.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.DeleteExpiredSessions(now); err != nil {
+		if err := tx.Users.DeleteExpiredSessions(now); err != nil {
 			return err
 		}
-		return tx.InsertSession(hashToken(token), u.ID, now, now.Add(SessionLength))
+		return tx.Users.InsertSession(hashToken(token), u.ID, now, now.Add(SessionLength))
 	})
 	if err != nil {
 		return "", motcua.User{}, err
@@ -160,7 +160,7 @@ func (a *Auth) dummyHash() ([]byte, error) {
 
 // Logout ends a session.
 func (a *Auth) Logout(ctx context.Context, token string) error {
-	return a.w.Write(ctx, func(tx *store.Tx) error { return tx.DeleteSession(hashToken(token)) })
+	return a.w.Write(ctx, func(tx *store.Tx) error { return tx.Users.DeleteSession(hashToken(token)) })
 }
 
 // Authenticate returns the user of a live session token.
@@ -168,7 +168,7 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (motcua.User, err
 	if token == "" {
 		return motcua.User{}, motcua.Errorf(motcua.EUnauthorized, "Cần đăng nhập. / Login required.")
 	}
-	u, err := a.store.SessionUser(ctx, hashToken(token), a.clock.Now())
+	u, err := a.store.Users.SessionUser(ctx, hashToken(token), a.clock.Now())
 	if motcua.ErrorCode(err) == motcua.ENotFound {
 		return u, motcua.Errorf(motcua.EUnauthorized, "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại. / The session has expired; please log in again.")
 	}

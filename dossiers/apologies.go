@@ -49,7 +49,7 @@ func (rg *Registry) IssueApology(ctx context.Context, dossierID int64, req motcu
 	var id int64
 	err := rg.w.Write(ctx, func(tx *store.Tx) error {
 		now := rg.site.Now()
-		row, err := tx.Dossier(dossierID)
+		row, err := tx.Dossiers.Dossier(dossierID)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (rg *Registry) IssueApology(ctx context.Context, dossierID int64, req motcu
 				"Hồ sơ %s (trạng thái %q, hẹn trả %s) chưa quá hạn và chưa có nguy cơ quá hạn: chỉ xin lỗi, gia hạn hồ sơ đã hoặc sắp quá hạn. / Dossier %s (%s, due %s) is neither overdue nor at risk: only a late or nearly late dossier gets an apology.",
 				row.Code, status, due.Format("02/01/2006 15:04"), row.Code, status, due.Format("2006-01-02 15:04"))
 		}
-		prior, err := tx.Apologies([]int64{dossierID})
+		prior, err := tx.Dossiers.Apologies([]int64{dossierID})
 		if err != nil {
 			return err
 		}
@@ -76,14 +76,14 @@ func (rg *Registry) IssueApology(ctx context.Context, dossierID int64, req motcu
 		}
 		a := store.ApologyRow{DossierID: dossierID, IssuedAt: now, UserID: by.ID, Reason: reason, SecondReason: second,
 			NewDueAt: newDue, OriginalDueAt: &due}
-		if err := tx.InsertApology(&a); err != nil {
+		if err := tx.Dossiers.InsertApology(&a); err != nil {
 			return err
 		}
 		id = a.ID
-		if err := tx.SetDossierDueAt(dossierID, newDue); err != nil {
+		if err := tx.Dossiers.SetDossierDueAt(dossierID, newDue); err != nil {
 			return err
 		}
-		if err := tx.SetAlertState(dossierID, rg.alertOf(status, newDue, now)); err != nil {
+		if err := tx.Dossiers.SetAlertState(dossierID, rg.alertOf(status, newDue, now)); err != nil {
 			return err
 		}
 		return rg.announceDossier(tx, dossierID, now, "dossier.apology")
@@ -148,10 +148,10 @@ func (rg *Registry) checkNewDueAt(newDue, due, now time.Time) string {
 
 // DossierApologies lists a dossier's apologies, oldest first, with who issued them.
 func (rg *Registry) DossierApologies(ctx context.Context, dossierID int64) ([]motcua.Apology, error) {
-	if _, err := rg.store.Dossier(ctx, dossierID); err != nil {
+	if _, err := rg.store.Dossiers.Dossier(ctx, dossierID); err != nil {
 		return nil, err
 	}
-	rows, err := rg.store.Apologies(ctx, []int64{dossierID})
+	rows, err := rg.store.Dossiers.Apologies(ctx, []int64{dossierID})
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func (rg *Registry) ApologyLetter(ctx context.Context, dossierID, apologyID int6
 	if err != nil {
 		return motcua.Dossier{}, motcua.Apology{}, err
 	}
-	rows, err := rg.store.Apologies(ctx, []int64{d.ID})
+	rows, err := rg.store.Dossiers.Apologies(ctx, []int64{d.ID})
 	if err != nil {
 		return motcua.Dossier{}, motcua.Apology{}, err
 	}

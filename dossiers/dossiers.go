@@ -142,7 +142,7 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 	var id int64
 	err = rg.w.Write(ctx, func(tx *store.Tx) error {
 		now := rg.site.Now()
-		tk, err := tx.Ticket(ticketID)
+		tk, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 			return err
 		}
 		day := rg.site.Day(now)
-		seq, err := tx.NextDossierSeq(unit, day)
+		seq, err := tx.Dossiers.NextDossierSeq(unit, day)
 		if err != nil {
 			return err
 		}
@@ -174,11 +174,11 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 		if row.DocumentsJSON, err = documentsJSON(req.Documents); err != nil {
 			return err
 		}
-		if err := tx.InsertDossier(&row); err != nil {
+		if err := tx.Dossiers.InsertDossier(&row); err != nil {
 			return err
 		}
 		id = row.ID
-		if err := tx.InsertDossierStep(store.DossierStepRow{DossierID: id, Type: "receive", To: row.Status, At: now,
+		if err := tx.Dossiers.InsertDossierStep(store.DossierStepRow{DossierID: id, Type: "receive", To: row.Status, At: now,
 			UserID: by.ID, TicketID: &tk.ID}); err != nil {
 			return err
 		}
@@ -241,7 +241,7 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 	}
 	err := rg.w.Write(ctx, func(tx *store.Tx) error {
 		now := rg.site.Now()
-		row, err := tx.Dossier(id)
+		row, err := tx.Dossiers.Dossier(id)
 		if err != nil {
 			return err
 		}
@@ -265,10 +265,10 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 			due := rg.site.Calendar.DueAt(now, row.ProcessingDays)
 			m.DueAt = &due
 		}
-		if err := tx.MoveDossier(m); err != nil {
+		if err := tx.Dossiers.MoveDossier(m); err != nil {
 			return err
 		}
-		if err := tx.InsertDossierStep(store.DossierStepRow{DossierID: id, Type: string(action), From: row.Status, To: string(to),
+		if err := tx.Dossiers.InsertDossierStep(store.DossierStepRow{DossierID: id, Type: string(action), From: row.Status, To: string(to),
 			At: now, UserID: by.ID, Note: note, DueAt: m.DueAt}); err != nil {
 			return err
 		}
@@ -285,15 +285,15 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 func (rg *Registry) LinkDossierVisit(ctx context.Context, dossierID, ticketID int64, by motcua.User) (motcua.Dossier, error) {
 	err := rg.w.Write(ctx, func(tx *store.Tx) error {
 		now := rg.site.Now()
-		row, err := tx.Dossier(dossierID)
+		row, err := tx.Dossiers.Dossier(dossierID)
 		if err != nil {
 			return err
 		}
-		tk, err := tx.Ticket(ticketID)
+		tk, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err
 		}
-		links, err := tx.DossierLinks([]int64{dossierID}, false)
+		links, err := tx.Dossiers.DossierLinks([]int64{dossierID}, false)
 		if err != nil {
 			return err
 		}
@@ -303,10 +303,10 @@ func (rg *Registry) LinkDossierVisit(ctx context.Context, dossierID, ticketID in
 		if err := rg.checkVisit(tk, now); err != nil {
 			return err
 		}
-		if err := tx.LinkDossierTicket(dossierID, ticketID, now); err != nil {
+		if err := tx.Dossiers.LinkDossierTicket(dossierID, ticketID, now); err != nil {
 			return err
 		}
-		if err := tx.InsertDossierStep(store.DossierStepRow{DossierID: dossierID, Type: "visit", From: row.Status, To: row.Status,
+		if err := tx.Dossiers.InsertDossierStep(store.DossierStepRow{DossierID: dossierID, Type: "visit", From: row.Status, To: row.Status,
 			At: now, UserID: by.ID, TicketID: &tk.ID}); err != nil {
 			return err
 		}
@@ -327,11 +327,11 @@ func (rg *Registry) Dossier(ctx context.Context, id int64, by motcua.User, purpo
 		action = AuditPrintDossier
 	}
 	err := rg.w.Write(ctx, func(tx *store.Tx) error {
-		row, err := tx.Dossier(id)
+		row, err := tx.Dossiers.Dossier(id)
 		if err != nil {
 			return err
 		}
-		return tx.AuditDossier(rg.site.Now(), by.ID, action, id, &row.TicketID, purpose)
+		return tx.Dossiers.AuditDossier(rg.site.Now(), by.ID, action, id, &row.TicketID, purpose)
 	})
 	if err != nil {
 		return motcua.Dossier{}, err
@@ -342,7 +342,7 @@ func (rg *Registry) Dossier(ctx context.Context, id int64, by motcua.User, purpo
 // Dossiers lists dossiers with the applicant masked and no history.
 func (rg *Registry) Dossiers(ctx context.Context, f motcua.DossierFilter) ([]motcua.Dossier, error) {
 	now := rg.site.Now()
-	rows, err := rg.store.Dossiers(ctx, store.DossierQuery{DossierFilter: f, Now: now})
+	rows, err := rg.store.Dossiers.Dossiers(ctx, store.DossierQuery{DossierFilter: f, Now: now})
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +353,7 @@ func (rg *Registry) Dossiers(ctx context.Context, f motcua.DossierFilter) ([]mot
 // dossier the visit created or joined.
 func (rg *Registry) TicketDossiers(ctx context.Context, ticketID int64) ([]motcua.PublicDossier, error) {
 	now := rg.site.Now()
-	rows, err := rg.store.DossiersOfTicket(ctx, ticketID)
+	rows, err := rg.store.Dossiers.DossiersOfTicket(ctx, ticketID)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +370,7 @@ func (rg *Registry) TicketDossiers(ctx context.Context, ticketID int64) ([]motcu
 
 // DossierAudit lists who viewed or printed a dossier's personal data.
 func (rg *Registry) DossierAudit(ctx context.Context, id int64) ([]store.DossierAuditEntry, error) {
-	return rg.store.DossierAudit(ctx, id)
+	return rg.store.Dossiers.DossierAudit(ctx, id)
 }
 
 // ApplyRetention erases the personal data whose configured retention
@@ -397,12 +397,12 @@ func (rg *Registry) PurgeDossierPersonalData(ctx context.Context, retention time
 	var n int
 	err := rg.w.Write(ctx, func(tx *store.Tx) error {
 		now := rg.site.Now()
-		ids, err := tx.PurgeDossierApplicants(now.Add(-retention), now)
+		ids, err := tx.Dossiers.PurgeDossierApplicants(now.Add(-retention), now)
 		if err != nil {
 			return err
 		}
 		for _, id := range ids {
-			if err := tx.AuditDossier(now, 0, AuditPurgeDossier, id, nil, "retention "+retention.String()); err != nil {
+			if err := tx.Dossiers.AuditDossier(now, 0, AuditPurgeDossier, id, nil, "retention "+retention.String()); err != nil {
 				return err
 			}
 		}
@@ -426,11 +426,11 @@ func (rg *Registry) dossierEvents(tx *store.Tx, id int64, now time.Time, onlyTic
 // appendDossierEvents appends the public "dossier" event of a dossier for
 // each linked ticket (or only onlyTicket) and returns the dossier as built.
 func (rg *Registry) appendDossierEvents(tx *store.Tx, id int64, now time.Time, onlyTicket *int64) (motcua.Dossier, error) {
-	row, err := tx.Dossier(id)
+	row, err := tx.Dossiers.Dossier(id)
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
-	links, err := tx.DossierLinks([]int64{id}, true)
+	links, err := tx.Dossiers.DossierLinks([]int64{id}, true)
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
@@ -453,7 +453,7 @@ func (rg *Registry) appendDossierEvents(tx *store.Tx, id int64, now time.Time, o
 
 // dossierView reads one dossier as staff see it.
 func (rg *Registry) dossierView(ctx context.Context, id int64, full, withSteps bool) (motcua.Dossier, error) {
-	row, err := rg.store.Dossier(ctx, id)
+	row, err := rg.store.Dossiers.Dossier(ctx, id)
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
@@ -475,7 +475,7 @@ func (rg *Registry) complete(ctx context.Context, rows []store.DossierRow, full,
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	links, err := rg.store.DossierLinks(ctx, ids, withSteps)
+	links, err := rg.store.Dossiers.DossierLinks(ctx, ids, withSteps)
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +489,7 @@ func (rg *Registry) complete(ctx context.Context, rows []store.DossierRow, full,
 			return u, nil
 		}
 		ref := motcua.UserRef{ID: id}
-		u, err := rg.store.User(ctx, id)
+		u, err := rg.store.Users.User(ctx, id)
 		switch {
 		case err == nil:
 			ref = motcua.UserRef{ID: u.ID, Username: u.Username, FullName: u.FullName}

@@ -54,7 +54,7 @@ func (rg *Registry) CheckOverdue(ctx context.Context) (int, error) {
 	err := rg.w.Write(ctx, func(tx *store.Tx) error {
 		n = 0
 		now := rg.site.Now()
-		rows, err := tx.AlertCandidates(rg.alertHorizon(now))
+		rows, err := tx.Dossiers.AlertCandidates(rg.alertHorizon(now))
 		if err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func (rg *Registry) CheckOverdue(ctx context.Context) (int, error) {
 			if state == r.AlertState {
 				continue
 			}
-			if err := tx.SetAlertState(r.ID, state); err != nil {
+			if err := tx.Dossiers.SetAlertState(r.ID, state); err != nil {
 				return err
 			}
 			if state == alertNone {
@@ -94,12 +94,12 @@ func (rg *Registry) announceDossier(tx *store.Tx, id int64, now time.Time, event
 // as announced, and it queues the webhook notification of the change. A later
 // visit joining the dossier (onlyTicket) is not news for the citizen.
 func (rg *Registry) afterDossierChange(tx *store.Tx, d motcua.Dossier, now time.Time, onlyTicket *int64) error {
-	state, err := tx.AlertState(d.ID)
+	state, err := tx.Dossiers.AlertState(d.ID)
 	if err != nil {
 		return err
 	}
 	if fresh := rg.alertOf(d.Status, d.DueAt, now); fresh != state {
-		if err := tx.SetAlertState(d.ID, fresh); err != nil {
+		if err := tx.Dossiers.SetAlertState(d.ID, fresh); err != nil {
 			return err
 		}
 	}
@@ -127,7 +127,7 @@ func (rg *Registry) Watch(ctx context.Context, f motcua.WatchFilter) (motcua.Wat
 	now := rg.site.Now()
 	w := motcua.Watch{Now: now, AtRiskDays: rg.atRiskDays,
 		Overdue: []motcua.WatchedDossier{}, AtRisk: []motcua.WatchedDossier{}, TransferLate: []motcua.WatchedDossier{}}
-	rows, err := rg.store.WatchRows(ctx, rg.alertHorizon(now), now)
+	rows, err := rg.store.Dossiers.WatchRows(ctx, rg.alertHorizon(now), now)
 	if err != nil {
 		return w, err
 	}
@@ -152,11 +152,11 @@ func (rg *Registry) Watch(ctx context.Context, f motcua.WatchFilter) (motcua.Wat
 	for i, d := range ds {
 		ids[i] = d.ID
 	}
-	since, err := rg.store.StatusSince(ctx, ids)
+	since, err := rg.store.Dossiers.StatusSince(ctx, ids)
 	if err != nil {
 		return w, err
 	}
-	aps, err := rg.store.Apologies(ctx, ids)
+	aps, err := rg.store.Dossiers.Apologies(ctx, ids)
 	if err != nil {
 		return w, err
 	}
@@ -190,14 +190,14 @@ func (rg *Registry) Watch(ctx context.Context, f motcua.WatchFilter) (motcua.Wat
 	sort.SliceStable(w.TransferLate, func(i, j int) bool { return w.TransferLate[i].TransferDueAt.Before(w.TransferLate[j].TransferDueAt) })
 	w.Counts.Overdue, w.Counts.AtRisk, w.Counts.TransferLate = len(w.Overdue), len(w.AtRisk), len(w.TransferLate)
 
-	if w.Counts.OpenDossiers, err = rg.store.OpenDossierCount(ctx); err != nil {
+	if w.Counts.OpenDossiers, err = rg.store.Dossiers.OpenDossierCount(ctx); err != nil {
 		return w, err
 	}
 	y, m, day := now.Date()
-	if w.Counts.ApologiesToday, err = rg.store.ApologiesSince(ctx, time.Date(y, m, day, 0, 0, 0, 0, rg.site.Location())); err != nil {
+	if w.Counts.ApologiesToday, err = rg.store.Dossiers.ApologiesSince(ctx, time.Date(y, m, day, 0, 0, 0, 0, rg.site.Location())); err != nil {
 		return w, err
 	}
-	counts, err := rg.store.DeliveryCounts(ctx)
+	counts, err := rg.store.Outbox.DeliveryCounts(ctx)
 	if err != nil {
 		return w, err
 	}

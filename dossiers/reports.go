@@ -68,7 +68,7 @@ func (rg *Registry) OnTimeReport(ctx context.Context, start, end time.Time, by s
 	now := rg.site.Now()
 	rep := motcua.OnTimeReport{From: start.In(rg.site.Location()).Format(time.DateOnly), To: end.In(rg.site.Location()).AddDate(0, 0, -1).Format(time.DateOnly),
 		By: by, Now: now, Rows: []motcua.OnTimeRow{}}
-	rows, err := rg.store.DossiersReceivedBetween(ctx, start, end)
+	rows, err := rg.store.Dossiers.DossiersReceivedBetween(ctx, start, end)
 	if err != nil {
 		return rep, err
 	}
@@ -80,7 +80,7 @@ func (rg *Registry) OnTimeReport(ctx context.Context, start, end time.Time, by s
 	for i, d := range ds {
 		ids[i] = d.ID
 	}
-	aps, err := rg.store.Apologies(ctx, ids)
+	aps, err := rg.store.Dossiers.Apologies(ctx, ids)
 	if err != nil {
 		return rep, err
 	}
@@ -197,14 +197,14 @@ func (rg *Registry) reportKey(d motcua.Dossier, by string) (key, name string) {
 // first, with their apologies. The ledger is an internal staff document; its
 // export is written to the audit table (export_ledger) before it is read.
 func (rg *Registry) Ledger(ctx context.Context, start, end time.Time, by motcua.User, format string) ([]motcua.Dossier, error) {
-	rows, err := rg.store.DossiersReceivedBetween(ctx, start, end)
+	rows, err := rg.store.Dossiers.DossiersReceivedBetween(ctx, start, end)
 	if err != nil {
 		return nil, err
 	}
 	reason := fmt.Sprintf("%s..%s %s, %d dossiers", start.In(rg.site.Location()).Format(time.DateOnly),
 		end.In(rg.site.Location()).AddDate(0, 0, -1).Format(time.DateOnly), format, len(rows))
 	if err := rg.w.Write(ctx, func(tx *store.Tx) error {
-		return tx.Audit(rg.site.Now(), by.ID, AuditExportLedger, nil, nil, reason)
+		return tx.Tickets.Audit(rg.site.Now(), by.ID, AuditExportLedger, nil, nil, reason)
 	}); err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ func (rg *Registry) Ledger(ctx context.Context, start, end time.Time, by motcua.
 	for i, d := range ds {
 		ids[i] = d.ID
 	}
-	aps, err := rg.store.Apologies(ctx, ids)
+	aps, err := rg.store.Dossiers.Apologies(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -229,5 +229,5 @@ func (rg *Registry) Ledger(ctx context.Context, start, end time.Time, by motcua.
 
 // LedgerExports lists who exported the ledger, newest first.
 func (rg *Registry) LedgerExports(ctx context.Context, limit int) ([]store.AuditEntry, error) {
-	return rg.store.AuditTrail(ctx, AuditExportLedger, limit)
+	return rg.store.Tickets.AuditTrail(ctx, AuditExportLedger, limit)
 }

@@ -137,7 +137,7 @@ func TestManualCallIsAudited(t *testing.T) {
 	if !got.OutOfOrder || got.Status != motcua.TicketCalled {
 		t.Errorf("manual call: got out_of_order=%v status=%s, want true and called", got.OutOfOrder, got.Status)
 	}
-	trail, err := e.store.AuditTrail(ctx, "manual_call", 10)
+	trail, err := e.store.Tickets.AuditTrail(ctx, "manual_call", 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,7 +151,7 @@ func (o *Outbox) Queue(tx *store.Tx, event string, d motcua.Dossier, now time.Ti
 	if !o.Enabled() {
 		return nil
 	}
-	aps, err := tx.Apologies([]int64{d.ID})
+	aps, err := tx.Dossiers.Apologies([]int64{d.ID})
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (o *Outbox) Queue(tx *store.Tx, event string, d motcua.Dossier, now time.Ti
 	if err != nil {
 		return err
 	}
-	_, err = tx.InsertOutbox(event, d.ID, d.Code, string(body), now)
+	_, err = tx.Outbox.InsertOutbox(event, d.ID, d.Code, string(body), now)
 	return err
 }
 
@@ -218,7 +218,7 @@ func (o *Outbox) Deliver(ctx context.Context) (int, error) {
 			// only delays these rows.
 			lease := now.Add(time.Duration(webhookBatch+1) * o.client.Timeout)
 			var err error
-			rows, err = tx.ClaimDeliveries(now, lease, webhookBatch)
+			rows, err = tx.Outbox.ClaimDeliveries(now, lease, webhookBatch)
 			return err
 		})
 		if err != nil || len(rows) == 0 {
@@ -258,13 +258,13 @@ func (o *Outbox) deliver(ctx context.Context, r store.OutboxRow) (bool, error) {
 	err := o.w.Write(context.Background(), func(tx *store.Tx) error {
 		now := o.site.Clock.Now()
 		if ok {
-			return tx.RecordAttempt(r.ID, attempt, motcua.DeliveryDelivered, nil, &now)
+			return tx.Outbox.RecordAttempt(r.ID, attempt, motcua.DeliveryDelivered, nil, &now)
 		}
 		if r.Attempts+1 >= o.maxAttempts {
-			return tx.RecordAttempt(r.ID, attempt, motcua.DeliveryFailed, nil, nil)
+			return tx.Outbox.RecordAttempt(r.ID, attempt, motcua.DeliveryFailed, nil, nil)
 		}
 		next := now.Add(o.backoffAfter(r.Attempts + 1))
-		return tx.RecordAttempt(r.ID, attempt, motcua.DeliveryPending, &next, nil)
+		return tx.Outbox.RecordAttempt(r.ID, attempt, motcua.DeliveryPending, &next, nil)
 	})
 	return ok, err
 }
@@ -310,7 +310,7 @@ func (o *Outbox) Deliveries(ctx context.Context, limit int) ([]motcua.WebhookDel
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, attempts, err := o.store.Deliveries(ctx, limit)
+	rows, attempts, err := o.store.Outbox.Deliveries(ctx, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +335,7 @@ func (o *Outbox) Deliveries(ctx context.Context, limit int) ([]motcua.WebhookDel
 
 // Retry puts a failed notification back in the queue.
 func (o *Outbox) Retry(ctx context.Context, id int64) error {
-	err := o.w.Write(ctx, func(tx *store.Tx) error { return tx.RetryDelivery(id, o.site.Clock.Now()) })
+	err := o.w.Write(ctx, func(tx *store.Tx) error { return tx.Outbox.RetryDelivery(id, o.site.Clock.Now()) })
 	if err == nil {
 		o.nudge()
 	}

@@ -43,7 +43,7 @@ func (q *Queue) ticketEventStatus(tx *store.Tx, tk motcua.Ticket, now time.Time,
 // queueEvent records the waiting counts of the services that changed. Clients
 // merge the counts into what they have.
 func (q *Queue) queueEvent(tx *store.Tx, now time.Time, serviceIDs ...int64) error {
-	counts, err := tx.WaitingCounts(q.site.Day(now))
+	counts, err := tx.Tickets.WaitingCounts(q.site.Day(now))
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ type Queue struct {
 func New(ctx context.Context, site *motcua.Site, st *store.Store, w *writer.Writer, log *slog.Logger, reg prometheus.Registerer) (*Queue, error) {
 	q := &Queue{site: site, store: st, w: w, metrics: newMetrics(reg), log: log, waitCache: map[int64]serviceTime{}}
 	var err error
-	if q.lastCalls, err = st.LastCallPerCounter(ctx, site.Day(site.Clock.Now())); err != nil {
+	if q.lastCalls, err = st.Tickets.LastCallPerCounter(ctx, site.Day(site.Clock.Now())); err != nil {
 		return nil, err
 	}
 	q.metrics.setServices(site.ServiceList())
@@ -80,7 +80,7 @@ func (q *Queue) rollOver(tx *store.Tx) error {
 	if today == q.lastDay {
 		return nil
 	}
-	open, err := tx.OpenTicketsBefore(today)
+	open, err := tx.Tickets.OpenTicketsBefore(today)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (q *Queue) rollOver(tx *store.Tx) error {
 			tk.Status = motcua.TicketCancelled
 		}
 		tk.FinishedAt = &now
-		if err := tx.UpdateTicket(tk, from); err != nil {
+		if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
 			return err
 		}
 		if err := q.ticketEvent(tx, tk, now); err != nil {

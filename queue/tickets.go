@@ -64,7 +64,7 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 		now := q.site.Now()
 		day := q.site.Day(now)
 		if svc.DailyCap > 0 {
-			n, err := tx.IssuedCount(svc.ID, day)
+			n, err := tx.Tickets.IssuedCount(svc.ID, day)
 			if err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 					svc.Name, svc.DailyCap, svc.Name, svc.DailyCap)
 			}
 		}
-		seq, err := tx.NextSeq(svc.ID, day)
+		seq, err := tx.Tickets.NextSeq(svc.ID, day)
 		if err != nil {
 			return err
 		}
@@ -83,10 +83,10 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 			Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: now,
 			Token: motcua.RandomToken(16),
 		}
-		if err := tx.InsertTicketDrawingCode(&tk, shortCode); err != nil {
+		if err := tx.Tickets.InsertTicketDrawingCode(&tk, shortCode); err != nil {
 			return err
 		}
-		counts, err := tx.WaitingCounts(day)
+		counts, err := tx.Tickets.WaitingCounts(day)
 		if err != nil {
 			return err
 		}
@@ -197,9 +197,9 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64) (tk motcua.Ticket
 func (q *Queue) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Ticket, bool, error) {
 	switch q.site.Policy.Priority {
 	case motcua.PolicyNone:
-		return tx.NextForCounter(c.ID, day, false, nil)
+		return tx.Tickets.NextForCounter(c.ID, day, false, nil)
 	case motcua.PolicyInterleave:
-		streak, err := tx.CounterStreak(c.ID)
+		streak, err := tx.Tickets.CounterStreak(c.ID)
 		if err != nil {
 			return motcua.Ticket{}, false, err
 		}
@@ -207,13 +207,13 @@ func (q *Queue) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Tic
 		// otherwise the normal line goes on, and priority fills any gap.
 		preferPriority := streak >= q.site.Policy.InterleaveN
 		first, second := !preferPriority, preferPriority
-		tk, ok, err := tx.NextForCounter(c.ID, day, false, &second)
+		tk, ok, err := tx.Tickets.NextForCounter(c.ID, day, false, &second)
 		if err != nil || ok {
 			return tk, ok, err
 		}
-		return tx.NextForCounter(c.ID, day, false, &first)
+		return tx.Tickets.NextForCounter(c.ID, day, false, &first)
 	default:
-		return tx.NextForCounter(c.ID, day, true, nil)
+		return tx.Tickets.NextForCounter(c.ID, day, true, nil)
 	}
 }
 
@@ -228,18 +228,18 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 	tk.Calls = 1
 	tk.CalledAt = &now
 	tk.OutOfOrder = outOfOrder
-	if err := tx.UpdateTicket(tk, from); err != nil {
+	if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
 		return tk, err
 	}
 	streak := 0
 	if !tk.Priority {
-		n, err := tx.CounterStreak(c.ID)
+		n, err := tx.Tickets.CounterStreak(c.ID)
 		if err != nil {
 			return tk, err
 		}
 		streak = n + 1
 	}
-	if err := tx.SetCounterStreak(c.ID, streak); err != nil {
+	if err := tx.Tickets.SetCounterStreak(c.ID, streak); err != nil {
 		return tk, err
 	}
 	if err := q.callEvent(tx, tk, c, now, false); err != nil {
@@ -254,7 +254,7 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 // endCurrent closes the counter's current ticket before it calls another:
 // a served ticket is done, a called one that never started is a no-show.
 func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time) error {
-	cur, ok, err := tx.CurrentTicket(c.ID)
+	cur, ok, err := tx.Tickets.CurrentTicket(c.ID)
 	if err != nil || !ok {
 		return err
 	}
@@ -280,7 +280,7 @@ func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction,
 	case motcua.ActionFinish, motcua.ActionNoShow:
 		tk.FinishedAt = &now
 	}
-	if err := tx.UpdateTicket(tk, from); err != nil {
+	if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
 		return tk, err
 	}
 	return tk, q.ticketEvent(tx, tk, now)
@@ -290,7 +290,7 @@ func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction,
 func (q *Queue) ticketAction(ctx context.Context, ticketID int64, action motcua.TicketAction, check func(motcua.Ticket) error) (motcua.Ticket, error) {
 	var tk motcua.Ticket
 	err := q.w.Write(ctx, func(tx *store.Tx) error {
-		cur, err := tx.Ticket(ticketID)
+		cur, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err
 		}
@@ -340,7 +340,7 @@ func (q *Queue) Recall(ctx context.Context, counterID int64) (motcua.Ticket, err
 	}
 	var tk motcua.Ticket
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
-		cur, ok, err := tx.CurrentTicket(counterID)
+		cur, ok, err := tx.Tickets.CurrentTicket(counterID)
 		if err != nil {
 			return err
 		}
@@ -349,7 +349,7 @@ func (q *Queue) Recall(ctx context.Context, counterID int64) (motcua.Ticket, err
 		}
 		now := q.site.Now()
 		cur.Calls++
-		if err := tx.UpdateTicket(cur, cur.Status); err != nil {
+		if err := tx.Tickets.UpdateTicket(cur, cur.Status); err != nil {
 			return err
 		}
 		tk = cur
@@ -370,7 +370,7 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua
 	}
 	var tk motcua.Ticket
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
-		cur, err := tx.Ticket(ticketID)
+		cur, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err
 		}
@@ -388,7 +388,7 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua
 		cur.Calls = 0
 		cur.CalledAt, cur.StartedAt = nil, nil
 		cur.OutOfOrder = false
-		if err := tx.UpdateTicket(cur, from); err != nil {
+		if err := tx.Tickets.UpdateTicket(cur, from); err != nil {
 			return err
 		}
 		tk = cur
@@ -415,7 +415,7 @@ func (q *Queue) CallTicket(ctx context.Context, counterID, ticketID int64, reaso
 	}
 	var tk motcua.Ticket
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
-		cur, err := tx.Ticket(ticketID)
+		cur, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err
 		}
@@ -429,7 +429,7 @@ func (q *Queue) CallTicket(ctx context.Context, counterID, ticketID int64, reaso
 		if err := q.endCurrent(tx, counter, now); err != nil {
 			return err
 		}
-		if err := tx.Audit(now, by.ID, "manual_call", &cur.ID, &counter.ID, reason); err != nil {
+		if err := tx.Tickets.Audit(now, by.ID, "manual_call", &cur.ID, &counter.ID, reason); err != nil {
 			return err
 		}
 		tk, err = q.callTicket(tx, cur, counter, now, true)
@@ -455,7 +455,7 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 	var tk motcua.Ticket
 	err := q.w.Write(ctx, func(tx *store.Tx) error {
 		now := q.site.Now()
-		cur, err := tx.TicketByShortCode(q.site.Day(now), code)
+		cur, err := tx.Tickets.TicketByShortCode(q.site.Day(now), code)
 		if motcua.ErrorCode(err) == motcua.ENotFound {
 			return motcua.Errorf(motcua.ENotFound, "Không tìm thấy phiếu có mã %s hôm nay. / No ticket with code %s today.", code, code)
 		}
@@ -476,7 +476,7 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 		cur.CounterID = nil
 		cur.Calls = 0
 		cur.CalledAt, cur.StartedAt, cur.FinishedAt = nil, nil, nil
-		if err := tx.UpdateTicket(cur, from); err != nil {
+		if err := tx.Tickets.UpdateTicket(cur, from); err != nil {
 			return err
 		}
 		tk = cur

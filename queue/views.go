@@ -36,7 +36,7 @@ func (q *Queue) visitTime(ctx context.Context, serviceID int64) (time.Duration, 
 		return st.mean, nil
 	}
 	mean := defaultVisit
-	secs, err := q.store.RecentServiceSeconds(ctx, serviceID, visitSample)
+	secs, err := q.store.Tickets.RecentServiceSeconds(ctx, serviceID, visitSample)
 	if err != nil {
 		return 0, err
 	}
@@ -102,7 +102,7 @@ func (q *Queue) EstimateWait(ctx context.Context, serviceID int64, ahead int) (i
 func (q *Queue) TicketView(ctx context.Context, tk motcua.Ticket) (motcua.TicketView, error) {
 	v := motcua.TicketView{Ticket: q.local(tk), ServiceName: q.serviceName(tk.ServiceID), Counter: q.site.CounterRef(tk.CounterID)}
 	if tk.Status == motcua.TicketWaiting {
-		pos, err := q.store.Position(ctx, tk, q.site.PriorityFirst())
+		pos, err := q.store.Tickets.Position(ctx, tk, q.site.PriorityFirst())
 		if err != nil {
 			return v, err
 		}
@@ -116,24 +116,24 @@ func (q *Queue) TicketView(ctx context.Context, tk motcua.Ticket) (motcua.Ticket
 
 // Ticket reads a ticket by id.
 func (q *Queue) Ticket(ctx context.Context, id int64) (motcua.Ticket, error) {
-	tk, err := q.store.Ticket(ctx, id)
+	tk, err := q.store.Tickets.Ticket(ctx, id)
 	return q.local(tk), err
 }
 
 // TicketByToken reads a ticket by its tracking token.
 func (q *Queue) TicketByToken(ctx context.Context, token string) (motcua.Ticket, error) {
-	tk, err := q.store.TicketByToken(ctx, token)
+	tk, err := q.store.Tickets.TicketByToken(ctx, token)
 	return q.local(tk), err
 }
 
 // Services lists the services with their queues, as the kiosk shows them.
 func (q *Queue) Services(ctx context.Context) ([]motcua.ServiceView, error) {
 	now := q.site.Now()
-	waiting, err := q.store.WaitingCounts(ctx, q.site.Day(now))
+	waiting, err := q.store.Tickets.WaitingCounts(ctx, q.site.Day(now))
 	if err != nil {
 		return nil, err
 	}
-	issued, err := q.store.IssuedCounts(ctx, q.site.Day(now))
+	issued, err := q.store.Tickets.IssuedCounts(ctx, q.site.Day(now))
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (q *Queue) CounterView(ctx context.Context, id int64) (motcua.CounterView, 
 		return motcua.CounterView{}, err
 	}
 	v := motcua.CounterView{Counter: c, Status: "idle"}
-	cur, ok, err := q.store.CurrentTicket(ctx, id)
+	cur, ok, err := q.store.Tickets.CurrentTicket(ctx, id)
 	if err != nil {
 		return v, err
 	}
@@ -201,7 +201,7 @@ func (q *Queue) CounterQueue(ctx context.Context, id int64) ([]motcua.Ticket, er
 	if _, err := q.counter(id); err != nil {
 		return nil, err
 	}
-	tks, err := q.store.CounterQueue(ctx, id, q.site.Day(q.site.Now()), q.site.PriorityFirst())
+	tks, err := q.store.Tickets.CounterQueue(ctx, id, q.site.Day(q.site.Now()), q.site.PriorityFirst())
 	for i := range tks {
 		tks[i] = q.local(tks[i])
 	}
@@ -210,12 +210,12 @@ func (q *Queue) CounterQueue(ctx context.Context, id int64) ([]motcua.Ticket, er
 
 // WaitingCounts counts today's waiting tickets per service.
 func (q *Queue) WaitingCounts(ctx context.Context) (map[int64]int, error) {
-	return q.store.WaitingCounts(ctx, q.site.Day(q.site.Now()))
+	return q.store.Tickets.WaitingCounts(ctx, q.site.Day(q.site.Now()))
 }
 
 // ManualCalls lists the newest calls out of queue order with who made them and why.
 func (q *Queue) ManualCalls(ctx context.Context, limit int) ([]motcua.ManualCall, error) {
-	trail, err := q.store.AuditTrail(ctx, "manual_call", limit)
+	trail, err := q.store.Tickets.AuditTrail(ctx, "manual_call", limit)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func (q *Queue) ManualCalls(ctx context.Context, limit int) ([]motcua.ManualCall
 	for _, a := range trail {
 		mc := motcua.ManualCall{At: a.At.In(q.site.Location()), Reason: a.Reason}
 		if _, ok := names[a.UserID]; !ok {
-			u, err := q.store.User(ctx, a.UserID)
+			u, err := q.store.Users.User(ctx, a.UserID)
 			if err != nil && motcua.ErrorCode(err) != motcua.ENotFound {
 				return nil, err
 			}
@@ -233,7 +233,7 @@ func (q *Queue) ManualCalls(ctx context.Context, limit int) ([]motcua.ManualCall
 		mc.Username = names[a.UserID]
 		if a.TicketID != nil {
 			mc.TicketID = *a.TicketID
-			tk, err := q.store.Ticket(ctx, *a.TicketID)
+			tk, err := q.store.Tickets.Ticket(ctx, *a.TicketID)
 			if err != nil && motcua.ErrorCode(err) != motcua.ENotFound {
 				return nil, err
 			}

@@ -62,7 +62,7 @@ const dossierColumns = `id, code, unit_code, day, seq, ticket_id, procedure_id, 
 // Like ticket numbers, the counter row is written in the dossier's own
 // transaction: a sequence is never handed out twice, even by several hubs on
 // one PostgreSQL registry (the upsert locks the row until commit).
-func (t *Tx) NextDossierSeq(unitCode, day string) (int, error) {
+func (t DossierTx) NextDossierSeq(unitCode, day string) (int, error) {
 	var seq int
 	err := t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(`INSERT INTO dossier_numbers (unit_code, day, last_seq) VALUES (?, ?, 1)
 		ON CONFLICT (unit_code, day) DO UPDATE SET last_seq = dossier_numbers.last_seq + 1 RETURNING last_seq`),
@@ -71,7 +71,7 @@ func (t *Tx) NextDossierSeq(unitCode, day string) (int, error) {
 }
 
 // InsertDossier writes a new dossier, links its ticket and sets its id.
-func (t *Tx) InsertDossier(r *DossierRow) error {
+func (t DossierTx) InsertDossier(r *DossierRow) error {
 	docs, err := json.Marshal(r.Documents())
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func (t *Tx) InsertDossier(r *DossierRow) error {
 }
 
 // LinkDossierTicket links a visit's ticket to a dossier; linking twice is harmless.
-func (t *Tx) LinkDossierTicket(dossierID, ticketID int64, at time.Time) error {
+func (t DossierTx) LinkDossierTicket(dossierID, ticketID int64, at time.Time) error {
 	return t.exec(`INSERT INTO dossier_tickets (dossier_id, ticket_id, linked_at) VALUES (?, ?, ?)
 		ON CONFLICT (dossier_id, ticket_id) DO NOTHING`, dossierID, ticketID, at.UTC())
 }
@@ -112,12 +112,12 @@ func getDossier(ctx context.Context, q queryer, where string, args ...any) (Doss
 }
 
 // Dossier reads a dossier by id.
-func (s *Store) Dossier(ctx context.Context, id int64) (DossierRow, error) {
+func (s DossierStore) Dossier(ctx context.Context, id int64) (DossierRow, error) {
 	return getDossier(ctx, s.read, `id = ?`, id)
 }
 
 // Dossier reads a dossier inside the transaction, locking it on PostgreSQL.
-func (t *Tx) Dossier(id int64) (DossierRow, error) {
+func (t DossierTx) Dossier(id int64) (DossierRow, error) {
 	return getDossier(t.ctx, t.tx, `id = ?`+t.lockClause(), id)
 }
 
@@ -132,7 +132,7 @@ type DossierMove struct {
 }
 
 // MoveDossier applies m, provided the dossier is still in status m.From.
-func (t *Tx) MoveDossier(m DossierMove) error {
+func (t DossierTx) MoveDossier(m DossierMove) error {
 	set := []string{"status = ?"}
 	args := []any{m.To}
 	add := func(col string, v *time.Time) {
@@ -173,7 +173,7 @@ type DossierStepRow struct {
 }
 
 // InsertDossierStep records who moved a dossier, when and why.
-func (t *Tx) InsertDossierStep(s DossierStepRow) error {
+func (t DossierTx) InsertDossierStep(s DossierStepRow) error {
 	var due *time.Time
 	if s.DueAt != nil {
 		u := s.DueAt.UTC()
@@ -194,12 +194,12 @@ type DossierLinks struct {
 }
 
 // DossierLinks reads the links of the given dossiers (steps only when withSteps).
-func (s *Store) DossierLinks(ctx context.Context, ids []int64, withSteps bool) (map[int64]*DossierLinks, error) {
+func (s DossierStore) DossierLinks(ctx context.Context, ids []int64, withSteps bool) (map[int64]*DossierLinks, error) {
 	return dossierLinks(ctx, s.read, ids, withSteps)
 }
 
 // DossierLinks reads links inside the transaction (for the events it appends).
-func (t *Tx) DossierLinks(ids []int64, withSteps bool) (map[int64]*DossierLinks, error) {
+func (t DossierTx) DossierLinks(ids []int64, withSteps bool) (map[int64]*DossierLinks, error) {
 	return dossierLinks(t.ctx, t.tx, ids, withSteps)
 }
 
@@ -267,7 +267,7 @@ func dossierLinks(ctx context.Context, q queryer, ids []int64, withSteps bool) (
 }
 
 // DossiersOfTicket lists the dossiers a ticket created or was linked to, oldest first.
-func (s *Store) DossiersOfTicket(ctx context.Context, ticketID int64) ([]DossierRow, error) {
+func (s DossierStore) DossiersOfTicket(ctx context.Context, ticketID int64) ([]DossierRow, error) {
 	var out []DossierRow
 	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT `+prefixed("d.", dossierColumns)+`
 		FROM dossiers d JOIN dossier_tickets dt ON dt.dossier_id = d.id WHERE dt.ticket_id = ? ORDER BY d.id`), ticketID)
@@ -281,7 +281,7 @@ type DossierQuery struct {
 }
 
 // Dossiers lists dossiers, newest first.
-func (s *Store) Dossiers(ctx context.Context, q DossierQuery) ([]DossierRow, error) {
+func (s DossierStore) Dossiers(ctx context.Context, q DossierQuery) ([]DossierRow, error) {
 	var where []string
 	var args []any
 	if q.Status != "" {
@@ -328,7 +328,7 @@ func escapeLike(s string) string {
 
 // AuditDossier records a staff action on a dossier: a view of its personal
 // data, a printout, a purge.
-func (t *Tx) AuditDossier(at time.Time, userID int64, action string, dossierID int64, ticketID *int64, reason string) error {
+func (t DossierTx) AuditDossier(at time.Time, userID int64, action string, dossierID int64, ticketID *int64, reason string) error {
 	var user *int64
 	if userID != 0 {
 		user = &userID
@@ -348,7 +348,7 @@ type DossierAuditEntry struct {
 }
 
 // DossierAudit lists the audited actions on a dossier, oldest first.
-func (s *Store) DossierAudit(ctx context.Context, dossierID int64) ([]DossierAuditEntry, error) {
+func (s DossierStore) DossierAudit(ctx context.Context, dossierID int64) ([]DossierAuditEntry, error) {
 	var out []DossierAuditEntry
 	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT at, user_id, action, dossier_id, reason FROM audit
 		WHERE dossier_id = ? ORDER BY id`), dossierID)
@@ -358,7 +358,7 @@ func (s *Store) DossierAudit(ctx context.Context, dossierID int64) ([]DossierAud
 // PurgeDossierApplicants empties the applicant data of dossiers finished
 // (returned or rejected) before cutoff and returns their ids. The dossier,
 // its code and history stay for the ledger.
-func (t *Tx) PurgeDossierApplicants(cutoff, now time.Time) ([]int64, error) {
+func (t DossierTx) PurgeDossierApplicants(cutoff, now time.Time) ([]int64, error) {
 	var ids []int64
 	err := t.selectAll(&ids, `SELECT id FROM dossiers WHERE purged_at IS NULL AND status IN ('returned', 'rejected')
 		AND COALESCE(returned_at, finished_at) < ? ORDER BY id`, cutoff.UTC())

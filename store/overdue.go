@@ -25,7 +25,7 @@ type AlertRow struct {
 // before horizon, and every dossier with an alert still standing (so it can
 // be cleared once finished, extended or waiting for papers). On PostgreSQL
 // the rows are locked, so two hubs sharing the registry announce a crossing once.
-func (t *Tx) AlertCandidates(horizon time.Time) ([]AlertRow, error) {
+func (t DossierTx) AlertCandidates(horizon time.Time) ([]AlertRow, error) {
 	var out []AlertRow
 	err := t.selectAll(&out, `SELECT id, status, due_at, alert_state FROM dossiers
 		WHERE (status IN `+openStatuses+` AND due_at < ?) OR alert_state <> '' ORDER BY due_at, id`+t.lockClause(), horizon.UTC())
@@ -33,19 +33,19 @@ func (t *Tx) AlertCandidates(horizon time.Time) ([]AlertRow, error) {
 }
 
 // AlertState reads the alert last announced for a dossier.
-func (t *Tx) AlertState(id int64) (string, error) {
+func (t DossierTx) AlertState(id int64) (string, error) {
 	var s string
 	err := t.get(&s, `SELECT alert_state FROM dossiers WHERE id = ?`, id)
 	return s, err
 }
 
 // SetAlertState records the alert announced for a dossier (” clears it).
-func (t *Tx) SetAlertState(id int64, state string) error {
+func (t DossierTx) SetAlertState(id int64, state string) error {
 	return t.exec(`UPDATE dossiers SET alert_state = ? WHERE id = ?`, state, id)
 }
 
 // SetDossierDueAt moves a dossier's due date (an apology's new date).
-func (t *Tx) SetDossierDueAt(id int64, due time.Time) error {
+func (t DossierTx) SetDossierDueAt(id int64, due time.Time) error {
 	return t.exec(`UPDATE dossiers SET due_at = ? WHERE id = ?`, due.UTC(), id)
 }
 
@@ -64,7 +64,7 @@ type ApologyRow struct {
 }
 
 // InsertApology records an apology and sets its id.
-func (t *Tx) InsertApology(a *ApologyRow) error {
+func (t DossierTx) InsertApology(a *ApologyRow) error {
 	var orig *time.Time
 	if a.OriginalDueAt != nil {
 		u := a.OriginalDueAt.UTC()
@@ -81,12 +81,12 @@ const apologySelect = `SELECT a.id, a.dossier_id, a.issued_at, a.user_id, COALES
 	FROM dossier_apologies a LEFT JOIN users u ON u.id = a.user_id`
 
 // Apologies reads the apologies of the given dossiers, oldest first.
-func (s *Store) Apologies(ctx context.Context, dossierIDs []int64) (map[int64][]ApologyRow, error) {
+func (s DossierStore) Apologies(ctx context.Context, dossierIDs []int64) (map[int64][]ApologyRow, error) {
 	return apologies(ctx, s.read, dossierIDs)
 }
 
 // Apologies reads apologies inside the transaction.
-func (t *Tx) Apologies(dossierIDs []int64) (map[int64][]ApologyRow, error) {
+func (t DossierTx) Apologies(dossierIDs []int64) (map[int64][]ApologyRow, error) {
 	return apologies(t.ctx, t.tx, dossierIDs)
 }
 
@@ -112,7 +112,7 @@ func apologies(ctx context.Context, q queryer, ids []int64) (map[int64][]Apology
 // WatchRows lists the dossiers a supervisor watches: open ones due before
 // horizon, and those still at the counter after the end of their day of
 // receipt (not passed to the agency).
-func (s *Store) WatchRows(ctx context.Context, horizon, now time.Time) ([]DossierRow, error) {
+func (s DossierStore) WatchRows(ctx context.Context, horizon, now time.Time) ([]DossierRow, error) {
 	var out []DossierRow
 	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT `+dossierColumns+` FROM dossiers
 		WHERE status IN `+openStatuses+` AND (due_at < ? OR (status = 'received' AND transferred_at IS NULL AND transfer_due_at <= ?))
@@ -121,14 +121,14 @@ func (s *Store) WatchRows(ctx context.Context, horizon, now time.Time) ([]Dossie
 }
 
 // OpenDossierCount counts the dossiers whose result is still awaited.
-func (s *Store) OpenDossierCount(ctx context.Context) (int, error) {
+func (s DossierStore) OpenDossierCount(ctx context.Context) (int, error) {
 	var n int
 	err := s.read.GetContext(ctx, &n, `SELECT COUNT(*) FROM dossiers WHERE status IN `+openStatuses+` OR status = 'supplement_requested'`)
 	return n, Normalize(err)
 }
 
 // ApologiesSince counts the apologies issued at or after t.
-func (s *Store) ApologiesSince(ctx context.Context, t time.Time) (int, error) {
+func (s DossierStore) ApologiesSince(ctx context.Context, t time.Time) (int, error) {
 	var n int
 	err := s.read.GetContext(ctx, &n, s.read.Rebind(`SELECT COUNT(*) FROM dossier_apologies WHERE issued_at >= ?`), t.UTC())
 	return n, Normalize(err)
@@ -136,7 +136,7 @@ func (s *Store) ApologiesSince(ctx context.Context, t time.Time) (int, error) {
 
 // StatusSince is when each dossier entered its current status: its last
 // recorded move (later visits do not count).
-func (s *Store) StatusSince(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+func (s DossierStore) StatusSince(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
 	out := map[int64]time.Time{}
 	if len(ids) == 0 {
 		return out, nil
@@ -160,7 +160,7 @@ func (s *Store) StatusSince(ctx context.Context, ids []int64) (map[int64]time.Ti
 }
 
 // DossiersReceivedBetween lists the dossiers received in [from, to), oldest first.
-func (s *Store) DossiersReceivedBetween(ctx context.Context, from, to time.Time) ([]DossierRow, error) {
+func (s DossierStore) DossiersReceivedBetween(ctx context.Context, from, to time.Time) ([]DossierRow, error) {
 	var out []DossierRow
 	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT `+dossierColumns+` FROM dossiers
 		WHERE received_at >= ? AND received_at < ? ORDER BY received_at, id`), from.UTC(), to.UTC())
@@ -186,7 +186,7 @@ type OutboxRow struct {
 const outboxColumns = `id, event, dossier_id, dossier_code, payload, state, created_at, next_attempt_at, delivered_at, attempts`
 
 // InsertOutbox queues a notification, due at once.
-func (t *Tx) InsertOutbox(event string, dossierID int64, code, payload string, now time.Time) (int64, error) {
+func (t OutboxTx) InsertOutbox(event string, dossierID int64, code, payload string, now time.Time) (int64, error) {
 	return t.insert(`INSERT INTO webhook_outbox (event, dossier_id, dossier_code, payload, state, created_at, next_attempt_at)
 		VALUES (?, ?, ?, ?, 'pending', ?, ?)`, event, dossierID, code, payload, now.UTC(), now.UTC())
 }
@@ -194,7 +194,7 @@ func (t *Tx) InsertOutbox(event string, dossierID int64, code, payload string, n
 // ClaimDeliveries takes up to limit pending notifications due at now and
 // leases them until lease, so another worker (another hub on the same
 // PostgreSQL registry) does not send them at the same time.
-func (t *Tx) ClaimDeliveries(now, lease time.Time, limit int) ([]OutboxRow, error) {
+func (t OutboxTx) ClaimDeliveries(now, lease time.Time, limit int) ([]OutboxRow, error) {
 	var rows []OutboxRow
 	err := t.selectAll(&rows, `SELECT `+outboxColumns+` FROM webhook_outbox
 		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+t.lockClause(), now.UTC(), limit)
@@ -214,7 +214,7 @@ func (t *Tx) ClaimDeliveries(now, lease time.Time, limit int) ([]OutboxRow, erro
 
 // RecordAttempt stores one delivery attempt and the notification's new state:
 // delivered, failed for good, or pending again at next.
-func (t *Tx) RecordAttempt(id int64, a motcua.WebhookAttempt, state string, next, delivered *time.Time) error {
+func (t OutboxTx) RecordAttempt(id int64, a motcua.WebhookAttempt, state string, next, delivered *time.Time) error {
 	if _, err := t.insert(`INSERT INTO webhook_attempts (outbox_id, at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?)`,
 		id, a.At.UTC(), a.StatusCode, a.Error, a.DurationMS); err != nil {
 		return err
@@ -231,7 +231,7 @@ func (t *Tx) RecordAttempt(id int64, a motcua.WebhookAttempt, state string, next
 }
 
 // RetryDelivery puts a failed notification back in the queue, due at now.
-func (t *Tx) RetryDelivery(id int64, now time.Time) error {
+func (t OutboxTx) RetryDelivery(id int64, now time.Time) error {
 	res, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`UPDATE webhook_outbox SET state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'failed'`),
 		now.UTC(), id)
 	if err != nil {
@@ -244,7 +244,7 @@ func (t *Tx) RetryDelivery(id int64, now time.Time) error {
 }
 
 // Deliveries lists the newest notifications with their attempts.
-func (s *Store) Deliveries(ctx context.Context, limit int) ([]OutboxRow, map[int64][]motcua.WebhookAttempt, error) {
+func (s OutboxStore) Deliveries(ctx context.Context, limit int) ([]OutboxRow, map[int64][]motcua.WebhookAttempt, error) {
 	var rows []OutboxRow
 	if err := s.read.SelectContext(ctx, &rows, s.read.Rebind(`SELECT `+outboxColumns+` FROM webhook_outbox ORDER BY id DESC LIMIT ?`), limit); err != nil {
 		return nil, nil, Normalize(err)
@@ -278,7 +278,7 @@ func (s *Store) Deliveries(ctx context.Context, limit int) ([]OutboxRow, map[int
 }
 
 // DeliveryCounts counts notifications by state.
-func (s *Store) DeliveryCounts(ctx context.Context) (map[string]int, error) {
+func (s OutboxStore) DeliveryCounts(ctx context.Context) (map[string]int, error) {
 	var rows []struct {
 		State string `db:"state"`
 		N     int    `db:"n"`

@@ -56,18 +56,18 @@ func TestShortCodeClashDrawsAgain(t *testing.T) {
 				t.Fatal(err)
 			}
 			first := newTicket(1, "tok1")
-			if err := tx.InsertTicketDrawingCode(&first, draws("AAAAAA")); err != nil {
+			if err := tx.Tickets.InsertTicketDrawingCode(&first, draws("AAAAAA")); err != nil {
 				t.Fatalf("first ticket: %v", err)
 			}
 			second := newTicket(2, "tok2")
-			if err := tx.InsertTicketDrawingCode(&second, draws("AAAAAA", "AAAAAA", "BBBBBB")); err != nil {
+			if err := tx.Tickets.InsertTicketDrawingCode(&second, draws("AAAAAA", "AAAAAA", "BBBBBB")); err != nil {
 				t.Fatalf("second ticket after clashes: %v", err)
 			}
 			if second.ShortCode != "BBBBBB" {
 				t.Errorf("second ticket's code: got %q, want BBBBBB", second.ShortCode)
 			}
 			third := newTicket(3, "tok3")
-			err = tx.InsertTicketDrawingCode(&third, draws("BBBBBB"))
+			err = tx.Tickets.InsertTicketDrawingCode(&third, draws("BBBBBB"))
 			var appErr *motcua.Error
 			if !errors.As(err, &appErr) || appErr.Code != motcua.EUnavailable {
 				t.Errorf("a draw that only clashes: got %v, want an %s error", err, motcua.EUnavailable)
@@ -77,7 +77,7 @@ func TestShortCodeClashDrawsAgain(t *testing.T) {
 			}
 
 			for _, want := range []motcua.Ticket{first, second} {
-				got, err := s.TicketByToken(ctx, want.Token)
+				got, err := s.Tickets.TicketByToken(ctx, want.Token)
 				if err != nil {
 					t.Fatalf("ticket %s: %v", want.Token, err)
 				}
@@ -85,7 +85,7 @@ func TestShortCodeClashDrawsAgain(t *testing.T) {
 					t.Errorf("ticket %s: got id %d code %q, want id %d code %q", want.Token, got.ID, got.ShortCode, want.ID, want.ShortCode)
 				}
 			}
-			if _, err := s.TicketByToken(ctx, "tok3"); !errors.As(err, &appErr) || appErr.Code != motcua.ENotFound {
+			if _, err := s.Tickets.TicketByToken(ctx, "tok3"); !errors.As(err, &appErr) || appErr.Code != motcua.ENotFound {
 				t.Errorf("the ticket that found no code: got %v, want not found", err)
 			}
 		})

@@ -33,12 +33,49 @@ const (
 
 // Store is the database of one branch hub. Writes go through Write, which the
 // hub calls from its single writer goroutine; reads may come from anywhere.
+//
+// Its reads are grouped by what they read: Tickets (the queue), Events (the
+// log), Dossiers (dossiers, apologies, the watch lists), Outbox (webhook
+// deliveries) and Users (accounts and sessions); the hall's configuration is
+// read from the Store itself. Writes go through a Tx, grouped the same way.
 type Store struct {
 	Dialect string
+	*conn
+
+	Tickets  TicketStore
+	Events   EventStore
+	Dossiers DossierStore
+	Outbox   OutboxStore
+	Users    UserStore
+}
+
+// conn is the database connection every group of reads shares.
+type conn struct {
+	dialect string
 	write   *sqlx.DB // SQLite: exactly one connection, so writers never fight over the lock
 	read    *sqlx.DB
 	waiting *waitingCache // SQLite only: see waiting.go
 	stmts   sync.Map      // query → *sqlx.Stmt on the read pool, see prepared
+}
+
+// TicketStore reads tickets, queues and the audit trail of calls.
+type TicketStore struct{ *conn }
+
+// EventStore reads the event log back (replays, recent calls).
+type EventStore struct{ *conn }
+
+// DossierStore reads dossiers, their apologies and the watch lists.
+type DossierStore struct{ *conn }
+
+// OutboxStore reads the webhook deliveries.
+type OutboxStore struct{ *conn }
+
+// UserStore reads staff accounts and sessions.
+type UserStore struct{ *conn }
+
+func newStore(c *conn) *Store {
+	return &Store{Dialect: c.dialect, conn: c, Tickets: TicketStore{c}, Events: EventStore{c},
+		Dossiers: DossierStore{c}, Outbox: OutboxStore{c}, Users: UserStore{c}}
 }
 
 // Open opens (and migrates) the database named by dsn: a postgres:// URL or
@@ -51,7 +88,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		db.SetMaxOpenConns(16)
-		s = &Store{Dialect: Postgres, write: db, read: db}
+		s = newStore(&conn{dialect: Postgres, write: db, read: db})
 	} else {
 		// WAL lets readers run beside the writer; synchronous=FULL makes an
 		// acknowledged ticket survive a power cut; IMMEDIATE transactions take
@@ -73,7 +110,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 		}
 		r.SetMaxOpenConns(8)
-		s = &Store{Dialect: SQLite, write: w, read: r, waiting: &waitingCache{}}
+		s = newStore(&conn{dialect: SQLite, write: w, read: r, waiting: &waitingCache{}})
 	}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()

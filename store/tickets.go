@@ -36,28 +36,28 @@ func getTicket(ctx context.Context, q queryer, where string, args ...any) (motcu
 }
 
 // Ticket reads a ticket by id.
-func (s *Store) Ticket(ctx context.Context, id int64) (motcua.Ticket, error) {
+func (s TicketStore) Ticket(ctx context.Context, id int64) (motcua.Ticket, error) {
 	return getTicket(ctx, s.read, `id = ?`, id)
 }
 
 // TicketByToken reads a ticket by its tracking token.
-func (s *Store) TicketByToken(ctx context.Context, token string) (motcua.Ticket, error) {
+func (s TicketStore) TicketByToken(ctx context.Context, token string) (motcua.Ticket, error) {
 	return getTicket(ctx, s.read, `token = ?`, token)
 }
 
 // Ticket reads a ticket inside the transaction.
-func (t *Tx) Ticket(id int64) (motcua.Ticket, error) {
+func (t TicketTx) Ticket(id int64) (motcua.Ticket, error) {
 	return getTicket(t.ctx, t.tx, `id = ?`+t.lockClause(), id)
 }
 
 // TicketByShortCode finds a ticket of the given day by its typed short code.
-func (t *Tx) TicketByShortCode(day, code string) (motcua.Ticket, error) {
+func (t TicketTx) TicketByShortCode(day, code string) (motcua.Ticket, error) {
 	return getTicket(t.ctx, t.tx, `day = ? AND short_code = ?`, day, code)
 }
 
 // lockClause locks the selected rows on PostgreSQL, where several hubs may
 // share the registry; SQLite has a single writer and needs nothing.
-func (t *Tx) lockClause() string {
+func (t *txn) lockClause() string {
 	if t.dialect == Postgres {
 		return " FOR UPDATE"
 	}
@@ -67,7 +67,7 @@ func (t *Tx) lockClause() string {
 // NextSeq reserves the next ticket sequence number of a service for a day. The
 // counter row is written in the same transaction as the ticket, so a number is
 // never handed out twice, not even after a crash.
-func (t *Tx) NextSeq(serviceID int64, day string) (int, error) {
+func (t TicketTx) NextSeq(serviceID int64, day string) (int, error) {
 	var seq int
 	err := t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(`INSERT INTO day_numbers (service_id, day, last_seq) VALUES (?, ?, 1)
 		ON CONFLICT (service_id, day) DO UPDATE SET last_seq = day_numbers.last_seq + 1 RETURNING last_seq`),
@@ -76,7 +76,7 @@ func (t *Tx) NextSeq(serviceID int64, day string) (int, error) {
 }
 
 // InsertTicket writes a new ticket and sets its id.
-func (t *Tx) InsertTicket(tk *motcua.Ticket) error {
+func (t TicketTx) InsertTicket(tk *motcua.Ticket) error {
 	if err := t.insertTicket(tk); err != nil {
 		return Normalize(err)
 	}
@@ -91,7 +91,7 @@ func (t *Tx) InsertTicket(tk *motcua.Ticket) error {
 // day. A failed INSERT undoes only itself on SQLite; PostgreSQL aborts the
 // whole transaction on a failed statement, so there each try runs in a
 // savepoint of its own.
-func (t *Tx) InsertTicketDrawingCode(tk *motcua.Ticket, draw func() string) error {
+func (t TicketTx) InsertTicketDrawingCode(tk *motcua.Ticket, draw func() string) error {
 	for range 8 {
 		tk.ShortCode = draw()
 		err := t.tryInsertTicket(tk)
@@ -106,7 +106,7 @@ func (t *Tx) InsertTicketDrawingCode(tk *motcua.Ticket, draw func() string) erro
 	return motcua.Errorf(motcua.EUnavailable, "Không tạo được mã phiếu, vui lòng thử lại. / Could not make a ticket code; please try again.")
 }
 
-func (t *Tx) tryInsertTicket(tk *motcua.Ticket) error {
+func (t TicketTx) tryInsertTicket(tk *motcua.Ticket) error {
 	if t.dialect != Postgres {
 		return t.insertTicket(tk)
 	}
@@ -142,14 +142,14 @@ func isShortCodeClash(err error) bool {
 }
 
 // insertTicket runs the INSERT and returns the driver's own error.
-func (t *Tx) insertTicket(tk *motcua.Ticket) error {
+func (t TicketTx) insertTicket(tk *motcua.Ticket) error {
 	return t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(`INSERT INTO tickets (day, seq, number, service_id, priority, priority_group, status, issued_at, queued_at,
 		token, short_code, counter_id, calls, out_of_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		tk.Day, tk.Seq, tk.Number, tk.ServiceID, tk.Priority, tk.PriorityGroup, tk.Status, tk.IssuedAt.UTC(), tk.QueuedAt.UTC(),
 		tk.Token, tk.ShortCode, tk.CounterID, tk.Calls, tk.OutOfOrder).Scan(&tk.ID)
 }
 
-func (t *Tx) noteInserted(tk *motcua.Ticket) {
+func (t TicketTx) noteInserted(tk *motcua.Ticket) {
 	if isWaiting(tk.Status) {
 		t.noteWaiting(tk.Day, tk.ServiceID, +1)
 	}
@@ -157,7 +157,7 @@ func (t *Tx) noteInserted(tk *motcua.Ticket) {
 
 // UpdateTicket writes the mutable fields of tk, provided the ticket is still in
 // status from; otherwise another writer moved it first and this is a conflict.
-func (t *Tx) UpdateTicket(tk motcua.Ticket, from motcua.TicketStatus) error {
+func (t TicketTx) UpdateTicket(tk motcua.Ticket, from motcua.TicketStatus) error {
 	oldService := tk.ServiceID
 	if t.waiting != nil && isWaiting(from) {
 		// A transfer may move a waiting ticket to another service's queue.
@@ -193,12 +193,12 @@ func utcPtr(t *time.Time) *time.Time {
 }
 
 // CurrentTicket returns the ticket a counter is calling or serving, if any.
-func (t *Tx) CurrentTicket(counterID int64) (motcua.Ticket, bool, error) {
+func (t TicketTx) CurrentTicket(counterID int64) (motcua.Ticket, bool, error) {
 	return currentTicket(t.ctx, t.tx, counterID)
 }
 
 // CurrentTicket returns the ticket a counter is calling or serving, if any.
-func (s *Store) CurrentTicket(ctx context.Context, counterID int64) (motcua.Ticket, bool, error) {
+func (s TicketStore) CurrentTicket(ctx context.Context, counterID int64) (motcua.Ticket, bool, error) {
 	return currentTicket(ctx, s.read, counterID)
 }
 
@@ -225,7 +225,7 @@ const counterQueueFrom = ` FROM tickets t JOIN counter_services cs ON cs.service
 
 // NextForCounter picks the ticket call-next would take. onlyPriority
 // restricts to priority (true), normal (false) or any (nil) tickets.
-func (t *Tx) NextForCounter(counterID int64, day string, priorityFirst bool, onlyPriority *bool) (motcua.Ticket, bool, error) {
+func (t TicketTx) NextForCounter(counterID int64, day string, priorityFirst bool, onlyPriority *bool) (motcua.Ticket, bool, error) {
 	q := `SELECT ` + prefixed("t.", ticketColumns) + counterQueueFrom
 	args := []any{counterID, day}
 	if onlyPriority != nil {
@@ -249,7 +249,7 @@ func (t *Tx) NextForCounter(counterID int64, day string, priorityFirst bool, onl
 }
 
 // CounterQueue lists the waiting tickets for a counter in call order.
-func (s *Store) CounterQueue(ctx context.Context, counterID int64, day string, priorityFirst bool) ([]motcua.Ticket, error) {
+func (s TicketStore) CounterQueue(ctx context.Context, counterID int64, day string, priorityFirst bool) ([]motcua.Ticket, error) {
 	var out []motcua.Ticket
 	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT `+prefixed("t.", ticketColumns)+counterQueueFrom+
 		queueOrder(priorityFirst)+` LIMIT 500`), counterID, day)
@@ -265,20 +265,20 @@ func prefixed(prefix, columns string) string {
 }
 
 // CounterStreak returns how many normal tickets the counter called since its last priority one.
-func (t *Tx) CounterStreak(counterID int64) (int, error) {
+func (t TicketTx) CounterStreak(counterID int64) (int, error) {
 	var n int
 	err := t.get(&n, `SELECT normal_streak FROM counters WHERE id = ?`, counterID)
 	return n, err
 }
 
 // SetCounterStreak stores the counter's normal-call streak.
-func (t *Tx) SetCounterStreak(counterID int64, n int) error {
+func (t TicketTx) SetCounterStreak(counterID int64, n int) error {
 	return t.exec(`UPDATE counters SET normal_streak = ? WHERE id = ?`, n, counterID)
 }
 
 // WaitingCounts counts waiting tickets per service for a day.
 // On SQLite it is kept in memory (see waiting.go) rather than counted.
-func (t *Tx) WaitingCounts(day string) (map[int64]int, error) {
+func (t TicketTx) WaitingCounts(day string) (map[int64]int, error) {
 	if t.waiting != nil {
 		return t.cachedWaitingCounts(day)
 	}
@@ -286,7 +286,7 @@ func (t *Tx) WaitingCounts(day string) (map[int64]int, error) {
 }
 
 // WaitingCounts counts waiting tickets per service for a day.
-func (s *Store) WaitingCounts(ctx context.Context, day string) (map[int64]int, error) {
+func (s TicketStore) WaitingCounts(ctx context.Context, day string) (map[int64]int, error) {
 	return waitingCounts(ctx, s.read, day)
 }
 
@@ -307,12 +307,12 @@ func waitingCounts(ctx context.Context, q queryer, day string) (map[int64]int, e
 }
 
 // IssuedCount is how many numbers a service has handed out on a day.
-func (t *Tx) IssuedCount(serviceID int64, day string) (int, error) {
+func (t TicketTx) IssuedCount(serviceID int64, day string) (int, error) {
 	return issuedCount(t.ctx, t.tx, serviceID, day)
 }
 
 // IssuedCounts is how many numbers each service has handed out on a day.
-func (s *Store) IssuedCounts(ctx context.Context, day string) (map[int64]int, error) {
+func (s TicketStore) IssuedCounts(ctx context.Context, day string) (map[int64]int, error) {
 	var rows []struct {
 		ServiceID int64 `db:"service_id"`
 		N         int   `db:"last_seq"`
@@ -344,7 +344,7 @@ func issuedCount(ctx context.Context, q queryer, serviceID int64, day string) (i
 // every ticket it issues, which is at the back of the queue. On SQLite the
 // waiting count is known (waiting.go), so when few tickets wait behind tk the
 // position is that count minus those behind.
-func (s *Store) Position(ctx context.Context, tk motcua.Ticket, priorityFirst bool) (int, error) {
+func (s TicketStore) Position(ctx context.Context, tk motcua.Ticket, priorityFirst bool) (int, error) {
 	if s.waiting != nil {
 		if pos, ok, err := s.positionFromBack(ctx, tk, priorityFirst); ok || err != nil {
 			return pos, err
@@ -360,7 +360,7 @@ const behindLimit = 64
 // positionFromBack computes tk's position as (waiting in its service) minus
 // (waiting behind tk) minus tk itself. ok is false when the count is not
 // cached or too many wait behind tk.
-func (s *Store) positionFromBack(ctx context.Context, tk motcua.Ticket, priorityFirst bool) (pos int, ok bool, err error) {
+func (s TicketStore) positionFromBack(ctx context.Context, tk motcua.Ticket, priorityFirst bool) (pos int, ok bool, err error) {
 	// No commit may land between reading the cached total and the query,
 	// or they would describe different queues.
 	s.waiting.commitMu.RLock()
@@ -418,7 +418,7 @@ func (s *Store) positionFromBack(ctx context.Context, tk motcua.Ticket, priority
 }
 
 // positionByCount counts the tickets ahead of tk.
-func (s *Store) positionByCount(ctx context.Context, tk motcua.Ticket, priorityFirst bool) (int, error) {
+func (s TicketStore) positionByCount(ctx context.Context, tk motcua.Ticket, priorityFirst bool) (int, error) {
 	q := `SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = ? AND service_id = ? AND id <> ? AND `
 	args := []any{tk.Day, tk.ServiceID, tk.ID}
 	if priorityFirst {
@@ -435,7 +435,7 @@ func (s *Store) positionByCount(ctx context.Context, tk motcua.Ticket, priorityF
 
 // RecentServiceSeconds returns how long the last n finished visits of a
 // service took at the counter (from call to finish), newest first.
-func (s *Store) RecentServiceSeconds(ctx context.Context, serviceID int64, n int) ([]float64, error) {
+func (s TicketStore) RecentServiceSeconds(ctx context.Context, serviceID int64, n int) ([]float64, error) {
 	var rows []struct {
 		CalledAt   time.Time `db:"called_at"`
 		FinishedAt time.Time `db:"finished_at"`
@@ -455,14 +455,14 @@ func (s *Store) RecentServiceSeconds(ctx context.Context, serviceID int64, n int
 
 // OpenTicketsBefore lists tickets of earlier days still waiting, called or
 // being served: the day roll-over closes them.
-func (t *Tx) OpenTicketsBefore(day string) ([]motcua.Ticket, error) {
+func (t TicketTx) OpenTicketsBefore(day string) ([]motcua.Ticket, error) {
 	var out []motcua.Ticket
 	err := t.selectAll(&out, `SELECT `+ticketColumns+` FROM tickets WHERE day < ? AND status IN ('waiting', 'called', 'serving') ORDER BY id`, day)
 	return out, err
 }
 
 // Audit records a staff action that needs a trace (manual calls, views of personal data).
-func (t *Tx) Audit(at time.Time, userID int64, action string, ticketID, counterID *int64, reason string) error {
+func (t TicketTx) Audit(at time.Time, userID int64, action string, ticketID, counterID *int64, reason string) error {
 	_, err := t.insert(`INSERT INTO audit (at, user_id, action, ticket_id, counter_id, reason) VALUES (?, ?, ?, ?, ?, ?)`,
 		at.UTC(), userID, action, ticketID, counterID, reason)
 	return err
@@ -480,7 +480,7 @@ type AuditEntry struct {
 }
 
 // AuditTrail lists audit entries of one action, newest first.
-func (s *Store) AuditTrail(ctx context.Context, action string, limit int) ([]AuditEntry, error) {
+func (s TicketStore) AuditTrail(ctx context.Context, action string, limit int) ([]AuditEntry, error) {
 	var out []AuditEntry
 	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT id, at, user_id, action, ticket_id, counter_id, reason FROM audit
 		WHERE action = ? ORDER BY id DESC LIMIT ?`), action, limit)
@@ -489,7 +489,7 @@ func (s *Store) AuditTrail(ctx context.Context, action string, limit int) ([]Aud
 
 // EventsSince returns up to limit events after seq, in order; more reports
 // whether further events exist beyond them.
-func (s *Store) EventsSince(ctx context.Context, seq int64, limit int) (events []motcua.Event, more bool, err error) {
+func (s EventStore) EventsSince(ctx context.Context, seq int64, limit int) (events []motcua.Event, more bool, err error) {
 	err = s.read.SelectContext(ctx, &events, s.read.Rebind(`SELECT seq, type, at, ticket_id, counter_id, body FROM events
 		WHERE seq > ? ORDER BY seq LIMIT ?`), seq, limit+1)
 	if err != nil {
@@ -517,7 +517,7 @@ func decodeEvents(events []motcua.Event) error {
 }
 
 // RecentEvents returns the newest n events of a type up to seq maxSeq, newest first.
-func (s *Store) RecentEvents(ctx context.Context, typ string, maxSeq int64, n int) ([]motcua.Event, error) {
+func (s EventStore) RecentEvents(ctx context.Context, typ string, maxSeq int64, n int) ([]motcua.Event, error) {
 	var out []motcua.Event
 	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT seq, type, at, ticket_id, counter_id, body FROM events
 		WHERE type = ? AND seq <= ? ORDER BY seq DESC LIMIT ?`), typ, maxSeq, n)
@@ -528,7 +528,7 @@ func (s *Store) RecentEvents(ctx context.Context, typ string, maxSeq int64, n in
 }
 
 // LastSeq is the newest event's seq (0 when none).
-func (s *Store) LastSeq(ctx context.Context) (int64, error) {
+func (s EventStore) LastSeq(ctx context.Context) (int64, error) {
 	var seq *int64
 	if err := s.read.GetContext(ctx, &seq, `SELECT MAX(seq) FROM events`); err != nil {
 		return 0, Normalize(err)
@@ -540,7 +540,7 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 }
 
 // LastCallPerCounter returns when each counter last called a ticket on a day.
-func (s *Store) LastCallPerCounter(ctx context.Context, day string) (map[int64]time.Time, error) {
+func (s TicketStore) LastCallPerCounter(ctx context.Context, day string) (map[int64]time.Time, error) {
 	var rows []struct {
 		CounterID int64 `db:"counter_id"`
 		Last      any   `db:"last"`

@@ -13,7 +13,32 @@ import (
 // Tx is one write transaction. The hub runs several requests in one Tx
 // (group commit), each inside its own savepoint, so a failed request leaves no
 // half-written record and does not spoil the others.
+//
+// Its writes are grouped like the Store's reads: Tickets, Dossiers, Outbox
+// and Users; the event log and the settings are written on the Tx itself.
 type Tx struct {
+	*txn
+
+	Tickets  TicketTx
+	Dossiers DossierTx
+	Outbox   OutboxTx
+	Users    UserTx
+}
+
+// TicketTx writes tickets, counters' streaks and the audit trail of calls.
+type TicketTx struct{ *txn }
+
+// DossierTx writes dossiers, their steps, apologies and alert states.
+type DossierTx struct{ *txn }
+
+// OutboxTx writes the webhook outbox.
+type OutboxTx struct{ *txn }
+
+// UserTx writes staff accounts and sessions.
+type UserTx struct{ *txn }
+
+// txn is the transaction every group of writes shares.
+type txn struct {
 	tx      *sqlx.Tx
 	dialect string
 	ctx     context.Context
@@ -30,7 +55,8 @@ func (s *Store) BeginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, Normalize(err)
 	}
-	return &Tx{tx: tx, dialect: s.Dialect, ctx: ctx, waiting: s.waiting}, nil
+	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting}
+	return &Tx{txn: t, Tickets: TicketTx{t}, Dossiers: DossierTx{t}, Outbox: OutboxTx{t}, Users: UserTx{t}}, nil
 }
 
 // Commit commits the transaction.
@@ -81,22 +107,22 @@ func (t *Tx) Context() context.Context { return t.ctx }
 // Events returns the events appended in this transaction, in seq order.
 func (t *Tx) Events() []motcua.Event { return t.events }
 
-func (t *Tx) exec(query string, args ...any) error {
+func (t *txn) exec(query string, args ...any) error {
 	_, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(query), args...)
 	return Normalize(err)
 }
 
-func (t *Tx) get(dest any, query string, args ...any) error {
+func (t *txn) get(dest any, query string, args ...any) error {
 	return Normalize(t.tx.GetContext(t.ctx, dest, t.tx.Rebind(query), args...))
 }
 
-func (t *Tx) selectAll(dest any, query string, args ...any) error {
+func (t *txn) selectAll(dest any, query string, args ...any) error {
 	return Normalize(t.tx.SelectContext(t.ctx, dest, t.tx.Rebind(query), args...))
 }
 
 // insert runs an INSERT … RETURNING id and returns the id; both dialects
 // support RETURNING, and PostgreSQL has no LastInsertId.
-func (t *Tx) insert(query string, args ...any) (int64, error) {
+func (t *txn) insert(query string, args ...any) (int64, error) {
 	var id int64
 	err := t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(query+" RETURNING id"), args...).Scan(&id)
 	return id, Normalize(err)

@@ -71,7 +71,7 @@ func (c *waitingCache) apply(deltas []waitDelta) {
 }
 
 // noteWaiting records that the transaction changed a day's waiting count.
-func (t *Tx) noteWaiting(day string, service int64, n int) {
+func (t *txn) noteWaiting(day string, service int64, n int) {
 	if t.waiting != nil {
 		t.deltas = append(t.deltas, waitDelta{day, service, n})
 	}
@@ -79,7 +79,7 @@ func (t *Tx) noteWaiting(day string, service int64, n int) {
 
 // waitingCounts answers Tx.WaitingCounts from the cache plus this
 // transaction's own changes, loading the day from the database if needed.
-func (t *Tx) cachedWaitingCounts(day string) (map[int64]int, error) {
+func (t *txn) cachedWaitingCounts(day string) (map[int64]int, error) {
 	counts, ok := t.waiting.committed(day)
 	if !ok {
 		// The query sees this transaction's own uncommitted changes: take
@@ -119,7 +119,7 @@ func isWaiting(s motcua.TicketStatus) bool { return s == motcua.TicketWaiting }
 
 // prepared returns a statement of the read pool prepared once: parsing a
 // long query costs more than running it on every kiosk tap.
-func (s *Store) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
+func (s *conn) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	if st, ok := s.stmts.Load(query); ok {
 		return st.(*sqlx.Stmt), nil
 	}

@@ -60,7 +60,7 @@ func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 				switch {
 				case op < 5 || len(ids) == 0: // issue
 					svc := services[rng.IntN(len(services))]
-					seq, err := tx.NextSeq(svc.ID, day)
+					seq, err := tx.Tickets.NextSeq(svc.ID, day)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -70,12 +70,12 @@ func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 					tk := motcua.Ticket{Day: day, Seq: seq, Number: fmt.Sprintf("%s-%d", svc.Prefix, seq), ServiceID: svc.ID, Priority: rng.IntN(4) == 0,
 						Status: motcua.TicketWaiting, IssuedAt: at, QueuedAt: at, Token: fmt.Sprintf("token-%d", serial),
 						ShortCode: fmt.Sprintf("S%05d", serial)}
-					if err := tx.InsertTicket(&tk); err != nil {
+					if err := tx.Tickets.InsertTicket(&tk); err != nil {
 						t.Fatal(err)
 					}
 					created = append(created, tk.ID)
 				default: // move an existing ticket
-					cur, err := tx.Ticket(ids[rng.IntN(len(ids))])
+					cur, err := tx.Tickets.Ticket(ids[rng.IntN(len(ids))])
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -93,7 +93,7 @@ func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 					default:
 						cur.Status = motcua.TicketDone
 					}
-					if err := tx.UpdateTicket(cur, from); err != nil {
+					if err := tx.Tickets.UpdateTicket(cur, from); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -128,7 +128,7 @@ func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 
 func checkCounts(t *testing.T, tx *Tx, day string, step int) {
 	t.Helper()
-	got, err := tx.WaitingCounts(day)
+	got, err := tx.Tickets.WaitingCounts(day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,11 +150,11 @@ func checkPositions(t *testing.T, s *Store, day string, round int) {
 	}
 	for _, tk := range waiting {
 		for _, pf := range []bool{true, false} {
-			got, err := s.Position(ctx, tk, pf)
+			got, err := s.Tickets.Position(ctx, tk, pf)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := s.positionByCount(ctx, tk, pf)
+			want, err := s.Tickets.positionByCount(ctx, tk, pf)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +169,7 @@ func idsThatExist(t *testing.T, s *Store, ids []int64) []int64 {
 	t.Helper()
 	var out []int64
 	for _, id := range ids {
-		if _, err := s.Ticket(context.Background(), id); err == nil {
+		if _, err := s.Tickets.Ticket(context.Background(), id); err == nil {
 			out = append(out, id)
 		}
 	}

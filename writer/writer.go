@@ -261,14 +261,14 @@ func runInSavepoint(tx *store.Tx, fn func(tx *store.Tx) error) (err error) {
 // max are missing (a fresh snapshot is cheaper than the replay). A client
 // ahead of the log (the database was replaced under it) also gets ok=false.
 func (w *Writer) EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error) {
-	last, err := w.store.LastSeq(ctx)
+	last, err := w.store.Events.LastSeq(ctx)
 	if err != nil {
 		return nil, false, err
 	}
 	if seq > last {
 		return nil, false, nil
 	}
-	evs, more, err := w.store.EventsSince(ctx, seq, max)
+	evs, more, err := w.store.Events.EventsSince(ctx, seq, max)
 	if err != nil {
 		return nil, false, err
 	}
@@ -276,9 +276,9 @@ func (w *Writer) EventsSince(ctx context.Context, seq int64, max int) ([]motcua.
 }
 
 // LastSeq is the newest event's seq.
-func (w *Writer) LastSeq(ctx context.Context) (int64, error) { return w.store.LastSeq(ctx) }
+func (w *Writer) LastSeq(ctx context.Context) (int64, error) { return w.store.Events.LastSeq(ctx) }
 
 // RecentEvents returns the newest n events of a type up to seq maxSeq, newest first.
 func (w *Writer) RecentEvents(ctx context.Context, typ string, maxSeq int64, n int) ([]motcua.Event, error) {
-	return w.store.RecentEvents(ctx, typ, maxSeq, n)
+	return w.store.Events.RecentEvents(ctx, typ, maxSeq, n)
 }
