@@ -106,19 +106,16 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		w.SetConnMaxIdleTime(0)
 		r, err := sqlx.Open("sqlite3", base)
 		if err != nil {
-			w.Close()
-			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+			return nil, errors.Join(fmt.Errorf("open sqlite %s: %w", dsn, err), w.Close())
 		}
 		r.SetMaxOpenConns(8)
 		s = newStore(&conn{dialect: SQLite, write: w, read: r, waiting: &waitingCache{}})
 	}
 	if err := s.write.PingContext(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("connect to database: %w", err)
+		return nil, errors.Join(fmt.Errorf("connect to database: %w", err), s.Close())
 	}
 	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
+		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil
 }
@@ -130,17 +127,16 @@ func isPostgres(dsn string) bool {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	var errs []error
 	s.stmts.Range(func(_, st any) bool {
-		st.(*sqlx.Stmt).Close()
+		errs = append(errs, st.(*sqlx.Stmt).Close())
 		return true
 	})
-	err := s.write.Close()
+	errs = append(errs, s.write.Close())
 	if s.read != s.write {
-		if rerr := s.read.Close(); err == nil {
-			err = rerr
-		}
+		errs = append(errs, s.read.Close())
 	}
-	return err
+	return errors.Join(errs...)
 }
 
 // Ping reports whether the database answers.
@@ -178,13 +174,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", base, err)
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", base, err)
+			return errors.Join(fmt.Errorf("migrate %s: %w", base, err), tx.Rollback())
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`),
 			base, time.Now().UTC().Format(time.RFC3339)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", base, err)
+			return errors.Join(fmt.Errorf("migrate %s: %w", base, err), tx.Rollback())
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migrate %s: %w", base, err)

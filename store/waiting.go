@@ -128,7 +128,10 @@ func (s *conn) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
 		return nil, err
 	}
 	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
+		// Prepared twice at once: the shared one is kept, this spare one goes.
+		if err := st.Close(); err != nil {
+			return nil, err
+		}
 		return prev.(*sqlx.Stmt), nil
 	}
 	return st, nil

@@ -86,8 +86,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		srv.Close()
-		return err
+		return errors.Join(err, srv.Close())
 	}
 	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
@@ -98,8 +97,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 
 	select {
 	case err := <-errc:
-		srv.Close()
-		return err
+		return errors.Join(err, srv.Close())
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
