@@ -1,4 +1,4 @@
-package hub_test
+package queue_test
 
 import (
 	"context"
@@ -28,11 +28,11 @@ func TestIssueTicketViewAgreesWithTicketView(t *testing.T) {
 				check := func(step int) motcua.TicketView {
 					t.Helper()
 					service := int64(step%3 + 1)
-					v, err := e.hub.Queue.IssueTicketView(ctx, motcua.IssueRequest{ServiceID: service, Priority: step%5 == 0})
+					v, err := e.Hub.Queue.IssueTicketView(ctx, motcua.IssueRequest{ServiceID: service, Priority: step%5 == 0})
 					if err != nil {
 						t.Fatalf("step %d: issue: %v", step, err)
 					}
-					want, err := e.hub.Queue.TicketView(ctx, v.Ticket)
+					want, err := e.Hub.Queue.TicketView(ctx, v.Ticket)
 					if err != nil {
 						t.Fatalf("step %d: ticket view: %v", step, err)
 					}
@@ -45,15 +45,15 @@ func TestIssueTicketViewAgreesWithTicketView(t *testing.T) {
 				var serving []motcua.Ticket // called, finished two steps later
 				for step := range 40 {
 					check(step)
-					e.clock.Advance(20 * time.Second)
+					e.Clock.Advance(20 * time.Second)
 					if len(serving) > 0 && step%2 == 0 {
-						if _, err := e.hub.Queue.Finish(ctx, serving[0].ID); err != nil {
+						if _, err := e.Hub.Queue.Finish(ctx, serving[0].ID); err != nil {
 							t.Fatal(err)
 						}
 						serving = serving[1:]
 					}
 					if step%4 == 3 {
-						serving = append(serving, e.callNext(t, int64(step/4%2+1))) // counters 1 and 2 open, 3 and 4 not
+						serving = append(serving, e.CallNext(t, int64(step/4%2+1))) // counters 1 and 2 open, 3 and 4 not
 					}
 				}
 				before := check(41) // not a priority ticket
@@ -62,10 +62,10 @@ func TestIssueTicketViewAgreesWithTicketView(t *testing.T) {
 				}
 
 				// After a restart the open counters are read from the database.
-				e.hub.Close()
-				e.store.Close()
-				e.open(t, motcua.Hall{})
-				after, err := e.hub.Queue.TicketView(ctx, before.Ticket)
+				e.Hub.Close()
+				e.Store.Close()
+				e.Open(t, motcua.Hall{})
+				after, err := e.Hub.Queue.TicketView(ctx, before.Ticket)
 				if err != nil {
 					t.Fatal(err)
 				}

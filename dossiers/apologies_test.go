@@ -1,4 +1,4 @@
-package hub_test
+package dossiers_test
 
 import (
 	"context"
@@ -26,19 +26,19 @@ func TestApologyRules(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
 		e := openWith(t, dsn(t), weekdayMorning, nil)
 		ctx := context.Background()
-		d := e.receive(t, "1.004873") // Fri 27/11/2026, due Wed 2/12 17:00
+		d := e.Receive(t, "1.004873") // Fri 27/11/2026, due Wed 2/12 17:00
 		supervisor := motcua.User{ID: 1, Username: "admin", Role: motcua.RoleAdmin}
 		issue := func(reason, date, second string) (motcua.Apology, error) {
-			return e.hub.Dossiers.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: reason, NewDueAt: date, SecondReason: second}, supervisor)
+			return e.Hub.Dossiers.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: reason, NewDueAt: date, SecondReason: second}, supervisor)
 		}
 
 		// Monday: two working days left, neither late nor at risk.
-		e.clock.Set(time.Date(2026, 11, 30, 10, 0, 0, 0, hanoi))
+		e.Clock.Set(time.Date(2026, 11, 30, 10, 0, 0, 0, hanoi))
 		if _, err := issue("Cơ quan chuyên môn chưa có kết quả xác minh", "2026-12-07", ""); errCode(err) != motcua.EConflict {
 			t.Fatalf("apology two days ahead: got %v, want a conflict", err)
 		}
 		// Tuesday: at risk, so a timely apology is allowed.
-		e.clock.Set(time.Date(2026, 12, 1, 10, 0, 0, 0, hanoi))
+		e.Clock.Set(time.Date(2026, 12, 1, 10, 0, 0, 0, hanoi))
 		for _, c := range []struct {
 			reason, date, field, why string
 		}{
@@ -71,7 +71,7 @@ func TestApologyRules(t *testing.T) {
 		if !strings.HasSuffix(a.LetterURL, "/letter") {
 			t.Errorf("letter URL: got %q", a.LetterURL)
 		}
-		got := e.dossier(t, d.ID)
+		got := e.Dossier(t, d.ID)
 		if !got.DueAt.Equal(wantDue) || got.Overdue || got.AtRisk || len(got.Apologies) != 1 {
 			t.Errorf("dossier after the apology: due %v overdue %v at_risk %v apologies %d", got.DueAt, got.Overdue, got.AtRisk, len(got.Apologies))
 		}
@@ -81,7 +81,7 @@ func TestApologyRules(t *testing.T) {
 		}
 
 		// The new date passes too: a second apology needs its reason.
-		e.clock.Set(time.Date(2026, 12, 8, 9, 0, 0, 0, hanoi))
+		e.Clock.Set(time.Date(2026, 12, 8, 9, 0, 0, 0, hanoi))
 		_, err = issue("Vẫn chưa có kết quả", "2026-12-10", "")
 		if errCode(err) != motcua.EConflict || !strings.Contains(motcua.ErrorMessage(err), "second_reason") {
 			t.Fatalf("second apology without a reason: got %v, want a conflict naming second_reason", err)
@@ -95,14 +95,14 @@ func TestApologyRules(t *testing.T) {
 			t.Fatalf("second apology with its reason: %v", err)
 		}
 		// The original is the first promise, not the first extension.
-		list, err := e.hub.Dossiers.DossierApologies(ctx, d.ID)
+		list, err := e.Hub.Dossiers.DossierApologies(ctx, d.ID)
 		if err != nil || len(list) != 2 {
 			t.Fatalf("apologies: got %d, %v", len(list), err)
 		}
 		if !list[1].OriginalDueAt.Equal(wantDue) || list[1].SecondReason != "Cơ quan giải quyết xin thêm thời gian" || b.ID != list[1].ID {
 			t.Errorf("second apology: got %+v", list[1])
 		}
-		w, err := e.hub.Dossiers.Watch(ctx, motcua.WatchFilter{})
+		w, err := e.Hub.Dossiers.Watch(ctx, motcua.WatchFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,14 +111,14 @@ func TestApologyRules(t *testing.T) {
 		}
 
 		// A finished dossier gets none.
-		if _, err := e.hub.Dossiers.ActOnDossier(ctx, d.ID, motcua.DossierMarkResultReady, "", e.staff); err != nil {
+		if _, err := e.Hub.Dossiers.ActOnDossier(ctx, d.ID, motcua.DossierMarkResultReady, "", e.Staff); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Set(time.Date(2026, 12, 11, 9, 0, 0, 0, hanoi))
+		e.Clock.Set(time.Date(2026, 12, 11, 9, 0, 0, 0, hanoi))
 		if _, err := issue("x", "2026-12-14", "y"); errCode(err) != motcua.EConflict {
 			t.Errorf("apology for a finished dossier: got %v, want a conflict", err)
 		}
-		if _, err := e.hub.Dossiers.IssueApology(ctx, 9999, motcua.ApologyRequest{Reason: "x", NewDueAt: "2026-12-14"}, supervisor); errCode(err) != motcua.ENotFound {
+		if _, err := e.Hub.Dossiers.IssueApology(ctx, 9999, motcua.ApologyRequest{Reason: "x", NewDueAt: "2026-12-14"}, supervisor); errCode(err) != motcua.ENotFound {
 			t.Errorf("apology for an unknown dossier: got %v, want not found", err)
 		}
 	})
@@ -129,19 +129,19 @@ func TestApologyRules(t *testing.T) {
 func TestApologyEventReachesLinkedTickets(t *testing.T) {
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, nil)
 	ctx := context.Background()
-	d := e.receive(t, "1.004873")
-	e.clock.Set(time.Date(2026, 12, 2, 8, 0, 0, 0, hanoi))
-	e.issue(t, 1, false)
-	later := e.callNext(t, 1)
-	if _, err := e.hub.Dossiers.LinkDossierVisit(ctx, d.ID, later.ID, e.staff); err != nil {
+	d := e.Receive(t, "1.004873")
+	e.Clock.Set(time.Date(2026, 12, 2, 8, 0, 0, 0, hanoi))
+	e.Issue(t, 1, false)
+	later := e.CallNext(t, 1)
+	if _, err := e.Hub.Dossiers.LinkDossierVisit(ctx, d.ID, later.ID, e.Staff); err != nil {
 		t.Fatal(err)
 	}
-	before := len(e.pub.all())
-	if _, err := e.hub.Dossiers.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: "Chờ ý kiến cơ quan phối hợp", NewDueAt: "2026-12-04"}, e.staff); err != nil {
+	before := len(e.Pub.All())
+	if _, err := e.Hub.Dossiers.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: "Chờ ý kiến cơ quan phối hợp", NewDueAt: "2026-12-04"}, e.Staff); err != nil {
 		t.Fatal(err)
 	}
 	tickets := map[int64]bool{}
-	for _, ev := range e.pub.all()[before:] {
+	for _, ev := range e.Pub.All()[before:] {
 		if ev.Type != motcua.EventDossier {
 			continue
 		}

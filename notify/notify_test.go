@@ -1,4 +1,4 @@
-package hub_test
+package notify_test
 
 import (
 	"context"
@@ -74,11 +74,11 @@ func TestWebhookSignedRetriedAndRecorded(t *testing.T) {
 		// tolerates the worker having run first.
 		e := openWith(t, dsn(t), weekdayMorning, withWebhook(srv.URL))
 		ctx := context.Background()
-		d := e.receive(t, "1.004873")
+		d := e.Receive(t, "1.004873")
 
 		deliverAll := func() {
 			t.Helper()
-			if _, err := e.hub.Notify.Deliver(ctx); err != nil {
+			if _, err := e.Hub.Notify.Deliver(ctx); err != nil {
 				t.Fatalf("deliver: %v", err)
 			}
 		}
@@ -91,7 +91,7 @@ func TestWebhookSignedRetriedAndRecorded(t *testing.T) {
 		if n := len(rcv.all()); n != 1 {
 			t.Fatalf("before the backoff: receiver got %d posts, want 1", n)
 		}
-		e.clock.Advance(time.Minute)
+		e.Clock.Advance(time.Minute)
 		deliverAll()
 		got = rcv.all()
 		if len(got) != 2 {
@@ -128,7 +128,7 @@ func TestWebhookSignedRetriedAndRecorded(t *testing.T) {
 			}
 		}
 
-		list, err := e.hub.Notify.Deliveries(ctx, 10)
+		list, err := e.Hub.Notify.Deliveries(ctx, 10)
 		if err != nil || len(list) != 1 {
 			t.Fatalf("deliveries: got %d, %v", len(list), err)
 		}
@@ -142,8 +142,8 @@ func TestWebhookSignedRetriedAndRecorded(t *testing.T) {
 		}
 
 		// An apology goes out with its reason and the original date.
-		e.clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, hanoi))
-		if _, err := e.hub.Dossiers.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: "Chờ kết quả xác minh", NewDueAt: "2026-12-08"}, e.staff); err != nil {
+		e.Clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, hanoi))
+		if _, err := e.Hub.Dossiers.IssueApology(ctx, d.ID, motcua.ApologyRequest{Reason: "Chờ kết quả xác minh", NewDueAt: "2026-12-08"}, e.Staff); err != nil {
 			t.Fatal(err)
 		}
 		deliverAll()
@@ -176,28 +176,28 @@ func TestWebhookGivesUpAndRetriesOnRequest(t *testing.T) {
 	t.Cleanup(srv.Close)
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, withWebhook(srv.URL))
 	ctx := context.Background()
-	e.receive(t, "1.004873")
+	e.Receive(t, "1.004873")
 	for i := 0; i < 4; i++ {
-		if _, err := e.hub.Notify.Deliver(ctx); err != nil {
+		if _, err := e.Hub.Notify.Deliver(ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Advance(10 * time.Minute) // past every backoff (1, 2 minutes)
+		e.Clock.Advance(10 * time.Minute) // past every backoff (1, 2 minutes)
 	}
-	list, _ := e.hub.Notify.Deliveries(ctx, 10)
+	list, _ := e.Hub.Notify.Deliveries(ctx, 10)
 	if len(list) != 1 || list[0].State != motcua.DeliveryFailed || len(list[0].Attempts) != 3 {
 		t.Fatalf("after three failures: got %+v, want failed with 3 attempts", list)
 	}
-	if err := e.hub.Notify.Retry(ctx, list[0].ID); err != nil {
+	if err := e.Hub.Notify.Retry(ctx, list[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.hub.Notify.Deliver(ctx); err != nil {
+	if _, err := e.Hub.Notify.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
-	list, _ = e.hub.Notify.Deliveries(ctx, 10)
+	list, _ = e.Hub.Notify.Deliveries(ctx, 10)
 	if list[0].State != motcua.DeliveryDelivered || len(list[0].Attempts) != 4 {
 		t.Errorf("after the manual retry: got state %s with %d attempts", list[0].State, len(list[0].Attempts))
 	}
-	if err := e.hub.Notify.Retry(ctx, list[0].ID); motcua.ErrorCode(err) != motcua.EConflict {
+	if err := e.Hub.Notify.Retry(ctx, list[0].ID); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("retry a delivered notification: got %v, want a conflict", err)
 	}
 }
@@ -221,7 +221,7 @@ func TestHangingReceiverNeverBlocksTheHall(t *testing.T) {
 		c.Webhook.Timeout = time.Minute // longer than the test: only the hub's own shutdown can end it
 	})
 	ctx := context.Background()
-	e.receive(t, "1.004873") // the worker wakes after this commit and hangs on the post
+	e.Receive(t, "1.004873") // the worker wakes after this commit and hangs on the post
 	select {
 	case <-arrived:
 	case <-time.After(5 * time.Second):
@@ -230,20 +230,20 @@ func TestHangingReceiverNeverBlocksTheHall(t *testing.T) {
 
 	start := time.Now()
 	for i := 0; i < 20; i++ {
-		e.issue(t, 2, false)
-		tk := e.callNext(t, 2)
-		d, err := e.hub.Dossiers.CreateDossier(ctx, tk.ID, marriageRequest(e.procedure(t, "1.004873").ID), e.staff)
+		e.Issue(t, 2, false)
+		tk := e.CallNext(t, 2)
+		d, err := e.Hub.Dossiers.CreateDossier(ctx, tk.ID, marriageRequest(e.Procedure(t, "1.004873").ID), e.Staff)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.hub.Dossiers.ActOnDossier(ctx, d.ID, motcua.DossierTransfer, "", e.staff); err != nil {
+		if _, err := e.Hub.Dossiers.ActOnDossier(ctx, d.ID, motcua.DossierTransfer, "", e.Staff); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("20 visits with dossiers took %v while the receiver hangs; the hall must not wait for it", took)
 	}
-	list, err := e.hub.Notify.Deliveries(ctx, 500)
+	list, err := e.Hub.Notify.Deliveries(ctx, 500)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestHangingReceiverNeverBlocksTheHall(t *testing.T) {
 		t.Errorf("outbox: got %d notifications, want 41 queued (1 + 20 receipts + 20 transfers)", len(list))
 	}
 	start = time.Now()
-	e.hub.Close()
+	e.Hub.Close()
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("Close took %v with a hanging receiver", took)
 	}

@@ -1,4 +1,4 @@
-package hub_test
+package queue_test
 
 import (
 	"context"
@@ -19,45 +19,45 @@ func TestHubTransitions(t *testing.T) {
 	}
 	ctx := context.Background()
 	moves := []move{
-		{"start", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Start(ctx, tk.ID) }},
-		{"finish", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Finish(ctx, tk.ID) }},
-		{"no_show", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.NoShow(ctx, tk.ID) }},
-		{"transfer", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Transfer(ctx, tk.ID, 2) }},
-		{"recall", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Recall(ctx, 1) }},
+		{"start", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Start(ctx, tk.ID) }},
+		{"finish", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Finish(ctx, tk.ID) }},
+		{"no_show", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.NoShow(ctx, tk.ID) }},
+		{"transfer", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Transfer(ctx, tk.ID, 2) }},
+		{"recall", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Recall(ctx, 1) }},
 		{"call", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) {
-			return e.hub.Queue.CallTicket(ctx, 1, tk.ID, "khách quay lại", e.staff)
+			return e.Hub.Queue.CallTicket(ctx, 1, tk.ID, "khách quay lại", e.Staff)
 		}},
 	}
 	// How to bring a fresh service-1 ticket into each status, at counter 1.
 	setups := map[motcua.TicketStatus]func(t *testing.T, e *env) motcua.Ticket{
-		motcua.TicketWaiting: func(t *testing.T, e *env) motcua.Ticket { return e.issue(t, 1, false) },
+		motcua.TicketWaiting: func(t *testing.T, e *env) motcua.Ticket { return e.Issue(t, 1, false) },
 		motcua.TicketCalled: func(t *testing.T, e *env) motcua.Ticket {
-			e.issue(t, 1, false)
-			return e.callNext(t, 1)
+			e.Issue(t, 1, false)
+			return e.CallNext(t, 1)
 		},
 		motcua.TicketServing: func(t *testing.T, e *env) motcua.Ticket {
-			e.issue(t, 1, false)
-			tk, err := e.hub.Queue.Start(ctx, e.callNext(t, 1).ID)
+			e.Issue(t, 1, false)
+			tk, err := e.Hub.Queue.Start(ctx, e.CallNext(t, 1).ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return tk
 		},
 		motcua.TicketDone: func(t *testing.T, e *env) motcua.Ticket {
-			e.issue(t, 1, false)
-			tk, err := e.hub.Queue.Finish(ctx, e.callNext(t, 1).ID)
+			e.Issue(t, 1, false)
+			tk, err := e.Hub.Queue.Finish(ctx, e.CallNext(t, 1).ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return tk
 		},
 		motcua.TicketNoShow: func(t *testing.T, e *env) motcua.Ticket {
-			e.issue(t, 1, false)
-			tk := e.callNext(t, 1)
-			if _, err := e.hub.Queue.Recall(ctx, 1); err != nil { // the no-show minimum is two calls
+			e.Issue(t, 1, false)
+			tk := e.CallNext(t, 1)
+			if _, err := e.Hub.Queue.Recall(ctx, 1); err != nil { // the no-show minimum is two calls
 				t.Fatal(err)
 			}
-			tk, err := e.hub.Queue.NoShow(ctx, tk.ID)
+			tk, err := e.Hub.Queue.NoShow(ctx, tk.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +86,7 @@ func TestHubTransitions(t *testing.T) {
 					if motcua.ErrorCode(err) != motcua.EConflict {
 						t.Errorf("got (%s, %v), want a 409 conflict", got.Status, err)
 					}
-					stored, _ := e.hub.Queue.Ticket(ctx, tk.ID)
+					stored, _ := e.Hub.Queue.Ticket(ctx, tk.ID)
 					if stored.Status != from {
 						t.Errorf("after a refused move the ticket is %s, want it unchanged (%s)", stored.Status, from)
 					}
@@ -106,17 +106,17 @@ func TestHubTransitions(t *testing.T) {
 func TestNoShowAfterMinimumCalls(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), testHall(motcua.QueuePolicy{NoShowMinCalls: 3}))
 	ctx := context.Background()
-	e.issue(t, 1, false)
-	tk := e.callNext(t, 1)
+	e.Issue(t, 1, false)
+	tk := e.CallNext(t, 1)
 	for calls := 1; calls < 3; calls++ {
-		if _, err := e.hub.Queue.NoShow(ctx, tk.ID); motcua.ErrorCode(err) != motcua.EConflict {
+		if _, err := e.Hub.Queue.NoShow(ctx, tk.ID); motcua.ErrorCode(err) != motcua.EConflict {
 			t.Fatalf("no-show after %d call(s): got %v, want a conflict", calls, err)
 		}
-		if _, err := e.hub.Queue.Recall(ctx, 1); err != nil {
+		if _, err := e.Hub.Queue.Recall(ctx, 1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := e.hub.Queue.NoShow(ctx, tk.ID)
+	got, err := e.Hub.Queue.NoShow(ctx, tk.ID)
 	if err != nil || got.Status != motcua.TicketNoShow {
 		t.Fatalf("no-show after 3 calls: got (%s, %v), want no_show", got.Status, err)
 	}
@@ -125,24 +125,24 @@ func TestNoShowAfterMinimumCalls(t *testing.T) {
 func TestManualCallIsAudited(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), testHall(motcua.QueuePolicy{}))
 	ctx := context.Background()
-	e.issue(t, 1, false)
-	second := e.issue(t, 1, false)
-	if _, err := e.hub.Queue.CallTicket(ctx, 1, second.ID, "", e.staff); motcua.ErrorCode(err) != motcua.EValidation {
+	e.Issue(t, 1, false)
+	second := e.Issue(t, 1, false)
+	if _, err := e.Hub.Queue.CallTicket(ctx, 1, second.ID, "", e.Staff); motcua.ErrorCode(err) != motcua.EValidation {
 		t.Fatalf("manual call without reason: got %v, want validation_failed", err)
 	}
-	got, err := e.hub.Queue.CallTicket(ctx, 1, second.ID, "Công dân đến trước, nhầm số", e.staff)
+	got, err := e.Hub.Queue.CallTicket(ctx, 1, second.ID, "Công dân đến trước, nhầm số", e.Staff)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !got.OutOfOrder || got.Status != motcua.TicketCalled {
 		t.Errorf("manual call: got out_of_order=%v status=%s, want true and called", got.OutOfOrder, got.Status)
 	}
-	trail, err := e.store.Tickets.AuditTrail(ctx, "manual_call", 10)
+	trail, err := e.Store.Tickets.AuditTrail(ctx, "manual_call", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(trail) != 1 || trail[0].UserID != e.staff.ID || trail[0].Reason != "Công dân đến trước, nhầm số" || *trail[0].TicketID != second.ID {
-		t.Errorf("audit trail: got %+v, want one manual_call by user %d for ticket %d with the reason", trail, e.staff.ID, second.ID)
+	if len(trail) != 1 || trail[0].UserID != e.Staff.ID || trail[0].Reason != "Công dân đến trước, nhầm số" || *trail[0].TicketID != second.ID {
+		t.Errorf("audit trail: got %+v, want one manual_call by user %d for ticket %d with the reason", trail, e.Staff.ID, second.ID)
 	}
 }
 
@@ -152,18 +152,18 @@ func TestDailyCapAndHours(t *testing.T) {
 	hall.Services[1].Hours = []motcua.Session{{From: "07:30", To: "11:30"}, {From: "13:00", To: "17:00"}}
 	e := newEnv(t, storetest.SQLiteDSN(t), hall)
 	ctx := context.Background()
-	e.issue(t, 1, false)
-	e.issue(t, 1, false)
-	if _, err := e.hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 1}); motcua.ErrorCode(err) != motcua.EClosed {
+	e.Issue(t, 1, false)
+	e.Issue(t, 1, false)
+	if _, err := e.Hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 1}); motcua.ErrorCode(err) != motcua.EClosed {
 		t.Errorf("third ticket over a cap of 2: got %v, want service_closed", err)
 	}
-	e.clock.Set(weekdayMorning.Add(3 * time.Hour)) // 12:00, lunch break
-	_, err := e.hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 2})
+	e.Clock.Set(weekdayMorning.Add(3 * time.Hour)) // 12:00, lunch break
+	_, err := e.Hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 2})
 	if motcua.ErrorCode(err) != motcua.EClosed || !strings.Contains(err.Error(), "13:00 27/11/2026") {
 		t.Errorf("at 12:00: got %v, want service_closed saying it opens at 13:00 27/11/2026", err)
 	}
-	e.clock.Set(time.Date(2026, 11, 27, 18, 0, 0, 0, hanoi)) // Friday evening: opens Monday
-	_, err = e.hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 2})
+	e.Clock.Set(time.Date(2026, 11, 27, 18, 0, 0, 0, hanoi)) // Friday evening: opens Monday
+	_, err = e.Hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 2})
 	if motcua.ErrorCode(err) != motcua.EClosed || !strings.Contains(err.Error(), "07:30 30/11/2026") {
 		t.Errorf("Friday 18:00: got %v, want service_closed saying it opens Monday 07:30 30/11/2026", err)
 	}
@@ -173,39 +173,39 @@ func TestReactivateNoShowByShortCode(t *testing.T) {
 	hall := testHall(motcua.QueuePolicy{NoShowMinCalls: 1, ReactivateMinutes: 30})
 	e := newEnv(t, storetest.SQLiteDSN(t), hall)
 	ctx := context.Background()
-	missed := e.issue(t, 1, false)
-	e.clock.Advance(time.Minute)
-	later := e.issue(t, 1, false)
-	e.callNext(t, 1)
-	if _, err := e.hub.Queue.NoShow(ctx, missed.ID); err != nil {
+	missed := e.Issue(t, 1, false)
+	e.Clock.Advance(time.Minute)
+	later := e.Issue(t, 1, false)
+	e.CallNext(t, 1)
+	if _, err := e.Hub.Queue.NoShow(ctx, missed.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.hub.Queue.Reactivate(ctx, later.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
+	if _, err := e.Hub.Queue.Reactivate(ctx, later.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("reactivating a waiting ticket: got %v, want a conflict", err)
 	}
-	if _, err := e.hub.Queue.Reactivate(ctx, "ZZZZZZ"); motcua.ErrorCode(err) != motcua.ENotFound {
+	if _, err := e.Hub.Queue.Reactivate(ctx, "ZZZZZZ"); motcua.ErrorCode(err) != motcua.ENotFound {
 		t.Errorf("unknown code: got %v, want not_found", err)
 	}
-	if _, err := e.hub.Queue.Reactivate(ctx, "abc"); motcua.ErrorCode(err) != motcua.EValidation {
+	if _, err := e.Hub.Queue.Reactivate(ctx, "abc"); motcua.ErrorCode(err) != motcua.EValidation {
 		t.Errorf("short code of 3 characters: got %v, want validation_failed", err)
 	}
-	e.clock.Advance(29 * time.Minute)
-	back, err := e.hub.Queue.Reactivate(ctx, strings.ToLower(missed.ShortCode)) // typed in lower case
+	e.Clock.Advance(29 * time.Minute)
+	back, err := e.Hub.Queue.Reactivate(ctx, strings.ToLower(missed.ShortCode)) // typed in lower case
 	if err != nil {
 		t.Fatalf("reactivate within 30 minutes: %v", err)
 	}
 	if back.Status != motcua.TicketWaiting || back.Number != missed.Number {
 		t.Errorf("after reactivation: got %s %s, want %s waiting", back.Number, back.Status, missed.Number)
 	}
-	if got := e.callNext(t, 1); got.ID != missed.ID {
+	if got := e.CallNext(t, 1); got.ID != missed.ID {
 		t.Errorf("next call: got %s, want the reactivated %s back in its place before %s", got.Number, missed.Number, later.Number)
 	}
 	// A second miss, and this time the citizen comes back too late.
-	if _, err := e.hub.Queue.NoShow(ctx, missed.ID); err != nil {
+	if _, err := e.Hub.Queue.NoShow(ctx, missed.ID); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(31 * time.Minute)
-	if _, err := e.hub.Queue.Reactivate(ctx, missed.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
+	e.Clock.Advance(31 * time.Minute)
+	if _, err := e.Hub.Queue.Reactivate(ctx, missed.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("reactivate after 31 minutes: got %v, want a conflict", err)
 	}
 }

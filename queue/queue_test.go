@@ -1,4 +1,4 @@
-package hub_test
+package queue_test
 
 import (
 	"context"
@@ -9,109 +9,8 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub"
-	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/store/storetest"
 )
-
-var hanoi, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
-
-// testHall is a small hall: three services, four counters with overlapping
-// services, so every service is served by at least two counters.
-func testHall(policy motcua.QueuePolicy) motcua.Hall {
-	return motcua.Hall{
-		Branch: motcua.Branch{Code: "CN01", Name: "Chi nhánh thử", CenterName: "Trung tâm thử", UnitCode: "000.00.01.H26", TimeZone: "Asia/Ho_Chi_Minh"},
-		Policy: policy,
-		Services: []motcua.ServiceSpec{
-			{Code: "TP", Name: "Tư pháp – Hộ tịch", Prefix: "1", Digits: 3},
-			{Code: "DD", Name: "Đất đai", Prefix: "2", Digits: 3},
-			{Code: "KD", Name: "Đăng ký kinh doanh", Prefix: "3", Digits: 3},
-		},
-		Counters: []motcua.CounterSpec{
-			{Number: 1, Name: "Quầy 1", Services: []string{"TP", "DD"}},
-			{Number: 2, Name: "Quầy 2", Services: []string{"DD", "KD"}},
-			{Number: 3, Name: "Quầy 3", Services: []string{"KD", "TP"}},
-			{Number: 4, Name: "Quầy 4", Services: []string{"TP", "DD", "KD"}},
-		},
-	}
-}
-
-// recorder collects published events.
-type recorder struct {
-	mu     sync.Mutex
-	events []motcua.Event
-}
-
-func (r *recorder) Publish(ev motcua.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, ev)
-	r.mu.Unlock()
-}
-
-func (r *recorder) all() []motcua.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]motcua.Event(nil), r.events...)
-}
-
-type env struct {
-	hub   *hub.Hub
-	clock *motcua.ManualClock
-	store *store.Store
-	pub   *recorder
-	dsn   string
-	staff motcua.User
-}
-
-// weekdayMorning is Friday 27/11/2026 09:00 in Hà Nội.
-var weekdayMorning = time.Date(2026, 11, 27, 9, 0, 0, 0, hanoi)
-
-func newEnv(t testing.TB, dsn string, hall motcua.Hall) *env {
-	t.Helper()
-	e := &env{clock: motcua.NewManualClock(weekdayMorning), pub: &recorder{}, dsn: dsn}
-	e.open(t, hall)
-	return e
-}
-
-func (e *env) open(t testing.TB, hall motcua.Hall) {
-	t.Helper()
-	e.store = storetest.Open(t, e.dsn)
-	h, err := hub.New(context.Background(), hub.Config{Store: e.store, Clock: e.clock, Publisher: e.pub, Hall: hall,
-		AdminPassword: "admin-password", BcryptCost: 4})
-	if err != nil {
-		t.Fatalf("hub.New: %v", err)
-	}
-	t.Cleanup(h.Close)
-	e.hub = h
-	e.staff = motcua.User{ID: 1, Username: "admin", Role: motcua.RoleAdmin}
-}
-
-func (e *env) issue(t testing.TB, serviceID int64, priority bool) motcua.Ticket {
-	t.Helper()
-	tk, err := e.hub.Queue.IssueTicket(context.Background(), motcua.IssueRequest{ServiceID: serviceID, Priority: priority})
-	if err != nil {
-		t.Fatalf("issue ticket for service %d: %v", serviceID, err)
-	}
-	return tk
-}
-
-func (e *env) callNext(t testing.TB, counterID int64) motcua.Ticket {
-	t.Helper()
-	tk, found, err := e.hub.Queue.CallNext(context.Background(), counterID)
-	if err != nil {
-		t.Fatalf("call next at counter %d: %v", counterID, err)
-	}
-	if !found {
-		t.Fatalf("call next at counter %d: nobody waiting", counterID)
-	}
-	return tk
-}
-
-func forEachDialect(t *testing.T, fn func(t *testing.T, dsn func(testing.TB) string)) {
-	for _, d := range storetest.Dialects() {
-		t.Run(d.Name, func(t *testing.T) { fn(t, d.DSN) })
-	}
-}
 
 func TestIssueNumbersPerServiceAndDay(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
@@ -121,7 +20,7 @@ func TestIssueNumbersPerServiceAndDay(t *testing.T) {
 			number  string
 		}{{1, "1001"}, {1, "1002"}, {2, "2001"}, {1, "1003"}, {3, "3001"}}
 		for _, w := range want {
-			tk := e.issue(t, w.service, false)
+			tk := e.Issue(t, w.service, false)
 			if tk.Number != w.number {
 				t.Errorf("service %d: got number %s, want %s", w.service, tk.Number, w.number)
 			}
@@ -139,17 +38,17 @@ func TestNumberingAcrossMidnight(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
 		e := newEnv(t, dsn(t), testHall(motcua.QueuePolicy{}))
 		ctx := context.Background()
-		e.clock.Set(time.Date(2026, 11, 27, 23, 59, 50, 0, hanoi))
-		a := e.issue(t, 1, false)
-		b := e.issue(t, 1, false)
-		e.clock.Set(time.Date(2026, 11, 28, 0, 0, 5, 0, hanoi))
-		c := e.issue(t, 1, false)
+		e.Clock.Set(time.Date(2026, 11, 27, 23, 59, 50, 0, hanoi))
+		a := e.Issue(t, 1, false)
+		b := e.Issue(t, 1, false)
+		e.Clock.Set(time.Date(2026, 11, 28, 0, 0, 5, 0, hanoi))
+		c := e.Issue(t, 1, false)
 		if a.Number != "1001" || b.Number != "1002" || c.Number != "1001" {
 			t.Fatalf("got numbers %s, %s, %s; want 1001, 1002 and a fresh 1001 after midnight", a.Number, b.Number, c.Number)
 		}
 		// Yesterday's waiting tickets are closed by the roll-over, never called today.
 		for _, old := range []motcua.Ticket{a, b} {
-			got, err := e.hub.Queue.Ticket(ctx, old.ID)
+			got, err := e.Hub.Queue.Ticket(ctx, old.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,11 +56,11 @@ func TestNumberingAcrossMidnight(t *testing.T) {
 				t.Errorf("yesterday's ticket %s: got status %s, want cancelled", old.Number, got.Status)
 			}
 		}
-		called := e.callNext(t, 1)
+		called := e.CallNext(t, 1)
 		if called.ID != c.ID {
 			t.Errorf("first call after midnight: got ticket %d (%s), want today's %d", called.ID, called.Day, c.ID)
 		}
-		if _, found, _ := e.hub.Queue.CallNext(ctx, 1); found {
+		if _, found, _ := e.Hub.Queue.CallNext(ctx, 1); found {
 			t.Errorf("second call after midnight found a ticket; yesterday's must not be called")
 		}
 	})
@@ -171,12 +70,12 @@ func TestReopenContinuesNumbering(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
 		e := newEnv(t, dsn(t), testHall(motcua.QueuePolicy{}))
 		for i := 0; i < 3; i++ {
-			e.issue(t, 2, false)
+			e.Issue(t, 2, false)
 		}
-		e.hub.Close()
-		e.store.Close()
-		e.open(t, motcua.Hall{}) // the database is not empty: no hall needed
-		tk := e.issue(t, 2, false)
+		e.Hub.Close()
+		e.Store.Close()
+		e.Open(t, motcua.Hall{}) // the database is not empty: no hall needed
+		tk := e.Issue(t, 2, false)
 		if tk.Number != "2004" {
 			t.Errorf("after reopening: got number %s, want 2004", tk.Number)
 		}
@@ -200,13 +99,13 @@ func TestPriorityPolicies(t *testing.T) {
 			e := newEnv(t, storetest.SQLiteDSN(t), testHall(c.policy))
 			label := map[int64]string{}
 			for _, name := range []string{"N1", "N2", "P1", "N3", "P2"} {
-				tk := e.issue(t, 1, name[0] == 'P')
+				tk := e.Issue(t, 1, name[0] == 'P')
 				label[tk.ID] = name
-				e.clock.Advance(time.Second)
+				e.Clock.Advance(time.Second)
 			}
 			var got []string
 			for range 5 {
-				got = append(got, label[e.callNext(t, 1).ID])
+				got = append(got, label[e.CallNext(t, 1).ID])
 			}
 			if fmt.Sprint(got) != fmt.Sprint(c.want) {
 				t.Errorf("call order: got %v, want %v", got, c.want)
@@ -217,13 +116,13 @@ func TestPriorityPolicies(t *testing.T) {
 
 func TestCounterServicePreference(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), testHall(motcua.QueuePolicy{}))
-	dd := e.issue(t, 2, false) // older, but counter 1 prefers TP
-	e.clock.Advance(time.Minute)
-	tp := e.issue(t, 1, false)
-	if got := e.callNext(t, 1); got.ID != tp.ID {
+	dd := e.Issue(t, 2, false) // older, but counter 1 prefers TP
+	e.Clock.Advance(time.Minute)
+	tp := e.Issue(t, 1, false)
+	if got := e.CallNext(t, 1); got.ID != tp.ID {
 		t.Errorf("counter 1 (TP before DD): got %s, want %s", got.Number, tp.Number)
 	}
-	if got := e.callNext(t, 1); got.ID != dd.ID {
+	if got := e.CallNext(t, 1); got.ID != dd.ID {
 		t.Errorf("counter 1 second call: got %s, want %s", got.Number, dd.Number)
 	}
 }
@@ -232,14 +131,14 @@ func TestTransferKeepsPlaceByIssueTime(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
 		e := newEnv(t, dsn(t), testHall(motcua.QueuePolicy{}))
 		ctx := context.Background()
-		early := e.issue(t, 1, false) // TP, 09:00
-		e.clock.Advance(10 * time.Minute)
-		later := e.issue(t, 2, false) // DD, 09:10
-		called := e.callNext(t, 1)
+		early := e.Issue(t, 1, false) // TP, 09:00
+		e.Clock.Advance(10 * time.Minute)
+		later := e.Issue(t, 2, false) // DD, 09:10
+		called := e.CallNext(t, 1)
 		if called.ID != early.ID {
 			t.Fatalf("counter 1 called %s, want %s", called.Number, early.Number)
 		}
-		moved, err := e.hub.Queue.Transfer(ctx, early.ID, 2)
+		moved, err := e.Hub.Queue.Transfer(ctx, early.ID, 2)
 		if err != nil {
 			t.Fatalf("transfer: %v", err)
 		}
@@ -248,11 +147,11 @@ func TestTransferKeepsPlaceByIssueTime(t *testing.T) {
 				moved.Status, moved.ServiceID, moved.Number, early.Number)
 		}
 		// Counter 2 serves DD first: the transferred ticket was issued earlier, so it goes first.
-		if got := e.callNext(t, 2); got.ID != early.ID {
+		if got := e.CallNext(t, 2); got.ID != early.ID {
 			t.Errorf("counter 2 first call: got %s, want transferred %s ahead of %s", got.Number, early.Number, later.Number)
 		}
 		var sawTransferred bool
-		for _, ev := range e.pub.all() {
+		for _, ev := range e.Pub.All() {
 			if ev.Type == motcua.EventTicket && ev.TicketID != nil && *ev.TicketID == early.ID && strings.Contains(string(ev.Body), `"status":"transferred"`) {
 				sawTransferred = true
 			}
@@ -283,7 +182,7 @@ func TestConcurrentCallNextCallsEachTicketOnce(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := w; i < tickets; i += workers {
-					tk, err := e.hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: int64(i%3 + 1), Priority: i%7 == 0})
+					tk, err := e.Hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: int64(i%3 + 1), Priority: i%7 == 0})
 					if err != nil {
 						t.Errorf("issue: %v", err)
 						return
@@ -303,7 +202,7 @@ func TestConcurrentCallNextCallsEachTicketOnce(t *testing.T) {
 				defer wg.Done()
 				counter := int64(w%counters + 1)
 				for {
-					tk, found, err := e.hub.Queue.CallNext(ctx, counter)
+					tk, found, err := e.Hub.Queue.CallNext(ctx, counter)
 					if err != nil {
 						t.Errorf("call next: %v", err)
 						return

@@ -1,8 +1,7 @@
-package hub_test
+package dossiers_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -11,75 +10,6 @@ import (
 	"github.com/motcua/motcua/store/storetest"
 )
 
-// openWith starts a hub on the dossier hall with extra configuration; the
-// background overdue check is off, so tests decide when it runs.
-func openWith(t testing.TB, dsn string, at time.Time, adjust func(*hub.Config)) *env {
-	t.Helper()
-	e := &env{clock: motcua.NewManualClock(at), pub: &recorder{}, dsn: dsn}
-	e.store = storetest.Open(t, dsn)
-	cfg := hub.Config{Store: e.store, Clock: e.clock, Publisher: e.pub, Hall: dossierHall(),
-		AdminPassword: "admin-password", BcryptCost: 4, OverdueCheckEvery: -1}
-	if adjust != nil {
-		adjust(&cfg)
-	}
-	h, err := hub.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("hub.New: %v", err)
-	}
-	t.Cleanup(h.Close)
-	e.hub = h
-	e.staff = motcua.User{ID: 1, Username: "admin", Role: motcua.RoleAdmin}
-	return e
-}
-
-// receive takes a ticket, calls it at counter 1 and receives a dossier of
-// the procedure with that code.
-func (e *env) receive(t testing.TB, procCode string) motcua.Dossier {
-	t.Helper()
-	e.issue(t, 1, false)
-	tk := e.callNext(t, 1)
-	p := e.procedure(t, procCode)
-	req := marriageRequest(p.ID)
-	if procCode != "1.004873" {
-		req.Documents = p.Documents
-	}
-	return e.createDossier(t, tk.ID, req)
-}
-
-func (e *env) dossier(t testing.TB, id int64) motcua.Dossier {
-	t.Helper()
-	ds, err := e.hub.Dossiers.Dossiers(context.Background(), motcua.DossierFilter{Limit: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range ds {
-		if d.ID == id {
-			return d
-		}
-	}
-	t.Fatalf("dossier %d not listed", id)
-	return motcua.Dossier{}
-}
-
-// publicDossierEvents decodes the dossier events published after index from.
-func publicDossierEvents(t testing.TB, evs []motcua.Event) []motcua.PublicDossier {
-	t.Helper()
-	var out []motcua.PublicDossier
-	for _, ev := range evs {
-		if ev.Type != motcua.EventDossier {
-			continue
-		}
-		var body struct {
-			Dossier motcua.PublicDossier `json:"dossier"`
-		}
-		if err := json.Unmarshal(ev.Body, &body); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, body.Dossier)
-	}
-	return out
-}
-
 // A dossier received on Tuesday 28/4/2026 with 3 working days is due on
 // Tuesday 5/5: Thursday 30/4 and Friday 1/5 are public holidays and the
 // weekend follows. It becomes at risk on Monday 4/5 (one working day left),
@@ -87,7 +17,7 @@ func publicDossierEvents(t testing.TB, evs []motcua.Event) []motcua.PublicDossie
 func TestAtRiskAndOverdueAcrossHolidaysAndWeekend(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
 		e := openWith(t, dsn(t), time.Date(2026, 4, 28, 9, 0, 0, 0, hanoi), nil)
-		d := e.receive(t, "1.004873")
+		d := e.Receive(t, "1.004873")
 		if want := time.Date(2026, 5, 5, 17, 0, 0, 0, hanoi); !d.DueAt.Equal(want) {
 			t.Fatalf("due_at: got %v, want %v", d.DueAt, want)
 		}
@@ -108,20 +38,20 @@ func TestAtRiskAndOverdueAcrossHolidaysAndWeekend(t *testing.T) {
 			{time.Date(2026, 5, 6, 9, 0, 0, 0, hanoi), false, true, 0, "next day: already announced"},
 		}
 		for _, s := range steps {
-			before := len(e.pub.all())
-			e.clock.Set(s.at)
-			n, err := e.hub.Dossiers.CheckOverdue(context.Background())
+			before := len(e.Pub.All())
+			e.Clock.Set(s.at)
+			n, err := e.Hub.Dossiers.CheckOverdue(context.Background())
 			if err != nil {
 				t.Fatalf("%s: check: %v", s.why, err)
 			}
 			if n != s.announced {
 				t.Errorf("%s: check announced %d crossings, want %d", s.why, n, s.announced)
 			}
-			got := e.dossier(t, d.ID)
+			got := e.Dossier(t, d.ID)
 			if got.AtRisk != s.atRisk || got.Overdue != s.overdue {
 				t.Errorf("%s: got at_risk=%v overdue=%v, want %v %v", s.why, got.AtRisk, got.Overdue, s.atRisk, s.overdue)
 			}
-			pubs := publicDossierEvents(t, e.pub.all()[before:])
+			pubs := publicDossierEvents(t, e.Pub.All()[before:])
 			if len(pubs) != s.announced {
 				t.Errorf("%s: got %d dossier events, want %d", s.why, len(pubs), s.announced)
 			}
@@ -138,7 +68,7 @@ func TestAtRiskAndOverdueAcrossHolidaysAndWeekend(t *testing.T) {
 // window it is at risk from Monday 30/11 (the weekend does not count).
 func TestAtRiskWindowIsConfigurable(t *testing.T) {
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, func(c *hub.Config) { c.AtRiskDays = 2 })
-	d := e.receive(t, "1.004873")
+	d := e.Receive(t, "1.004873")
 	for _, s := range []struct {
 		at     time.Time
 		atRisk bool
@@ -146,12 +76,12 @@ func TestAtRiskWindowIsConfigurable(t *testing.T) {
 		{time.Date(2026, 11, 28, 10, 0, 0, 0, hanoi), false}, // Saturday: Mon, Tue, Wed left
 		{time.Date(2026, 11, 30, 8, 0, 0, 0, hanoi), true},   // Monday: Tue, Wed left
 	} {
-		e.clock.Set(s.at)
-		if got := e.dossier(t, d.ID).AtRisk; got != s.atRisk {
+		e.Clock.Set(s.at)
+		if got := e.Dossier(t, d.ID).AtRisk; got != s.atRisk {
 			t.Errorf("%v: at_risk got %v, want %v", s.at, got, s.atRisk)
 		}
 	}
-	if got := e.hub.Dossiers.AtRiskDays(); got != 2 {
+	if got := e.Hub.Dossiers.AtRiskDays(); got != 2 {
 		t.Errorf("AtRiskDays: got %d, want 2", got)
 	}
 }
@@ -160,29 +90,29 @@ func TestAtRiskWindowIsConfigurable(t *testing.T) {
 // it; a standing alert is cleared without a new announcement.
 func TestAlertsClearOnSupplementAndResult(t *testing.T) {
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, nil)
-	a := e.receive(t, "1.004873")
-	b := e.receive(t, "1.004873")
-	e.clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, hanoi)) // a day after the due date
-	if n, err := e.hub.Dossiers.CheckOverdue(context.Background()); err != nil || n != 2 {
+	a := e.Receive(t, "1.004873")
+	b := e.Receive(t, "1.004873")
+	e.Clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, hanoi)) // a day after the due date
+	if n, err := e.Hub.Dossiers.CheckOverdue(context.Background()); err != nil || n != 2 {
 		t.Fatalf("check: got %d, %v; want 2 crossings", n, err)
 	}
-	if _, err := e.hub.Dossiers.ActOnDossier(context.Background(), a.ID, motcua.DossierRequestSupplement, "Thiếu bản sao giấy khai sinh", e.staff); err != nil {
+	if _, err := e.Hub.Dossiers.ActOnDossier(context.Background(), a.ID, motcua.DossierRequestSupplement, "Thiếu bản sao giấy khai sinh", e.Staff); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.hub.Dossiers.ActOnDossier(context.Background(), b.ID, motcua.DossierMarkResultReady, "", e.staff); err != nil {
+	if _, err := e.Hub.Dossiers.ActOnDossier(context.Background(), b.ID, motcua.DossierMarkResultReady, "", e.Staff); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.dossier(t, a.ID); got.Overdue || got.AtRisk {
+	if got := e.Dossier(t, a.ID); got.Overdue || got.AtRisk {
 		t.Errorf("supplement requested: got overdue=%v at_risk=%v, want neither", got.Overdue, got.AtRisk)
 	}
 	// Finished late: it stays overdue in the record, but is no longer watched.
-	if got := e.dossier(t, b.ID); !got.Overdue || got.AtRisk {
+	if got := e.Dossier(t, b.ID); !got.Overdue || got.AtRisk {
 		t.Errorf("result ready late: got overdue=%v at_risk=%v, want overdue only", got.Overdue, got.AtRisk)
 	}
-	if n, err := e.hub.Dossiers.CheckOverdue(context.Background()); err != nil || n != 0 {
+	if n, err := e.Hub.Dossiers.CheckOverdue(context.Background()); err != nil || n != 0 {
 		t.Errorf("check after the moves: got %d, %v; want 0", n, err)
 	}
-	w, err := e.hub.Dossiers.Watch(context.Background(), motcua.WatchFilter{})
+	w, err := e.Hub.Dossiers.Watch(context.Background(), motcua.WatchFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,10 +120,10 @@ func TestAlertsClearOnSupplementAndResult(t *testing.T) {
 		t.Errorf("watch: got %d overdue, %d at risk; want none", len(w.Overdue), len(w.AtRisk))
 	}
 	// The papers come back on Thursday 3/12: a new 3-day count, due Tuesday 8/12.
-	if _, err := e.hub.Dossiers.ActOnDossier(context.Background(), a.ID, motcua.DossierSupplementReceived, "", e.staff); err != nil {
+	if _, err := e.Hub.Dossiers.ActOnDossier(context.Background(), a.ID, motcua.DossierSupplementReceived, "", e.Staff); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.dossier(t, a.ID); got.Overdue || got.AtRisk || !got.DueAt.Equal(time.Date(2026, 12, 8, 17, 0, 0, 0, hanoi)) {
+	if got := e.Dossier(t, a.ID); got.Overdue || got.AtRisk || !got.DueAt.Equal(time.Date(2026, 12, 8, 17, 0, 0, 0, hanoi)) {
 		t.Errorf("supplement received: got overdue=%v at_risk=%v due %v", got.Overdue, got.AtRisk, got.DueAt)
 	}
 }
@@ -203,16 +133,16 @@ func TestAlertsClearOnSupplementAndResult(t *testing.T) {
 // day of receipt are listed too.
 func TestWatchListsAndFilters(t *testing.T) {
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, nil)
-	old := e.receive(t, "1.004873") // Fri 27/11, due Wed 2/12
-	if _, err := e.hub.Dossiers.ActOnDossier(context.Background(), old.ID, motcua.DossierTransfer, "", e.staff); err != nil {
+	old := e.Receive(t, "1.004873") // Fri 27/11, due Wed 2/12
+	if _, err := e.Hub.Dossiers.ActOnDossier(context.Background(), old.ID, motcua.DossierTransfer, "", e.Staff); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, hanoi))
-	newer := e.receive(t, "1.004873")                       // Mon 30/11, due Thu 3/12, never transferred
-	build := e.receive(t, "1.013225")                       // 15 days: far from due
-	e.clock.Set(time.Date(2026, 12, 4, 10, 0, 0, 0, hanoi)) // Friday: both marriage dossiers late
+	e.Clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, hanoi))
+	newer := e.Receive(t, "1.004873")                       // Mon 30/11, due Thu 3/12, never transferred
+	build := e.Receive(t, "1.013225")                       // 15 days: far from due
+	e.Clock.Set(time.Date(2026, 12, 4, 10, 0, 0, 0, hanoi)) // Friday: both marriage dossiers late
 
-	w, err := e.hub.Dossiers.Watch(context.Background(), motcua.WatchFilter{})
+	w, err := e.Hub.Dossiers.Watch(context.Background(), motcua.WatchFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +180,7 @@ func TestWatchListsAndFilters(t *testing.T) {
 		{motcua.WatchFilter{ProcedureID: build.ProcedureID}, 0, 1},
 		{motcua.WatchFilter{ProcedureID: old.ProcedureID}, 2, 1},
 	} {
-		w, err := e.hub.Dossiers.Watch(context.Background(), c.f)
+		w, err := e.Hub.Dossiers.Watch(context.Background(), c.f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +200,7 @@ func ids(list []motcua.WatchedDossier) []int64 {
 
 func TestAtRiskWindowFromTheHallDescription(t *testing.T) {
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, func(c *hub.Config) { c.Hall.Dossiers.AtRiskDays = 3 })
-	if got := e.hub.Dossiers.AtRiskDays(); got != 3 {
+	if got := e.Hub.Dossiers.AtRiskDays(); got != 3 {
 		t.Errorf("AtRiskDays from dossiers.at_risk_days: got %d, want 3", got)
 	}
 }

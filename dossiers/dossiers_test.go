@@ -1,4 +1,4 @@
-package hub_test
+package dossiers_test
 
 import (
 	"context"
@@ -11,74 +11,23 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/dossiers"
-	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/store/storetest"
 )
-
-// dossierHall is the test hall with a small procedure catalogue and the 2026 calendar.
-func dossierHall() motcua.Hall {
-	h := testHall(motcua.QueuePolicy{})
-	h.Procedures = []motcua.Procedure{
-		{Code: "1.001193", Name: "Thủ tục đăng ký khai sinh", Field: "Hộ tịch", Agency: "Ủy ban nhân dân cấp xã", ProcessingDays: 0,
-			Documents: []string{"Tờ khai đăng ký khai sinh (theo mẫu)", "Giấy chứng sinh"}, ServiceCode: "TP"},
-		{Code: "1.004873", Name: "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân", Field: "Hộ tịch", Agency: "Ủy ban nhân dân cấp xã", ProcessingDays: 3,
-			Documents: []string{"Tờ khai (theo mẫu)", "Giấy tờ chứng minh việc ly hôn (nếu đã từng kết hôn)"}, ServiceCode: "TP"},
-		{Code: "1.013225", Name: "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ", Field: "Xây dựng", Agency: "Ủy ban nhân dân cấp xã", ProcessingDays: 15,
-			Documents: []string{"Đơn đề nghị cấp giấy phép xây dựng"}, ServiceCode: "DD"},
-	}
-	sample := hall.Sample()
-	h.Holidays, h.WorkingDays = sample.Holidays, sample.WorkingDays
-	return h
-}
-
-var applicant = motcua.Applicant{Name: "Nguyễn Thị Bình", IDNumber: "001190012345", Phone: "0912345678",
-	Address: "Số 5 phố Hàng Bạc, Hoàn Kiếm, Hà Nội", Email: "binh@example.vn"}
-
-// personalData are the strings that must never leave through public channels.
-var personalData = []string{applicant.Name, applicant.IDNumber, applicant.Phone, "0912 345 678", "Hàng Bạc", applicant.Email}
-
-func marriageRequest(procID int64) motcua.DossierRequest {
-	return motcua.DossierRequest{ProcedureID: procID, Applicant: applicant, Documents: []string{"Tờ khai (theo mẫu)"}, Sets: 1}
-}
-
-func (e *env) procedure(t testing.TB, code string) motcua.Procedure {
-	t.Helper()
-	ps, err := e.hub.Dossiers.Procedures(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range ps {
-		if p.Code == code {
-			return p
-		}
-	}
-	t.Fatalf("no procedure %s", code)
-	return motcua.Procedure{}
-}
-
-func (e *env) createDossier(t testing.TB, ticketID int64, req motcua.DossierRequest) motcua.Dossier {
-	t.Helper()
-	d, err := e.hub.Dossiers.CreateDossier(context.Background(), ticketID, req, e.staff)
-	if err != nil {
-		t.Fatalf("create dossier: %v", err)
-	}
-	return d
-}
 
 func TestDossierCodesUniqueUnderConcurrentCreation(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
 		db := dsn(t)
 		e := newEnv(t, db, dossierHall())
 		// A second hub on the same database: several hubs share one PostgreSQL registry.
-		other, err := hub.New(context.Background(), hub.Config{Store: storetest.Open(t, db), Clock: e.clock, Hall: dossierHall(), BcryptCost: 4})
+		other, err := hub.New(context.Background(), hub.Config{Store: storetest.Open(t, db), Clock: e.Clock, Hall: dossierHall(), BcryptCost: 4})
 		if err != nil {
 			t.Fatalf("second hub: %v", err)
 		}
 		t.Cleanup(other.Close)
-		e.issue(t, 1, false)
-		tk := e.callNext(t, 1)
-		proc := e.procedure(t, "1.004873")
+		e.Issue(t, 1, false)
+		tk := e.CallNext(t, 1)
+		proc := e.Procedure(t, "1.004873")
 
 		const n = 40
 		codes := make([]string, n)
@@ -88,11 +37,11 @@ func TestDossierCodesUniqueUnderConcurrentCreation(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				h := e.hub
+				h := e.Hub
 				if i%2 == 1 {
 					h = other
 				}
-				d, err := h.Dossiers.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.staff)
+				d, err := h.Dossiers.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.Staff)
 				codes[i], errs[i] = d.Code, err
 			}(i)
 		}
@@ -114,10 +63,10 @@ func TestDossierCodesUniqueUnderConcurrentCreation(t *testing.T) {
 			}
 		}
 		// The next day starts again at 0001.
-		e.clock.Set(time.Date(2026, 11, 30, 8, 0, 0, 0, hanoi))
-		e.issue(t, 1, false)
-		tk2 := e.callNext(t, 1)
-		d := e.createDossier(t, tk2.ID, marriageRequest(proc.ID))
+		e.Clock.Set(time.Date(2026, 11, 30, 8, 0, 0, 0, hanoi))
+		e.Issue(t, 1, false)
+		tk2 := e.CallNext(t, 1)
+		d := e.CreateDossier(t, tk2.ID, marriageRequest(proc.ID))
 		if d.Code != "000.00.01.H26-261130-0001" {
 			t.Errorf("first code of Monday: got %s, want 000.00.01.H26-261130-0001", d.Code)
 		}
@@ -127,13 +76,13 @@ func TestDossierCodesUniqueUnderConcurrentCreation(t *testing.T) {
 func TestCreateDossierFromTicket(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
 		e := newEnv(t, dsn(t), dossierHall())
-		e.issue(t, 1, false)
-		tk := e.callNext(t, 1)
-		proc := e.procedure(t, "1.004873")
+		e.Issue(t, 1, false)
+		tk := e.CallNext(t, 1)
+		proc := e.Procedure(t, "1.004873")
 		req := marriageRequest(proc.ID)
 		req.Applicant.IDNumber = "0011 9001 2345"
 		req.Applicant.Phone = "+84 912 345 678"
-		d := e.createDossier(t, tk.ID, req)
+		d := e.CreateDossier(t, tk.ID, req)
 
 		if d.Status != motcua.DossierReceived || d.TicketID != tk.ID || d.ProcedureName != proc.Name || d.ProcessingDays != 3 {
 			t.Errorf("dossier: got status %s ticket %d procedure %q days %d", d.Status, d.TicketID, d.ProcedureName, d.ProcessingDays)
@@ -152,11 +101,11 @@ func TestCreateDossierFromTicket(t *testing.T) {
 			t.Errorf("counter: got %+v, want counter 1", d.Counter)
 		}
 		// One ticket may create several dossiers.
-		d2 := e.createDossier(t, tk.ID, req)
+		d2 := e.CreateDossier(t, tk.ID, req)
 		if d2.Code == d.Code {
 			t.Errorf("second dossier: got the same code %s", d2.Code)
 		}
-		pub, err := e.hub.Dossiers.TicketDossiers(context.Background(), tk.ID)
+		pub, err := e.Hub.Dossiers.TicketDossiers(context.Background(), tk.ID)
 		if err != nil || len(pub) != 2 {
 			t.Fatalf("ticket dossiers: got %d, %v; want 2", len(pub), err)
 		}
@@ -165,10 +114,10 @@ func TestCreateDossierFromTicket(t *testing.T) {
 
 func TestCreateDossierFieldErrors(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
-	e.issue(t, 1, false)
-	tk := e.callNext(t, 1)
-	birth := e.procedure(t, "1.001193")
-	marriage := e.procedure(t, "1.004873")
+	e.Issue(t, 1, false)
+	tk := e.CallNext(t, 1)
+	birth := e.Procedure(t, "1.001193")
+	marriage := e.Procedure(t, "1.004873")
 	cases := []struct {
 		name  string
 		edit  func(r *motcua.DossierRequest)
@@ -199,7 +148,7 @@ func TestCreateDossierFieldErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			req := marriageRequest(marriage.ID)
 			c.edit(&req)
-			_, err := e.hub.Dossiers.CreateDossier(context.Background(), tk.ID, req, e.staff)
+			_, err := e.Hub.Dossiers.CreateDossier(context.Background(), tk.ID, req, e.Staff)
 			var me *motcua.Error
 			if motcua.ErrorCode(err) != motcua.EValidation || !asError(err, &me) || me.Fields[c.field] == "" {
 				t.Fatalf("got %v, want a validation error on %s", err, c.field)
@@ -210,14 +159,14 @@ func TestCreateDossierFieldErrors(t *testing.T) {
 		})
 	}
 	// Nothing half-written: no dossier exists after all those refusals.
-	list, err := e.hub.Dossiers.Dossiers(context.Background(), motcua.DossierFilter{})
+	list, err := e.Hub.Dossiers.Dossiers(context.Background(), motcua.DossierFilter{})
 	if err != nil || len(list) != 0 {
 		t.Errorf("dossiers after refusals: got %d, %v; want 0", len(list), err)
 	}
 	// An optional document may be left out, and post with an address is fine.
 	req := marriageRequest(marriage.ID)
 	req.Delivery, req.DeliveryAddress = "post", "Số 5 Hàng Bạc"
-	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), tk.ID, req, e.staff); err != nil {
+	if _, err := e.Hub.Dossiers.CreateDossier(context.Background(), tk.ID, req, e.Staff); err != nil {
 		t.Errorf("valid request: %v", err)
 	}
 }
@@ -232,24 +181,24 @@ func asError(err error, target **motcua.Error) bool {
 
 func TestCreateDossierNeedsAVisitAtTheCounter(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
-	proc := e.procedure(t, "1.004873")
-	waiting := e.issue(t, 1, false)
-	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), waiting.ID, marriageRequest(proc.ID), e.staff); motcua.ErrorCode(err) != motcua.EConflict {
+	proc := e.Procedure(t, "1.004873")
+	waiting := e.Issue(t, 1, false)
+	if _, err := e.Hub.Dossiers.CreateDossier(context.Background(), waiting.ID, marriageRequest(proc.ID), e.Staff); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("waiting ticket: got %v, want a conflict", err)
 	}
-	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), 999, marriageRequest(proc.ID), e.staff); motcua.ErrorCode(err) != motcua.ENotFound {
+	if _, err := e.Hub.Dossiers.CreateDossier(context.Background(), 999, marriageRequest(proc.ID), e.Staff); motcua.ErrorCode(err) != motcua.ENotFound {
 		t.Errorf("unknown ticket: got %v, want not found", err)
 	}
-	tk := e.callNext(t, 1)
-	if _, err := e.hub.Queue.Finish(context.Background(), tk.ID); err != nil {
+	tk := e.CallNext(t, 1)
+	if _, err := e.Hub.Queue.Finish(context.Background(), tk.ID); err != nil {
 		t.Fatal(err)
 	}
 	// Served earlier today: the officer finished first, then typed the dossier.
-	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.staff); err != nil {
+	if _, err := e.Hub.Dossiers.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.Staff); err != nil {
 		t.Errorf("done today: %v", err)
 	}
-	e.clock.Set(time.Date(2026, 11, 30, 8, 0, 0, 0, hanoi))
-	if _, err := e.hub.Dossiers.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.staff); motcua.ErrorCode(err) != motcua.EConflict {
+	e.Clock.Set(time.Date(2026, 11, 30, 8, 0, 0, 0, hanoi))
+	if _, err := e.Hub.Dossiers.CreateDossier(context.Background(), tk.ID, marriageRequest(proc.ID), e.Staff); motcua.ErrorCode(err) != motcua.EConflict {
 		t.Errorf("done on an earlier day: got %v, want a conflict", err)
 	}
 }
@@ -258,13 +207,13 @@ func TestDossierLifecycleRecordsWhoWhenWhy(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
 		e := newEnv(t, dsn(t), dossierHall())
 		ctx := context.Background()
-		e.issue(t, 1, false)
-		tk := e.callNext(t, 1)
-		proc := e.procedure(t, "1.004873")
-		d := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
+		e.Issue(t, 1, false)
+		tk := e.CallNext(t, 1)
+		proc := e.Procedure(t, "1.004873")
+		d := e.CreateDossier(t, tk.ID, marriageRequest(proc.ID))
 
 		act := func(action motcua.DossierAction, note string) (motcua.Dossier, error) {
-			return e.hub.Dossiers.ActOnDossier(ctx, d.ID, action, note, e.staff)
+			return e.Hub.Dossiers.ActOnDossier(ctx, d.ID, action, note, e.Staff)
 		}
 		if _, err := act(motcua.DossierReturn, ""); motcua.ErrorCode(err) != motcua.EConflict {
 			t.Errorf("return a received dossier: got %v, want a conflict", err)
@@ -275,7 +224,7 @@ func TestDossierLifecycleRecordsWhoWhenWhy(t *testing.T) {
 		if _, err := act(motcua.DossierRequestSupplement, " "); motcua.ErrorCode(err) != motcua.EValidation {
 			t.Errorf("supplement without a note: got %v, want a validation error", err)
 		}
-		e.clock.Advance(time.Hour)
+		e.Clock.Advance(time.Hour)
 		got, err := act(motcua.DossierTransfer, "Chuyển UBND phường")
 		if err != nil || got.Status != motcua.DossierTransferred || got.TransferLate || got.TransferredAt == nil {
 			t.Fatalf("transfer: got %s late=%v at=%v, %v", got.Status, got.TransferLate, got.TransferredAt, err)
@@ -284,13 +233,13 @@ func TestDossierLifecycleRecordsWhoWhenWhy(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Monday: the agency needs one more paper. The clock stops until it comes.
-		e.clock.Set(time.Date(2026, 11, 30, 10, 0, 0, 0, hanoi))
+		e.Clock.Set(time.Date(2026, 11, 30, 10, 0, 0, 0, hanoi))
 		got, err = act(motcua.DossierRequestSupplement, "Thiếu bản sao quyết định ly hôn")
 		if err != nil || got.Status != motcua.DossierSupplementRequested {
 			t.Fatalf("request supplement: got %s, %v", got.Status, err)
 		}
 		// It comes back after the original due date (Wed 2/12): the due date starts over.
-		e.clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, hanoi))
+		e.Clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, hanoi))
 		got, err = act(motcua.DossierSupplementReceived, "")
 		if err != nil || got.Status != motcua.DossierReceived {
 			t.Fatalf("supplement received: got %s, %v", got.Status, err)
@@ -332,17 +281,17 @@ func TestDossierLifecycleRecordsWhoWhenWhy(t *testing.T) {
 func TestDossierFlags(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
 	ctx := context.Background()
-	e.issue(t, 1, false)
-	tk := e.callNext(t, 1)
-	proc := e.procedure(t, "1.004873")
-	late := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
-	onTime := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
-	if _, err := e.hub.Dossiers.ActOnDossier(ctx, onTime.ID, motcua.DossierTransfer, "", e.staff); err != nil {
+	e.Issue(t, 1, false)
+	tk := e.CallNext(t, 1)
+	proc := e.Procedure(t, "1.004873")
+	late := e.CreateDossier(t, tk.ID, marriageRequest(proc.ID))
+	onTime := e.CreateDossier(t, tk.ID, marriageRequest(proc.ID))
+	if _, err := e.Hub.Dossiers.ActOnDossier(ctx, onTime.ID, motcua.DossierTransfer, "", e.Staff); err != nil {
 		t.Fatal(err)
 	}
 	flagged := func(f motcua.DossierFilter) []string {
 		t.Helper()
-		list, err := e.hub.Dossiers.Dossiers(ctx, f)
+		list, err := e.Hub.Dossiers.Dossiers(ctx, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -356,23 +305,23 @@ func TestDossierFlags(t *testing.T) {
 		t.Errorf("late transfers on the day of receipt: got %v, want none", got)
 	}
 	// Saturday morning: the first dossier was never passed on.
-	e.clock.Set(time.Date(2026, 11, 28, 8, 0, 0, 0, hanoi))
+	e.Clock.Set(time.Date(2026, 11, 28, 8, 0, 0, 0, hanoi))
 	if got := flagged(motcua.DossierFilter{TransferLate: true}); len(got) != 1 || got[0] != late.Code {
 		t.Errorf("late transfers: got %v, want [%s]", got, late.Code)
 	}
-	d, _ := e.hub.Dossiers.Dossier(ctx, late.ID, e.staff, "view")
+	d, _ := e.Hub.Dossiers.Dossier(ctx, late.ID, e.Staff, "view")
 	if !d.TransferLate {
 		t.Error("transfer_late of the forgotten dossier: got false, want true")
 	}
 	// Transferred late stays flagged.
-	if d, _ = e.hub.Dossiers.ActOnDossier(ctx, late.ID, motcua.DossierTransfer, "", e.staff); !d.TransferLate {
+	if d, _ = e.Hub.Dossiers.ActOnDossier(ctx, late.ID, motcua.DossierTransfer, "", e.Staff); !d.TransferLate {
 		t.Error("transfer_late after a late transfer: got false, want true")
 	}
 	if got := flagged(motcua.DossierFilter{Overdue: true}); len(got) != 0 {
 		t.Errorf("overdue before the due date: got %v", got)
 	}
 	// Thursday 3/12: both are past Wednesday's 17:00.
-	e.clock.Set(time.Date(2026, 12, 3, 8, 0, 0, 0, hanoi))
+	e.Clock.Set(time.Date(2026, 12, 3, 8, 0, 0, 0, hanoi))
 	if got := flagged(motcua.DossierFilter{Overdue: true}); len(got) != 2 {
 		t.Errorf("overdue: got %v, want both", got)
 	}
@@ -384,10 +333,10 @@ func TestDossierFlags(t *testing.T) {
 func TestDossierListsMaskAndViewsAreAudited(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
 	ctx := context.Background()
-	e.issue(t, 1, false)
-	tk := e.callNext(t, 1)
-	d := e.createDossier(t, tk.ID, marriageRequest(e.procedure(t, "1.004873").ID))
-	list, err := e.hub.Dossiers.Dossiers(ctx, motcua.DossierFilter{})
+	e.Issue(t, 1, false)
+	tk := e.CallNext(t, 1)
+	d := e.CreateDossier(t, tk.ID, marriageRequest(e.Procedure(t, "1.004873").ID))
+	list, err := e.Hub.Dossiers.Dossiers(ctx, motcua.DossierFilter{})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("list: got %d, %v", len(list), err)
 	}
@@ -395,24 +344,24 @@ func TestDossierListsMaskAndViewsAreAudited(t *testing.T) {
 	if a.IDNumber != "********2345" || a.Phone != "*******678" || a.Address != "" || a.Email != "" {
 		t.Errorf("listed applicant: got %+v, want masked numbers and no address or email", a)
 	}
-	if trail, _ := e.hub.Dossiers.DossierAudit(ctx, d.ID); len(trail) != 0 {
+	if trail, _ := e.Hub.Dossiers.DossierAudit(ctx, d.ID); len(trail) != 0 {
 		t.Errorf("audit after a list: got %d entries, want 0", len(trail))
 	}
-	full, err := e.hub.Dossiers.Dossier(ctx, d.ID, e.staff, "view")
+	full, err := e.Hub.Dossiers.Dossier(ctx, d.ID, e.Staff, "view")
 	if err != nil || full.Applicant != applicant {
 		t.Fatalf("full view: got %+v, %v", full.Applicant, err)
 	}
-	if _, err := e.hub.Dossiers.Dossier(ctx, d.ID, e.staff, "receipt"); err != nil {
+	if _, err := e.Hub.Dossiers.Dossier(ctx, d.ID, e.Staff, "receipt"); err != nil {
 		t.Fatal(err)
 	}
-	trail, err := e.hub.Dossiers.DossierAudit(ctx, d.ID)
+	trail, err := e.Hub.Dossiers.DossierAudit(ctx, d.ID)
 	if err != nil || len(trail) != 2 {
 		t.Fatalf("audit: got %d entries, %v; want 2", len(trail), err)
 	}
-	if trail[0].Action != dossiers.AuditViewDossier || trail[1].Action != dossiers.AuditPrintDossier || trail[0].UserID == nil || *trail[0].UserID != e.staff.ID {
+	if trail[0].Action != dossiers.AuditViewDossier || trail[1].Action != dossiers.AuditPrintDossier || trail[0].UserID == nil || *trail[0].UserID != e.Staff.ID {
 		t.Errorf("audit entries: got %+v", trail)
 	}
-	if _, err := e.hub.Dossiers.Dossier(ctx, 999, e.staff, "view"); motcua.ErrorCode(err) != motcua.ENotFound {
+	if _, err := e.Hub.Dossiers.Dossier(ctx, 999, e.Staff, "view"); motcua.ErrorCode(err) != motcua.ENotFound {
 		t.Errorf("unknown dossier: got %v, want not found", err)
 	}
 }
@@ -421,25 +370,25 @@ func TestDossierListsMaskAndViewsAreAudited(t *testing.T) {
 func TestDossierEventsArePublicAndPerTicket(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
 	ctx := context.Background()
-	e.issue(t, 1, false)
-	first := e.callNext(t, 1)
-	d := e.createDossier(t, first.ID, marriageRequest(e.procedure(t, "1.004873").ID))
+	e.Issue(t, 1, false)
+	first := e.CallNext(t, 1)
+	d := e.CreateDossier(t, first.ID, marriageRequest(e.Procedure(t, "1.004873").ID))
 	// Monday the citizen comes back with a new ticket to bring a paper.
-	e.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, hanoi))
-	e.issue(t, 1, false)
-	second := e.callNext(t, 1)
-	linked, err := e.hub.Dossiers.LinkDossierVisit(ctx, d.ID, second.ID, e.staff)
+	e.Clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, hanoi))
+	e.Issue(t, 1, false)
+	second := e.CallNext(t, 1)
+	linked, err := e.Hub.Dossiers.LinkDossierVisit(ctx, d.ID, second.ID, e.Staff)
 	if err != nil || len(linked.TicketIDs) != 2 {
 		t.Fatalf("link visit: got tickets %v, %v", linked.TicketIDs, err)
 	}
-	if _, err := e.hub.Dossiers.LinkDossierVisit(ctx, d.ID, second.ID, e.staff); err != nil {
+	if _, err := e.Hub.Dossiers.LinkDossierVisit(ctx, d.ID, second.ID, e.Staff); err != nil {
 		t.Errorf("linking twice: %v, want no error", err)
 	}
-	if _, err := e.hub.Dossiers.ActOnDossier(ctx, d.ID, motcua.DossierTransfer, "Ghi chú nội bộ về "+applicant.Name, e.staff); err != nil {
+	if _, err := e.Hub.Dossiers.ActOnDossier(ctx, d.ID, motcua.DossierTransfer, "Ghi chú nội bộ về "+applicant.Name, e.Staff); err != nil {
 		t.Fatal(err)
 	}
 	perTicket := map[int64]int{}
-	for _, ev := range e.pub.all() {
+	for _, ev := range e.Pub.All() {
 		if ev.Type != motcua.EventDossier {
 			continue
 		}
@@ -464,7 +413,7 @@ func TestDossierEventsArePublicAndPerTicket(t *testing.T) {
 	if perTicket[first.ID] != 2 || perTicket[second.ID] != 2 {
 		t.Errorf("dossier events per ticket: got %v, want 2 for each of %d and %d", perTicket, first.ID, second.ID)
 	}
-	pub, err := e.hub.Dossiers.TicketDossiers(ctx, second.ID)
+	pub, err := e.Hub.Dossiers.TicketDossiers(ctx, second.ID)
 	if err != nil || len(pub) != 1 || pub[0].Status != motcua.DossierTransferred || len(pub[0].History) != 2 {
 		t.Errorf("second ticket's dossiers: got %+v, %v", pub, err)
 	}
@@ -473,33 +422,33 @@ func TestDossierEventsArePublicAndPerTicket(t *testing.T) {
 func TestPurgeDossierPersonalData(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
 	ctx := context.Background()
-	e.issue(t, 1, false)
-	tk := e.callNext(t, 1)
-	proc := e.procedure(t, "1.004873")
-	done := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
-	open := e.createDossier(t, tk.ID, marriageRequest(proc.ID))
+	e.Issue(t, 1, false)
+	tk := e.CallNext(t, 1)
+	proc := e.Procedure(t, "1.004873")
+	done := e.CreateDossier(t, tk.ID, marriageRequest(proc.ID))
+	open := e.CreateDossier(t, tk.ID, marriageRequest(proc.ID))
 	for _, a := range []motcua.DossierAction{motcua.DossierTransfer, motcua.DossierMarkResultReady, motcua.DossierReturn} {
-		if _, err := e.hub.Dossiers.ActOnDossier(ctx, done.ID, a, "", e.staff); err != nil {
+		if _, err := e.Hub.Dossiers.ActOnDossier(ctx, done.ID, a, "", e.Staff); err != nil {
 			t.Fatal(err)
 		}
 	}
 	const retention = 365 * 24 * time.Hour
-	if n, err := e.hub.Dossiers.PurgeDossierPersonalData(ctx, retention); err != nil || n != 0 {
+	if n, err := e.Hub.Dossiers.PurgeDossierPersonalData(ctx, retention); err != nil || n != 0 {
 		t.Errorf("purge right away: got %d, %v; want 0", n, err)
 	}
-	e.clock.Advance(retention + time.Hour)
-	if n, err := e.hub.Dossiers.PurgeDossierPersonalData(ctx, retention); err != nil || n != 1 {
+	e.Clock.Advance(retention + time.Hour)
+	if n, err := e.Hub.Dossiers.PurgeDossierPersonalData(ctx, retention); err != nil || n != 1 {
 		t.Fatalf("purge a year later: got %d, %v; want 1", n, err)
 	}
-	got, _ := e.hub.Dossiers.Dossier(ctx, done.ID, e.staff, "view")
+	got, _ := e.Hub.Dossiers.Dossier(ctx, done.ID, e.Staff, "view")
 	if got.Applicant != (motcua.Applicant{}) || !got.Purged || got.Code != done.Code {
 		t.Errorf("purged dossier: got applicant %+v purged=%v code %s", got.Applicant, got.Purged, got.Code)
 	}
-	still, _ := e.hub.Dossiers.Dossier(ctx, open.ID, e.staff, "view")
+	still, _ := e.Hub.Dossiers.Dossier(ctx, open.ID, e.Staff, "view")
 	if still.Applicant != applicant {
 		t.Errorf("open dossier: got %+v, want it kept", still.Applicant)
 	}
-	trail, _ := e.hub.Dossiers.DossierAudit(ctx, done.ID)
+	trail, _ := e.Hub.Dossiers.DossierAudit(ctx, done.ID)
 	if len(trail) == 0 || trail[0].Action != dossiers.AuditPurgeDossier {
 		t.Errorf("audit of the purge: got %+v", trail)
 	}
@@ -508,15 +457,15 @@ func TestPurgeDossierPersonalData(t *testing.T) {
 func TestProcedureSearchIgnoresDiacritics(t *testing.T) {
 	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
 	for _, q := range []string{"khai sinh", "KHAI SINH", "khai sính", "Đăng ký khai", "dang ky khai", "1.001193"} {
-		ps, err := e.hub.Dossiers.Procedures(context.Background(), q)
+		ps, err := e.Hub.Dossiers.Procedures(context.Background(), q)
 		if err != nil || len(ps) != 1 || ps[0].Code != "1.001193" {
 			t.Errorf("search %q: got %d results, %v; want the birth registration", q, len(ps), err)
 		}
 	}
-	if ps, _ := e.hub.Dossiers.Procedures(context.Background(), "ho tich"); len(ps) != 2 {
+	if ps, _ := e.Hub.Dossiers.Procedures(context.Background(), "ho tich"); len(ps) != 2 {
 		t.Errorf("search by field: got %d, want 2", len(ps))
 	}
-	if ps, _ := e.hub.Dossiers.Procedures(context.Background(), "xay dung giay phep"); len(ps) != 1 {
+	if ps, _ := e.Hub.Dossiers.Procedures(context.Background(), "xay dung giay phep"); len(ps) != 1 {
 		t.Errorf("words in any order: got %d, want 1", len(ps))
 	}
 	if got := dossiers.Fold("Đường Nguyễn Trãi"); got != "duong nguyen trai" {
@@ -533,29 +482,29 @@ func TestRetentionSettingErasesPersonalData(t *testing.T) {
 	hall.Privacy.DossierRetentionDays = 30
 	e := newEnv(t, storetest.SQLiteDSN(t), hall)
 	ctx := context.Background()
-	e.issue(t, 1, false)
-	tk := e.callNext(t, 1)
-	d := e.createDossier(t, tk.ID, marriageRequest(e.procedure(t, "1.004873").ID))
+	e.Issue(t, 1, false)
+	tk := e.CallNext(t, 1)
+	d := e.CreateDossier(t, tk.ID, marriageRequest(e.Procedure(t, "1.004873").ID))
 	for _, a := range []motcua.DossierAction{motcua.DossierTransfer, motcua.DossierMarkResultReady, motcua.DossierReturn} {
-		if _, err := e.hub.Dossiers.ActOnDossier(ctx, d.ID, a, "", e.staff); err != nil {
+		if _, err := e.Hub.Dossiers.ActOnDossier(ctx, d.ID, a, "", e.Staff); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.clock.Advance(29 * 24 * time.Hour)
-	if n, err := e.hub.Dossiers.ApplyRetention(ctx); err != nil || n != 0 {
+	e.Clock.Advance(29 * 24 * time.Hour)
+	if n, err := e.Hub.Dossiers.ApplyRetention(ctx); err != nil || n != 0 {
 		t.Errorf("after 29 days: got %d erased, %v; want 0", n, err)
 	}
-	e.clock.Advance(2 * 24 * time.Hour)
-	if n, err := e.hub.Dossiers.ApplyRetention(ctx); err != nil || n != 1 {
+	e.Clock.Advance(2 * 24 * time.Hour)
+	if n, err := e.Hub.Dossiers.ApplyRetention(ctx); err != nil || n != 1 {
 		t.Fatalf("after 31 days: got %d erased, %v; want 1", n, err)
 	}
-	got, _ := e.hub.Dossiers.Dossier(ctx, d.ID, e.staff, "view")
+	got, _ := e.Hub.Dossiers.Dossier(ctx, d.ID, e.Staff, "view")
 	if got.Applicant != (motcua.Applicant{}) {
 		t.Errorf("after the retention: got applicant %+v, want it erased", got.Applicant)
 	}
 
 	keep := newEnv(t, storetest.SQLiteDSN(t), dossierHall()) // no retention configured
-	if n, err := keep.hub.Dossiers.ApplyRetention(ctx); err != nil || n != 0 {
+	if n, err := keep.Hub.Dossiers.ApplyRetention(ctx); err != nil || n != 0 {
 		t.Errorf("without a retention setting: got %d, %v; want nothing erased", n, err)
 	}
 }

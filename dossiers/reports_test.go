@@ -1,4 +1,4 @@
-package hub_test
+package dossiers_test
 
 import (
 	"context"
@@ -15,30 +15,30 @@ import (
 func TestOnTimeReport(t *testing.T) {
 	e := openWith(t, storetest.SQLiteDSN(t), weekdayMorning, nil)
 	ctx := context.Background()
-	onTime := e.receive(t, "1.004873")     // due Wed 2/12
-	apologized := e.receive(t, "1.004873") // extended to Fri 4/12, done then
-	pending := e.receive(t, "1.004873")    // never done
-	building := e.receive(t, "1.013225")   // 15 days: not due yet
+	onTime := e.Receive(t, "1.004873")     // due Wed 2/12
+	apologized := e.Receive(t, "1.004873") // extended to Fri 4/12, done then
+	pending := e.Receive(t, "1.004873")    // never done
+	building := e.Receive(t, "1.013225")   // 15 days: not due yet
 
-	e.clock.Set(time.Date(2026, 12, 1, 10, 0, 0, 0, hanoi))
-	if _, err := e.hub.Dossiers.ActOnDossier(ctx, onTime.ID, motcua.DossierMarkResultReady, "", e.staff); err != nil {
+	e.Clock.Set(time.Date(2026, 12, 1, 10, 0, 0, 0, hanoi))
+	if _, err := e.Hub.Dossiers.ActOnDossier(ctx, onTime.ID, motcua.DossierMarkResultReady, "", e.Staff); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Set(time.Date(2026, 12, 2, 10, 0, 0, 0, hanoi))
-	if _, err := e.hub.Dossiers.IssueApology(ctx, apologized.ID, motcua.ApologyRequest{Reason: "Chờ xác minh", NewDueAt: "2026-12-04"}, e.staff); err != nil {
+	e.Clock.Set(time.Date(2026, 12, 2, 10, 0, 0, 0, hanoi))
+	if _, err := e.Hub.Dossiers.IssueApology(ctx, apologized.ID, motcua.ApologyRequest{Reason: "Chờ xác minh", NewDueAt: "2026-12-04"}, e.Staff); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Set(time.Date(2026, 12, 4, 10, 0, 0, 0, hanoi))
-	if _, err := e.hub.Dossiers.ActOnDossier(ctx, apologized.ID, motcua.DossierMarkResultReady, "", e.staff); err != nil {
+	e.Clock.Set(time.Date(2026, 12, 4, 10, 0, 0, 0, hanoi))
+	if _, err := e.Hub.Dossiers.ActOnDossier(ctx, apologized.ID, motcua.DossierMarkResultReady, "", e.Staff); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Set(time.Date(2026, 12, 8, 10, 0, 0, 0, hanoi))
+	e.Clock.Set(time.Date(2026, 12, 8, 10, 0, 0, 0, hanoi))
 
-	start, end, err := e.hub.Dossiers.ReportRange("2026-11-27", "2026-11-27")
+	start, end, err := e.Hub.Dossiers.ReportRange("2026-11-27", "2026-11-27")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := e.hub.Dossiers.OnTimeReport(ctx, start, end, dossiers.ByProcedure)
+	rep, err := e.Hub.Dossiers.OnTimeReport(ctx, start, end, dossiers.ByProcedure)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestOnTimeReport(t *testing.T) {
 		t.Errorf("total: got %+v", rep.Total)
 	}
 	for by, want := range map[string]string{dossiers.ByAgency: "Ủy ban nhân dân cấp xã", dossiers.ByOfficer: "Quản trị viên"} {
-		rep, err := e.hub.Dossiers.OnTimeReport(ctx, start, end, by)
+		rep, err := e.Hub.Dossiers.OnTimeReport(ctx, start, end, by)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,24 +73,24 @@ func TestOnTimeReport(t *testing.T) {
 			t.Errorf("by %s: got %+v, want one row %q with 4", by, rep.Rows, want)
 		}
 	}
-	if _, err := e.hub.Dossiers.OnTimeReport(ctx, start, end, "counter"); motcua.ErrorCode(err) != motcua.EInvalid {
+	if _, err := e.Hub.Dossiers.OnTimeReport(ctx, start, end, "counter"); motcua.ErrorCode(err) != motcua.EInvalid {
 		t.Errorf("by counter: got %v, want invalid", err)
 	}
 	for _, r := range [][2]string{{"2026-11-30", "2026-11-27"}, {"27/11/2026", "2026-11-30"}, {"2025-01-01", "2026-11-30"}} {
-		if _, _, err := e.hub.Dossiers.ReportRange(r[0], r[1]); motcua.ErrorCode(err) != motcua.EInvalid {
+		if _, _, err := e.Hub.Dossiers.ReportRange(r[0], r[1]); motcua.ErrorCode(err) != motcua.EInvalid {
 			t.Errorf("range %v: got %v, want invalid", r, err)
 		}
 	}
 
 	// The ledger holds the applicants whole, and its export is audited.
-	ds, err := e.hub.Dossiers.Ledger(ctx, start, end, e.staff, "csv")
+	ds, err := e.Hub.Dossiers.Ledger(ctx, start, end, e.Staff, "csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ds) != 4 || ds[0].Applicant.IDNumber != applicant.IDNumber || ds[1].OriginalDueAt == nil {
 		t.Errorf("ledger: got %d dossiers, first applicant %q, second original due %v", len(ds), ds[0].Applicant.IDNumber, ds[1].OriginalDueAt)
 	}
-	audit, err := e.hub.Dossiers.LedgerExports(ctx, 10)
+	audit, err := e.Hub.Dossiers.LedgerExports(ctx, 10)
 	if err != nil || len(audit) != 1 || audit[0].Reason != "2026-11-27..2026-11-27 csv, 4 dossiers" {
 		t.Errorf("ledger export audit: got %+v, %v", audit, err)
 	}
