@@ -1,21 +1,25 @@
-package motcua
+package motcua_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/hall"
 )
 
 // ict is Vietnam time without depending on the host's tz database.
 var ict = time.FixedZone("ICT", 7*3600)
 
-func vn2026Calendar(t testing.TB) *Calendar {
+func vn2026Calendar(t testing.TB) *motcua.Calendar {
 	t.Helper()
-	holidays, working := VietnamHolidays2026to2027()
-	c, err := NewCalendar(ict, holidays, working, nil)
+	sample := hall.Sample()
+	holidays, working := sample.Holidays, sample.WorkingDays
+	c, err := motcua.NewCalendar(ict, holidays, working, nil)
 	if err != nil {
-		t.Fatalf("NewCalendar: %v", err)
+		t.Fatalf("motcua.NewCalendar: %v", err)
 	}
 	return c
 }
@@ -100,7 +104,7 @@ func TestDueAtReadsTimeInBranchZone(t *testing.T) {
 
 func TestDueAtCustomReception(t *testing.T) {
 	// Sessions out of order: the last to close decides the end of the day.
-	c, err := NewCalendar(ict, nil, nil, []Session{{"13:00", "17:30"}, {"07:00", "11:00"}})
+	c, err := motcua.NewCalendar(ict, nil, nil, []motcua.Session{{"13:00", "17:30"}, {"07:00", "11:00"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,32 +284,32 @@ func FuzzDueAt(f *testing.F) {
 func TestNewCalendarRejects(t *testing.T) {
 	tests := []struct {
 		name      string
-		holidays  []Holiday
-		working   []Holiday
-		reception []Session
+		holidays  []motcua.Holiday
+		working   []motcua.Holiday
+		reception []motcua.Session
 		field     string
 		mention   string
 	}{
-		{"impossible date", []Holiday{{"2026-02-30", "x"}}, nil, nil, "holidays", "2026-02-30"},
-		{"slashes", []Holiday{{"2026/01/01", "x"}}, nil, nil, "holidays", "2026/01/01"},
-		{"day first", nil, []Holiday{{"10-01-2026", "x"}}, nil, "working_days", "10-01-2026"},
-		{"empty date", []Holiday{{"", "x"}}, nil, nil, "holidays", `""`},
-		{"both off and working", []Holiday{{"2026-01-10", "x"}}, []Holiday{{"2026-01-10", "y"}}, nil, "working_days", "2026-01-10"},
-		{"session not HH:MM", nil, nil, []Session{{"7:30", "11:30"}}, "reception", "7:30"},
-		{"session backwards", nil, nil, []Session{{"11:30", "07:30"}}, "reception", "11:30"},
-		{"session empty", nil, nil, []Session{{"07:30", "07:30"}}, "reception", "07:30"},
-		{"minutes out of range", nil, nil, []Session{{"07:60", "11:30"}}, "reception", "07:60"},
-		{"sessions overlap", nil, nil, []Session{{"07:30", "12:00"}, {"11:30", "17:00"}}, "reception", "overlap"},
+		{"impossible date", []motcua.Holiday{{"2026-02-30", "x"}}, nil, nil, "holidays", "2026-02-30"},
+		{"slashes", []motcua.Holiday{{"2026/01/01", "x"}}, nil, nil, "holidays", "2026/01/01"},
+		{"day first", nil, []motcua.Holiday{{"10-01-2026", "x"}}, nil, "working_days", "10-01-2026"},
+		{"empty date", []motcua.Holiday{{"", "x"}}, nil, nil, "holidays", `""`},
+		{"both off and working", []motcua.Holiday{{"2026-01-10", "x"}}, []motcua.Holiday{{"2026-01-10", "y"}}, nil, "working_days", "2026-01-10"},
+		{"session not HH:MM", nil, nil, []motcua.Session{{"7:30", "11:30"}}, "reception", "7:30"},
+		{"session backwards", nil, nil, []motcua.Session{{"11:30", "07:30"}}, "reception", "11:30"},
+		{"session empty", nil, nil, []motcua.Session{{"07:30", "07:30"}}, "reception", "07:30"},
+		{"minutes out of range", nil, nil, []motcua.Session{{"07:60", "11:30"}}, "reception", "07:60"},
+		{"sessions overlap", nil, nil, []motcua.Session{{"07:30", "12:00"}, {"11:30", "17:00"}}, "reception", "overlap"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewCalendar(ict, tt.holidays, tt.working, tt.reception)
-			var e *Error
+			_, err := motcua.NewCalendar(ict, tt.holidays, tt.working, tt.reception)
+			var e *motcua.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *Error", err)
+				t.Fatalf("err = %v, want *motcua.Error", err)
 			}
-			if e.Code != EValidation {
-				t.Errorf("code = %q, want %q", e.Code, EValidation)
+			if e.Code != motcua.EValidation {
+				t.Errorf("code = %q, want %q", e.Code, motcua.EValidation)
 			}
 			if _, ok := e.Fields[tt.field]; !ok {
 				t.Errorf("fields = %v, want key %q", e.Fields, tt.field)
@@ -315,13 +319,14 @@ func TestNewCalendarRejects(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewCalendar(nil, nil, nil, nil); ErrorCode(err) != EInvalid {
-		t.Errorf("nil location: err = %v, want %s", err, EInvalid)
+	if _, err := motcua.NewCalendar(nil, nil, nil, nil); motcua.ErrorCode(err) != motcua.EInvalid {
+		t.Errorf("nil location: err = %v, want %s", err, motcua.EInvalid)
 	}
 }
 
-func TestVietnamHolidays2026to2027(t *testing.T) {
-	holidays, working := VietnamHolidays2026to2027()
+func TestSampleHallHolidays2026to2027(t *testing.T) {
+	sample := hall.Sample()
+	holidays, working := sample.Holidays, sample.WorkingDays
 	seen := map[string]bool{}
 	var prev string
 	for _, h := range holidays {
@@ -365,7 +370,7 @@ func TestVietnamHolidays2026to2027(t *testing.T) {
 	}
 }
 
-func names(hs []Holiday) []string {
+func names(hs []motcua.Holiday) []string {
 	var out []string
 	for _, h := range hs {
 		out = append(out, h.Name)

@@ -1,9 +1,14 @@
 package motcua
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
+
+// ict is Vietnam time without depending on the host's tz database.
+var ict = time.FixedZone("ICT", 7*3600)
 
 func TestValidUnitCode(t *testing.T) {
 	tests := []struct {
@@ -174,4 +179,60 @@ func FuzzParseDossierCode(f *testing.F) {
 			t.Fatalf("%q → %q does not parse back the same: %q %s %d %v", code, again, unit2, day2, seq2, err)
 		}
 	})
+}
+
+// ParseDossierCode and asciiUpper read a code back; only the tests need
+// it (they check that every code the hub formats parses back).
+
+// ParseDossierCode splits a dossier code into its unit, date of receipt
+// (midnight UTC of that calendar date: the code carries no zone) and daily
+// sequence. Surrounding spaces are ignored and ASCII letters are read as
+// upper case, since codes are often typed in by hand; unit is returned in
+// canonical upper case.
+func ParseDossierCode(code string) (unit string, day time.Time, seq int, err error) {
+	invalid := func(why string) (string, time.Time, int, error) {
+		return "", time.Time{}, 0, &Error{
+			Code:    EValidation,
+			Message: "Mã hồ sơ không đúng dạng V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX. / The dossier code is not in the form V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX.",
+			Fields:  map[string]string{"code": why},
+		}
+	}
+	parts := strings.Split(asciiUpper(strings.TrimSpace(code)), "-")
+	if len(parts) != 3 {
+		return invalid("Cần 3 phần ngăn bởi dấu gạch ngang. / Expected 3 parts separated by hyphens.")
+	}
+	unit, date, number := parts[0], parts[1], parts[2]
+	if !ValidUnitCode(unit) {
+		return invalid("Mã đơn vị không hợp lệ. / The unit code is not valid.")
+	}
+	if len(date) != 6 || !allDigits(date) {
+		return invalid("Ngày tiếp nhận phải là 6 chữ số YYMMDD. / The date must be 6 digits YYMMDD.")
+	}
+	yy, _ := strconv.Atoi(date[0:2])
+	mm, _ := strconv.Atoi(date[2:4])
+	dd, _ := strconv.Atoi(date[4:6])
+	day = time.Date(2000+yy, time.Month(mm), dd, 0, 0, 0, 0, time.UTC)
+	if day.Month() != time.Month(mm) || day.Day() != dd {
+		return invalid("Ngày tiếp nhận không có thật. / The date of receipt does not exist.")
+	}
+	if len(number) != 4 || !allDigits(number) {
+		return invalid("Số thứ tự phải là 4 chữ số. / The sequence must be 4 digits.")
+	}
+	seq, _ = strconv.Atoi(number)
+	if seq < 1 {
+		return invalid("Số thứ tự bắt đầu từ 0001. / The sequence starts at 0001.")
+	}
+	return unit, day, seq, nil
+}
+
+// asciiUpper upper-cases ASCII letters only: strings.ToUpper would turn
+// look-alikes such as "ſ" into "S" and accept codes nobody issued.
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }

@@ -1,100 +1,54 @@
 package motcua
 
-import "time"
-
-// Branch is the hall one hub serves (chi nhánh).
-type Branch struct {
-	Code       string `json:"code" yaml:"code"`               // short code, e.g. "CN01"
-	Name       string `json:"name" yaml:"name"`               // "Chi nhánh số 1 – Quận Hoàn Kiếm"
-	CenterName string `json:"center_name" yaml:"center_name"` // "Trung tâm Phục vụ hành chính công Hà Nội"
-	UnitCode   string `json:"unit_code" yaml:"unit_code"`     // V1V2V3.Z1Z2.Y1Y2.MX1X2 part of dossier codes
-	TimeZone   string `json:"time_zone" yaml:"time_zone"`     // IANA name, default Asia/Ho_Chi_Minh
-	Notice     string `json:"notice" yaml:"notice"`           // line shown under the hall display
+// Hall is a whole hall description: what an operator writes in the -config
+// file, and what the embedded sample provides. The hub loads it into an empty
+// database.
+type Hall struct {
+	Branch      Branch        `yaml:"branch"`
+	Policy      QueuePolicy   `yaml:"policy"`
+	Reception   []Session     `yaml:"reception"` // dossier reception sessions, e.g. 07:30–11:30, 13:00–17:00
+	Services    []ServiceSpec `yaml:"services"`
+	Counters    []CounterSpec `yaml:"counters"`
+	Procedures  []Procedure   `yaml:"-"`
+	Holidays    []Holiday     `yaml:"holidays"`
+	WorkingDays []Holiday     `yaml:"working_days"` // announced working Saturdays/Sundays
+	Privacy     Privacy       `yaml:"privacy"`
+	Dossiers    DossierPolicy `yaml:"dossiers"`
 }
 
-// Priority policies for serving priority tickets at a counter.
-const (
-	PolicyStrict     = "strict"     // a waiting priority ticket is always called first
-	PolicyInterleave = "interleave" // one priority ticket after every N normal ones
-	PolicyNone       = "none"       // priority tickets wait in issue order like the rest
-)
-
-// QueuePolicy configures call-next.
-type QueuePolicy struct {
-	Priority       string `json:"priority" yaml:"priority"`                   // strict (default), interleave, none
-	InterleaveN    int    `json:"interleave_n" yaml:"interleave_n"`           // normal calls between priority calls
-	NoShowMinCalls int    `json:"no_show_min_calls" yaml:"no_show_min_calls"` // calls before no-show is allowed
-	// ReactivateMinutes is how long after a no-show the citizen may type the
-	// ticket's short code at the kiosk to go back to their place; 0 disables it.
-	ReactivateMinutes int `json:"reactivate_minutes" yaml:"reactivate_minutes"`
+// DossierPolicy tunes how dossiers are watched.
+type DossierPolicy struct {
+	// AtRiskDays: a dossier due within this many working days is at risk
+	// (0 takes the default, DefaultAtRiskDays).
+	AtRiskDays int `json:"at_risk_days" yaml:"at_risk_days"`
 }
 
-// Session is a morning or afternoon span of opening hours, in branch-local
-// "HH:MM" form.
-type Session struct {
-	From string `json:"from" yaml:"from"`
-	To   string `json:"to" yaml:"to"`
+// Privacy is how long personal data is kept (Law 91/2025/QH15, Decree
+// 356/2025/NĐ-CP: no longer than configured).
+type Privacy struct {
+	// DossierRetentionDays: the applicant's name, ID number, phone, address
+	// and e-mail are erased this many days after the dossier's result was
+	// returned or it was refused; the dossier, its code and history stay.
+	// 0 keeps them until an operator decides.
+	DossierRetentionDays int `json:"dossier_retention_days" yaml:"dossier_retention_days"`
 }
 
-// Service is one queue (lĩnh vực / dịch vụ).
-type Service struct {
-	ID       int64     `db:"id" json:"id"`
-	Code     string    `db:"code" json:"code"`
-	Name     string    `db:"name" json:"name"`
-	NameEn   string    `db:"name_en" json:"name_en"`
-	Field    string    `db:"field" json:"field"`   // group shown on the kiosk
-	Prefix   string    `db:"prefix" json:"prefix"` // "1" → 1001, 1002 …
-	Digits   int       `db:"digits" json:"digits"` // zero-padded width of the sequence, default 3
-	DailyCap int       `db:"daily_cap" json:"daily_cap"`
-	Hours    []Session `db:"-" json:"hours"` // empty: open at any hour
+// ServiceSpec is a service as written in a hall description.
+type ServiceSpec struct {
+	Code     string    `yaml:"code"`
+	Name     string    `yaml:"name"`
+	NameEn   string    `yaml:"name_en"`
+	Field    string    `yaml:"field"`
+	Prefix   string    `yaml:"prefix"`
+	Digits   int       `yaml:"digits"`
+	DailyCap int       `yaml:"daily_cap"`
+	Hours    []Session `yaml:"hours"`
 }
 
-// Counter is a service desk (quầy). ServiceIDs is in order of preference.
-type Counter struct {
-	ID         int64   `db:"id" json:"id"`
-	Number     int     `db:"number" json:"number"`
-	Name       string  `db:"name" json:"name"`
-	ServiceIDs []int64 `db:"-" json:"service_ids"`
-}
-
-// Event is one entry of the branch's event log. Body is the JSON object sent
-// to websocket clients without "type" and "seq", which are spliced in once.
-type Event struct {
-	Seq       int64     `db:"seq"`
-	Type      string    `db:"type"`
-	At        time.Time `db:"at"`
-	TicketID  *int64    `db:"ticket_id"`
-	CounterID *int64    `db:"counter_id"`
-	Body      []byte    `db:"body"`
-}
-
-// Event types on the websockets.
-const (
-	EventCall    = "call"
-	EventQueue   = "queue"
-	EventTicket  = "ticket"
-	EventDossier = "dossier"
-)
-
-// Roles of staff users.
-const (
-	RoleAdmin      = "admin"
-	RoleSupervisor = "supervisor"
-	RoleStaff      = "staff"
-)
-
-// User is a staff account.
-type User struct {
-	ID           int64  `db:"id" json:"id"`
-	Username     string `db:"username" json:"username"`
-	FullName     string `db:"full_name" json:"full_name,omitempty"`
-	Role         string `db:"role" json:"role"`
-	PasswordHash string `db:"password_hash" json:"-"`
-}
-
-// Can reports whether the user's role covers the required role: admin covers
-// everything, supervisor covers staff.
-func (u User) Can(required string) bool {
-	rank := map[string]int{RoleStaff: 1, RoleSupervisor: 2, RoleAdmin: 3}
-	return rank[u.Role] >= rank[required] && rank[required] > 0
+// CounterSpec is a counter as written in a hall description; Services lists
+// service codes in order of preference.
+type CounterSpec struct {
+	Number   int      `yaml:"number"`
+	Name     string   `yaml:"name"`
+	Services []string `yaml:"services"`
 }

@@ -108,3 +108,17 @@ type IssueRequest struct {
 	Priority      bool
 	PriorityGroup string
 }
+
+// TicketView is the ticket object of the API: the stored ticket plus what a
+// screen needs to show it. URLs are filled by the HTTP layer, which knows the
+// base URL.
+type TicketView struct {
+	Ticket
+	ServiceName string      `json:"service_name"`
+	Counter     *CounterRef `json:"counter"`
+	Position    int         `json:"position"`
+	EstWaitS    int         `json:"est_wait_s"`
+	TrackURL    string      `json:"track_url,omitempty"`
+	QRURL       string      `json:"qr_url,omitempty"`
+	SVGURL      string      `json:"svg_url,omitempty"`
+}

@@ -13,34 +13,44 @@ import (
 	"github.com/motcua/motcua/web"
 )
 
-// Hub is what a counter needs of the branch hub.
-type Hub interface {
-	Counters(ctx context.Context) ([]motcua.CounterView, error)
-	CounterView(ctx context.Context, id int64) (motcua.CounterView, error)
-	CounterQueue(ctx context.Context, id int64) ([]motcua.Ticket, error)
-	CallNext(ctx context.Context, counterID int64, by motcua.User) (motcua.Ticket, bool, error)
+// Calls is how a counter moves tickets.
+type Calls interface {
+	CallNext(ctx context.Context, counterID int64) (motcua.Ticket, bool, error)
 	Recall(ctx context.Context, counterID int64) (motcua.Ticket, error)
 	CallTicket(ctx context.Context, counterID, ticketID int64, reason string, by motcua.User) (motcua.Ticket, error)
 	Start(ctx context.Context, ticketID int64) (motcua.Ticket, error)
 	Finish(ctx context.Context, ticketID int64) (motcua.Ticket, error)
 	NoShow(ctx context.Context, ticketID int64) (motcua.Ticket, error)
 	Transfer(ctx context.Context, ticketID, serviceID int64) (motcua.Ticket, error)
+}
+
+// Views is what a counter screen shows of the queue.
+type Views interface {
+	Counters(ctx context.Context) ([]motcua.CounterView, error)
+	CounterView(ctx context.Context, id int64) (motcua.CounterView, error)
+	CounterQueue(ctx context.Context, id int64) ([]motcua.Ticket, error)
 	TicketView(ctx context.Context, tk motcua.Ticket) (motcua.TicketView, error)
-	LastSeq(ctx context.Context) (int64, error)
 	WaitingCounts(ctx context.Context) (map[int64]int, error)
+}
+
+// Events is the event log a counter's socket starts from and replays.
+type Events interface {
+	LastSeq(ctx context.Context) (int64, error)
 	EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error)
 }
 
 // Handler serves the counter endpoints; every one sits behind staff auth.
 type Handler struct {
-	Hub    Hub
+	Calls  Calls
+	Views  Views
+	Events Events
 	Live   *live.Broadcaster
 	Static fs.FS
 }
 
 // Counters handles GET /api/v1/counters.
 func (h *Handler) Counters(w http.ResponseWriter, r *http.Request) {
-	cs, err := h.Hub.Counters(r.Context())
+	cs, err := h.Views.Counters(r.Context())
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -65,7 +75,7 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	tks, err := h.Hub.CounterQueue(r.Context(), id)
+	tks, err := h.Views.CounterQueue(r.Context(), id)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -83,7 +93,7 @@ func QueueItems(tks []motcua.Ticket) []queueItem {
 }
 
 func (h *Handler) respond(w http.ResponseWriter, r *http.Request, status int, tk motcua.Ticket, wrap bool) {
-	v, err := h.Hub.TicketView(r.Context(), tk)
+	v, err := h.Views.TicketView(r.Context(), tk)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -102,8 +112,7 @@ func (h *Handler) CallNext(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	u, _ := web.UserFrom(r.Context())
-	tk, found, err := h.Hub.CallNext(r.Context(), id, u)
+	tk, found, err := h.Calls.CallNext(r.Context(), id)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -122,7 +131,7 @@ func (h *Handler) Recall(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	tk, err := h.Hub.Recall(r.Context(), id)
+	tk, err := h.Calls.Recall(r.Context(), id)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -153,7 +162,7 @@ func (h *Handler) Call(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	tk, err := h.Hub.CallTicket(r.Context(), id, *req.TicketID, req.Reason, u)
+	tk, err := h.Calls.CallTicket(r.Context(), id, *req.TicketID, req.Reason, u)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -178,13 +187,13 @@ func (h *Handler) ticketMove(move func(ctx context.Context, id int64) (motcua.Ti
 }
 
 // Start handles POST /api/v1/tickets/{id}/start.
-func (h *Handler) Start(w http.ResponseWriter, r *http.Request) { h.ticketMove(h.Hub.Start)(w, r) }
+func (h *Handler) Start(w http.ResponseWriter, r *http.Request) { h.ticketMove(h.Calls.Start)(w, r) }
 
 // Finish handles POST /api/v1/tickets/{id}/finish.
-func (h *Handler) Finish(w http.ResponseWriter, r *http.Request) { h.ticketMove(h.Hub.Finish)(w, r) }
+func (h *Handler) Finish(w http.ResponseWriter, r *http.Request) { h.ticketMove(h.Calls.Finish)(w, r) }
 
 // NoShow handles POST /api/v1/tickets/{id}/no-show.
-func (h *Handler) NoShow(w http.ResponseWriter, r *http.Request) { h.ticketMove(h.Hub.NoShow)(w, r) }
+func (h *Handler) NoShow(w http.ResponseWriter, r *http.Request) { h.ticketMove(h.Calls.NoShow)(w, r) }
 
 type transferRequest struct {
 	ServiceID *int64 `json:"service_id"`
@@ -203,7 +212,7 @@ func (h *Handler) Transfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.ticketMove(func(ctx context.Context, id int64) (motcua.Ticket, error) {
-		return h.Hub.Transfer(ctx, id, *req.ServiceID)
+		return h.Calls.Transfer(ctx, id, *req.ServiceID)
 	})(w, r)
 }
 
@@ -219,7 +228,7 @@ func (h *Handler) Socket(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	if _, err := h.Hub.CounterView(r.Context(), id); err != nil {
+	if _, err := h.Views.CounterView(r.Context(), id); err != nil {
 		web.Error(w, r, err)
 		return
 	}
@@ -229,7 +238,7 @@ func (h *Handler) Socket(w http.ResponseWriter, r *http.Request) {
 			return h.snapshot(ctx, id)
 		},
 		Replay: func(ctx context.Context, since int64) ([]motcua.Event, bool, error) {
-			return h.Hub.EventsSince(ctx, since, ReplayLimit)
+			return h.Events.EventsSince(ctx, since, ReplayLimit)
 		},
 	})
 }
@@ -242,19 +251,19 @@ func isCounterEvent(ev *motcua.Event) bool {
 }
 
 func (h *Handler) snapshot(ctx context.Context, id int64) (int64, []byte, error) {
-	seq, err := h.Hub.LastSeq(ctx)
+	seq, err := h.Events.LastSeq(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
-	cv, err := h.Hub.CounterView(ctx, id)
+	cv, err := h.Views.CounterView(ctx, id)
 	if err != nil {
 		return 0, nil, err
 	}
-	waiting, err := h.Hub.WaitingCounts(ctx)
+	waiting, err := h.Views.WaitingCounts(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
-	queue, err := h.Hub.CounterQueue(ctx, id)
+	queue, err := h.Views.CounterQueue(ctx, id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -263,14 +272,14 @@ func (h *Handler) snapshot(ctx context.Context, id int64) (int64, []byte, error)
 	return seq, msg, err
 }
 
-// ManualCallsHub lists the audit trail of calls out of queue order.
-type ManualCallsHub interface {
+// ManualCallLog lists the audit trail of calls out of queue order.
+type ManualCallLog interface {
 	ManualCalls(ctx context.Context, limit int) ([]motcua.ManualCall, error)
 }
 
 // ManualCalls handles GET /api/v1/audit/manual-calls (supervisor): every call
 // out of queue order, who made it and why.
-func ManualCalls(h ManualCallsHub) http.HandlerFunc {
+func ManualCalls(h ManualCallLog) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		calls, err := h.ManualCalls(r.Context(), 500)
 		if err != nil {

@@ -10,12 +10,9 @@ import (
 	"github.com/motcua/motcua/web"
 )
 
-// DossierHub is what the counter's dossier endpoints and printouts need of
-// the branch hub.
-type DossierHub interface {
-	Branch() motcua.Branch
-	Now() time.Time
-	Calendar() *motcua.Calendar
+// Registry is what the counter's dossier endpoints and printouts need of
+// the dossier registry.
+type Registry interface {
 	Procedures(ctx context.Context, q string) ([]motcua.Procedure, error)
 	CreateDossier(ctx context.Context, ticketID int64, req motcua.DossierRequest, by motcua.User) (motcua.Dossier, error)
 	Dossier(ctx context.Context, id int64, by motcua.User, purpose string) (motcua.Dossier, error)
@@ -27,8 +24,9 @@ type DossierHub interface {
 // DossierHandler serves the staff dossier endpoints and the printouts
 // (receipt, supplement request, refusal); all sit behind staff auth.
 type DossierHandler struct {
-	Hub     DossierHub
-	Clients web.Clients
+	Site     *motcua.Site
+	Registry Registry
+	Clients  web.Clients
 }
 
 // procedureItem is a procedure as the counter's search lists it.
@@ -41,12 +39,12 @@ type procedureItem struct {
 // Procedures handles GET /api/v1/procedures[?q=]: the catalogue, searched
 // without diacritics when q is set.
 func (h *DossierHandler) Procedures(w http.ResponseWriter, r *http.Request) {
-	ps, err := h.Hub.Procedures(r.Context(), r.URL.Query().Get("q"))
+	ps, err := h.Registry.Procedures(r.Context(), r.URL.Query().Get("q"))
 	if err != nil {
 		web.Error(w, r, err)
 		return
 	}
-	now := h.Hub.Now()
+	now := h.Site.Now()
 	out := make([]procedureItem, len(ps))
 	for i, p := range ps {
 		if p.Documents == nil {
@@ -58,7 +56,7 @@ func (h *DossierHandler) Procedures(w http.ResponseWriter, r *http.Request) {
 				req = append(req, d)
 			}
 		}
-		out[i] = procedureItem{Procedure: p, RequiredDocuments: req, DueAt: h.Hub.Calendar().DueAt(now, p.ProcessingDays)}
+		out[i] = procedureItem{Procedure: p, RequiredDocuments: req, DueAt: h.Site.Calendar.DueAt(now, p.ProcessingDays)}
 	}
 	web.JSON(w, http.StatusOK, out)
 }
@@ -109,7 +107,7 @@ func (h *DossierHandler) Create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	d, err := h.Hub.CreateDossier(r.Context(), ticketID, motcua.DossierRequest{
+	d, err := h.Registry.CreateDossier(r.Context(), ticketID, motcua.DossierRequest{
 		ProcedureID: req.ProcedureID,
 		Applicant: motcua.Applicant{Name: req.Applicant.Name, IDNumber: req.Applicant.IDNumber, Phone: req.Applicant.Phone,
 			Address: req.Applicant.Address, Email: req.Applicant.Email},
@@ -131,7 +129,7 @@ func (h *DossierHandler) Get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	d, err := h.Hub.Dossier(r.Context(), id, u, "view")
+	d, err := h.Registry.Dossier(r.Context(), id, u, "view")
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -188,7 +186,7 @@ func (h *DossierHandler) OfTicket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *DossierHandler) list(w http.ResponseWriter, r *http.Request, f motcua.DossierFilter) {
-	ds, err := h.Hub.Dossiers(r.Context(), f)
+	ds, err := h.Registry.Dossiers(r.Context(), f)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -218,7 +216,7 @@ func (h *DossierHandler) Act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	d, err := h.Hub.ActOnDossier(r.Context(), id, motcua.DossierAction(req.Type), req.Note, u)
+	d, err := h.Registry.ActOnDossier(r.Context(), id, motcua.DossierAction(req.Type), req.Note, u)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -249,7 +247,7 @@ func (h *DossierHandler) LinkVisit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	d, err := h.Hub.LinkDossierVisit(r.Context(), id, req.TicketID, u)
+	d, err := h.Registry.LinkDossierVisit(r.Context(), id, req.TicketID, u)
 	if err != nil {
 		web.Error(w, r, err)
 		return

@@ -216,7 +216,7 @@ func TestDossierListsMaskAndFullViewIsAudited(t *testing.T) {
 	if status := env.Do("GET", "/api/v1/dossiers?status=lost", env.AdminToken, nil, nil); status != http.StatusBadRequest {
 		t.Errorf("unknown status filter: got %d, want 400", status)
 	}
-	trail, err := env.Server.Hub.DossierAudit(t.Context(), d.ID)
+	trail, err := env.Server.Hub.Dossiers.DossierAudit(t.Context(), d.ID)
 	if err != nil || len(trail) != 0 {
 		t.Fatalf("audit after lists: got %d, %v; want none", len(trail), err)
 	}
@@ -227,7 +227,7 @@ func TestDossierListsMaskAndFullViewIsAudited(t *testing.T) {
 	if full.Applicant["id_number"] != "001089067890" || full.Applicant["address"] != applicant["address"] || len(full.Events) != 1 {
 		t.Errorf("full view: got %+v", full)
 	}
-	trail, _ = env.Server.Hub.DossierAudit(t.Context(), d.ID)
+	trail, _ = env.Server.Hub.Dossiers.DossierAudit(t.Context(), d.ID)
 	if len(trail) != 1 || trail[0].Action != "view_dossier" || trail[0].UserID == nil {
 		t.Errorf("audit after the full view: got %+v, want one view by the admin", trail)
 	}
@@ -257,7 +257,7 @@ func TestDossierEventsOverHTTP(t *testing.T) {
 		t.Errorf("answer to an action: got applicant %v, want it masked", got.Applicant)
 	}
 	// A later visit joins the dossier.
-	env.Server.Hub.Finish(t.Context(), tk.ID)
+	env.Server.Hub.Queue.Finish(t.Context(), tk.ID)
 	later := calledTicket(t, env)
 	if status := env.Do("POST", fmt.Sprintf("/api/v1/dossiers/%d/visits", d.ID), env.AdminToken, map[string]any{"ticket_id": later.ID}, &got); status != http.StatusOK {
 		t.Fatalf("link visit: got %d", status)
@@ -380,7 +380,7 @@ func TestReceiptPrintout(t *testing.T) {
 	if got := decodeQR(t, m[1]); got != env.URL+"/t/"+tk.Token {
 		t.Errorf("QR: got %q, want the tracking page %s", got, env.URL+"/t/"+tk.Token)
 	}
-	trail, _ := env.Server.Hub.DossierAudit(t.Context(), d.ID)
+	trail, _ := env.Server.Hub.Dossiers.DossierAudit(t.Context(), d.ID)
 	if len(trail) != 1 || trail[0].Action != "print_dossier" || trail[0].Reason != "receipt" {
 		t.Errorf("audit of the printout: got %+v", trail)
 	}

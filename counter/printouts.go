@@ -102,16 +102,16 @@ func (h *DossierHandler) Refusal(w http.ResponseWriter, r *http.Request) {
 func (h *DossierHandler) print(w http.ResponseWriter, r *http.Request, form *printForm) {
 	id, err := web.IDParam(r, "id")
 	if err != nil {
-		web.PrintError(w, err)
+		web.Error(w, r, err)
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	d, err := h.Hub.Dossier(r.Context(), id, u, form.name)
+	d, err := h.Registry.Dossier(r.Context(), id, u, form.name)
 	if err != nil {
-		web.PrintError(w, err)
+		web.Error(w, r, err)
 		return
 	}
-	b := h.Hub.Branch()
+	b := h.Site.Branch
 	p := &printout{Title: form.title, Center: b.CenterName, Branch: b.Name, D: d, Copies: form.copies,
 		Receiver: nameOf(d.ReceivedBy), Dated: d.ReceivedAt}
 	switch form.name {
@@ -119,7 +119,7 @@ func (h *DossierHandler) print(w http.ResponseWriter, r *http.Request, form *pri
 		if d.TrackToken != "" {
 			png, err := qrcode.Encode(h.Clients.URL(r, "/t/"+d.TrackToken), qrcode.Medium, 256)
 			if err != nil {
-				web.PrintError(w, err)
+				web.Error(w, r, err)
 				return
 			}
 			p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
@@ -131,7 +131,7 @@ func (h *DossierHandler) print(w http.ResponseWriter, r *http.Request, form *pri
 		}
 		step, ok := lastStep(d, want)
 		if !ok {
-			web.PrintError(w, motcua.Errorf(motcua.EConflict, "Hồ sơ %s chưa có %s. / Dossier %s has no %s yet.",
+			web.Error(w, r, motcua.Errorf(motcua.EConflict, "Hồ sơ %s chưa có %s. / Dossier %s has no %s yet.",
 				d.Code, map[string]string{"supplement": "yêu cầu bổ sung", "refusal": "quyết định từ chối"}[form.name],
 				d.Code, map[string]string{"supplement": "supplement request", "refusal": "refusal"}[form.name]))
 			return
@@ -140,7 +140,7 @@ func (h *DossierHandler) print(w http.ResponseWriter, r *http.Request, form *pri
 	}
 	var buf bytes.Buffer
 	if err := form.tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
-		web.PrintError(w, err)
+		web.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

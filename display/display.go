@@ -13,15 +13,16 @@ import (
 	"github.com/motcua/motcua/web"
 )
 
-// Hub is what a hall screen needs of the branch hub.
-type Hub interface {
-	Branch() motcua.Branch
+// Events is the event log a hall screen starts from and replays.
+type Events interface {
 	LastSeq(ctx context.Context) (int64, error)
-	RecentCalls(ctx context.Context, maxSeq int64, n int) ([]motcua.Event, error)
-	WaitingCounts(ctx context.Context) (map[int64]int, error)
-	ServiceList() []motcua.Service
-	CounterList() []motcua.Counter
+	RecentEvents(ctx context.Context, typ string, maxSeq int64, n int) ([]motcua.Event, error)
 	EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error)
+}
+
+// Queue gives the waiting counts a hall screen starts with.
+type Queue interface {
+	WaitingCounts(ctx context.Context) (map[int64]int, error)
 }
 
 // RecentCallCount is how many calls a snapshot carries.
@@ -33,7 +34,9 @@ const ReplayLimit = 5000
 
 // Handler serves the hall display.
 type Handler struct {
-	Hub    Hub
+	Site   *motcua.Site
+	Events Events
+	Queue  Queue
 	Live   *live.Broadcaster
 	Static fs.FS
 }
@@ -57,29 +60,29 @@ type snapshot struct {
 // Snapshot is the first message on /ws/display: the recent calls up to seq,
 // and the waiting counts (absolute, so later queue events simply overwrite them).
 func (h *Handler) Snapshot(ctx context.Context) (int64, []byte, error) {
-	seq, err := h.Hub.LastSeq(ctx)
+	seq, err := h.Events.LastSeq(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
-	calls, err := h.Hub.RecentCalls(ctx, seq, RecentCallCount)
+	calls, err := h.Events.RecentEvents(ctx, motcua.EventCall, seq, RecentCallCount)
 	if err != nil {
 		return 0, nil, err
 	}
-	waiting, err := h.Hub.WaitingCounts(ctx)
+	waiting, err := h.Queue.WaitingCounts(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
-	s := snapshot{Type: "snapshot", Seq: seq, Calls: make([]json.RawMessage, len(calls)), Waiting: waiting, Notice: h.Hub.Branch().Notice}
+	s := snapshot{Type: "snapshot", Seq: seq, Calls: make([]json.RawMessage, len(calls)), Waiting: waiting, Notice: h.Site.Branch.Notice}
 	for i, ev := range calls {
 		s.Calls[i] = live.Encode(ev)
 	}
-	for _, sv := range h.Hub.ServiceList() {
+	for _, sv := range h.Site.ServiceList() {
 		s.Services = append(s.Services, serviceItem{sv.ID, sv.Name, sv.Prefix})
 		if _, ok := waiting[sv.ID]; !ok {
 			waiting[sv.ID] = 0
 		}
 	}
-	for _, c := range h.Hub.CounterList() {
+	for _, c := range h.Site.CounterList() {
 		s.Counters = append(s.Counters, motcua.CounterRef{ID: c.ID, Number: c.Number, Name: c.Name})
 	}
 	msg, err := json.Marshal(s)
@@ -93,7 +96,7 @@ func isHallEvent(ev *motcua.Event) bool {
 
 // Replay returns the hall events after since.
 func (h *Handler) Replay(ctx context.Context, since int64) ([]motcua.Event, bool, error) {
-	return h.Hub.EventsSince(ctx, since, ReplayLimit)
+	return h.Events.EventsSince(ctx, since, ReplayLimit)
 }
 
 // Socket handles GET /ws/display.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/browsertest"
+	"github.com/motcua/motcua/internal/idcardtest"
 	"github.com/motcua/motcua/server/servertest"
 )
 
@@ -36,13 +36,13 @@ func TestCounterCreatesDossierAndPhoneFollowsIt(t *testing.T) {
 	browsertest.Do(t, counter, "call the next ticket", chromedp.Click("#btn-next"))
 	browsertest.WaitFor(t, counter, "the dossier panel", `!document.getElementById('dossier-panel').hidden`)
 
-	card := motcua.IDCard{Number: "001190012345", FullName: "Nguyễn Thị Bình", Sex: "Nữ", Address: "Số 5 phố Hàng Bạc, Hoàn Kiếm, Hà Nội"}
+	card := idcardtest.IDCard{Number: "001190012345", FullName: "Nguyễn Thị Bình", Sex: "Nữ", Address: "Số 5 phố Hàng Bạc, Hoàn Kiếm, Hà Nội"}
 	card.BirthDate = servertest.Start.AddDate(-40, 0, 0)
 	card.IssuedDate = servertest.Start.AddDate(-3, 0, 0)
 	browsertest.Do(t, counter, "open the form and scan the ID card",
 		chromedp.Click("#dp-new"),
 		chromedp.WaitVisible("#dp-scan"),
-		chromedp.SendKeys("#dp-scan", motcua.FormatIDCardQR(card)),
+		chromedp.SendKeys("#dp-scan", idcardtest.FormatIDCardQR(card)),
 	)
 	browsertest.WaitFor(t, counter, "the applicant filled from the card",
 		`document.getElementById('dp-id').value === '001190012345' && document.getElementById('dp-name').value === 'Nguyễn Thị Bình' && document.getElementById('dp-scan').value === ''`)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/browsertest"
+	"github.com/motcua/motcua/internal/idcardtest"
 	"github.com/motcua/motcua/server/servertest"
 )
 
@@ -36,7 +37,7 @@ func TestCitizenJourney(t *testing.T) {
 		{"canbo2", "Lê Thị Hoa", motcua.RoleStaff},
 		{"giamsat", "Phạm Minh Đức", motcua.RoleSupervisor},
 	} {
-		if _, err := env.Server.Hub.CreateUser(ctx, u.name, u.full, u.role, officerPassword); err != nil {
+		if _, err := env.Server.Hub.Auth.CreateUser(ctx, u.name, u.full, u.role, officerPassword); err != nil {
 			t.Fatalf("create user %s: %v", u.name, err)
 		}
 	}
@@ -151,13 +152,13 @@ func TestCitizenJourney(t *testing.T) {
 	browsertest.Do(t, desk1, "press Bắt đầu", chromedp.Click("#btn-start"))
 	browsertest.WaitFor(t, desk1, "serving and the dossier panel",
 		`document.querySelector('#current-status').dataset.status === 'serving' && !document.getElementById('dossier-panel').hidden`)
-	card := motcua.IDCard{Number: "001156012345", FullName: "Nguyễn Văn Bảy", Sex: "Nam", Address: "Số 12 phố Hàng Gai, Hoàn Kiếm, Hà Nội"}
+	card := idcardtest.IDCard{Number: "001156012345", FullName: "Nguyễn Văn Bảy", Sex: "Nam", Address: "Số 12 phố Hàng Gai, Hoàn Kiếm, Hà Nội"}
 	card.BirthDate = servertest.Start.AddDate(-70, 0, 0)
 	card.IssuedDate = servertest.Start.AddDate(-2, 0, 0)
 	browsertest.Do(t, desk1, "scan the ID card and choose the procedure",
 		chromedp.Click("#dp-new"),
 		chromedp.WaitVisible("#dp-scan"),
-		chromedp.SendKeys("#dp-scan", motcua.FormatIDCardQR(card)),
+		chromedp.SendKeys("#dp-scan", idcardtest.FormatIDCardQR(card)),
 		chromedp.SendKeys("#dp-proc-search", "xac nhan hon nhan"),
 		chromedp.WaitVisible("#dp-match-0"),
 		chromedp.Click("#dp-match-0"),
@@ -194,7 +195,7 @@ func TestCitizenJourney(t *testing.T) {
 
 	// 5. Thursday 03/12/2026: the result was due yesterday at 17:00.
 	env.Clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, servertest.Hanoi))
-	if n, err := env.Server.Hub.CheckOverdue(ctx); err != nil || n < 1 {
+	if n, err := env.Server.Hub.Dossiers.CheckOverdue(ctx); err != nil || n < 1 {
 		t.Fatalf("overdue check: got %d dossiers announced, err %v; want the dossier %s", n, err, code)
 	}
 	browsertest.WaitFor(t, phone, "the phone marking the dossier overdue", `document.querySelector('.dossier.overdue .d-overdue') !== null`)

@@ -278,7 +278,7 @@ func TestLiveHall(t *testing.T) {
 
 func lastSeq(t *testing.T, env *servertest.Env) int64 {
 	t.Helper()
-	seq, err := env.Server.Hub.LastSeq(context.Background())
+	seq, err := env.Server.Hub.Writer.LastSeq(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

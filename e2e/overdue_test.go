@@ -21,7 +21,7 @@ import (
 // phone shows the reason and the new date without a reload.
 func TestSupervisorApologisesForAnOverdueDossier(t *testing.T) {
 	env := servertest.New(t)
-	if _, err := env.Server.Hub.CreateUser(context.Background(), "giamsat", "Trần Văn Giám", motcua.RoleSupervisor, "giamsat-password"); err != nil {
+	if _, err := env.Server.Hub.Auth.CreateUser(context.Background(), "giamsat", "Trần Văn Giám", motcua.RoleSupervisor, "giamsat-password"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -65,14 +65,14 @@ func TestSupervisorApologisesForAnOverdueDossier(t *testing.T) {
 
 	// The morning of the due date it is at risk, and the phone says so.
 	env.Clock.Set(time.Date(2026, 12, 2, 8, 0, 0, 0, servertest.Hanoi))
-	if n, err := env.Server.Hub.CheckOverdue(context.Background()); err != nil || n != 1 {
+	if n, err := env.Server.Hub.Dossiers.CheckOverdue(context.Background()); err != nil || n != 1 {
 		t.Fatalf("at-risk check: got %d crossings, %v; want 1", n, err)
 	}
 	browsertest.WaitFor(t, phone, "the at-risk mark on the phone", `document.querySelector('.dossier .d-at-risk') !== null`)
 
 	// Thursday 3/12 09:30: a day late. The scheduled check runs now.
 	env.Clock.Set(time.Date(2026, 12, 3, 9, 30, 0, 0, servertest.Hanoi))
-	if n, err := env.Server.Hub.CheckOverdue(context.Background()); err != nil || n != 1 {
+	if n, err := env.Server.Hub.Dossiers.CheckOverdue(context.Background()); err != nil || n != 1 {
 		t.Fatalf("overdue check: got %d, %v; want 1 crossing", n, err)
 	}
 	browsertest.WaitFor(t, phone, "the overdue mark on the phone", `document.querySelector('.dossier.overdue .d-overdue') !== null`)

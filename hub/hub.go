@@ -1,104 +1,88 @@
-// Package hub is the branch hub: the only writer of queue state and the only
-// publisher of events. Every change runs in one transaction that also appends
-// its events to the log; events are published after the commit.
+// Package hub assembles the branch hub on one store: the writer, the queue,
+// the dossier registry, staff accounts and the webhook outbox. It loads the
+// hall into an empty database, reads the site, and owns the goroutines: the
+// writer, the overdue watch (with personal-data retention) and the webhook
+// worker. Close stops them, background work first.
 package hub
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store"
+	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/dossiers"
+	"github.com/motcua/motcua/notify"
+	"github.com/motcua/motcua/queue"
+	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/writer"
 )
 
-// Publisher receives committed events in seq order (the websocket fan-out).
-type Publisher interface {
-	Publish(ev motcua.Event)
-}
+// DefaultOverdueCheckEvery is how often the hub looks for dossiers that
+// crossed into at-risk or overdue. The check is one indexed query; a minute
+// keeps the supervisor's lists and the citizens' phones close to the truth at
+// the close of reception, when due dates fall.
+const DefaultOverdueCheckEvery = time.Minute
 
 // Config is what New needs.
 type Config struct {
-	Store     *store.Store
-	Clock     motcua.Clock
-	Publisher Publisher
+	Store *store.Store
+	Clock motcua.Clock
+	// Publisher receives committed events in seq order (the websocket fan-out).
+	Publisher writer.Publisher
 	Logger    *slog.Logger
 	// Hall is loaded into an empty database; ignored otherwise.
 	Hall motcua.Hall
 	// AdminPassword is the first admin's password on an empty database;
 	// empty means generate one and log it once.
 	AdminPassword string
-	// BcryptCost lowers the hashing cost in tests; 0 means the library default.
+	// BcryptCost is the password hashing cost; 0 means the library default.
 	BcryptCost int
 	// Registerer receives the hub's metrics; nil means no metrics.
 	Registerer prometheus.Registerer
-	// MaxBatch bounds how many write requests share one commit (group commit);
-	// 1 means one commit per request.
+	// MaxBatch bounds how many write requests share one commit (group
+	// commit); 1 means one commit per request, 0 writer.DefaultMaxBatch.
 	MaxBatch int
-
-	// Overdue dossiers (see overdue.go, webhook.go).
 	// AtRiskDays is the at-risk window in working days; 0 reads the
 	// "at_risk_days" setting, else motcua.DefaultAtRiskDays.
 	AtRiskDays int
-	// OverdueCheckEvery is how often the background check runs (real time);
-	// 0 means DefaultOverdueCheckEvery, negative disables it (tests call CheckOverdue).
+	// OverdueCheckEvery is how often the overdue watch runs (real time);
+	// 0 means DefaultOverdueCheckEvery, negative turns the watch off (the
+	// dossier registry's CheckOverdue then runs only when called).
 	OverdueCheckEvery time.Duration
-	// WebhookURL receives signed dossier notifications; empty disables them.
-	WebhookURL    string
-	WebhookSecret string
-	// WebhookTimeout bounds one delivery; WebhookBackoff is the first retry
-	// delay (doubling); WebhookMaxAttempts ends retrying. 0 means the defaults.
-	WebhookTimeout     time.Duration
-	WebhookBackoff     time.Duration
-	WebhookMaxAttempts int
+	// Webhook configures the dossier notifications; no URL sends none.
+	Webhook notify.Config
 }
 
-// Hub serves one branch hall.
+// Hub is a running branch hub.
 type Hub struct {
-	store   *store.Store
-	clock   motcua.Clock
-	pub     Publisher
-	log     *slog.Logger
-	loc     *time.Location
-	branch  motcua.Branch
-	policy  motcua.QueuePolicy
-	cal     *motcua.Calendar
-	cost    int
-	metrics *metrics
-	logins  *loginLimiter
+	Site     *motcua.Site
+	Writer   *writer.Writer
+	Queue    *queue.Queue
+	Dossiers *dossiers.Registry
+	Auth     *auth.Auth
+	Notify   *notify.Outbox
 
-	// The hall's configuration, read once at start: it changes only through
-	// the admin (not yet built), which will reload it.
-	services map[int64]motcua.Service
-	counters map[int64]motcua.Counter
-	order    []int64 // service ids in display order
+	store      *store.Store
+	log        *slog.Logger
+	checkEvery time.Duration
 
-	reqs     chan *writeReq
-	maxBatch int
-	stop     chan struct{}
-	stopped  chan struct{}
-	closeMu  sync.Once
-	running  chan struct{} // closed once the writer goroutine runs
-	lastDay  string        // only touched by the writer goroutine
-
-	waitMu    sync.Mutex
-	waitCache map[int64]serviceTime
-	lastCalls map[int64]time.Time // counter id → its last call, see noteCalls
-
-	bg background // overdue check and webhook worker, outside the writer
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup
+	stopWriter     context.CancelFunc
+	writerDone     chan struct{}
+	closeOnce      sync.Once
 }
 
 // New opens the hub on its store: it loads the hall into an empty database,
-// creates the first admin, reads the configuration and starts the writer.
+// reads the site, builds the services, starts the writer and the background
+// work, and creates the first admin.
 func New(ctx context.Context, cfg Config) (*Hub, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = motcua.SystemClock{}
@@ -106,308 +90,171 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Publisher == nil {
-		cfg.Publisher = nopPublisher{}
+	if cfg.OverdueCheckEvery == 0 {
+		cfg.OverdueCheckEvery = DefaultOverdueCheckEvery
 	}
-	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = maxBatchFromEnv()
-	}
-	h := &Hub{
-		store: cfg.Store, clock: cfg.Clock, pub: cfg.Publisher, log: cfg.Logger, cost: cfg.BcryptCost,
-		metrics: newMetrics(cfg.Registerer), logins: newLoginLimiter(),
-		reqs: make(chan *writeReq, 1024), maxBatch: cfg.MaxBatch,
-		stop: make(chan struct{}), stopped: make(chan struct{}), running: make(chan struct{}), waitCache: map[int64]serviceTime{},
-	}
-	empty, err := h.store.IsEmpty(ctx)
+	st := cfg.Store
+	empty, err := st.IsEmpty(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if empty {
-		if err := h.seed(ctx, cfg.Hall); err != nil {
+		if err := seed(ctx, st, cfg.Hall); err != nil {
 			return nil, fmt.Errorf("load hall: %w", err)
 		}
 	}
-	if err := h.loadConfig(ctx); err != nil {
+	site, err := loadSite(ctx, st, cfg.Clock)
+	if err != nil {
 		return nil, err
 	}
-	if h.lastCalls, err = h.store.LastCallPerCounter(ctx, h.day(h.clock.Now())); err != nil {
+	h := &Hub{Site: site, store: st, log: cfg.Logger, checkEvery: cfg.OverdueCheckEvery}
+	var pubs []writer.Publisher
+	if cfg.Publisher != nil {
+		pubs = append(pubs, cfg.Publisher)
+	}
+	h.Writer = writer.New(writer.Config{Store: st, Logger: cfg.Logger, MaxBatch: cfg.MaxBatch, Registerer: cfg.Registerer})
+	if h.Queue, err = queue.New(ctx, site, st, h.Writer, cfg.Logger, cfg.Registerer); err != nil {
 		return nil, err
 	}
-	if err := h.ensureAdmin(ctx, cfg.AdminPassword); err != nil {
+	h.Notify = notify.New(cfg.Webhook, site, st, h.Writer, cfg.Logger)
+	if h.Notify.Enabled() {
+		pubs = append(pubs, h.Notify)
+	}
+	h.Writer.SetPublishers(pubs...)
+	if h.Dossiers, err = dossiers.New(ctx, dossiers.Config{Site: site, Store: st, Writer: h.Writer, Notifier: h.Notify,
+		AtRiskDays: cfg.AtRiskDays}); err != nil {
 		return nil, err
 	}
-	h.metrics.setServices(h)
-	if err := h.configureBackground(ctx, cfg); err != nil {
+	h.Auth = auth.New(auth.Config{Store: st, Writer: h.Writer, Clock: cfg.Clock, Logger: cfg.Logger, BcryptCost: cfg.BcryptCost})
+	h.start()
+	if err := h.Auth.EnsureAdmin(ctx, cfg.AdminPassword); err != nil {
+		h.Close()
 		return nil, err
 	}
-	close(h.running)
-	go h.writer()
-	h.startBackground()
 	return h, nil
 }
 
-// DefaultMaxBatch is how many write requests may share one commit.
-const DefaultMaxBatch = 256
-
-// maxBatchFromEnv reads MOTCUA_MAX_BATCH, a hidden setting for measuring:
-// MOTCUA_MAX_BATCH=1 makes every request its own commit and fsync, the
-// baseline group commit is compared with in docs/PERFORMANCE.md.
-func maxBatchFromEnv() int {
-	if n, err := strconv.Atoi(os.Getenv("MOTCUA_MAX_BATCH")); err == nil && n > 0 {
-		return n
-	}
-	return DefaultMaxBatch
-}
-
-type nopPublisher struct{}
-
-func (nopPublisher) Publish(motcua.Event) {}
-
 // seed loads the hall in one transaction, before the writer starts.
-func (h *Hub) seed(ctx context.Context, hall motcua.Hall) error {
+func seed(ctx context.Context, st *store.Store, hall motcua.Hall) error {
 	if len(hall.Services) == 0 {
 		return motcua.Errorf(motcua.EValidation, "the hall description has no services")
 	}
-	tx, err := h.store.BeginWrite(ctx)
+	tx, err := st.BeginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	if err := tx.LoadHall(hall); err != nil {
-		tx.Rollback()
-		return err
+		return errors.Join(err, tx.Rollback())
 	}
 	return tx.Commit()
 }
 
-func (h *Hub) loadConfig(ctx context.Context) error {
-	if err := h.store.Setting(ctx, "branch", &h.branch); err != nil {
-		return err
+// loadSite reads the hall's configuration from the store.
+func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua.Site, error) {
+	var branch motcua.Branch
+	if err := st.Setting(ctx, "branch", &branch); err != nil {
+		return nil, err
 	}
-	if err := h.store.Setting(ctx, "policy", &h.policy); err != nil {
-		return err
+	var policy motcua.QueuePolicy
+	if err := st.Setting(ctx, "policy", &policy); err != nil {
+		return nil, err
 	}
-	if h.branch.TimeZone == "" {
-		h.branch.TimeZone = "Asia/Ho_Chi_Minh"
+	if branch.TimeZone == "" {
+		branch.TimeZone = "Asia/Ho_Chi_Minh"
 	}
-	loc, err := time.LoadLocation(h.branch.TimeZone)
+	loc, err := time.LoadLocation(branch.TimeZone)
 	if err != nil {
-		return fmt.Errorf("branch time zone %q: %w", h.branch.TimeZone, err)
-	}
-	h.loc = loc
-	if h.policy.Priority == "" {
-		h.policy.Priority = motcua.PolicyStrict
-	}
-	if h.policy.Priority == motcua.PolicyInterleave && h.policy.InterleaveN < 1 {
-		h.policy.InterleaveN = 3
+		return nil, fmt.Errorf("branch time zone %q: %w", branch.TimeZone, err)
 	}
 	var reception []motcua.Session
-	if err := h.store.Setting(ctx, "reception", &reception); err != nil {
-		return err
+	if err := st.Setting(ctx, "reception", &reception); err != nil {
+		return nil, err
 	}
-	off, work, err := h.store.CalendarDays(ctx)
+	off, work, err := st.CalendarDays(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if h.cal, err = motcua.NewCalendar(loc, off, work, reception); err != nil {
-		return fmt.Errorf("branch calendar: %w", err)
-	}
-	services, err := h.store.Services(ctx)
+	cal, err := motcua.NewCalendar(loc, off, work, reception)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("branch calendar: %w", err)
 	}
-	h.services = map[int64]motcua.Service{}
-	for _, s := range services {
-		if s.Digits <= 0 {
-			s.Digits = 3
+	services, err := st.Services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counters, err := st.Counters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return motcua.NewSite(branch, policy, cal, clock, services, counters), nil
+}
+
+// start runs the writer and the background work: the overdue watch and the
+// webhook worker.
+func (h *Hub) start() {
+	wctx, stopWriter := context.WithCancel(context.Background())
+	h.stopWriter, h.writerDone = stopWriter, make(chan struct{})
+	go func() {
+		defer close(h.writerDone)
+		if err := h.Writer.Run(wctx); err != nil {
+			h.log.Error("writer", "err", err)
 		}
-		h.services[s.ID] = s
-		h.order = append(h.order, s.ID)
+	}()
+	bctx, stopBackground := context.WithCancel(context.Background())
+	h.stopBackground = stopBackground
+	if h.checkEvery > 0 {
+		h.background.Add(1)
+		go func() {
+			defer h.background.Done()
+			h.watchOverdue(bctx)
+		}()
 	}
-	counters, err := h.store.Counters(ctx)
-	if err != nil {
-		return err
-	}
-	h.counters = map[int64]motcua.Counter{}
-	for _, c := range counters {
-		h.counters[c.ID] = c
-	}
-	return nil
+	h.background.Add(1)
+	go func() {
+		defer h.background.Done()
+		if err := h.Notify.Run(bctx); err != nil {
+			h.log.Error("webhook worker", "err", err)
+		}
+	}()
 }
 
-func (h *Hub) isWriterRunning() bool {
-	select {
-	case <-h.running:
-		return true
-	default:
-		return false
+// watchOverdue runs the overdue check every checkEvery, and the personal
+// data retention once a (branch-local) day, until ctx ends.
+func (h *Hub) watchOverdue(ctx context.Context) {
+	tick := time.NewTicker(h.checkEvery)
+	defer tick.Stop()
+	retainedOn := "" // the branch-local day retention last ran
+	for {
+		if _, err := h.Dossiers.CheckOverdue(ctx); err != nil && ctx.Err() == nil {
+			h.log.Error("overdue check", "err", err)
+		}
+		if today := h.Site.Day(h.Site.Clock.Now()); today != retainedOn {
+			if n, err := h.Dossiers.ApplyRetention(ctx); err != nil && ctx.Err() == nil {
+				h.log.Error("personal data retention", "err", err)
+			} else if n > 0 {
+				h.log.Info("personal data erased after the retention period", "dossiers", n)
+			}
+			retainedOn = today
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
-// Close stops the writer after the requests already queued; it does not close the store.
+// Close stops the background work, then the writer after the requests
+// already queued; it does not close the store.
 func (h *Hub) Close() {
-	h.closeMu.Do(func() {
+	h.closeOnce.Do(func() {
 		// Background work first, while the writer still answers its writes.
 		h.stopBackground()
-		close(h.stop)
+		h.background.Wait()
+		h.stopWriter()
 	})
-	<-h.stopped
+	<-h.writerDone
 }
-
-// Branch returns the branch description.
-func (h *Hub) Branch() motcua.Branch { return h.branch }
-
-// Policy returns the queue policy in force.
-func (h *Hub) Policy() motcua.QueuePolicy { return h.policy }
-
-// Calendar is the branch's working-day calendar.
-func (h *Hub) Calendar() *motcua.Calendar { return h.cal }
-
-// Location is the branch's time zone.
-func (h *Hub) Location() *time.Location { return h.loc }
-
-// Now is the branch-local time.
-func (h *Hub) Now() time.Time { return h.clock.Now().In(h.loc) }
 
 // Ping reports whether the database answers.
 func (h *Hub) Ping(ctx context.Context) error { return h.store.Ping(ctx) }
-
-func (h *Hub) day(t time.Time) string { return t.In(h.loc).Format("2006-01-02") }
-
-func (h *Hub) priorityFirst() bool { return h.policy.Priority != motcua.PolicyNone }
-
-// writeReq is one request for the writer goroutine.
-type writeReq struct {
-	fn   func(tx *store.Tx) error
-	done chan error
-}
-
-var errClosed = &motcua.Error{Code: motcua.EUnavailable, Message: "Hệ thống đang dừng. / The hub is shutting down."}
-
-// write runs fn in the writer goroutine, inside a transaction shared with
-// whatever other requests arrived meanwhile (group commit), and returns once
-// the transaction has committed and its events are published.
-func (h *Hub) write(ctx context.Context, fn func(tx *store.Tx) error) error {
-	req := &writeReq{fn: fn, done: make(chan error, 1)}
-	select {
-	case h.reqs <- req:
-	case <-h.stop:
-		return errClosed
-	case <-ctx.Done():
-		return motcua.Errorf(motcua.EUnavailable, "Yêu cầu đã hết thời gian chờ. / The request timed out.")
-	}
-	// Once queued, the request will run: wait for its outcome even if the
-	// caller gives up, so a caller never reports failure for a committed change.
-	return <-req.done
-}
-
-func (h *Hub) writer() {
-	defer close(h.stopped)
-	tick := time.NewTicker(30 * time.Second)
-	defer tick.Stop()
-	for {
-		var first *writeReq
-		select {
-		case first = <-h.reqs:
-		case <-tick.C:
-			// An idle hall still rolls over at midnight.
-			h.runBatch(nil)
-			continue
-		case <-h.stop:
-			// Finish what is queued, then stop.
-			for {
-				select {
-				case r := <-h.reqs:
-					h.runBatch([]*writeReq{r})
-				default:
-					return
-				}
-			}
-		}
-		batch := []*writeReq{first}
-	drain:
-		for len(batch) < h.maxBatch {
-			select {
-			case r := <-h.reqs:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		h.runBatch(batch)
-	}
-}
-
-func (h *Hub) runBatch(batch []*writeReq) {
-	if len(batch) == 0 && h.day(h.clock.Now()) == h.lastDay {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	fail := func(err error) {
-		for _, r := range batch {
-			r.done <- err
-		}
-	}
-	tx, err := h.store.BeginWrite(ctx)
-	if err != nil {
-		h.log.Error("begin write", "err", err)
-		fail(err)
-		return
-	}
-	if err := h.rollOver(tx); err != nil {
-		tx.Rollback()
-		h.log.Error("day roll-over", "err", err)
-		fail(err)
-		return
-	}
-	errs := make([]error, len(batch))
-	for i, r := range batch {
-		errs[i] = runInSavepoint(tx, r.fn)
-	}
-	if err := tx.Commit(); err != nil {
-		h.log.Error("commit", "err", err, "requests", len(batch))
-		h.lastDay = "" // the roll-over may not have committed
-		fail(err)
-		return
-	}
-	h.metrics.commits.Inc()
-	h.noteCalls(tx.Events())
-	h.metrics.batchSize.Observe(float64(len(batch)))
-	for _, ev := range tx.Events() {
-		h.pub.Publish(ev)
-	}
-	for i, r := range batch {
-		r.done <- errs[i]
-	}
-}
-
-// runInSavepoint runs one request so that its failure (or panic) undoes only
-// its own writes and events.
-func runInSavepoint(tx *store.Tx, fn func(tx *store.Tx) error) (err error) {
-	before := len(tx.Events())
-	if err := tx.Savepoint(); err != nil {
-		return err
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic in write: %v", p)
-		}
-		if err != nil {
-			if rerr := tx.RollbackToSavepoint(before); rerr != nil {
-				err = errors.Join(err, rerr)
-			}
-			return
-		}
-		err = tx.Release()
-	}()
-	return fn(tx)
-}
-
-// randomToken returns n random bytes, URL-safe encoded.
-func randomToken(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}

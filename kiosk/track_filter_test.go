@@ -15,17 +15,17 @@ func TestTrackFilter(t *testing.T) {
 		ev   motcua.Event
 		want bool
 	}{
-		{"queue of my service", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"2":5}}`)}, true},
-		{"queue of my service among others", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"12":1,"2":0}}`)}, true},
-		{"queue of service 12, not 2", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"12":2}}`)}, false},
-		{"queue of service 22", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"22":2}}`)}, false},
-		{"another ticket's event", motcua.Event{Type: motcua.EventTicket, TicketID: &other, Body: []byte(`{"ticket":{"id":8,"service_id":2}}`)}, false},
-		{"a call", motcua.Event{Type: motcua.EventCall, TicketID: &mine, Body: []byte(`{}`)}, false},
-		{"another ticket's dossier", motcua.Event{Type: motcua.EventDossier, TicketID: &other}, false},
-		{"my dossier", motcua.Event{Type: motcua.EventDossier, TicketID: &mine}, true},
-		{"my transfer to service 3", motcua.Event{Type: motcua.EventTicket, TicketID: &mine, Body: []byte(`{"ticket":{"id":7,"service_id":3,"status":"transferred"}}`)}, true},
-		{"queue of my old service", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"2":4}}`)}, false},
-		{"queue of my new service", motcua.Event{Type: motcua.EventQueue, Body: []byte(`{"waiting":{"3":9}}`)}, true},
+		{"queue of my service", motcua.Event{Type: motcua.EventQueue, Data: &motcua.QueueBody{Waiting: map[int64]int{2: 5}}}, true},
+		{"queue of my service among others", motcua.Event{Type: motcua.EventQueue, Data: &motcua.QueueBody{Waiting: map[int64]int{12: 1, 2: 0}}}, true},
+		{"queue of service 12, not 2", motcua.Event{Type: motcua.EventQueue, Data: &motcua.QueueBody{Waiting: map[int64]int{12: 2}}}, false},
+		{"queue of service 22", motcua.Event{Type: motcua.EventQueue, Data: &motcua.QueueBody{Waiting: map[int64]int{22: 2}}}, false},
+		{"another ticket's event", motcua.Event{Type: motcua.EventTicket, TicketID: &other, Data: &motcua.TicketBody{Ticket: motcua.PublicTicket{ID: 8, ServiceID: 2}}}, false},
+		{"a call", motcua.Event{Type: motcua.EventCall, TicketID: &mine, Data: &motcua.CallBody{}}, false},
+		{"another ticket's dossier", motcua.Event{Type: motcua.EventDossier, TicketID: &other, Data: &motcua.DossierBody{}}, false},
+		{"my dossier", motcua.Event{Type: motcua.EventDossier, TicketID: &mine, Data: &motcua.DossierBody{}}, true},
+		{"my transfer to service 3", motcua.Event{Type: motcua.EventTicket, TicketID: &mine, Data: &motcua.TicketBody{Ticket: motcua.PublicTicket{ID: 7, ServiceID: 3, Status: motcua.TicketTransferred}}}, true},
+		{"queue of my old service", motcua.Event{Type: motcua.EventQueue, Data: &motcua.QueueBody{Waiting: map[int64]int{2: 4}}}, false},
+		{"queue of my new service", motcua.Event{Type: motcua.EventQueue, Data: &motcua.QueueBody{Waiting: map[int64]int{3: 9}}}, true},
 	}
 	for _, s := range steps {
 		if got := f.accept(&s.ev); got != s.want {

@@ -24,7 +24,7 @@ type apiError struct {
 func TestBadInputs(t *testing.T) {
 	env := servertest.New(t)
 	ctx := context.Background()
-	if _, err := env.Server.Hub.CreateUser(ctx, "canbo1", "Nguyễn Thị Cán Bộ", motcua.RoleStaff, "staff-password"); err != nil {
+	if _, err := env.Server.Hub.Auth.CreateUser(ctx, "canbo1", "Nguyễn Thị Cán Bộ", motcua.RoleStaff, "staff-password"); err != nil {
 		t.Fatal(err)
 	}
 	staff := env.Login("canbo1", "staff-password")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/counter"
 	"github.com/motcua/motcua/display"
 	"github.com/motcua/motcua/hub"
@@ -25,21 +27,26 @@ type deps struct {
 	live     *live.Broadcaster
 	clients  web.Clients
 	registry *prometheus.Registry
+	log      *slog.Logger
 }
 
-// routes maps the whole HTTP surface of the hub (see ../shared/API.md).
+// routes maps the whole HTTP surface of the hub (see docs/API.md).
 func routes(d deps) http.Handler {
 	files := static.FS
-	k := &kiosk.Handler{Hub: d.hub, Clients: d.clients, Static: files, Live: d.live,
+	h := d.hub
+	k := &kiosk.Handler{Site: h.Site, Tickets: h.Queue, Events: h.Writer, Dossiers: h.Dossiers,
+		Clients: d.clients, Static: files, Live: d.live,
 		Issuing: &web.RateLimiter{Clients: d.clients, Every: kioskIssueEvery, Burst: kioskIssueBurst}}
-	c := &counter.Handler{Hub: d.hub, Live: d.live, Static: files}
-	dossiers := &counter.DossierHandler{Hub: d.hub, Clients: d.clients}
-	disp := &display.Handler{Hub: d.hub, Live: d.live, Static: files}
-	sup := &supervisor.Handler{Hub: d.hub, Static: files}
-	auth := web.Auth{Hub: d.hub}
-	staff := auth.Require(motcua.RoleStaff)
+	c := &counter.Handler{Calls: h.Queue, Views: h.Queue, Events: h.Writer, Live: d.live, Static: files}
+	dossiers := &counter.DossierHandler{Site: h.Site, Registry: h.Dossiers, Clients: d.clients}
+	disp := &display.Handler{Site: h.Site, Events: h.Writer, Queue: h.Queue, Live: d.live, Static: files}
+	sup := &supervisor.Handler{Site: h.Site, Dossiers: h.Dossiers, Reports: h.Dossiers, Queues: h.Queue,
+		Outbox: h.Notify, Static: files}
+	login := web.Auth{Sessions: h.Auth, SessionLength: auth.SessionLength}
+	staff := login.Require(motcua.RoleStaff)
 
 	r := chi.NewRouter()
+	r.Use(web.WithLogger(d.log))
 	r.Use(middleware.Recoverer)
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.MethodNotAllowed)
@@ -58,9 +65,9 @@ func routes(d deps) http.Handler {
 	r.Handle("/metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{}))
 
 	// Auth.
-	r.Post("/api/v1/auth/login", auth.Login)
-	r.With(staff).Post("/api/v1/auth/logout", auth.Logout)
-	r.With(staff).Get("/api/v1/auth/me", auth.Me)
+	r.Post("/api/v1/auth/login", login.Login)
+	r.With(staff).Post("/api/v1/auth/logout", login.Logout)
+	r.With(staff).Get("/api/v1/auth/me", login.Me)
 
 	// Kiosk and citizen (public).
 	r.Get("/api/v1/branch", k.Branch)
@@ -105,9 +112,9 @@ func routes(d deps) http.Handler {
 	// Overdue dossiers, apologies, notifications and reports (supervisor, see
 	// docs/overdue.md); the printouts authenticate by the login cookie.
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Require(motcua.RoleSupervisor))
+		r.Use(login.Require(motcua.RoleSupervisor))
 		r.Get("/api/v1/supervisor/overview", sup.Overview)
-		r.Get("/api/v1/audit/manual-calls", counter.ManualCalls(d.hub))
+		r.Get("/api/v1/audit/manual-calls", counter.ManualCalls(h.Queue))
 		r.Post("/api/v1/dossiers/{id}/apologies", sup.IssueApology)
 		r.Get("/api/v1/dossiers/{id}/apologies", sup.Apologies)
 		r.Get("/api/v1/webhook/deliveries", sup.Deliveries)

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,8 +15,9 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/hub"
-	"github.com/motcua/motcua/hub/store"
 	"github.com/motcua/motcua/live"
+	"github.com/motcua/motcua/notify"
+	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/web"
 )
 
@@ -33,12 +35,12 @@ type Config struct {
 	Logger        *slog.Logger
 	// AllowedOrigins are other browser origins allowed on the websockets.
 	AllowedOrigins []string
-	// WebhookURL receives signed dossier notifications (an SMS or Zalo
-	// gateway); empty sends none. WebhookSecret keys their HMAC signature.
-	WebhookURL    string
-	WebhookSecret string
-	// Hub adjusts the hub's configuration (tests: at-risk window, webhook backoff).
-	Hub func(*hub.Config)
+	// Webhook sends signed dossier notifications to an SMS or Zalo gateway;
+	// no URL sends none. Its Secret keys their HMAC signature.
+	Webhook notify.Config
+	// MaxBatch bounds how many write requests share one commit (group
+	// commit); 1 makes every request its own commit, 0 takes the default.
+	MaxBatch int
 }
 
 // Server is a running hub with its HTTP handler.
@@ -54,7 +56,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	web.Logger = cfg.Logger
 	trusted, err := web.ParseTrusted(cfg.Trusted)
 	if err != nil {
 		return nil, fmt.Errorf("trusted addresses: %w", err)
@@ -77,18 +78,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	broadcaster := live.New(live.Options{Trusted: trusted, AllowedOrigins: cfg.AllowedOrigins})
-	hcfg := hub.Config{Store: st, Clock: cfg.Clock, Publisher: broadcaster, Logger: cfg.Logger, Hall: h,
-		AdminPassword: cfg.AdminPassword, BcryptCost: cfg.BcryptCost, Registerer: reg,
-		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret}
-	if cfg.Hub != nil {
-		cfg.Hub(&hcfg)
-	}
-	hb, err := hub.New(ctx, hcfg)
+	hb, err := hub.New(ctx, hub.Config{Store: st, Clock: cfg.Clock, Publisher: broadcaster, Logger: cfg.Logger, Hall: h,
+		AdminPassword: cfg.AdminPassword, BcryptCost: cfg.BcryptCost, Registerer: reg, MaxBatch: cfg.MaxBatch,
+		Webhook: cfg.Webhook})
 	if err != nil {
-		st.Close()
-		return nil, err
+		return nil, errors.Join(err, st.Close())
 	}
-	handler := routes(deps{hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL}, registry: reg})
+	handler := routes(deps{hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
+		registry: reg, log: cfg.Logger})
 	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler}, nil
 }
 

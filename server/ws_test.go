@@ -66,7 +66,7 @@ func next(t *testing.T, c *websocket.Conn) servertest.Message {
 // logEvents returns the hub's logged events after seq that keep(type) selects.
 func logEvents(t *testing.T, env *servertest.Env, since int64, keep func(ev motcua.Event) bool) []motcua.Event {
 	t.Helper()
-	evs, ok, err := env.Server.Hub.EventsSince(context.Background(), since, 100000)
+	evs, ok, err := env.Server.Hub.Writer.EventsSince(context.Background(), since, 100000)
 	if err != nil || !ok {
 		t.Fatalf("events since %d: ok=%v err=%v", since, ok, err)
 	}
@@ -214,7 +214,7 @@ func recall(t *testing.T, env *servertest.Env, counterID int64) {
 
 func lastSeq(t *testing.T, env *servertest.Env) int64 {
 	t.Helper()
-	seq, err := env.Server.Hub.LastSeq(context.Background())
+	seq, err := env.Server.Hub.Writer.LastSeq(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

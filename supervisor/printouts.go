@@ -76,21 +76,21 @@ type letter struct {
 func (h *Handler) Letter(w http.ResponseWriter, r *http.Request) {
 	id, err := web.IDParam(r, "id")
 	if err != nil {
-		web.PrintError(w, err)
+		web.Error(w, r, err)
 		return
 	}
 	aid, err := web.IDParam(r, "aid")
 	if err != nil {
-		web.PrintError(w, err)
+		web.Error(w, r, err)
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	d, a, err := h.Hub.ApologyLetter(r.Context(), id, aid, u)
+	d, a, err := h.Dossiers.ApologyLetter(r.Context(), id, aid, u)
 	if err != nil {
-		web.PrintError(w, err)
+		web.Error(w, r, err)
 		return
 	}
-	b := h.Hub.Branch()
+	b := h.Site.Branch
 	l := letter{Center: b.CenterName, Branch: b.Name, BranchCode: b.Code, D: d, A: a, Promised: d.DueAt}
 	for i, x := range d.Apologies {
 		if x.ID == a.ID {
@@ -107,7 +107,7 @@ func (h *Handler) Letter(w http.ResponseWriter, r *http.Request) {
 			l.IssuedBy = a.IssuedBy.Username
 		}
 	}
-	render(w, letterTmpl, l)
+	render(w, r, letterTmpl, l)
 }
 
 // ledgerColumns are the columns of the dossier ledger (Mẫu 07, "Sổ theo dõi
@@ -201,33 +201,27 @@ func (h *Handler) LedgerPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	now := h.Hub.Now()
-	b := h.Hub.Branch()
+	now := h.Site.Now()
+	b := h.Site.Branch
 	p := ledgerPage{Center: b.CenterName, Branch: b.Name, From: start, To: end.AddDate(0, 0, -1), Columns: ledgerColumns, Printed: now}
 	for i, d := range ds {
 		p.Rows = append(p.Rows, ledgerRow(i, d))
 	}
-	render(w, ledgerTmpl, p)
+	render(w, r, ledgerTmpl, p)
 }
 
-// ledger reads the range and the dossiers (the hub audits the export);
-// errors are answered as a page or JSON depending on the caller.
+// ledger reads the range and the dossiers (the registry audits the export);
+// errors are answered as a page (/reports/ledger) or JSON (the CSV's API path).
 func (h *Handler) ledger(w http.ResponseWriter, r *http.Request, format string) (time.Time, time.Time, []motcua.Dossier, bool) {
-	fail := func(err error) {
-		if format == "page" {
-			web.PrintError(w, err)
-		} else {
-			web.Error(w, r, err)
-		}
-	}
+	fail := func(err error) { web.Error(w, r, err) }
 	q := r.URL.Query()
-	start, end, err := h.Hub.ReportRange(q.Get("from"), q.Get("to"))
+	start, end, err := h.Reports.ReportRange(q.Get("from"), q.Get("to"))
 	if err != nil {
 		fail(err)
 		return start, end, nil, false
 	}
 	u, _ := web.UserFrom(r.Context())
-	ds, err := h.Hub.Ledger(r.Context(), start, end, u, format)
+	ds, err := h.Reports.Ledger(r.Context(), start, end, u, format)
 	if err != nil {
 		fail(err)
 		return start, end, nil, false
@@ -235,10 +229,10 @@ func (h *Handler) ledger(w http.ResponseWriter, r *http.Request, format string) 
 	return start, end, ds, true
 }
 
-func render(w http.ResponseWriter, t *template.Template, data any) {
+func render(w http.ResponseWriter, r *http.Request, t *template.Template, data any) {
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		web.PrintError(w, err)
+		web.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

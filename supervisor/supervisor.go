@@ -16,28 +16,42 @@ import (
 	"github.com/motcua/motcua/web"
 )
 
-// Hub is what the supervisor's desk needs of the branch hub.
-type Hub interface {
-	Branch() motcua.Branch
-	Now() time.Time
+// Dossiers is what the supervisor's desk needs of the dossier registry.
+type Dossiers interface {
 	Watch(ctx context.Context, f motcua.WatchFilter) (motcua.Watch, error)
 	Procedures(ctx context.Context, q string) ([]motcua.Procedure, error)
-	Services(ctx context.Context) ([]motcua.ServiceView, error)
-	Counters(ctx context.Context) ([]motcua.CounterView, error)
 	IssueApology(ctx context.Context, dossierID int64, req motcua.ApologyRequest, by motcua.User) (motcua.Apology, error)
 	DossierApologies(ctx context.Context, dossierID int64) ([]motcua.Apology, error)
 	ApologyLetter(ctx context.Context, dossierID, apologyID int64, by motcua.User) (motcua.Dossier, motcua.Apology, error)
-	WebhookDeliveries(ctx context.Context, limit int) ([]motcua.WebhookDelivery, error)
-	RetryWebhookDelivery(ctx context.Context, id int64) error
+}
+
+// Reports gives the on-time figures and the ledger.
+type Reports interface {
 	ReportRange(from, to string) (time.Time, time.Time, error)
 	OnTimeReport(ctx context.Context, start, end time.Time, by string) (motcua.OnTimeReport, error)
 	Ledger(ctx context.Context, start, end time.Time, by motcua.User, format string) ([]motcua.Dossier, error)
 }
 
+// Queues gives the live queues and counters.
+type Queues interface {
+	Services(ctx context.Context) ([]motcua.ServiceView, error)
+	Counters(ctx context.Context) ([]motcua.CounterView, error)
+}
+
+// Outbox lists the webhook notifications and queues a failed one again.
+type Outbox interface {
+	Deliveries(ctx context.Context, limit int) ([]motcua.WebhookDelivery, error)
+	Retry(ctx context.Context, id int64) error
+}
+
 // Handler serves the supervisor's endpoints and pages.
 type Handler struct {
-	Hub    Hub
-	Static fs.FS // holds supervisor.html
+	Site     *motcua.Site
+	Dossiers Dossiers
+	Reports  Reports
+	Queues   Queues
+	Outbox   Outbox
+	Static   fs.FS // holds supervisor.html
 }
 
 // Page handles GET /supervisor: the page logs in by itself.
@@ -107,18 +121,18 @@ func (h *Handler) Overview(w http.ResponseWriter, r *http.Request) {
 		f.ProcedureID = id
 	}
 	ctx := r.Context()
-	watch, err := h.Hub.Watch(ctx, f)
+	watch, err := h.Dossiers.Watch(ctx, f)
 	if err != nil {
 		web.Error(w, r, err)
 		return
 	}
-	out := overview{Watch: watch, Branch: h.Hub.Branch(), Queues: []serviceQueue{}, Counters: []counterState{}}
-	services, err := h.Hub.Services(ctx)
+	out := overview{Watch: watch, Branch: h.Site.Branch, Queues: []serviceQueue{}, Counters: []counterState{}}
+	services, err := h.Queues.Services(ctx)
 	if err != nil {
 		web.Error(w, r, err)
 		return
 	}
-	counters, err := h.Hub.Counters(ctx)
+	counters, err := h.Queues.Counters(ctx)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -145,7 +159,7 @@ func (h *Handler) Overview(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Counters = append(out.Counters, cs)
 	}
-	procs, err := h.Hub.Procedures(ctx, "")
+	procs, err := h.Dossiers.Procedures(ctx, "")
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -196,7 +210,7 @@ func (h *Handler) IssueApology(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	a, err := h.Hub.IssueApology(r.Context(), id, motcua.ApologyRequest{Reason: body.Reason, NewDueAt: body.NewDueAt, SecondReason: body.SecondReason}, u)
+	a, err := h.Dossiers.IssueApology(r.Context(), id, motcua.ApologyRequest{Reason: body.Reason, NewDueAt: body.NewDueAt, SecondReason: body.SecondReason}, u)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -212,7 +226,7 @@ func (h *Handler) Apologies(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	list, err := h.Hub.DossierApologies(r.Context(), id)
+	list, err := h.Dossiers.DossierApologies(r.Context(), id)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -233,7 +247,7 @@ func (h *Handler) Deliveries(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	list, err := h.Hub.WebhookDeliveries(r.Context(), limit)
+	list, err := h.Outbox.Deliveries(r.Context(), limit)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -249,7 +263,7 @@ func (h *Handler) RetryDelivery(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	if err := h.Hub.RetryWebhookDelivery(r.Context(), id); err != nil {
+	if err := h.Outbox.Retry(r.Context(), id); err != nil {
 		web.Error(w, r, err)
 		return
 	}
@@ -260,12 +274,12 @@ func (h *Handler) RetryDelivery(w http.ResponseWriter, r *http.Request) {
 // for the dossiers received between the two dates (both included).
 func (h *Handler) OnTime(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	start, end, err := h.Hub.ReportRange(q.Get("from"), q.Get("to"))
+	start, end, err := h.Reports.ReportRange(q.Get("from"), q.Get("to"))
 	if err != nil {
 		web.Error(w, r, err)
 		return
 	}
-	rep, err := h.Hub.OnTimeReport(r.Context(), start, end, q.Get("by"))
+	rep, err := h.Reports.OnTimeReport(r.Context(), start, end, q.Get("by"))
 	if err != nil {
 		web.Error(w, r, err)
 		return

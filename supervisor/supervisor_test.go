@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub"
+	"github.com/motcua/motcua/dossiers"
+	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/server"
 	"github.com/motcua/motcua/server/servertest"
 )
@@ -39,10 +40,10 @@ func newSetup(t *testing.T, opts ...servertest.Option) *setup {
 	t.Helper()
 	env := servertest.New(t, opts...)
 	ctx := context.Background()
-	if _, err := env.Server.Hub.CreateUser(ctx, "giamsat", "Trần Văn Giám", motcua.RoleSupervisor, "giamsat-password"); err != nil {
+	if _, err := env.Server.Hub.Auth.CreateUser(ctx, "giamsat", "Trần Văn Giám", motcua.RoleSupervisor, "giamsat-password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Server.Hub.CreateUser(ctx, "quay1", "Lê Thu Quầy", motcua.RoleStaff, "quay1-password"); err != nil {
+	if _, err := env.Server.Hub.Auth.CreateUser(ctx, "quay1", "Lê Thu Quầy", motcua.RoleStaff, "quay1-password"); err != nil {
 		t.Fatal(err)
 	}
 	return &setup{Env: env, supervisor: env.Login("giamsat", "giamsat-password"), staff: env.Login("quay1", "quay1-password")}
@@ -101,7 +102,7 @@ func (s *setup) at(t *testing.T, when time.Time) {
 
 func (s *setup) check(t *testing.T) {
 	t.Helper()
-	if _, err := s.Server.Hub.CheckOverdue(context.Background()); err != nil {
+	if _, err := s.Server.Hub.Dossiers.CheckOverdue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -277,11 +278,11 @@ func TestOverdueApologyReachesThePhone(t *testing.T) {
 			t.Errorf("letter lacks %q", want)
 		}
 	}
-	audit, err := s.Server.Hub.DossierAudit(context.Background(), d.ID)
+	audit, err := s.Server.Hub.Dossiers.DossierAudit(context.Background(), d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(audit); n == 0 || audit[n-1].Action != hub.AuditPrintDossier || audit[n-1].Reason != "apology_letter" {
+	if n := len(audit); n == 0 || audit[n-1].Action != dossiers.AuditPrintDossier || audit[n-1].Reason != "apology_letter" {
 		t.Errorf("letter audit: got %+v", audit)
 	}
 	if status, _ := s.Raw("GET", fmt.Sprintf("/dossiers/%d/apologies/9999/letter", d.ID), s.supervisor, nil); status != http.StatusNotFound {
@@ -368,7 +369,7 @@ func TestLedgerCSV(t *testing.T) {
 	if !strings.Contains(row["Ghi chú"], "Xin lỗi ngày 03/12/2026, hẹn lại 07/12/2026 17:00: Chờ kết quả xác minh") {
 		t.Errorf("ledger notes: got %q", row["Ghi chú"])
 	}
-	exports, err := s.Server.Hub.LedgerExports(context.Background(), 10)
+	exports, err := s.Server.Hub.Dossiers.LedgerExports(context.Background(), 10)
 	if err != nil || len(exports) != 1 || exports[0].Reason != "2026-11-27..2026-12-03 csv, 1 dossiers" {
 		t.Errorf("ledger audit: got %+v, %v", exports, err)
 	}
@@ -418,15 +419,14 @@ func TestWebhookDeliveriesVisible(t *testing.T) {
 	}))
 	t.Cleanup(rcv.Close)
 	s := newSetup(t, func(c *server.Config) {
-		c.WebhookURL, c.WebhookSecret = rcv.URL, "s3cret"
-		c.Hub = func(h *hub.Config) { h.WebhookBackoff = time.Minute }
+		c.Webhook = notify.Config{URL: rcv.URL, Secret: "s3cret", Backoff: time.Minute}
 	})
 	d, _ := s.receive(t)
-	if _, err := s.Server.Hub.DeliverWebhooks(context.Background()); err != nil {
+	if _, err := s.Server.Hub.Notify.Deliver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	s.Clock.Advance(2 * time.Minute)
-	if _, err := s.Server.Hub.DeliverWebhooks(context.Background()); err != nil {
+	if _, err := s.Server.Hub.Notify.Deliver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var list []motcua.WebhookDelivery

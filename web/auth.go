@@ -19,8 +19,8 @@ const SessionCookie = "motcua_session"
 // authenticate with the cookie (a bearer token cannot be sent by another site).
 const CSRFHeader = "X-CSRF-Token"
 
-// Authenticator resolves session tokens; the hub implements it.
-type Authenticator interface {
+// Sessions checks passwords and session tokens (the auth package).
+type Sessions interface {
 	Authenticate(ctx context.Context, token string) (motcua.User, error)
 	Login(ctx context.Context, username, password string) (string, motcua.User, error)
 	Logout(ctx context.Context, token string) error
@@ -41,7 +41,9 @@ func UserFrom(ctx context.Context) (motcua.User, bool) {
 
 // Auth guards staff endpoints.
 type Auth struct {
-	Hub Authenticator
+	Sessions Sessions
+	// SessionLength is the login cookie's lifetime.
+	SessionLength time.Duration
 	// Secure marks the cookie Secure (behind HTTPS).
 	Secure bool
 }
@@ -75,7 +77,7 @@ func (a Auth) Require(role string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tok, fromCookie := token(r)
-			u, err := a.Hub.Authenticate(r.Context(), tok)
+			u, err := a.Sessions.Authenticate(r.Context(), tok)
 			if err != nil {
 				Error(w, r, err)
 				return
@@ -127,20 +129,20 @@ func (a Auth) Login(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"username": "required", "password": "required"}})
 		return
 	}
-	tok, u, err := a.Hub.Login(r.Context(), req.Username, req.Password)
+	tok, u, err := a.Sessions.Login(r.Context(), req.Username, req.Password)
 	if err != nil {
 		Error(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: a.Secure,
-		SameSite: http.SameSiteStrictMode, MaxAge: int((12 * time.Hour).Seconds())})
+		SameSite: http.SameSiteStrictMode, MaxAge: int(a.SessionLength.Seconds())})
 	JSON(w, http.StatusOK, loginResponse{Token: tok, CSRF: CSRFToken(tok), User: userSummary{u.ID, u.Username, u.Role}})
 }
 
 // Logout handles POST /api/v1/auth/logout (behind Require).
 func (a Auth) Logout(w http.ResponseWriter, r *http.Request) {
 	tok, _ := r.Context().Value(tokenKey).(string)
-	if err := a.Hub.Logout(r.Context(), tok); err != nil {
+	if err := a.Sessions.Logout(r.Context(), tok); err != nil {
 		Error(w, r, err)
 		return
 	}

@@ -4,6 +4,8 @@
 package web
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -25,17 +27,18 @@ const MaxBodyBytes = 64 << 10
 
 // statusOf is the one place where application error codes become HTTP statuses.
 var statusOf = map[string]int{
-	motcua.EInvalid:      http.StatusBadRequest,
-	motcua.EValidation:   http.StatusUnprocessableEntity,
-	motcua.ENotFound:     http.StatusNotFound,
-	motcua.EConflict:     http.StatusConflict,
-	motcua.EClosed:       http.StatusConflict,
-	motcua.EUnauthorized: http.StatusUnauthorized,
-	motcua.EForbidden:    http.StatusForbidden,
-	motcua.ETooMany:      http.StatusTooManyRequests,
-	motcua.ETooLarge:     http.StatusRequestEntityTooLarge,
-	motcua.EUnavailable:  http.StatusServiceUnavailable,
-	motcua.EInternal:     http.StatusInternalServerError,
+	motcua.EInvalid:          http.StatusBadRequest,
+	motcua.EValidation:       http.StatusUnprocessableEntity,
+	motcua.ENotFound:         http.StatusNotFound,
+	motcua.EConflict:         http.StatusConflict,
+	motcua.EClosed:           http.StatusConflict,
+	motcua.EUnauthorized:     http.StatusUnauthorized,
+	motcua.EForbidden:        http.StatusForbidden,
+	motcua.ETooMany:          http.StatusTooManyRequests,
+	motcua.ETooLarge:         http.StatusRequestEntityTooLarge,
+	motcua.EUnavailable:      http.StatusServiceUnavailable,
+	motcua.EMethodNotAllowed: http.StatusMethodNotAllowed,
+	motcua.EInternal:         http.StatusInternalServerError,
 }
 
 // StatusOf maps an error to its HTTP status.
@@ -54,12 +57,39 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// Logger is where internal errors are logged; set once by main.
-var Logger = slog.Default()
+type loggerKey struct{}
 
-// Error writes err as the API's error body. Internal errors are logged with
-// the request path and answered with a generic message.
+// WithLogger is middleware that hands the logger to Error through the
+// request's context: internal errors are logged where they are answered.
+func WithLogger(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loggerKey{}, log)))
+		})
+	}
+}
+
+func loggerFrom(ctx context.Context) *slog.Logger {
+	if log, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Error is the one writer of error answers. The API (/api/, /ws/) and a
+// client that asks for JSON get the error body {"error":{"code","message",
+// "fields"}}; a page, a printout or a phone's tracking link opened in a
+// browser gets a small HTML page a person can read (and print). Internal
+// errors are logged with the request path and answered with a generic message.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
+	status := StatusOf(err)
+	if status >= 500 {
+		loggerFrom(r.Context()).Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	if !wantsJSON(r) {
+		errorPage(w, r, status, err)
+		return
+	}
 	var body errorBody
 	body.Error.Code = motcua.ErrorCode(err)
 	body.Error.Message = motcua.ErrorMessage(err)
@@ -67,11 +97,43 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &e) {
 		body.Error.Fields = e.Fields
 	}
-	status := StatusOf(err)
-	if status >= 500 {
-		Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
-	}
 	JSON(w, status, body)
+}
+
+// wantsJSON says whether an error answer to r is JSON (the API, or a client
+// that accepts JSON and not HTML) or a page.
+func wantsJSON(r *http.Request) bool {
+	p := r.URL.Path
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/ws/") {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+var errorPageTemplate = template.Must(template.New("e").Parse(`<!doctype html><html lang="vi"><meta charset="utf-8">` +
+	`<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Title}}</title>` +
+	`<body style="font-family:sans-serif;padding:1rem"><h1>{{.Title}}</h1><p>{{.Message}}</p></body></html>`))
+
+// errorPage answers with the HTML error page. A printout (a receipt, a
+// letter, the ledger) says it cannot print, instead of JSON in a print window.
+func errorPage(w http.ResponseWriter, r *http.Request, status int, err error) {
+	title := "Có lỗi / Something went wrong"
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/dossiers/") || strings.HasPrefix(r.URL.Path, "/reports/"):
+		title = "Không in được / Cannot print"
+	case status == http.StatusNotFound:
+		title = "Không tìm thấy / Not found"
+	}
+	var buf bytes.Buffer
+	if terr := errorPageTemplate.Execute(&buf, struct{ Title, Message string }{title, motcua.ErrorMessage(err)}); terr != nil {
+		loggerFrom(r.Context()).Error("error page", "err", terr)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 // JSON writes v with the given status.
@@ -143,8 +205,7 @@ func NotFound(w http.ResponseWriter, r *http.Request) {
 
 // MethodNotAllowed answers a known path with the wrong method.
 func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	JSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]string{
-		"code": "method_not_allowed", "message": "Phương thức " + r.Method + " không dùng được ở đây. / Method " + r.Method + " is not allowed here."}})
+	Error(w, r, motcua.Errorf(motcua.EMethodNotAllowed, "Phương thức %s không dùng được ở đây. / Method %s is not allowed here.", r.Method, r.Method))
 }
 
 // Page serves one embedded HTML page with no-cache headers, so a hall screen
@@ -161,20 +222,4 @@ func Page(files fs.FS, name string) http.HandlerFunc {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Write(body)
 	}
-}
-
-var printErrorPage = template.Must(template.New("e").Parse(`<!doctype html><html lang="vi"><meta charset="utf-8"><title>Không in được</title>` +
-	`<body style="font-family:sans-serif;padding:1rem"><h1>Không in được / Cannot print</h1><p>{{.}}</p></body></html>`))
-
-// PrintError answers a printout (receipt, letter, ledger) that cannot be made
-// with a small page a person can read, instead of JSON in a print window.
-func PrintError(w http.ResponseWriter, err error) {
-	status := StatusOf(err)
-	if status >= 500 {
-		Logger.Error("printout failed", "err", err)
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	printErrorPage.Execute(w, motcua.ErrorMessage(err))
 }

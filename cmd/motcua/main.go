@@ -17,6 +17,7 @@ import (
 	_ "time/tzdata" // the branch time zone must load even on a host without zoneinfo
 
 	"github.com/motcua/motcua/server"
+	"github.com/motcua/motcua/writer"
 )
 
 func main() {
@@ -51,7 +52,10 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 	fs.StringVar(&o.cfg.Config, "config", env("MOTCUA_CONFIG", ""), "hall description (YAML) loaded into an empty database [MOTCUA_CONFIG]")
 	fs.StringVar(&o.cfg.Trusted, "trusted", env("MOTCUA_TRUSTED", "127.0.0.0/8,::1/128"), "CIDRs exempt from per-client limits [MOTCUA_TRUSTED]")
 	fs.StringVar(&o.cfg.BaseURL, "base-url", env("MOTCUA_BASE_URL", ""), "scheme and host for track_url and QR codes [MOTCUA_BASE_URL]")
-	fs.StringVar(&o.cfg.WebhookURL, "webhook-url", env("MOTCUA_WEBHOOK_URL", ""), "URL that receives signed dossier notifications (SMS/Zalo gateway) [MOTCUA_WEBHOOK_URL]")
+	fs.StringVar(&o.cfg.Webhook.URL, "webhook-url", env("MOTCUA_WEBHOOK_URL", ""), "URL that receives signed dossier notifications (SMS/Zalo gateway) [MOTCUA_WEBHOOK_URL]")
+	// For measuring only (docs/PERFORMANCE.md): 1 makes every write request
+	// its own commit and fsync, the baseline group commit is compared with.
+	fs.IntVar(&o.cfg.MaxBatch, "max-batch", writer.DefaultMaxBatch, "write requests that may share one commit (group commit); 1 for one commit per request")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
@@ -60,8 +64,8 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 	}
 	o.cfg.AdminPassword = env("MOTCUA_ADMIN_PASSWORD", "")
 	// A secret is not a flag: flags show in the process list.
-	o.cfg.WebhookSecret = env("MOTCUA_WEBHOOK_SECRET", "")
-	if o.cfg.WebhookURL != "" && o.cfg.WebhookSecret == "" {
+	o.cfg.Webhook.Secret = env("MOTCUA_WEBHOOK_SECRET", "")
+	if o.cfg.Webhook.URL != "" && o.cfg.Webhook.Secret == "" {
 		return o, fmt.Errorf("-webhook-url needs MOTCUA_WEBHOOK_SECRET to sign the notifications")
 	}
 	return o, nil
@@ -82,20 +86,18 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		srv.Close()
-		return err
+		return errors.Join(err, srv.Close())
 	}
 	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	log.Info("motcua hub ready", "url", "http://"+ln.Addr().String(), "db", srv.Store.Dialect,
-		"branch", srv.Hub.Branch().Name, "startup", time.Since(start).Round(time.Millisecond))
+		"branch", srv.Hub.Site.Branch.Name, "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "motcua listening on http://%s\n", ln.Addr())
 
 	select {
 	case err := <-errc:
-		srv.Close()
-		return err
+		return errors.Join(err, srv.Close())
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")

@@ -18,8 +18,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hub/store/storetest"
 	"github.com/motcua/motcua/server"
+	"github.com/motcua/motcua/store/storetest"
 )
 
 // AdminPassword is the first admin's password in every test hub.

@@ -1,0 +1,140 @@
+// Package idcardtest plays a USB QR scanner reading a chip citizen ID card
+// (CCCD): browser tests type what the scanner would. The counter page reads
+// the QR itself (static/counter.js); the hub never parses it.
+package idcardtest
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/motcua/motcua"
+)
+
+// IDCard is what the QR code on a chip citizen ID card (CCCD / thẻ căn cước)
+// holds. It is personal data: mask Number in lists (motcua.MaskDigits) and never log
+// it. Dates are calendar dates at midnight UTC.
+type IDCard struct {
+	Number     string    `json:"number"`     // 12-digit personal identification number
+	OldNumber  string    `json:"old_number"` // previous 9-digit CMND, often empty
+	FullName   string    `json:"full_name"`  // as typed by the scanner, diacritics kept
+	BirthDate  time.Time `json:"birth_date"`
+	Sex        string    `json:"sex"` // "Nam" or "Nữ" on the card; kept as typed
+	Address    string    `json:"address"`
+	IssuedDate time.Time `json:"issued_date"`
+}
+
+// idCardQRFields is the number of "|"-separated fields on the card's QR:
+// number|old number|full name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
+const idCardQRFields = 7
+
+// ParseIDCardQR reads the text a USB QR scanner types when it reads the card.
+// Surrounding whitespace and the scanner's CR/LF are ignored, as are spaces
+// around each field; text is otherwise kept as typed (no Unicode
+// normalisation). It checks the shape, not the facts: dates in the future are
+// accepted here. Errors are EValidation with Fields keyed "qr", "id_number",
+// "old_id_number", "full_name", "birth_date" and "issued_date".
+func ParseIDCardQR(s string) (IDCard, error) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return IDCard{}, idCardError(map[string]string{
+			"qr": "Dữ liệu quét có ký tự lỗi, hãy quét lại. / The scan has broken characters, please scan again.",
+		})
+	}
+	parts := strings.Split(s, "|")
+	if len(parts) != idCardQRFields {
+		return IDCard{}, idCardError(map[string]string{
+			"qr": "Mã QR không phải của thẻ căn cước (cần 7 trường ngăn bởi |). / Not an ID card QR code (expected 7 fields separated by |).",
+		})
+	}
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	card := IDCard{
+		Number:    parts[0],
+		OldNumber: parts[1],
+		FullName:  parts[2],
+		Sex:       parts[4],
+		Address:   parts[5],
+	}
+	fields := map[string]string{}
+	if !motcua.ValidIDNumber(card.Number) {
+		fields["id_number"] = "Số CCCD phải có 12 chữ số. / The citizen ID number must have 12 digits."
+	}
+	if n := len(card.OldNumber); n > 0 && !((n == 9 || n == 12) && allDigits(card.OldNumber)) {
+		fields["old_id_number"] = "Số CMND cũ phải có 9 hoặc 12 chữ số. / The old ID number must have 9 or 12 digits."
+	}
+	if card.FullName == "" {
+		fields["full_name"] = "Thiếu họ và tên. / The full name is missing."
+	}
+	var birthOK, issuedOK bool
+	card.BirthDate, birthOK = parseDDMMYYYY(parts[3])
+	if !birthOK {
+		fields["birth_date"] = "Ngày sinh phải là ngày có thật dạng ddmmyyyy. / The birth date must be a real date as ddmmyyyy."
+	}
+	card.IssuedDate, issuedOK = parseDDMMYYYY(parts[6])
+	if !issuedOK {
+		fields["issued_date"] = "Ngày cấp phải là ngày có thật dạng ddmmyyyy. / The issue date must be a real date as ddmmyyyy."
+	} else if birthOK && card.IssuedDate.Before(card.BirthDate) {
+		fields["issued_date"] = "Ngày cấp không thể trước ngày sinh. / The issue date cannot be before the birth date."
+	}
+	if len(fields) > 0 {
+		return IDCard{}, idCardError(fields)
+	}
+	return card, nil
+}
+
+// FormatIDCardQR writes card back in the QR's text form, the inverse of
+// ParseIDCardQR; tests and the kiosk simulator use it to play a scanner.
+func FormatIDCardQR(card IDCard) string {
+	return strings.Join([]string{
+		card.Number,
+		card.OldNumber,
+		card.FullName,
+		card.BirthDate.Format("02012006"),
+		card.Sex,
+		card.Address,
+		card.IssuedDate.Format("02012006"),
+	}, "|")
+}
+
+func idCardError(fields map[string]string) *motcua.Error {
+	return &motcua.Error{
+		Code:    motcua.EValidation,
+		Message: "Mã QR trên thẻ căn cước không hợp lệ. / The ID card QR code is not valid.",
+		Fields:  fields,
+	}
+}
+
+// parseDDMMYYYY reads a strict ddmmyyyy date of a real calendar day
+// (31022000 is rejected) from 1900 on.
+func parseDDMMYYYY(s string) (time.Time, bool) {
+	if len(s) != 8 || !allDigits(s) {
+		return time.Time{}, false
+	}
+	d, _ := strconv.Atoi(s[0:2])
+	m, _ := strconv.Atoi(s[2:4])
+	y, _ := strconv.Atoi(s[4:8])
+	if y < 1900 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Year() != y || t.Month() != time.Month(m) || t.Day() != d {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// allDigits reports whether s is non-empty and only ASCII digits.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

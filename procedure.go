@@ -1,0 +1,30 @@
+package motcua
+
+import "strings"
+
+// Procedure is an administrative procedure (thủ tục hành chính) from the
+// national catalogue, as a branch offers it.
+type Procedure struct {
+	ID             int64    `db:"id" json:"id"`
+	Code           string   `db:"code" json:"code"` // national code, e.g. "1.001193"
+	Name           string   `db:"name" json:"name"`
+	Field          string   `db:"field" json:"field"`   // lĩnh vực
+	Agency         string   `db:"agency" json:"agency"` // cơ quan có thẩm quyền giải quyết
+	ProcessingDays int      `db:"processing_days" json:"processing_days"`
+	Fee            string   `db:"fee" json:"fee"`
+	Documents      []string `db:"-" json:"documents"` // thành phần hồ sơ
+	ServiceCode    string   `db:"service_code" json:"service_code,omitempty"`
+}
+
+// IsOptionalDocument reports whether a document of a procedure's list is
+// conditional: the catalogue words those "(nếu có)", "(nếu …)" or "(khi …)".
+// Every other document must be ticked to receive the dossier.
+func IsOptionalDocument(doc string) bool {
+	lower := strings.ToLower(doc)
+	open := strings.Index(lower, "(")
+	if open < 0 {
+		return false
+	}
+	inside := lower[open:]
+	return strings.Contains(inside, "nếu") || strings.Contains(inside, "khi ")
+}

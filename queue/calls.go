@@ -1,0 +1,292 @@
+package queue
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/store"
+)
+
+// Calls: a counter calls the next ticket (one atomic claim in the writer's
+// transaction: two counters never get the same ticket), recalls it, serves
+// it, marks a no-show, transfers it, or calls a ticket out of queue order.
+// Each call appends a "call" event for the hall screens, a "ticket" event
+// and the new waiting count; the writer publishes them after the commit.
+
+// CallNext ends the counter's current ticket and calls the next one for its
+// services. found is false when nobody waits.
+func (q *Queue) CallNext(ctx context.Context, counterID int64) (tk motcua.Ticket, found bool, err error) {
+	counter, err := q.counter(counterID)
+	if err != nil {
+		return tk, false, err
+	}
+	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		now := q.site.Now()
+		if err := q.endCurrent(tx, counter, now); err != nil {
+			return err
+		}
+		next, ok, err := q.pickNext(tx, counter, q.site.Day(now))
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		tk, err = q.callTicket(tx, next, counter, now, false)
+		return err
+	})
+	if err == nil && found {
+		q.metrics.calls.Inc()
+		q.metrics.wait.Observe(tk.CalledAt.Sub(tk.QueuedAt).Seconds())
+	}
+	return q.local(tk), found, err
+}
+
+// pickNext applies the priority policy.
+func (q *Queue) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Ticket, bool, error) {
+	switch q.site.Policy.Priority {
+	case motcua.PolicyNone:
+		return tx.Tickets.NextForCounter(c.ID, day, false, nil)
+	case motcua.PolicyInterleave:
+		streak, err := tx.Tickets.CounterStreak(c.ID)
+		if err != nil {
+			return motcua.Ticket{}, false, err
+		}
+		// After N normal calls a waiting priority ticket goes first;
+		// otherwise the normal line goes on, and priority fills any gap.
+		preferPriority := streak >= q.site.Policy.InterleaveN
+		first, second := !preferPriority, preferPriority
+		tk, ok, err := tx.Tickets.NextForCounter(c.ID, day, false, &second)
+		if err != nil || ok {
+			return tk, ok, err
+		}
+		return tx.Tickets.NextForCounter(c.ID, day, false, &first)
+	default:
+		return tx.Tickets.NextForCounter(c.ID, day, true, nil)
+	}
+}
+
+// callTicket moves a waiting ticket to called at the counter, with its events.
+func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now time.Time, outOfOrder bool) (motcua.Ticket, error) {
+	if _, err := motcua.NextTicketStatus(tk.Status, motcua.ActionCall); err != nil {
+		return tk, err
+	}
+	from := tk.Status
+	tk.Status = motcua.TicketCalled
+	tk.CounterID = &c.ID
+	tk.Calls = 1
+	tk.CalledAt = &now
+	tk.OutOfOrder = outOfOrder
+	if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
+		return tk, err
+	}
+	streak := 0
+	if !tk.Priority {
+		n, err := tx.Tickets.CounterStreak(c.ID)
+		if err != nil {
+			return tk, err
+		}
+		streak = n + 1
+	}
+	if err := tx.Tickets.SetCounterStreak(c.ID, streak); err != nil {
+		return tk, err
+	}
+	if err := q.callEvent(tx, tk, c, now, false); err != nil {
+		return tk, err
+	}
+	if err := q.ticketEvent(tx, tk, now); err != nil {
+		return tk, err
+	}
+	return tk, q.queueEvent(tx, now, tk.ServiceID)
+}
+
+// endCurrent closes the counter's current ticket before it calls another:
+// a served ticket is done, a called one that never started is a no-show.
+func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time) error {
+	cur, ok, err := tx.Tickets.CurrentTicket(c.ID)
+	if err != nil || !ok {
+		return err
+	}
+	action := motcua.ActionFinish
+	if cur.Status == motcua.TicketCalled {
+		action = motcua.ActionNoShow
+	}
+	_, err = q.move(tx, cur, action, now)
+	return err
+}
+
+// move applies a lifecycle action to a ticket and records its event.
+func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction, now time.Time) (motcua.Ticket, error) {
+	to, err := motcua.NextTicketStatus(tk.Status, action)
+	if err != nil {
+		return tk, err
+	}
+	from := tk.Status
+	tk.Status = to
+	switch action {
+	case motcua.ActionStart:
+		tk.StartedAt = &now
+	case motcua.ActionFinish, motcua.ActionNoShow:
+		tk.FinishedAt = &now
+	}
+	if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
+		return tk, err
+	}
+	return tk, q.ticketEvent(tx, tk, now)
+}
+
+// ticketAction loads a ticket in the transaction and applies action to it.
+func (q *Queue) ticketAction(ctx context.Context, ticketID int64, action motcua.TicketAction, check func(motcua.Ticket) error) (motcua.Ticket, error) {
+	var tk motcua.Ticket
+	err := q.w.Write(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Tickets.Ticket(ticketID)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(cur); err != nil {
+				return err
+			}
+		}
+		tk, err = q.move(tx, cur, action, q.site.Now())
+		return err
+	})
+	return q.local(tk), err
+}
+
+// Start marks a called ticket as being served.
+func (q *Queue) Start(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
+	return q.ticketAction(ctx, ticketID, motcua.ActionStart, nil)
+}
+
+// Finish marks a ticket as served.
+func (q *Queue) Finish(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
+	tk, err := q.ticketAction(ctx, ticketID, motcua.ActionFinish, nil)
+	if err == nil {
+		q.forgetServiceTime(tk.ServiceID)
+	}
+	return tk, err
+}
+
+// NoShow marks a called ticket whose citizen did not come, once it has been
+// called the configured minimum number of times.
+func (q *Queue) NoShow(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
+	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, func(tk motcua.Ticket) error {
+		if tk.Status == motcua.TicketCalled && tk.Calls < q.site.Policy.NoShowMinCalls {
+			return motcua.Errorf(motcua.EConflict,
+				"Số %s mới được gọi %d lần; cần gọi ít nhất %d lần trước khi ghi vắng mặt. / Ticket %s was called %d time(s); call it at least %d times before marking a no-show.",
+				tk.Number, tk.Calls, q.site.Policy.NoShowMinCalls, tk.Number, tk.Calls, q.site.Policy.NoShowMinCalls)
+		}
+		return nil
+	})
+}
+
+// Recall calls the counter's called ticket again.
+func (q *Queue) Recall(ctx context.Context, counterID int64) (motcua.Ticket, error) {
+	counter, err := q.counter(counterID)
+	if err != nil {
+		return motcua.Ticket{}, err
+	}
+	var tk motcua.Ticket
+	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		cur, ok, err := tx.Tickets.CurrentTicket(counterID)
+		if err != nil {
+			return err
+		}
+		if !ok || cur.Status != motcua.TicketCalled {
+			return motcua.Errorf(motcua.EConflict, "Quầy %d không có số nào đang được gọi. / Counter %d has no called ticket.", counter.Number, counter.Number)
+		}
+		now := q.site.Now()
+		cur.Calls++
+		if err := tx.Tickets.UpdateTicket(cur, cur.Status); err != nil {
+			return err
+		}
+		tk = cur
+		if err := q.callEvent(tx, cur, counter, now, true); err != nil {
+			return err
+		}
+		return q.ticketEvent(tx, cur, now)
+	})
+	return q.local(tk), err
+}
+
+// Transfer sends a ticket at a counter to another service's queue, keeping its
+// place by issue time.
+func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua.Ticket, error) {
+	target, err := q.service(serviceID)
+	if err != nil {
+		return motcua.Ticket{}, err
+	}
+	var tk motcua.Ticket
+	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Tickets.Ticket(ticketID)
+		if err != nil {
+			return err
+		}
+		if _, err := motcua.NextTicketStatus(cur.Status, motcua.ActionTransfer); err != nil {
+			return err
+		}
+		if cur.ServiceID == target.ID {
+			return motcua.Errorf(motcua.EConflict, "Số %s đã ở dịch vụ %s. / Ticket %s is already in %s.", cur.Number, target.Name, cur.Number, target.Name)
+		}
+		now := q.site.Now()
+		from, oldService := cur.Status, cur.ServiceID
+		cur.Status = motcua.TicketWaiting
+		cur.ServiceID = target.ID
+		cur.CounterID = nil
+		cur.Calls = 0
+		cur.CalledAt, cur.StartedAt = nil, nil
+		cur.OutOfOrder = false
+		if err := tx.Tickets.UpdateTicket(cur, from); err != nil {
+			return err
+		}
+		tk = cur
+		if err := q.ticketEventStatus(tx, cur, now, motcua.TicketTransferred); err != nil {
+			return err
+		}
+		return q.queueEvent(tx, now, oldService, target.ID)
+	})
+	return q.local(tk), err
+}
+
+// CallTicket calls a specific waiting ticket out of queue order. It is always
+// recorded with the staff member and the reason.
+func (q *Queue) CallTicket(ctx context.Context, counterID, ticketID int64, reason string, by motcua.User) (motcua.Ticket, error) {
+	counter, err := q.counter(counterID)
+	if err != nil {
+		return motcua.Ticket{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return motcua.Ticket{}, &motcua.Error{Code: motcua.EValidation,
+			Message: "Gọi số ngoài thứ tự cần ghi lý do. / A call out of order needs a reason.",
+			Fields:  map[string]string{"reason": "Bắt buộc. / Required."}}
+	}
+	var tk motcua.Ticket
+	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Tickets.Ticket(ticketID)
+		if err != nil {
+			return err
+		}
+		now := q.site.Now()
+		if cur.Day != q.site.Day(now) {
+			return motcua.Errorf(motcua.EConflict, "Số %s không thuộc ngày hôm nay. / Ticket %s is not from today.", cur.Number, cur.Number)
+		}
+		if _, err := motcua.NextTicketStatus(cur.Status, motcua.ActionCall); err != nil {
+			return err
+		}
+		if err := q.endCurrent(tx, counter, now); err != nil {
+			return err
+		}
+		if err := tx.Tickets.Audit(now, by.ID, "manual_call", &cur.ID, &counter.ID, reason); err != nil {
+			return err
+		}
+		tk, err = q.callTicket(tx, cur, counter, now, true)
+		return err
+	})
+	if err == nil {
+		q.metrics.calls.Inc()
+		q.metrics.outOfOrder.Inc()
+	}
+	return q.local(tk), err
+}

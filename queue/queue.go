@@ -1,0 +1,151 @@
+// Package queue is the hall's queue: it issues tickets, calls them to
+// counters, serves, transfers and reactivates them, closes past days, and
+// answers the views screens need (services with their waits, counters with
+// their tickets, a ticket's place and estimated wait). Every change goes
+// through the writer, with the events it announces.
+package queue
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/writer"
+)
+
+// Queue is the hall's queue of tickets.
+type Queue struct {
+	site    *motcua.Site
+	store   *store.Store
+	w       *writer.Writer
+	metrics *metrics
+	log     *slog.Logger
+
+	lastDay string // the day last rolled over; only the writer goroutine touches it
+	rolling string // the day the batch being written rolls over to
+
+	waitMu    sync.Mutex
+	waitCache map[int64]serviceTime
+	lastCalls map[int64]time.Time // counter id → its last call, see Committed
+}
+
+// New opens the queue on the writer. It registers itself as a writer hook
+// (the day roll-over), so it must be built before the writer runs.
+func New(ctx context.Context, site *motcua.Site, st *store.Store, w *writer.Writer, log *slog.Logger, reg prometheus.Registerer) (*Queue, error) {
+	q := &Queue{site: site, store: st, w: w, metrics: newMetrics(reg), log: log, waitCache: map[int64]serviceTime{}}
+	var err error
+	if q.lastCalls, err = st.Tickets.LastCallPerCounter(ctx, site.Day(site.Clock.Now())); err != nil {
+		return nil, err
+	}
+	q.metrics.setServices(site.ServiceList())
+	w.AddHook(q)
+	return q, nil
+}
+
+// Due tells the writer that an idle hall must still roll over at midnight.
+func (q *Queue) Due() bool { return q.site.Day(q.site.Clock.Now()) != q.lastDay }
+
+// Prepare closes past days before the batch's requests run (writer hook).
+func (q *Queue) Prepare(tx *store.Tx) error { return q.rollOver(tx) }
+
+// Committed notes the committed calls (writer hook): the day roll-over is
+// done, and countersFor needs no query, since every call goes through here.
+func (q *Queue) Committed(events []motcua.Event) {
+	if q.rolling != "" {
+		q.lastDay, q.rolling = q.rolling, ""
+	}
+	for _, ev := range events {
+		if ev.Type != motcua.EventCall || ev.CounterID == nil {
+			continue
+		}
+		q.waitMu.Lock()
+		if ev.At.After(q.lastCalls[*ev.CounterID]) {
+			q.lastCalls[*ev.CounterID] = ev.At
+		}
+		q.waitMu.Unlock()
+	}
+}
+
+// rollOver closes the tickets of past days once per day: waiting and called
+// tickets are cancelled, a visit still being served is finished. History stays.
+func (q *Queue) rollOver(tx *store.Tx) error {
+	q.rolling = ""
+	now := q.site.Now()
+	today := q.site.Day(now)
+	if today == q.lastDay {
+		return nil
+	}
+	open, err := tx.Tickets.OpenTicketsBefore(today)
+	if err != nil {
+		return err
+	}
+	services := map[int64]bool{}
+	for _, tk := range open {
+		from := tk.Status
+		if tk.Status == motcua.TicketServing {
+			tk.Status = motcua.TicketDone
+		} else {
+			tk.Status = motcua.TicketCancelled
+		}
+		tk.FinishedAt = &now
+		if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
+			return err
+		}
+		if err := q.ticketEvent(tx, tk, now); err != nil {
+			return err
+		}
+		services[tk.ServiceID] = true
+	}
+	if len(services) > 0 {
+		ids := make([]int64, 0, len(services))
+		for id := range services {
+			ids = append(ids, id)
+		}
+		if err := q.queueEvent(tx, now, ids...); err != nil {
+			return err
+		}
+	}
+	q.rolling = today
+	return nil
+}
+
+// RollOver closes past days now (the writer also does it on its own).
+func (q *Queue) RollOver(ctx context.Context) error {
+	return q.w.Write(ctx, func(*store.Tx) error { return nil })
+}
+
+func (q *Queue) service(id int64) (motcua.Service, error) {
+	s, ok := q.site.Service(id)
+	if !ok {
+		return s, motcua.Errorf(motcua.ENotFound, "Không có dịch vụ số %d. / There is no service %d.", id, id)
+	}
+	return s, nil
+}
+
+func (q *Queue) counter(id int64) (motcua.Counter, error) {
+	c, ok := q.site.Counter(id)
+	if !ok {
+		return c, motcua.Errorf(motcua.ENotFound, "Không có quầy số %d. / There is no counter %d.", id, id)
+	}
+	return c, nil
+}
+
+// serviceName is the name of a configured service ("" for an unknown id).
+func (q *Queue) serviceName(id int64) string {
+	s, _ := q.site.Service(id)
+	return s.Name
+}
+
+// local returns tk with its times in the branch's zone, as clients see them.
+func (q *Queue) local(tk motcua.Ticket) motcua.Ticket {
+	loc := q.site.Location()
+	tk.IssuedAt = tk.IssuedAt.In(loc)
+	tk.QueuedAt = tk.QueuedAt.In(loc)
+	tk.CalledAt, tk.StartedAt, tk.FinishedAt = q.site.Local(tk.CalledAt), q.site.Local(tk.StartedAt), q.site.Local(tk.FinishedAt)
+	return tk
+}

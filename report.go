@@ -1,0 +1,31 @@
+package motcua
+
+import "time"
+
+// OnTimeRow is one line of the on-time report: a procedure, agency or officer.
+type OnTimeRow struct {
+	Key                string   `json:"key"`  // procedure code, agency name or user id
+	Name               string   `json:"name"` // what people read
+	Received           int      `json:"received"`
+	Finished           int      `json:"finished"`
+	FinishedOnTime     int      `json:"finished_on_time"`
+	FinishedLate       int      `json:"finished_late"`
+	PendingOnTime      int      `json:"pending_on_time"`
+	PendingOverdue     int      `json:"pending_overdue"`
+	OnTimeRate         *float64 `json:"on_time_rate"` // finished on time / finished; null when nothing finished
+	AvgLateDays        float64  `json:"avg_late_days"`
+	WorstLateDays      int      `json:"worst_late_days"`
+	Apologies          int      `json:"apologies"`
+	ApologizedDossiers int      `json:"apologized_dossiers"`
+	WorstLateCode      string   `json:"worst_late_code,omitempty"`
+}
+
+// OnTimeReport is the on-time figures for dossiers received in a date range.
+type OnTimeReport struct {
+	From  string      `json:"from"`
+	To    string      `json:"to"`
+	By    string      `json:"by"`
+	Now   time.Time   `json:"now"`
+	Rows  []OnTimeRow `json:"rows"`
+	Total OnTimeRow   `json:"total"`
+}

@@ -1,0 +1,284 @@
+// Package writer is the single writer of the branch's state. Every change
+// runs in the writer goroutine, inside a transaction shared with whatever
+// other requests arrived meanwhile (group commit), each request in its own
+// savepoint. The events a request appends go into the log in the same
+// transaction, with a branch-wide increasing seq; they are published after
+// the commit, in seq order.
+package writer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/store"
+)
+
+// DefaultMaxBatch is how many write requests may share one commit.
+const DefaultMaxBatch = 256
+
+// idleEvery is how often an idle writer asks its hooks whether a batch is
+// due anyway (the day roll-over of an idle hall).
+const idleEvery = 30 * time.Second
+
+// batchTimeout bounds one batch's transaction.
+const batchTimeout = 30 * time.Second
+
+// Publisher receives committed events in seq order (the websocket fan-out,
+// the webhook worker's wake-up).
+type Publisher interface {
+	Publish(ev motcua.Event)
+}
+
+// Hook takes part in every batch. The queue uses it for the day roll-over
+// and to note the calls it needs for its estimates.
+type Hook interface {
+	// Due says whether an idle writer should run an empty batch now.
+	Due() bool
+	// Prepare runs first in every batch's transaction, before the requests;
+	// its failure fails the whole batch.
+	Prepare(tx *store.Tx) error
+	// Committed runs after the commit, before the events are published.
+	Committed(events []motcua.Event)
+}
+
+// Config is what New needs.
+type Config struct {
+	Store      *store.Store
+	Publishers []Publisher
+	Hooks      []Hook
+	Logger     *slog.Logger
+	// MaxBatch bounds how many write requests share one commit; 1 means one
+	// commit (and one fsync) per request. 0 means DefaultMaxBatch.
+	MaxBatch int
+	// Registerer receives the writer's metrics; nil means none.
+	Registerer prometheus.Registerer
+}
+
+// Writer is the single writer goroutine and its queue of requests.
+type Writer struct {
+	store    *store.Store
+	pubs     []Publisher
+	hooks    []Hook
+	log      *slog.Logger
+	maxBatch int
+
+	reqs    chan *request
+	stopped chan struct{} // closed when Run has returned
+
+	commits   prometheus.Counter
+	batchSize prometheus.Histogram
+}
+
+type request struct {
+	fn   func(tx *store.Tx) error
+	done chan error
+}
+
+// New makes a writer; it writes nothing until Run runs.
+func New(cfg Config) *Writer {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	w := &Writer{store: cfg.Store, pubs: cfg.Publishers, hooks: cfg.Hooks, log: cfg.Logger, maxBatch: cfg.MaxBatch,
+		reqs: make(chan *request, 1024), stopped: make(chan struct{}),
+		commits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "motcua_commits_total", Help: "Write transactions committed."}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "motcua_commit_batch_size", Help: "Requests sharing one commit (group commit).",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 10)}),
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(w.commits, w.batchSize)
+	}
+	return w
+}
+
+// SetPublishers sets who receives the committed events; call it before Run.
+func (w *Writer) SetPublishers(pubs ...Publisher) { w.pubs = pubs }
+
+// AddHook adds a hook; call it before Run.
+func (w *Writer) AddHook(h Hook) { w.hooks = append(w.hooks, h) }
+
+var errClosed = &motcua.Error{Code: motcua.EUnavailable, Message: "Hệ thống đang dừng. / The hub is shutting down."}
+
+// Write runs fn in the writer goroutine, inside a transaction shared with
+// whatever other requests arrived meanwhile, and returns once the
+// transaction has committed and its events are published. fn's failure (or
+// panic) undoes only its own writes and events. A request made before Run
+// starts waits for it.
+func (w *Writer) Write(ctx context.Context, fn func(tx *store.Tx) error) error {
+	req := &request{fn: fn, done: make(chan error, 1)}
+	select {
+	case w.reqs <- req:
+	case <-w.stopped:
+		return errClosed
+	case <-ctx.Done():
+		return motcua.Errorf(motcua.EUnavailable, "Yêu cầu đã hết thời gian chờ. / The request timed out.")
+	}
+	// Once queued, the request will run: wait for its outcome even if the
+	// caller gives up, so a caller never reports failure for a committed change.
+	select {
+	case err := <-req.done:
+		return err
+	case <-w.stopped:
+		// Run drains the queue before it closes stopped, so the answer is there.
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return errClosed
+		}
+	}
+}
+
+// Run is the writer goroutine: it runs batches until ctx ends, then finishes
+// the requests already queued and returns. It runs once.
+func (w *Writer) Run(ctx context.Context) error {
+	defer close(w.stopped)
+	tick := time.NewTicker(idleEvery)
+	defer tick.Stop()
+	for {
+		var first *request
+		select {
+		case first = <-w.reqs:
+		case <-tick.C:
+			if w.due() {
+				w.runBatch(nil)
+			}
+			continue
+		case <-ctx.Done():
+			// Finish what is queued, then stop.
+			for {
+				select {
+				case r := <-w.reqs:
+					w.runBatch([]*request{r})
+				default:
+					return nil
+				}
+			}
+		}
+		batch := []*request{first}
+	drain:
+		for len(batch) < w.maxBatch {
+			select {
+			case r := <-w.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		w.runBatch(batch)
+	}
+}
+
+func (w *Writer) due() bool {
+	for _, h := range w.hooks {
+		if h.Due() {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *Writer) runBatch(batch []*request) {
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	fail := func(err error) {
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+	tx, err := w.store.BeginWrite(ctx)
+	if err != nil {
+		w.log.Error("begin write", "err", err)
+		fail(err)
+		return
+	}
+	for _, h := range w.hooks {
+		if err := h.Prepare(tx); err != nil {
+			w.log.Error("prepare batch", "err", err)
+			fail(errors.Join(err, tx.Rollback()))
+			return
+		}
+	}
+	errs := make([]error, len(batch))
+	for i, r := range batch {
+		errs[i] = runInSavepoint(tx, r.fn)
+	}
+	if err := tx.Commit(); err != nil {
+		w.log.Error("commit", "err", err, "requests", len(batch))
+		fail(err)
+		return
+	}
+	w.commits.Inc()
+	w.batchSize.Observe(float64(len(batch)))
+	events := tx.Events()
+	for _, h := range w.hooks {
+		h.Committed(events)
+	}
+	for _, ev := range events {
+		for _, p := range w.pubs {
+			p.Publish(ev)
+		}
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}
+
+// runInSavepoint runs one request so that its failure (or panic) undoes only
+// its own writes and events.
+func runInSavepoint(tx *store.Tx, fn func(tx *store.Tx) error) (err error) {
+	before := len(tx.Events())
+	if err := tx.Savepoint(); err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in write: %v", p)
+		}
+		if err != nil {
+			if rerr := tx.RollbackToSavepoint(before); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			return
+		}
+		err = tx.Release()
+	}()
+	return fn(tx)
+}
+
+// EventsSince returns the logged events after seq, or ok=false when more than
+// max are missing (a fresh snapshot is cheaper than the replay). A client
+// ahead of the log (the database was replaced under it) also gets ok=false.
+func (w *Writer) EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error) {
+	last, err := w.store.Events.LastSeq(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if seq > last {
+		return nil, false, nil
+	}
+	evs, more, err := w.store.Events.EventsSince(ctx, seq, max)
+	if err != nil {
+		return nil, false, err
+	}
+	return evs, !more, nil
+}
+
+// LastSeq is the newest event's seq.
+func (w *Writer) LastSeq(ctx context.Context) (int64, error) { return w.store.Events.LastSeq(ctx) }
+
+// RecentEvents returns the newest n events of a type up to seq maxSeq, newest first.
+func (w *Writer) RecentEvents(ctx context.Context, typ string, maxSeq int64, n int) ([]motcua.Event, error) {
+	return w.store.Events.RecentEvents(ctx, typ, maxSeq, n)
+}
