@@ -6,19 +6,8 @@
 'use strict';
 
 (function () {
-  const API = '/api/v1';
-  const TOKEN_KEY = 'motcua.token';
   const MAX_MATCHES = 8;
-
-  const STATUS = {
-    received: ['Đã tiếp nhận', 'Received'],
-    transferred: ['Đã chuyển cơ quan giải quyết', 'Transferred'],
-    processing: ['Đang giải quyết', 'Processing'],
-    supplement_requested: ['Chờ bổ sung', 'Supplement requested'],
-    result_ready: ['Có kết quả', 'Result ready'],
-    returned: ['Đã trả kết quả', 'Returned'],
-    rejected: ['Từ chối', 'Rejected'],
-  };
+  const STATUS = motcua.DOSSIER_STATUS;
   const ACTIONS = {
     transfer: ['Chuyển cơ quan giải quyết', 'Transfer'],
     start_processing: ['Bắt đầu giải quyết', 'Start processing'],
@@ -68,54 +57,15 @@
   }
 
   // "Đăng ký" → "dang ky": searches typed without accents find accented names.
-  function fold(s) {
-    return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '')
-      .replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
-  }
-
-  class ApiError extends Error {
-    constructor(status, body) {
-      const e = (body && body.error) || {};
-      super(e.message || `Lỗi máy chủ (${status}). / Server error (${status}).`);
-      this.status = status;
-      this.code = e.code;
-      this.fields = e.fields || {};
-    }
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: 'application/json' };
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (token) headers.Authorization = 'Bearer ' + token;
-    const init = { method, headers };
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let res;
-    try {
-      res = await fetch(API + path, init);
-    } catch (_) {
-      throw new ApiError(0, { error: { message: 'Không kết nối được máy chủ. / Cannot reach the server.' } });
-    }
-    const text = await res.text();
-    let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch (_) { /* not JSON */ }
-    if (!res.ok) throw new ApiError(res.status, data);
-    return data;
-  }
+  const fold = motcua.fold;
+  const api = motcua.api;
 
   // ---------- dates ----------
 
   // The hub writes times in the branch's own offset; show them as written.
   function dateText(iso) {
-    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso || '');
-    return m ? `${m[4]}:${m[5]} ${m[3]}/${m[2]}/${m[1]}` : '';
-  }
-
-  function dayText(iso) {
-    const m = /^(\d{4})-(\d\d)-(\d\d)/.exec(iso || '');
-    return m ? `${m[3]}/${m[2]}/${m[1]}` : '';
+    const t = motcua.time(iso);
+    return t ? `${t.hm} ${t.dmy}` : '';
   }
 
   // ---------- following the current ticket ----------

@@ -38,7 +38,7 @@
   // A call older than this when it reaches the screen (replayed after an
   // outage) is shown but not announced: the hall has moved on since.
   var MAX_CALL_AGE_TO_ANNOUNCE_MS = 2 * 60 * 1000;
-  var SILENCE_BEFORE_RECONNECT_MS = 5 * 60 * 1000; // catches half-open connections on flaky Wi-Fi
+  var SILENCE_BEFORE_RECONNECT_MS = 5 * 60 * 1000;
 
   var state = {
     lastSeq: 0,
@@ -59,7 +59,7 @@
     skipped: [],      // {seq, number, reason} of calls shown without an announcement
     played: 0,        // announcements finished (played, or skipped when muted, blocked or stale)
     get lastSeq() { return state.lastSeq; },
-    get connected() { return !!(socket && socket.readyState === WebSocket.OPEN); },
+    get connected() { return !!(socket && socket.open); },
     get queued() { return announceQueue.length; },
     voice: null,      // "speech", "clips", "muted" or "blocked": how the last announcement was played
     filters: { services: filter.services ? Array.from(filter.services) : null,
@@ -573,7 +573,7 @@
       applySnapshot(msg);
       return;
     }
-    if (msg.seq <= state.lastSeq) return; // seen already: never announce twice
+    // The loop passes each seq once: a call is never announced twice.
     state.lastSeq = msg.seq;
     if (msg.type === 'call') {
       applyCall(msg);
@@ -583,24 +583,20 @@
     }
   }
 
-  // ---------- websocket with reconnect ----------
+  // ---------- websocket (the shared loop of motcua.js) ----------
 
   var socket = null;
-  var attempt = 0;
-  var reconnectTimer = null;
-  var lastMessageAt = Date.now();
-  var connectionMarkTimer = null;
 
-  function socketURL() {
+  function socketPath() {
     var query = [];
     ['services', 'counters'].forEach(function (k) {
       // Keep the commas readable in the hub's logs: services=1,2 rather than 1%2C2.
       if (params.get(k)) query.push(k + '=' + encodeURIComponent(params.get(k)).replace(/%2C/gi, ','));
     });
-    if (state.haveSnapshot) query.push('since=' + state.lastSeq);
-    var scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    return scheme + location.host + '/ws/display' + (query.length ? '?' + query.join('&') : '');
+    return '/ws/display' + (query.length ? '?' + query.join('&') : '');
   }
+
+  var connectionMarkTimer = null;
 
   function setConnected(ok) {
     document.body.dataset.connection = ok ? 'open' : 'reconnecting';
@@ -612,77 +608,6 @@
       connectionMarkTimer = setTimeout(function () { $('connection').hidden = false; }, 2000);
     }
   }
-
-  function connect() {
-    clearTimeout(reconnectTimer);
-    reconnectTimer = null;
-    var ws;
-    try {
-      ws = new WebSocket(socketURL());
-    } catch (err) {
-      console.warn('display: cannot open websocket:', err);
-      scheduleReconnect();
-      return;
-    }
-    socket = ws;
-    lastMessageAt = Date.now();
-    ws.onmessage = function (ev) {
-      if (socket !== ws) return;
-      lastMessageAt = Date.now();
-      attempt = 0; // the hub answers: the next loss starts the backoff again at 1 s
-      setConnected(true);
-      var msg;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch (err) {
-        console.warn('display: bad message', err);
-        return;
-      }
-      handleMessage(msg);
-    };
-    ws.onopen = function () {
-      if (socket === ws) setConnected(true);
-    };
-    ws.onclose = function () {
-      if (socket !== ws) return;
-      socket = null;
-      setConnected(false);
-      scheduleReconnect();
-    };
-  }
-
-  function scheduleReconnect() {
-    if (reconnectTimer) return;
-    // Exponential backoff, 1 s doubling to 30 s, with jitter so that every
-    // screen of the hall does not knock at the same instant after an outage.
-    var ceiling = Math.min(30000, 1000 * Math.pow(2, attempt));
-    attempt++;
-    var delay = ceiling / 2 + Math.random() * ceiling / 2;
-    reconnectTimer = setTimeout(connect, delay);
-  }
-
-  function reconnectNow() {
-    if (socket) {
-      var ws = socket;
-      socket = null;
-      ws.close();
-      setConnected(false);
-    }
-    attempt = 0;
-    clearTimeout(reconnectTimer);
-    reconnectTimer = null;
-    connect();
-  }
-
-  setInterval(function () {
-    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastMessageAt > SILENCE_BEFORE_RECONNECT_MS) {
-      reconnectNow(); // with since=<last seq>: harmless if the hall was just quiet
-    }
-  }, 30000);
-
-  window.addEventListener('online', function () {
-    if (!socket) reconnectNow();
-  });
 
   // ---------- clock, branch header ----------
 
@@ -714,10 +639,7 @@
   }
 
   function loadBranch() {
-    fetch('/api/v1/branch', { cache: 'no-store' }).then(function (r) {
-      if (!r.ok) throw new Error('HTTP ' + r.status);
-      return r.json();
-    }).then(function (b) {
+    motcua.api('GET', '/branch').then(function (b) {
       if (b.center_name) $('center-name').textContent = b.center_name;
       if (b.name) {
         $('branch-name').textContent = b.name;
@@ -781,5 +703,10 @@
   checkAutoplay();
   if (!muted) ['chime', 'moi-cong-dan', 'den-quay-so'].forEach(function (n) { audio.load(n); });
   setConnected(false);
-  connect();
+  socket = motcua.live({
+    url: socketPath,
+    message: handleMessage,
+    state: setConnected,
+    silenceMs: SILENCE_BEFORE_RECONNECT_MS // catches half-open connections on flaky Wi-Fi
+  });
 })();

@@ -164,19 +164,7 @@
     return msg;
   }
 
-  // fold makes "Đất đai" and "dat dai" compare equal: no diacritics, no case.
-  function fold(s) {
-    return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '')
-      .replace(/[đĐ]/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();
-  }
-
   // ---- Time: the hub's RFC 3339 strings already carry the branch offset, so read them as written.
-
-  function parseLocal(iso) {
-    var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso || '');
-    if (!m) return null;
-    return { y: m[1], mo: m[2], d: m[3], h: m[4], mi: m[5], day: m[1] + '-' + m[2] + '-' + m[3] };
-  }
 
   function offsetMinutes(iso) {
     var m = /([+-])(\d\d):?(\d\d)$/.exec(iso || '');
@@ -202,36 +190,10 @@
     return T('about_min', m);
   }
 
-  // ---- Talking to the hub
-
-  function HubDown() { this.hubDown = true; }
+  // ---- Talking to the hub (motcua.js): a hub that cannot be reached rejects with hubDown.
 
   function api(method, path, body) {
-    var ctl = window.AbortController ? new AbortController() : null;
-    var timer = setTimeout(function () { if (ctl) ctl.abort(); }, REQUEST_TIMEOUT_MS);
-    var opts = { method: method, cache: 'no-store', headers: { 'Accept': 'application/json' } };
-    if (ctl) opts.signal = ctl.signal;
-    if (body !== undefined) {
-      opts.headers['Content-Type'] = 'application/json';
-      opts.body = JSON.stringify(body);
-    }
-    return fetch(path, opts).then(function (res) {
-      return res.json().catch(function () { return null; }).then(function (data) {
-        clearTimeout(timer);
-        // A proxy or a restarting hub answers 502/503/504: for the citizen that is "not reachable".
-        if (res.status === 502 || res.status === 503 || res.status === 504) throw new HubDown();
-        if (!res.ok) {
-          var err = new Error('HTTP ' + res.status);
-          err.status = res.status;
-          err.apiMessage = data && data.error && data.error.message;
-          throw err;
-        }
-        return data;
-      });
-    }, function () {
-      clearTimeout(timer);
-      throw new HubDown();
-    });
+    return motcua.api(method, path, body, { timeout: REQUEST_TIMEOUT_MS });
   }
 
   function setOnline(online) {
@@ -327,7 +289,7 @@
       showMessage(titleKey, T('offline_title'));
       return;
     }
-    showMessage(titleKey, err && err.apiMessage);
+    showMessage(titleKey, err && err.message);
   }
 
   // ---- Start screen: services grouped by field, filtered by the search box
@@ -340,7 +302,7 @@
     var lines = [];
     if (serviceFull(s)) lines.push(T('full'));
     else lines.push(T('closed'));
-    var at = parseLocal(s.opens_at);
+    var at = motcua.time(s.opens_at);
     if (at) {
       var when = at.h + ':' + at.mi;
       if (at.day !== branchNow().day) when = T('on_day', when, at.d + '/' + at.mo);
@@ -353,21 +315,19 @@
     return lines.join(' · ');
   }
 
-  function matches(s, words) {
-    if (!words.length) return true;
-    var hay = fold([s.name, s.name_en, s.field, s.code].join(' '));
-    return words.every(function (w) { return hay.indexOf(w) >= 0; });
+  function matches(s, query) {
+    return motcua.matches([s.name, s.name_en, s.field, s.code], query);
   }
 
   function renderServices() {
     var box = $('#services');
     $('#services-loading').hidden = state.services !== null;
     if (state.services === null) return;
-    var words = fold($('#search').value).split(' ').filter(Boolean);
+    var query = $('#search').value;
     $('#search-clear').hidden = !$('#search').value;
     var groups = [], byField = {};
     state.services.forEach(function (s) {
-      if (!matches(s, words)) return;
+      if (!matches(s, query)) return;
       var f = s.field || '';
       if (!byField[f]) { byField[f] = []; groups.push(f); }
       byField[f].push(s);
@@ -515,7 +475,7 @@
     var svc = t.service_name || '';
     if (state.lang === 'en' && t.service_name_en && t.service_name_en !== svc) svc = t.service_name_en + ' (' + svc + ')';
     setText('ticket-service', svc);
-    var at = parseLocal(t.issued_at);
+    var at = motcua.time(t.issued_at);
     setText('ticket-issued-label', T('issued_label'));
     setText('ticket-issued', at ? at.h + ':' + at.mi + '  ' + at.d + '/' + at.mo + '/' + at.y : '');
     setText('ticket-ahead-label', T('ahead_label'));

@@ -9,24 +9,18 @@
 
 (function () {
   const API = '/api/v1';
-  const TOKEN_KEY = 'motcua.token';
   const USER_KEY = 'motcua.user';
   const POLL_MS = 10000;
 
-  const STATUS = {
-    received: 'Đã tiếp nhận, chưa chuyển',
-    transferred: 'Đã chuyển cơ quan giải quyết',
-    processing: 'Đang giải quyết',
-    supplement_requested: 'Chờ bổ sung',
-    result_ready: 'Đã có kết quả',
-    returned: 'Đã trả kết quả',
-    rejected: 'Từ chối',
-  };
+  // Dossier status labels come from motcua.js; here a received dossier is
+  // one not yet passed to the agency, which is what the desk watches for.
+  function statusText(st) {
+    return st === 'received' ? motcua.dossierStatus(st) + ', chưa chuyển' : motcua.dossierStatus(st);
+  }
   const DELIVERY = { pending: 'Chờ gửi', delivered: 'Đã gửi', failed: 'Lỗi' };
   const COUNTER = { idle: 'rảnh', calling: 'đang gọi', serving: 'đang phục vụ' };
 
   const state = {
-    token: sessionStorage.getItem(TOKEN_KEY) || '',
     user: readJSON(sessionStorage.getItem(USER_KEY)),
     data: null,
     timer: 0,
@@ -44,12 +38,7 @@
   }
 
   // "2026-12-02T17:00:00+07:00" → "02/12/2026 17:00", in the hub's zone.
-  function dt(s, withTime) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(s || '');
-    if (!m) return '';
-    const d = m[3] + '/' + m[2] + '/' + m[1];
-    return withTime === false ? d : d + ' ' + m[4] + ':' + m[5];
-  }
+  function dt(s, withTime) { return motcua.dmy(s, withTime !== false); }
   function isoDay(s) { return (s || '').slice(0, 10); }
   function nextDay(day) {
     const [y, mo, d] = day.split('-').map(Number);
@@ -63,32 +52,16 @@
     return m < 60 ? m + '′' : Math.floor(m / 60) + 'h' + String(m % 60).padStart(2, '0');
   }
 
+  // api is motcua.api, with the connection mark kept in step.
   async function api(method, path, body) {
-    const init = { method, headers: {} };
-    if (state.token) init.headers.Authorization = 'Bearer ' + state.token;
-    if (body !== undefined) {
-      init.headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let res;
     try {
-      res = await fetch(API + path, init);
+      const data = await motcua.api(method, path, body);
+      $('conn-mark').hidden = true;
+      return data;
     } catch (e) {
-      $('conn-mark').hidden = false;
-      throw { status: 0, message: 'Mất kết nối tới máy chủ. / Cannot reach the hub.' };
+      $('conn-mark').hidden = e.status !== 0;
+      throw e;
     }
-    $('conn-mark').hidden = true;
-    if (res.status === 401 && path !== '/auth/login') {
-      showLogin('Phiên đăng nhập đã hết, vui lòng đăng nhập lại. / Please sign in again.');
-      throw { status: 401 };
-    }
-    if (res.status === 204) return null;
-    const data = await res.json().catch(() => null);
-    if (!res.ok) {
-      const e = (data && data.error) || {};
-      throw { status: res.status, code: e.code, message: e.message || ('HTTP ' + res.status), fields: e.fields || {} };
-    }
-    return data;
   }
 
   // ---------- login ----------
@@ -122,9 +95,8 @@
         $('login-error').textContent = 'Tài khoản không có quyền giám sát. / This account is not a supervisor.';
         return;
       }
-      state.token = data.token;
+      motcua.session.save(data);
       state.user = data.user;
-      sessionStorage.setItem(TOKEN_KEY, state.token);
       sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
       $('login-password').value = '';
       showWork();
@@ -135,9 +107,8 @@
 
   async function onLogout() {
     try { await api('POST', '/auth/logout'); } catch (e) { /* signed out anyway */ }
-    state.token = '';
+    motcua.session.clear();
     state.user = null;
-    sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(USER_KEY);
     showLogin('');
   }
@@ -227,7 +198,7 @@
       tr.appendChild(codeCell(item));
       tr.appendChild(el('td', '', item.agency));
       const where = el('td');
-      where.appendChild(el('span', 'status', STATUS[item.status] || item.status));
+      where.appendChild(el('span', 'status', statusText(item.status)));
       where.appendChild(el('span', 'since', 'từ ' + dt(item.status_since)));
       tr.appendChild(where);
       tr.appendChild(el('td', 'due', dt(item.due_at)));
@@ -432,6 +403,7 @@
     $('ap-cancel').addEventListener('click', () => $('apology-dialog').close());
     $('report-form').addEventListener('submit', runReport);
     for (const id of ['r-from', 'r-to']) $(id).addEventListener('change', updateReportLinks);
-    if (state.token) showWork(); else showLogin('');
+    motcua.onUnauthorized = () => showLogin('Phiên đăng nhập đã hết, vui lòng đăng nhập lại. / Please sign in again.');
+    if (motcua.session.token) showWork(); else showLogin('');
   });
 })();

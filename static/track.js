@@ -4,13 +4,9 @@
 'use strict';
 (function () {
   var token = decodeURIComponent(location.pathname.split('/')[2] || '');
-  var trackURL = '/api/v1/track/' + encodeURIComponent(token);
 
   var track = null;     // the last GET /api/v1/track/{token} object, patched by events
-  var lastSeq = 0;
-  var ws = null;
-  var wsRetry = 0;
-  var wsTimer = 0;
+  var live = null;      // the websocket loop (motcua.js)
   var fetchTimer = 0;
   var fetchRetry = 0;
   var gone = false;     // unknown token: nothing to follow
@@ -18,14 +14,8 @@
   var audio = null;     // AudioContext, created on the first tap (browsers require one)
   var canSound = 'AudioContext' in window || 'webkitAudioContext' in window;
 
-  var STATUS = {
-    waiting: 'Đang chờ',
-    serving: 'Đang phục vụ',
-    done: 'Hoàn thành',
-    no_show: 'Vắng mặt',
-    transferred: 'Đã chuyển sang dịch vụ khác – đang chờ',
-    cancelled: 'Đã hủy'
-  };
+  // The phone's own words where the shared label (motcua.js) says too little.
+  var STATUS = { transferred: 'Đã chuyển sang dịch vụ khác – đang chờ' };
   var NOTE = {
     no_show: 'Bạn không có mặt khi được gọi. Nếu vẫn cần làm thủ tục, hãy chọn “Kích hoạt lại số” ' +
       'trên máy lấy số và nhập mã tra cứu in trên phiếu.',
@@ -33,14 +23,11 @@
     cancelled: 'Số thứ tự này không còn hiệu lực.'
   };
   var DOSSIER_STATUS = {
-    received: 'Đã tiếp nhận',
-    transferred: 'Đã chuyển cơ quan giải quyết',
-    processing: 'Đang giải quyết',
     supplement_requested: 'Cần bổ sung hồ sơ',
     result_ready: 'Đã có kết quả – mời bạn đến nhận',
-    returned: 'Đã trả kết quả',
     rejected: 'Không giải quyết (từ chối)'
   };
+  function dossierStatus(st) { return DOSSIER_STATUS[st] || motcua.dossierStatus(st); }
   var WEEKDAYS = ['Chủ nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy'];
 
   function $(id) { return document.getElementById(id); }
@@ -53,19 +40,14 @@
   }
 
   // The hub writes times in the branch's own offset; show them as written.
-  function parts(iso) {
-    var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso || '');
-    return m && { y: +m[1], mo: m[2], d: m[3], hm: m[4] + ':' + m[5] };
-  }
   function dateTime(iso) {
-    var p = parts(iso);
-    return p ? p.hm + ', ' + p.d + '/' + p.mo + '/' + p.y : '';
+    var p = motcua.time(iso);
+    return p ? p.hm + ', ' + p.dmy : '';
   }
   function day(iso) {
-    var p = parts(iso);
+    var p = motcua.time(iso);
     if (!p) return '';
-    var wd = new Date(Date.UTC(p.y, +p.mo - 1, +p.d)).getUTCDay();
-    return WEEKDAYS[wd] + ', ' + p.d + '/' + p.mo + '/' + p.y;
+    return WEEKDAYS[new Date(Date.UTC(+p.y, +p.mo - 1, +p.d)).getUTCDay()] + ', ' + p.dmy;
   }
 
   function waitText(sec) {
@@ -91,7 +73,7 @@
 
     var status = t.status === 'called' ? 'Đã gọi – mời bạn đến ' + counterText(c)
       : t.status === 'serving' && c ? 'Đang phục vụ tại ' + counterText(c)
-      : STATUS[t.status] || t.status || '';
+      : STATUS[t.status] || motcua.ticketStatus(t.status);
     $('status').textContent = status;
     $('status').className = 'status s-' + (t.status || '');
 
@@ -139,7 +121,7 @@
     list.forEach(function (d) {
       var card = el('article', 'dossier' + (d.overdue ? ' overdue' : ''));
       var head = el('div', 'd-head');
-      head.appendChild(el('span', 'd-status d-' + d.status, DOSSIER_STATUS[d.status] || d.status));
+      head.appendChild(el('span', 'd-status d-' + d.status, dossierStatus(d.status)));
       if (d.overdue) head.appendChild(el('span', 'd-overdue', 'Quá hạn'));
       else if (d.at_risk) head.appendChild(el('span', 'd-at-risk', 'Sắp đến hạn'));
       card.appendChild(head);
@@ -183,7 +165,7 @@
     history.forEach(function (h) {
       var li = el('li');
       li.appendChild(el('span', 'h-at', dateTime(h.at)));
-      li.appendChild(document.createTextNode(' ' + (DOSSIER_STATUS[h.status] || h.status)));
+      li.appendChild(document.createTextNode(' ' + dossierStatus(h.status)));
       ol.appendChild(li);
     });
     det.appendChild(ol);
@@ -242,15 +224,12 @@
 
   function fetchTrack() {
     clearTimeout(fetchTimer);
-    return fetch(trackURL, { cache: 'no-store', headers: { Accept: 'application/json' } }).then(function (res) {
-      if (res.status === 404) { notFound(); return; }
-      if (!res.ok) throw new Error('HTTP ' + res.status);
-      return res.json().then(function (data) {
-        fetchRetry = 0;
-        track = data;
-        render();
-      });
-    }).catch(function () {
+    return motcua.api('GET', '/track/' + encodeURIComponent(token)).then(function (data) {
+      fetchRetry = 0;
+      track = data;
+      render();
+    }, function (err) {
+      if (err.status === 404) { notFound(); return; }
       // The websocket snapshot may still arrive; keep trying gently either way.
       fetchTimer = setTimeout(fetchTrack, Math.min(30000, 3000 * Math.pow(2, fetchRetry++)));
     });
@@ -264,7 +243,7 @@
 
   function notFound() {
     gone = true;
-    if (ws) ws.close();
+    if (live) live.close();
     $('number').hidden = true;
     document.querySelector('.label').hidden = true;
     $('status').className = 'status s-missing';
@@ -275,41 +254,18 @@
   }
 
   function connect() {
-    clearTimeout(wsTimer);
-    if (gone || (ws && ws.readyState <= 1)) return;
-    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host +
-      '/ws/track/' + encodeURIComponent(token) + (lastSeq ? '?since=' + lastSeq : '');
-    try { ws = new WebSocket(url); } catch (e) { reconnectLater(); return; }
-    ws.onmessage = function (e) {
-      wsRetry = 0;
-      $('reconnecting').hidden = true;
-      var msg;
-      try { msg = JSON.parse(e.data); } catch (err) { return; }
-      handle(msg);
-    };
-    ws.onclose = function () {
-      ws = null;
-      if (gone) return;
-      $('reconnecting').hidden = false;
-      reconnectLater();
-    };
-  }
-
-  function reconnectLater() {
-    clearTimeout(wsTimer);
-    var d = Math.min(30000, 1000 * Math.pow(2, wsRetry++));
-    wsTimer = setTimeout(connect, d / 2 + Math.random() * d / 2);
+    if (gone) return;
+    live = motcua.live({
+      url: function () { return '/ws/track/' + encodeURIComponent(token); },
+      message: handle,
+      state: function (open) { $('reconnecting').hidden = open || gone; }
+    });
   }
 
   function handle(msg) {
     if (msg.type === 'snapshot') {
-      if (typeof msg.seq === 'number') lastSeq = msg.seq;
       if (msg.track) { track = msg.track; render(); }
       return;
-    }
-    if (typeof msg.seq === 'number') {
-      if (msg.seq <= lastSeq) return; // already seen before a reconnect
-      lastSeq = msg.seq;
     }
     if (!track) { refetchSoon(0, 500); return; }
     // The hub sends a phone only its own service's queue events, at most one
@@ -338,12 +294,9 @@
     if (movedService || tk.status === 'waiting') refetchSoon(300, 1500);
   }
 
-  // Phones drop sockets while asleep; on wake-up, catch up at once.
+  // Phones drop sockets while asleep; on wake-up (the loop reconnects) catch up at once.
   document.addEventListener('visibilitychange', function () {
-    if (document.visibilityState !== 'visible' || gone) return;
-    wsRetry = 0;
-    connect();
-    refetchSoon(0, 300);
+    if (document.visibilityState === 'visible' && !gone) refetchSoon(0, 300);
   });
 
   if (canSound) {

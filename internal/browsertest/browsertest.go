@@ -104,6 +104,19 @@ func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	return v
 }
 
+// EvalAsync evaluates a JavaScript expression that gives a promise and
+// returns what the promise resolves to; a rejection fails the test.
+func EvalAsync[T any](t testing.TB, ctx context.Context, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, StepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
 // WaitFor polls a JavaScript expression until it is truthy, within StepTimeout.
 func WaitFor(t testing.TB, ctx context.Context, what, expr string) {
 	t.Helper()
