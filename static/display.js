@@ -3,7 +3,10 @@
 // unattended on a TV for weeks, so it reconnects by itself, never announces a
 // call twice, and reloads itself once a night.
 //
-// URL parameters: services=1,2 (service ids), counters=3,4 (counter ids),
+// URL parameters: services=TP,CT (service codes, or ids), counters=q3,q4
+// (counter numbers written q3 or quầy 3; a plain number is a counter's id, or
+// its number when no counter has that id): only those calls are shown, and
+// only the waiting counts of those services (of those counters' services).
 // repeat=2 (times each announcement is spoken), voice=auto|speech|clips,
 // mute=1 (queue announcements but play nothing; for tests).
 //
@@ -17,14 +20,22 @@
 
   var params = new URLSearchParams(location.search);
 
-  function idSet(name) {
+  function tokens(name) {
     var raw = params.get(name);
     if (!raw) return null;
-    var ids = raw.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
-    return ids.length ? new Set(ids) : null;
+    var list = raw.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+    return list.length ? list : null;
   }
 
-  var filter = { services: idSet('services'), counters: idSet('counters') };
+  // The filter as written in the URL; resolved to ids once the snapshot names
+  // the hall's services and counters (until then the tokens are taken as ids).
+  var wanted = { services: tokens('services'), counters: tokens('counters') };
+  var filter = {
+    services: wanted.services && new Set(wanted.services),
+    counters: wanted.counters && new Set(wanted.counters),
+    waiting: null, // ids of the services whose waiting counts are shown; null: all
+    unknown: []    // tokens that name nothing in this hall
+  };
   var repeat = parseInt(params.get('repeat') || '2', 10);
   if (!(repeat >= 1)) repeat = 2;
   repeat = Math.min(repeat, 5);
@@ -62,8 +73,11 @@
     get connected() { return !!(socket && socket.open); },
     get queued() { return announceQueue.length; },
     voice: null,      // "speech", "clips", "muted" or "blocked": how the last announcement was played
-    filters: { services: filter.services ? Array.from(filter.services) : null,
-      counters: filter.counters ? Array.from(filter.counters) : null },
+    get filters() {
+      function ids(set) { return set ? Array.from(set) : null; }
+      return { services: ids(filter.services), counters: ids(filter.counters), waiting: ids(filter.waiting),
+        unknown: filter.unknown.slice() };
+    },
     repeat: repeat,
     voiceMode: voiceMode,
     muted: muted
@@ -398,6 +412,37 @@
     return true;
   }
 
+  // resolveFilter turns the URL's tokens into ids of this hall's services and counters.
+  function resolveFilter() {
+    filter.unknown = [];
+    if (wanted.services) {
+      filter.services = new Set();
+      wanted.services.forEach(function (tok) {
+        var s = state.services.filter(function (x) { return String(x.id) === tok; })[0] ||
+          state.services.filter(function (x) { return x.code && motcua.fold(x.code) === motcua.fold(tok); })[0];
+        if (s) filter.services.add(String(s.id)); else filter.unknown.push(tok);
+      });
+    }
+    if (wanted.counters) {
+      var counters = Array.from(state.counters.values());
+      filter.counters = new Set();
+      wanted.counters.forEach(function (tok) {
+        var m = /^(?:q|quay)?\s*(\d+)$/.exec(motcua.fold(tok)), c = null;
+        if (m && /^\d+$/.test(tok)) c = state.counters.get(tok) || null; // a plain number: an id first
+        if (!c && m) c = counters.filter(function (x) { return String(x.number) === String(+m[1]); })[0];
+        if (c) filter.counters.add(String(c.id)); else filter.unknown.push(tok);
+      });
+    }
+    filter.waiting = filter.services;
+    if (!filter.waiting && filter.counters) {
+      filter.waiting = new Set();
+      filter.counters.forEach(function (id) {
+        (state.counters.get(id).service_ids || []).forEach(function (sid) { filter.waiting.add(String(sid)); });
+      });
+    }
+    if (filter.unknown.length) console.warn('display: no service or counter in this hall for ' + filter.unknown.join(', '));
+  }
+
   function counterLabel(call) { return 'Quầy ' + (call.counterNumber !== '' ? call.counterNumber : '–'); }
 
   function timeOf(iso) {
@@ -471,29 +516,72 @@
     el.classList.add('flash');
   }
 
+  // renderWaiting shows one card per service: the shape of its numbers
+  // ("1xxx", so that it does not read as a counter), its whole name, and how
+  // many wait. A queue event only changes the counts; the cards are rebuilt,
+  // and fitted, when the services change.
   function renderWaiting() {
     var list = $('waiting');
     var services = state.services.filter(function (s) {
-      return !filter.services || filter.services.has(String(s.id));
+      return !filter.waiting || filter.waiting.has(String(s.id));
     });
-    var items = services.map(function (s) {
+    var key = services.map(function (s) { return s.id + ':' + s.prefix + ':' + s.name; }).join('|');
+    var rebuilt = list.dataset.key !== key;
+    if (rebuilt) {
+      list.dataset.key = key;
+      list.replaceChildren.apply(list, services.map(waitingCard));
+      list.dataset.count = String(services.length);
+      list.classList.toggle('dense', services.length > 8); // a big hall: smaller cards, more per row
+    }
+    var wider = false;
+    services.forEach(function (s) {
       var n = state.waiting[String(s.id)] || 0;
-      var li = document.createElement('li');
-      li.className = 'waiting-item';
-      li.dataset.serviceId = String(s.id);
+      var li = list.querySelector('li[data-service-id="' + s.id + '"]');
       li.dataset.waiting = String(n);
-      var prefix = span('waiting-prefix', s.prefix || '');
-      prefix.title = 'Số bắt đầu bằng ' + (s.prefix || '');
-      li.appendChild(prefix);
-      li.appendChild(span('waiting-name', s.name || ''));
-      var count = span('waiting-count', String(n));
+      var count = li.querySelector('.waiting-count');
+      if (String(n).length > 3 && count.textContent.length <= 3) wider = true; // beyond the room kept for it
+      count.textContent = String(n);
       count.setAttribute('aria-label', n + ' người đang chờ');
-      li.appendChild(count);
-      return li;
     });
-    list.replaceChildren.apply(list, items);
-    list.dataset.count = String(items.length);
-    list.classList.toggle('dense', items.length > 8); // a big hall: smaller cards, more per row
+    if (rebuilt || wider) fitWaiting();
+  }
+
+  function waitingCard(s) {
+    var li = document.createElement('li');
+    li.className = 'waiting-item';
+    li.dataset.serviceId = String(s.id);
+    var prefix = span('waiting-prefix', s.prefix || '');
+    if (s.prefix) {
+      var rest = 'x'.repeat(s.digits > 0 && s.digits < 7 ? s.digits : 3);
+      prefix.appendChild(span('prefix-rest', rest));
+      prefix.title = 'Số thứ tự ' + s.prefix + rest;
+    }
+    li.appendChild(prefix);
+    li.appendChild(span('waiting-name', s.name || ''));
+    li.appendChild(span('waiting-count', ''));
+    return li;
+  }
+
+  // fitWaiting shrinks the cards' type, step by step, until every name shows
+  // whole and every card fits in its panel: a name is never cut.
+  function fitWaiting() {
+    var list = $('waiting');
+    var box = list.parentNode;
+    function overflows() {
+      if (box.scrollHeight > box.clientHeight + 1) return true;
+      var names = list.querySelectorAll('.waiting-name');
+      for (var i = 0; i < names.length; i++) {
+        if (names[i].scrollWidth > names[i].clientWidth + 1) return true;
+      }
+      return false;
+    }
+    var scale = 1;
+    list.style.setProperty('--fit', '1');
+    while (scale > 0.45 && overflows()) {
+      scale = Math.round((scale - 0.05) * 100) / 100;
+      list.style.setProperty('--fit', String(scale));
+    }
+    list.dataset.fit = String(scale);
   }
 
   function renderNotice() {
@@ -526,6 +614,7 @@
     state.services = msg.services || [];
     state.waiting = Object.assign({}, msg.waiting || {});
     state.notice = typeof msg.notice === 'string' ? msg.notice : null;
+    resolveFilter();
     var seen = new Set();
     state.calls = (msg.calls || []).map(function (c, i) {
       // Older snapshot calls without their own seq sort below the snapshot's seq.
@@ -697,6 +786,7 @@
 
   renderCalls();
   renderWaiting();
+  window.addEventListener('resize', fitWaiting);
   tickClock();
   setInterval(tickClock, 1000);
   loadBranch();
