@@ -8,13 +8,23 @@
 // its number when no counter has that id): only those calls are shown, and
 // only the waiting counts of those services (of those counters' services).
 // repeat=2 (times each announcement is spoken), voice=auto|speech|clips,
+// stale=30 (seconds after which an announcement not yet made is dropped),
 // mute=1 (queue announcements but play nothing; for tests).
 //
+// In a rush the voice never falls behind the screen: the newest call is said
+// first, a recall replaces the ticket's announcement still waiting, at most
+// MAX_WAITING wait (the oldest goes), one older than stale= is dropped, and
+// each step of an announcement (chime, each sentence) has a deadline: a clip
+// that never loads or a voice that never ends is abandoned, so it holds
+// neither the calls behind it nor the nightly reload.
+//
 // Test hooks: window.motcuaDisplay.announcements gets {seq, number, counter,
-// text, recall} the moment an announcement is queued, and .skipped gets
-// {seq, number, reason} of a call shown without one (too old when it arrived,
-// e.g. replayed after a long outage); #current-call carries
-// data-seq, data-number and data-counter of the newest call shown.
+// text, recall} the moment an announcement is queued, .started {seq, number}
+// when it starts, .finished {seq, number, outcome} ("done", "timeout",
+// "failed") when it ends, and .skipped {seq, number, reason} for one never
+// made ("stale": too old when it arrived or while it waited, "replaced" by a
+// recall, "overflow"); #current-call carries data-seq, data-number and
+// data-counter of the newest call shown.
 (function () {
   'use strict';
 
@@ -45,10 +55,10 @@
 
   var MAX_CALLS = 10;       // kept in memory: the current one and the recent list
   var RECENT_SHOWN = 8;
-  var MAX_ANNOUNCEMENT_AGE_MS = 5 * 60 * 1000; // an announcement that waited longer is stale: skip it
-  // A call older than this when it reaches the screen (replayed after an
-  // outage) is shown but not announced: the hall has moved on since.
-  var MAX_CALL_AGE_TO_ANNOUNCE_MS = 2 * 60 * 1000;
+  var stale = parseInt(params.get('stale') || '30', 10);
+  if (!(stale >= 5)) stale = 30;
+  var STALE_MS = Math.min(stale, 600) * 1000; // an announcement older than this is not made
+  var MAX_WAITING = 4;      // announcements waiting their turn; past it the oldest is dropped
   var SILENCE_BEFORE_RECONNECT_MS = 5 * 60 * 1000;
 
   var state = {
@@ -71,7 +81,11 @@
     played: 0,        // announcements finished (played, or skipped when muted, blocked or stale)
     get lastSeq() { return state.lastSeq; },
     get connected() { return !!(socket && socket.open); },
-    get queued() { return announceQueue.length; },
+    started: [],
+    finished: [],
+    get queued() { return waiting.length; },
+    get speaking() { return current ? { seq: current.item.seq, number: current.item.number } : null; },
+    staleMs: STALE_MS,
     voice: null,      // "speech", "clips", "muted" or "blocked": how the last announcement was played
     get filters() {
       function ids(set) { return set ? Array.from(set) : null; }
@@ -172,25 +186,52 @@
       if (self.buffers.has(name)) return self.buffers.get(name);
       var ctx = self.context();
       if (!ctx) return Promise.resolve(null);
-      var p = fetch('/static/audio/' + name + '.ogg')
-        .then(function (r) {
-          if (!r.ok) throw new Error('HTTP ' + r.status);
-          return r.arrayBuffer();
-        })
-        .then(function (bytes) { return ctx.decodeAudioData(bytes); })
-        .catch(function (err) {
-          console.warn('display: clip ' + name + ' not available:', err);
+      var ctl = window.AbortController ? new AbortController() : null;
+      var p = fetch('/static/audio/' + name + '.ogg', ctl ? { signal: ctl.signal } : {}).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.arrayBuffer();
+      }).then(function (bytes) { return ctx.decodeAudioData(bytes); }).then(function (buf) {
+        if (self.loading.get(name) === ctl) self.loading.delete(name);
+        return buf;
+      }, function (err) {
+        console.warn('display: clip ' + name + ' not available:', err);
+        if (self.buffers.get(name) === p) {
+          self.loading.delete(name);
           self.buffers.delete(name); // try again next time: the network may be back
-          return null;
-        });
+        }
+        return null;
+      });
       self.buffers.set(name, p);
+      self.loading.set(name, ctl);
       return p;
     },
 
+    loading: new Map(),   // clip name → AbortController of a download under way
+
+    // forgetLoading gives up the downloads under way (an abandoned
+    // announcement waited on them): the next announcement asks again.
+    forgetLoading: function () {
+      var self = this;
+      self.loading.forEach(function (ctl, name) {
+        self.buffers.delete(name);
+        if (ctl) ctl.abort();
+      });
+      self.loading.clear();
+    },
+
+    sources: [],
+
+    // stop silences every clip scheduled, when an announcement is abandoned.
+    stop: function () {
+      this.sources.forEach(function (src) { try { src.stop(); } catch (e) { /* not started */ } });
+      this.sources = [];
+    },
+
     // playClips schedules the clips back to back and resolves when the last ends.
-    playClips: function (clips) {
+    playClips: function (clips, run) {
       var self = this;
       return Promise.all(clips.map(function (c) { return self.load(c.name); })).then(function (buffers) {
+        if (run && run.cancelled) return;
         var ctx = self.ctx;
         var at = ctx.currentTime + 0.05;
         var start = at;
@@ -200,6 +241,8 @@
           src.buffer = buf;
           src.connect(ctx.destination);
           src.start(at);
+          self.sources.push(src);
+          src.onended = function () { self.sources = self.sources.filter(function (x) { return x !== src; }); };
           at += buf.duration + clips[i].gap;
         });
         return wait((at - start + 0.1) * 1000);
@@ -208,10 +251,11 @@
 
     // chime plays the recorded two-tone chime, or synthesises one if the clip
     // cannot be loaded: the chime must sound even when no voice is available.
-    chime: function () {
+    chime: function (run) {
       var self = this;
       return self.load('chime').then(function (buf) {
-        if (buf) return self.playClips([{ name: 'chime', gap: 0.25 }]);
+        if (run.cancelled) return;
+        if (buf) return self.playClips([{ name: 'chime', gap: 0.25 }], run);
         var ctx = self.ctx;
         var t = ctx.currentTime + 0.05;
         [[784, 0], [659.25, 0.55]].forEach(function (tone) {
@@ -224,6 +268,7 @@
           osc.connect(gain).connect(ctx.destination);
           osc.start(t + tone[1]);
           osc.stop(t + tone[1] + 1.25);
+          self.sources.push(osc);
         });
         return wait(2000);
       });
@@ -242,28 +287,20 @@
   }
 
   // speak resolves true when the sentence was spoken, false when speech failed
-  // (then the clips take over).
+  // (then the clips take over). An engine that never ends is caught by the
+  // step's deadline.
   function speak(text, voice) {
     return new Promise(function (resolve) {
-      var done = false;
       var u = new SpeechSynthesisUtterance(text);
       u.lang = 'vi-VN';
       if (voice) u.voice = voice;
       u.rate = 0.9;
       // A long-running Chromium can leave the synthesiser stuck; start clean.
       if (window.speechSynthesis.speaking || window.speechSynthesis.pending) window.speechSynthesis.cancel();
-      // Some engines never fire onend; do not let one utterance stall the queue.
-      var guard = setTimeout(function () { finish(true); window.speechSynthesis.cancel(); }, 4000 + text.length * 160);
-      function finish(ok) {
-        if (done) return;
-        done = true;
-        clearTimeout(guard);
-        resolve(ok);
-      }
-      u.onend = function () { finish(true); };
+      u.onend = function () { resolve(true); };
       u.onerror = function (e) {
         console.warn('display: speech failed:', e.error);
-        finish(false);
+        resolve(false);
       };
       window.speechSynthesis.speak(u);
     });
@@ -277,43 +314,95 @@
     return { kind: 'clips' };
   }
 
-  // ---------- announcement queue (FIFO, one at a time) ----------
+  // ---------- announcement queue: newest first, bounded, with deadlines ----------
 
-  var announceQueue = [];
-  var announcing = false;
+  var CLIP_LOAD_MS = 4000;  // time allowed for downloading an announcement's clips
+  var waiting = [];         // announcements not yet started, oldest first
+  var current = null;       // {item, deadline, cancelled}: the one being made
+
+  function remember(list, entry) {
+    list.push(entry);
+    if (list.length > 5000) list.splice(0, 1000);
+  }
+
+  function skip(item, reason) {
+    remember(hooks.skipped, { seq: item.seq, number: item.number, reason: reason });
+  }
 
   function enqueueAnnouncement(call) {
     var a = buildAnnouncement(call);
-    hooks.announcements.push({
+    remember(hooks.announcements, {
       seq: call.seq, number: call.number, counter: counterNumberValue(call.counterNumber),
       text: a.text, recall: call.recall
     });
-    if (hooks.announcements.length > 5000) hooks.announcements.splice(0, 1000);
-    announceQueue.push({ queuedAt: Date.now(), text: a.text, clips: a.clips });
-    if (!announcing) runQueue();
+    var item = { seq: call.seq, number: call.number, key: call.ticketId != null ? 'id' + call.ticketId : 'n' + call.number,
+      queuedAt: Date.now(), text: a.text, clips: a.clips };
+    // A recall replaces the ticket's announcement still waiting.
+    waiting = waiting.filter(function (w) {
+      if (w.key !== item.key) return true;
+      skip(w, 'replaced');
+      return false;
+    });
+    waiting.push(item);
+    while (waiting.length > MAX_WAITING) skip(waiting.shift(), 'overflow');
+    if (!current) runQueue();
   }
 
+  // runQueue starts the newest announcement that is not stale.
   function runQueue() {
-    var item = announceQueue.shift();
+    var now = Date.now();
+    waiting = waiting.filter(function (w) {
+      if (now - w.queuedAt <= STALE_MS) return true;
+      skip(w, 'stale');
+      return false;
+    });
+    var item = waiting.pop();
     if (!item) {
-      announcing = false;
+      current = null;
       return;
     }
-    announcing = true;
-    playAnnouncement(item).catch(function (err) {
+    var run = current = { item: item, deadline: 0, cancelled: false };
+    remember(hooks.started, { seq: item.seq, number: item.number });
+    playAnnouncement(run).then(function () { return 'done'; }, function (err) {
       console.warn('display: announcement failed:', err);
-    }).then(function () {
-      hooks.played++;
-      runQueue();
-    });
+      return 'failed';
+    }).then(function (outcome) { finish(run, outcome); });
   }
 
-  function playAnnouncement(item) {
+  function finish(run, outcome) {
+    if (current !== run) return; // abandoned already
+    run.cancelled = true;
+    hooks.played++;
+    remember(hooks.finished, { seq: run.item.seq, number: run.item.number, outcome: outcome });
+    runQueue();
+  }
+
+  // step runs one part of an announcement within ms (sayOnce sets its own
+  // deadline); past it the watchdog abandons the whole announcement.
+  function step(run, ms, fn) {
+    if (run.cancelled) return Promise.resolve();
+    run.deadline = Date.now() + ms;
+    return fn();
+  }
+
+  // The watchdog reads Date.now(), so a TV whose timers stall still catches up.
+  setInterval(function () {
+    var run = current;
+    if (run && run.deadline && Date.now() > run.deadline) {
+      console.warn('display: announcement of ' + run.item.number + ' did not finish in time; abandoned');
+      run.cancelled = true;
+      audio.stop();
+      audio.forgetLoading();
+      if ('speechSynthesis' in window) window.speechSynthesis.cancel();
+      finish(run, 'timeout');
+    }
+    maybeReload();
+  }, 500);
+
+  function playAnnouncement(run) {
+    var item = run.item;
     if (muted) {
       hooks.voice = 'muted';
-      return Promise.resolve();
-    }
-    if (Date.now() - item.queuedAt > MAX_ANNOUNCEMENT_AGE_MS) {
       return Promise.resolve();
     }
     if (!audio.running()) {
@@ -324,31 +413,43 @@
       return Promise.resolve();
     }
     var choice = chooseVoice();
-    return audio.chime().then(function () {
+    return step(run, CLIP_LOAD_MS + 3000, function () { return audio.chime(run); }).then(function () {
       var times = [];
       for (var i = 0; i < repeat; i++) times.push(i);
       return times.reduce(function (prev, i) {
         return prev.then(function () {
-          return (i > 0 ? wait(700) : Promise.resolve()).then(function () { return sayOnce(item, choice); });
+          if (i === 0) return sayOnce(run, choice);
+          return step(run, 2000, function () { return wait(700); }).then(function () { return sayOnce(run, choice); });
         });
       }, Promise.resolve());
     });
   }
 
-  function sayOnce(item, choice) {
+  // The longest one sentence may take: spoken at a slow rate, or said with the
+  // clips (loaded, then played back to back).
+  function speechLimit(item) { return 2500 + item.text.length * 90; }
+  function clipsLimit(item) { return CLIP_LOAD_MS + 1000 + item.clips.length * 900; }
+
+  function sayOnce(run, choice) {
+    if (run.cancelled) return Promise.resolve();
+    var item = run.item;
     if (choice.kind === 'speech') {
+      run.deadline = Date.now() + speechLimit(item);
       return speak(item.text, choice.voice).then(function (ok) {
+        if (run.cancelled) return;
         if (ok) {
           hooks.voice = 'speech';
           return;
         }
         choice.kind = 'clips'; // this engine refused; use the recordings from now on for this item
         hooks.voice = 'clips';
-        return audio.playClips(item.clips);
+        run.deadline = Date.now() + clipsLimit(item);
+        return audio.playClips(item.clips, run);
       });
     }
     hooks.voice = 'clips';
-    return audio.playClips(item.clips);
+    run.deadline = Date.now() + clipsLimit(item);
+    return audio.playClips(item.clips, run);
   }
 
   // ---------- autoplay: one-time "enable sound" button ----------
@@ -640,8 +741,7 @@
     })).slice(0, MAX_CALLS);
     renderCalls();
     if (isStale(call)) {
-      hooks.skipped.push({ seq: call.seq, number: call.number, reason: 'stale' });
-      if (hooks.skipped.length > 5000) hooks.skipped.splice(0, 1000);
+      skip(call, 'stale'); // replayed after an outage: the hall has moved on since
       return;
     }
     flashCurrent();
@@ -653,7 +753,7 @@
   function isStale(call) {
     if (!state.clockKnown) return false;
     var at = Date.parse(call.at);
-    return !isNaN(at) && Date.now() + state.clockOffsetMs - at > MAX_CALL_AGE_TO_ANNOUNCE_MS;
+    return !isNaN(at) && Date.now() + state.clockOffsetMs - at > STALE_MS;
   }
 
   function handleMessage(msg) {
@@ -759,7 +859,7 @@
   // The page reloads once a night (around 03:00, spread over a quarter hour)
   // to shed whatever the browser leaks over days. It reloads only when the hub
   // answers: a reload during an outage would leave an error page on the TV.
-  var reloadAt = nextNight(new Date());
+  var reloadAt = nextNight(new Date(Date.now()));
 
   function nextNight(from) {
     var d = new Date(from.getTime());
@@ -768,13 +868,15 @@
     return d.getTime();
   }
 
-  setInterval(function () {
-    if (Date.now() < reloadAt || announcing) return;
+  // maybeReload runs on the watchdog's tick. An announcement being made is
+  // let finish: it always does, by its deadline.
+  function maybeReload() {
+    if (Date.now() < reloadAt || current) return;
     reloadAt = Date.now() + 5 * 60 * 1000; // next try if the hub does not answer
     fetch(location.href, { cache: 'no-store' }).then(function (r) {
       if (r.ok) location.reload();
     }).catch(function () {});
-  }, 60 * 1000);
+  }
 
   // ---------- start ----------
 
