@@ -81,6 +81,7 @@
     played: 0,        // announcements finished (played, or skipped when muted, blocked or stale)
     get lastSeq() { return state.lastSeq; },
     get connected() { return !!(socket && socket.open); },
+    get reconnectAttempts() { return socket ? socket.attempts : 0; },
     started: [],
     finished: [],
     get queued() { return waiting.length; },
@@ -317,7 +318,7 @@
   // ---------- announcement queue: newest first, bounded, with deadlines ----------
 
   var CLIP_LOAD_MS = 4000;  // time allowed for downloading an announcement's clips
-  var waiting = [];         // announcements not yet started, oldest first
+  var waiting = [];         // announcements not yet started, oldest call first
   var current = null;       // {item, deadline, cancelled}: the one being made
 
   function remember(list, entry) {
@@ -344,6 +345,7 @@
       return false;
     });
     waiting.push(item);
+    waiting.sort(function (x, y) { return x.seq - y.seq; }); // a call checked with the hub may come late
     while (waiting.length > MAX_WAITING) skip(waiting.shift(), 'overflow');
     if (!current) runQueue();
   }
@@ -740,17 +742,32 @@
       return call.ticketId != null ? c.ticketId !== call.ticketId : c.number !== call.number;
     })).slice(0, MAX_CALLS);
     renderCalls();
-    if (isStale(call)) {
-      skip(call, 'stale'); // replayed after an outage: the hall has moved on since
+    if (!looksStale(call)) {
+      announce(call);
       return;
     }
-    flashCurrent();
+    // Replayed after an outage, by the hub's clock as the page keeps it: ask
+    // the hub the time before dropping the announcement, as that clock may
+    // have drifted since it was read.
+    motcua.api('GET', '/branch', undefined, { timeout: 3000 }).then(function (b) {
+      var now = Date.parse(b.now), at = Date.parse(call.at);
+      setHubClock(now);
+      if (!isNaN(now) && !isNaN(at) && now - at > STALE_MS) skip(call, 'stale'); // the hall has moved on since
+      else announce(call);
+    }, function () {
+      skip(call, 'stale');
+    });
+  }
+
+  function announce(call) {
+    if (state.calls[0] === call) flashCurrent();
     enqueueAnnouncement(call);
   }
 
-  // isStale reports a call made long before it arrived, measured on the hub's
-  // clock (the TV's may be wrong). Until that clock is known, nothing is stale.
-  function isStale(call) {
+  // looksStale reports a call made longer ago than the stale bound before it
+  // arrived, measured on the hub's clock (the TV's may be wrong). Until that
+  // clock is known, nothing is stale.
+  function looksStale(call) {
     if (!state.clockKnown) return false;
     var at = Date.parse(call.at);
     return !isNaN(at) && Date.now() + state.clockOffsetMs - at > STALE_MS;
@@ -787,14 +804,20 @@
 
   var connectionMarkTimer = null;
 
+  // setConnected shows an outage so that it is seen from across the hall: a
+  // banner over the top of the screen, and the numbers greyed (they may be
+  // out of date). A quick reconnect does not flicker it.
   function setConnected(ok) {
     document.body.dataset.connection = ok ? 'open' : 'reconnecting';
     clearTimeout(connectionMarkTimer);
     if (ok) {
       $('connection').hidden = true;
+      document.body.classList.remove('offline');
     } else {
-      // A quick reconnect should not flicker the mark.
-      connectionMarkTimer = setTimeout(function () { $('connection').hidden = false; }, 2000);
+      connectionMarkTimer = setTimeout(function () {
+        $('connection').hidden = false;
+        document.body.classList.add('offline');
+      }, 2000);
     }
   }
 
@@ -827,6 +850,13 @@
     $('clock-date').textContent = (WEEKDAYS[p.weekday] || '') + ', ' + p.day + '/' + p.month + '/' + p.year;
   }
 
+  // TVs often keep a wrong clock; trust the hub's, unless the gap is only latency.
+  function setHubClock(now) {
+    if (isNaN(now)) return;
+    state.clockOffsetMs = Math.abs(now - Date.now()) > 5000 ? now - Date.now() : 0;
+    state.clockKnown = true;
+  }
+
   function loadBranch() {
     motcua.api('GET', '/branch').then(function (b) {
       if (b.center_name) $('center-name').textContent = b.center_name;
@@ -838,12 +868,7 @@
         state.timeZone = b.time_zone;
         renderCalls(); // call times follow the branch's zone, not the TV's
       }
-      var now = Date.parse(b.now);
-      // TVs often keep a wrong clock; trust the hub's, unless the gap is only latency.
-      if (!isNaN(now)) {
-        state.clockOffsetMs = Math.abs(now - Date.now()) > 5000 ? now - Date.now() : 0;
-        state.clockKnown = true;
-      }
+      setHubClock(Date.parse(b.now));
       state.branchNotice = b.notice || '';
       renderNotice();
       tickClock();

@@ -238,6 +238,8 @@
       setOpen(false);
     };
     Object.defineProperty(L, 'open', { get: function () { return !!ws && ws.readyState === 1; } });
+    // attempts: tries since the hub last answered.
+    Object.defineProperty(L, 'attempts', { get: function () { return attempt; } });
 
     var watch = setInterval(function () {
       if (stopped) { clearInterval(watch); return; }
