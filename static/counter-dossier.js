@@ -27,6 +27,19 @@
     'applicant.phone': 'dp-phone', 'applicant.address': 'dp-address', 'applicant.email': 'dp-email',
     documents: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
   };
+  // When a marked field counts as corrected, as the hub would judge it; its
+  // error then goes at once, without waiting for the next submit.
+  const digits = (v) => v.replace(/[\s.\-()]/g, '');
+  const FIELD_OK = {
+    'applicant.name': (v) => v.trim() !== '',
+    'applicant.id_number': (v) => /^\d{12}$/.test(digits(v)),
+    'applicant.phone': (v) => /^(0\d{9,10}|\+84\d{9,10})$/.test(digits(v)),
+    'applicant.address': (v) => v.trim() !== '',
+    'applicant.email': (v) => v.trim() === '' || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()),
+    sets: (v) => Number(v) >= 1 && Number(v) <= 50,
+    delivery_address: (v) => v.trim() !== '',
+    note: (v) => v.length <= 1000,
+  };
   // The QR on a chip ID card: number|old number|name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
   const ID_CARD_QR = /^\s*(\d{12})\|(\d{9}|\d{12})?\|([^|]+)\|(\d{8})\|([^|]*)\|([^|]*)\|(\d{8})\s*$/;
 
@@ -223,8 +236,10 @@
     $('dp-link-form').hidden = true;
     $('dp-form').hidden = false;
     clearErrors();
+    // Focus first without scrolling: focusing scrolls only as far as the
+    // field, and would stop the scroll that shows the whole form from its top.
+    $('dp-scan').focus({ preventScroll: true });
     $('dp-form').scrollIntoView({ block: 'start', behavior: 'smooth' });
-    $('dp-scan').focus();
     if (!state.procedures) await loadProcedures();
   }
 
@@ -268,6 +283,29 @@
     const input = $(FIELD_INPUT[field] || '');
     if (input) input.setAttribute('aria-invalid', 'true');
     return !!p;
+  }
+
+  // onFieldEdit clears a marked field's error once the field is corrected;
+  // the form's own error line goes with the last one.
+  function onFieldEdit(e) {
+    let field = Object.keys(FIELD_INPUT).find((k) => FIELD_INPUT[k] === e.target.id);
+    if (!field && e.target.closest('#dp-docs')) field = 'documents';
+    if (!field || field === 'procedure_id') return; // a procedure is corrected by choosing one
+    const input = $(FIELD_INPUT[field]);
+    if (!input || input.getAttribute('aria-invalid') !== 'true') return;
+    const ok = field === 'documents' ? requiredTicked() : (FIELD_OK[field] || ((v) => v.trim() !== ''))(input.value);
+    if (!ok) return;
+    showError(field, '');
+    input.removeAttribute('aria-invalid');
+    if (!document.querySelector('#dp-form [aria-invalid="true"]')) $('dp-form-error').textContent = '';
+  }
+
+  function requiredTicked() {
+    const required = new Set((state.chosen && state.chosen.required_documents) || []);
+    for (const c of $('dp-docs').querySelectorAll('input[type=checkbox]')) {
+      if (required.has(c.value) && !c.checked) return false;
+    }
+    return true;
   }
 
   // Procedure search: every typed word must appear, accents and case ignored;
@@ -375,6 +413,7 @@
 
   function tickAll() {
     for (const c of $('dp-docs').querySelectorAll('input[type=checkbox]')) c.checked = true;
+    onFieldEdit({ target: $('dp-docs') });
   }
 
   // A USB scanner types the card's QR like a keyboard, usually ending with Enter.
@@ -555,6 +594,8 @@
     $('dp-scan').addEventListener('keydown', onScanKey);
     $('dp-scan').addEventListener('input', onScanInput);
     $('dp-docs-all').addEventListener('click', tickAll);
+    $('dp-form').addEventListener('input', onFieldEdit);
+    $('dp-form').addEventListener('change', onFieldEdit);
     for (const r of document.querySelectorAll('input[name="dp-delivery"]')) r.addEventListener('change', onDeliveryChange);
   }
 
