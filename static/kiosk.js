@@ -5,7 +5,7 @@
 (function () {
   var IDLE_RESET_MS = 60000;   // any screen untouched this long goes back to the start
   var TICKET_SCREEN_MS = 20000; // the ticket stays on screen this long
-  var REPRINT_MS = 60000;      // the last ticket can be printed again for this long
+  var REPRINT_MS = 30000;      // the last ticket can be printed again for this long, by its citizen
   var REFRESH_MS = 10000;      // waiting counts refresh
   var RETRY_MS = 4000;         // retry while the hub cannot be reached
   var REQUEST_TIMEOUT_MS = 10000;
@@ -59,6 +59,8 @@
       reactivate_title: 'Kích hoạt lại số thứ tự',
       reactivate_lead: 'Nếu bạn vắng mặt khi được gọi, hãy nhập mã tra cứu 6 ký tự in trên phiếu.',
       reactivate_label: 'Mã tra cứu 6 ký tự',
+      reactivate_placeholder: 'Nhập 6 ký tự',
+      reactivate_hint: 'Mã gồm 6 chữ cái và chữ số, in dưới mã QR trên phiếu (ví dụ: K7M2QX).',
       reactivate_submit: 'Kích hoạt lại',
       cancel: 'Hủy',
       back_to_start: 'Về màn hình chính',
@@ -117,6 +119,8 @@
       reactivate_title: 'Reactivate my number',
       reactivate_lead: 'If you were not there when called, type the 6-character code printed on your ticket.',
       reactivate_label: '6-character code',
+      reactivate_placeholder: 'Type the 6 characters',
+      reactivate_hint: '6 letters and digits, printed under the QR code on your ticket (for example: K7M2QX).',
       reactivate_submit: 'Reactivate',
       cancel: 'Cancel',
       back_to_start: 'Back to start',
@@ -140,6 +144,7 @@
     lastTicket: null,
     lastTicketReactivated: false,
     lastTicketAt: 0,
+    reprintable: false,    // the last ticket may still be printed again (see reprintOpen)
     message: null,         // {titleKey, text} shown on the message screen
     clockOffsetMs: 0,      // hub time minus this machine's time
     branchOffsetMin: 420   // UTC offset of the branch (Asia/Ho_Chi_Minh by default)
@@ -296,6 +301,30 @@
 
   function serviceName(s) { return state.lang === 'en' && s.name_en ? s.name_en : s.name; }
 
+  // English names of the fields (lĩnh vực) of the national catalogue, by
+  // their folded Vietnamese names. A field not listed keeps its Vietnamese
+  // name in English mode, marked as Vietnamese for screen readers.
+  var FIELD_EN = {
+    'tu phap': 'Justice', 'ho tich': 'Civil status', 'chung thuc': 'Certification',
+    'tai nguyen va moi truong': 'Natural resources and environment', 'dat dai': 'Land',
+    'ke hoach va dau tu': 'Planning and investment', 'dang ky kinh doanh': 'Business registration',
+    'xay dung': 'Construction', 'lao dong – thuong binh va xa hoi': 'Labour, invalids and social affairs',
+    'lao dong - thuong binh va xa hoi': 'Labour, invalids and social affairs',
+    'lao dong, thuong binh va xa hoi': 'Labour, invalids and social affairs',
+    'van hoa, the thao va du lich': 'Culture, sports and tourism', 'giao thong van tai': 'Transport',
+    'y te': 'Health', 'giao duc va dao tao': 'Education and training', 'cong thuong': 'Industry and trade',
+    'noi vu': 'Home affairs', 'tai chinh': 'Finance', 'thong tin va truyen thong': 'Information and communications',
+    'nong nghiep va phat trien nong thon': 'Agriculture and rural development', 'khoa hoc va cong nghe': 'Science and technology',
+    'thue': 'Taxes', 'bao hiem xa hoi': 'Social insurance', 'cu tru': 'Residence', 'dan toc': 'Ethnic affairs',
+    'thanh tra': 'Inspection', 'ngoai vu': 'Foreign affairs', 'quoc phong': 'Defence', 'cong an': 'Public security'
+  };
+
+  function fieldHeading(h, field) {
+    var en = state.lang === 'en' && field ? FIELD_EN[motcua.fold(field)] : null;
+    h.textContent = en || field || T('other_field');
+    if (state.lang === 'en' && field && !en) h.lang = 'vi';
+  }
+
   function serviceFull(s) { return s.daily_cap > 0 && s.issued_today >= s.daily_cap; }
 
   function closedText(s) {
@@ -337,7 +366,7 @@
       var sec = document.createElement('section');
       sec.className = 'field';
       var h = document.createElement('h2');
-      h.textContent = f || T('other_field');
+      fieldHeading(h, f);
       sec.appendChild(h);
       byField[f].forEach(function (s) { sec.appendChild(serviceButton(s)); });
       frag.appendChild(sec);
@@ -447,6 +476,7 @@
     state.lastTicket = ticket;
     state.lastTicketReactivated = reactivated;
     state.lastTicketAt = Date.now();
+    state.reprintable = true;
     renderTicket();
     clearTimeout(timers.reprint);
     timers.reprint = setTimeout(renderReprint, REPRINT_MS + 50);
@@ -454,7 +484,10 @@
 
   function showTicketScreen() {
     showScreen('ticket');
-    timers.ticketScreen = setTimeout(function () { goStart(true); }, TICKET_SCREEN_MS);
+    timers.ticketScreen = setTimeout(function () {
+      state.reprintable = false; // nobody pressed "Xong": the citizen has gone
+      goStart(true);
+    }, TICKET_SCREEN_MS);
   }
 
   function setText(id, text) { document.getElementById(id).textContent = text; }
@@ -532,8 +565,18 @@
     document.documentElement.classList.remove('printing');
   }
 
+  // "In lại phiếu" is for the citizen who just took the ticket and found no
+  // paper: on the ticket screen, and on the start screen right after "Xong",
+  // for REPRINT_MS at most. The next person's first touch ends it, as does
+  // the ticket screen timing out (its citizen left) or the idle reset.
   function reprintOpen() {
-    return state.lastTicket && Date.now() - state.lastTicketAt < REPRINT_MS;
+    return !!state.lastTicket && state.reprintable && Date.now() - state.lastTicketAt < REPRINT_MS;
+  }
+
+  function endReprint() {
+    if (!state.reprintable) return;
+    state.reprintable = false;
+    renderReprint();
   }
 
   function renderReprint() {
@@ -644,6 +687,7 @@
     lastTouchAt = Date.now();
     clearTimeout(timers.idle);
     timers.idle = setTimeout(function () {
+      endReprint();
       var clean = document.body.getAttribute('data-screen') === 'start' && !$('#search').value &&
         state.lang === 'vi' && $('#search-keyboard').hidden;
       if (!clean) goStart(true);
@@ -661,6 +705,14 @@
 
     ['pointerdown', 'keydown', 'input', 'touchstart'].forEach(function (ev) {
       document.addEventListener(ev, resetIdle, { capture: true, passive: true });
+    });
+    // On the start screen, a touch anywhere but on "In lại phiếu" is the next person's.
+    ['pointerdown', 'keydown'].forEach(function (ev) {
+      document.addEventListener(ev, function (e) {
+        if (document.body.getAttribute('data-screen') !== 'start') return;
+        if (e.target && e.target.closest && e.target.closest('#reprint')) return;
+        endReprint();
+      }, { capture: true, passive: true });
     });
     $('#lang-toggle').addEventListener('click', function () {
       state.lang = state.lang === 'vi' ? 'en' : 'vi';
