@@ -155,7 +155,7 @@ func TestKioskReprintOnlyForItsCitizen(t *testing.T) {
 
 	// Nobody touches it, but the window is over.
 	take(2)
-	browsertest.Eval[bool](t, kiosk, fmt.Sprintf(`(window.__skew = %d, true)`, (31 * time.Second).Milliseconds()))
+	browsertest.Eval[bool](t, kiosk, fmt.Sprintf(`(window.__skew = %d, true)`, (31*time.Second).Milliseconds()))
 	browsertest.Eval[bool](t, kiosk, `(document.querySelector('#reprint').click(), true)`)
 	if n := prints(); n != 2 {
 		t.Errorf("prints after the reprint window: got %d, want 2", n)

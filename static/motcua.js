@@ -1,12 +1,9 @@
-// motcua.js: what every page shares, loaded as a plain script before the
-// page's own (no build step): window.motcua holds the API client, the
-// websocket loop, status labels, text folding and the hub's times.
+// motcua.js, loaded before each page's own script (no build step): the API
+// client, the websocket loop, status labels, text folding, the hub's times.
 // The phone loads it too: keep it small.
 (function () {
   'use strict';
   var M = window.motcua = {};
-
-  // ---------- text ----------
 
   // fold: "Đất  đai" → "dat dai" (no diacritics, no case, single spaces).
   M.fold = function (s) {
@@ -20,7 +17,7 @@
     return M.fold(query).split(' ').every(function (w) { return !w || hay.indexOf(w) >= 0; });
   };
 
-  // ---------- status labels: [Vietnamese, English] ----------
+  // Status labels: [Vietnamese, English].
 
   M.TICKET_STATUS = {
     waiting: ['Đang chờ', 'Waiting'],
@@ -48,10 +45,8 @@
   M.ticketStatus = function (status, lang) { return label(M.TICKET_STATUS, status, lang); };
   M.dossierStatus = function (status, lang) { return label(M.DOSSIER_STATUS, status, lang); };
 
-  // ---------- the hub's times ----------
-
   // The hub writes times in the branch's offset ("2026-12-02T17:00:00+07:00"):
-  // pages show them as written, whatever the machine's zone.
+  // shown as written, whatever the machine's zone.
   M.time = function (iso) {
     var m = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d))?/.exec(iso || '');
     if (!m) return null;
@@ -65,11 +60,9 @@
     return t ? t.dmy + (withTime ? ' ' + t.hm : '') : '';
   };
 
-  // ---------- the API client ----------
-
   var TOKEN_KEY = 'motcua.token', CSRF_KEY = 'motcua.csrf';
 
-  // session: the staff login, kept for the tab (and the tabs it opens).
+  // The staff login, kept for the tab (and the tabs it opens).
   M.session = {
     get token() { return sessionStorage.getItem(TOKEN_KEY) || ''; },
     get csrf() { return sessionStorage.getItem(CSRF_KEY) || ''; },
@@ -99,7 +92,7 @@
   ApiError.prototype.name = 'ApiError';
   M.ApiError = ApiError;
 
-  // onUnauthorized is called on a 401 (but the login's): staff pages show their login.
+  // Called on a 401 (but the login's): staff pages show their login.
   M.onUnauthorized = null;
 
   // api sends JSON to path (under /api/v1 unless it starts with /api/) and
@@ -131,7 +124,7 @@
         try { data = text ? JSON.parse(text) : null; } catch (e) { /* not JSON */ }
         if (res.ok) return res.status === 204 ? null : data;
         if (res.status === 401 && !/\/auth\/login$/.test(url) && M.onUnauthorized) M.onUnauthorized();
-        // 502/503/504 (a proxy, a restarting hub): the hub is down, not the request wrong.
+        // 502-504 (a proxy, a restarting hub): the hub is down, not the request wrong.
         throw new ApiError(res.status, data && data.error, res.status >= 502 && res.status <= 504);
       });
     }, function () {
@@ -139,8 +132,6 @@
       throw new ApiError(0, null, true);
     });
   };
-
-  // ---------- the websocket loop ----------
 
   // live keeps a websocket open, for weeks. o.url() gives path and query; after
   // a snapshot the loop adds since=<seq>, so a reconnect replays what was
@@ -180,7 +171,7 @@
       sock.onmessage = function (ev) {
         if (ws !== sock) return;
         lastAt = Date.now();
-        attempt = 0; // the hub answers: the next loss starts again from the shortest wait
+        attempt = 0;
         setOpen(true);
         var msg;
         try { msg = JSON.parse(ev.data); } catch (e) { return; }
@@ -217,7 +208,7 @@
       }, ceiling / 2 + Math.random() * ceiling / 2);
     }
 
-    // now drops the connection, if any, and opens a new one at once.
+    // now reconnects at once; close stops for good.
     L.now = function () {
       stopped = false;
       attempt = 0;
@@ -228,7 +219,6 @@
       if (sock) { sock.close(); setOpen(false); }
       connect();
     };
-    // close stops the loop for good.
     L.close = function () {
       stopped = true;
       clearTimeout(timer);
@@ -238,17 +228,16 @@
       setOpen(false);
     };
     Object.defineProperty(L, 'open', { get: function () { return !!ws && ws.readyState === 1; } });
-    // attempts: tries since the hub last answered.
     Object.defineProperty(L, 'attempts', { get: function () { return attempt; } });
 
     var watch = setInterval(function () {
       if (stopped) { clearInterval(watch); return; }
       if (!ws) return;
-      // A connection that never opens (a dead host) or says nothing for too long is dropped.
+      // Drop one that never opens (a dead host) or is silent too long.
       if ((ws.readyState === 0 && Date.now() - lastAt > 10000) ||
           (o.silenceMs && ws.readyState === 1 && Date.now() - lastAt > o.silenceMs)) L.now();
     }, 5000);
-    // The network is back, or a phone woke up: do not wait for the timer.
+    // Network back, or a phone woke up: no need to wait.
     function wake() { if (!stopped && !ws) L.now(); }
     window.addEventListener('online', wake);
     document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'visible') wake(); });

@@ -1,24 +1,22 @@
-// Citizen's tracking page (/t/{token}): the ticket's place in the queue, the call to
-// a counter, then the dossiers the visit created. Small on purpose: it must load on a
-// slow mobile line. It shows only what the track object carries, never personal data.
+// Citizen's page (/t/{token}): place in the queue, the call, then the visit's
+// dossiers. Small: it loads on slow mobile lines. Never personal data.
 'use strict';
 (function () {
   var token = decodeURIComponent(location.pathname.split('/')[2] || '');
 
-  var track = null;     // the last GET /api/v1/track/{token} object, patched by events
-  var live = null;      // the websocket loop (motcua.js)
+  var track = null;     // the last track object, patched by events
+  var live = null;      // the websocket loop
   var fetchTimer = 0;
   var fetchRetry = 0;
   var gone = false;     // unknown token: nothing to follow
-  var alertKey = null;  // what the last alert was for, so one call alerts once
-  var audio = null;     // AudioContext, created on the first tap (browsers require one)
+  var alertKey = null;  // what the last alert was for: one call alerts once
+  var audio = null;     // AudioContext, made on the first tap
   var canSound = 'AudioContext' in window || 'webkitAudioContext' in window;
 
-  // The phone's own words where the shared label (motcua.js) says too little.
+  // The phone's words where the shared labels say too little.
   var STATUS = { transferred: 'Đã chuyển sang dịch vụ khác – đang chờ' };
   var NOTE = {
-    no_show: 'Bạn không có mặt khi được gọi. Nếu vẫn cần làm thủ tục, hãy chọn “Kích hoạt lại số” ' +
-      'trên máy lấy số và nhập mã tra cứu in trên phiếu.',
+    no_show: 'Bạn không có mặt khi được gọi. Nếu vẫn cần làm thủ tục, chọn “Kích hoạt lại số” trên máy lấy số.',
     done: 'Cảm ơn bạn. Nếu bạn đã nộp hồ sơ, tình trạng hồ sơ hiện ở bên dưới.',
     cancelled: 'Số thứ tự này không còn hiệu lực.'
   };
@@ -39,7 +37,6 @@
     return e;
   }
 
-  // The hub writes times in the branch's own offset; show them as written.
   function dateTime(iso) {
     var p = motcua.time(iso);
     return p ? p.hm + ', ' + p.dmy : '';
@@ -95,12 +92,7 @@
     var note = NOTE[t.status] || (waiting && !(t.position > 0) ? 'Bạn sắp đến lượt. Vui lòng có mặt gần khu vực quầy.' : '');
     $('note').hidden = !note;
     $('note').textContent = note;
-    if (t.status === 'no_show' && t.short_code) {
-      // The paper may be lost: the phone shows the code the kiosk asks for.
-      var code = el('p', 'code', 'Mã tra cứu: ');
-      code.appendChild(el('strong', '', t.short_code)).id = 'reactivate-code';
-      $('note').appendChild(code);
-    }
+    if (t.status === 'no_show') renderNoShow(t);
 
     document.title = called ? 'Mời đến ' + counterText(c) + ' – Số ' + t.number
       : 'Số ' + t.number + ' – ' + status;
@@ -110,6 +102,47 @@
     // The sound only matters while a call may still come.
     if (!audio) $('sound').hidden = !canSound || !(waiting || called);
     maybeAlert();
+  }
+
+  // A no-show comes back at the kiosk until reactivate_until, with the code
+  // (the paper may be lost); later, it takes a new number.
+  var untilTimer = 0;
+  function renderNoShow(t) {
+    var until = motcua.time(t.reactivate_until), left = Date.parse(t.reactivate_until) - now();
+    clearTimeout(untilTimer);
+    if (!until || left <= 0) {
+      $('note').textContent = until ? 'Đã quá ' + until.hm + ': số này không kích hoạt lại được nữa. Nếu vẫn cần làm thủ tục, vui lòng lấy số mới.'
+        : NOTE.cancelled;
+      return;
+    }
+    untilTimer = setTimeout(render, left + 1000);
+    var p = el('p', 'code', 'Kích hoạt lại trước ');
+    p.appendChild(el('strong', '', until.hm)).id = 'reactivate-until';
+    p.appendChild(document.createTextNode(' với mã tra cứu '));
+    p.appendChild(el('strong', '', t.short_code)).id = 'reactivate-code';
+    $('note').appendChild(p);
+  }
+
+  // The hub's clock, and its date today in the offset iso is written in.
+  var clockOffset = 0;
+  function now() { return Date.now() + clockOffset; }
+  function today(iso) {
+    var m = /([+-])(\d\d):(\d\d)$/.exec(iso || ''), off = m ? (m[1] === '-' ? -1 : 1) * (m[2] * 60 + +m[3]) : 0;
+    return new Date(now() + off * 60000).toISOString().slice(0, 10);
+  }
+
+  function loadBranch() {
+    return motcua.api('GET', '/branch').then(function (b) {
+      $('branch').textContent = [b.center_name, b.name].filter(Boolean).join(' · ');
+      clockOffset = Date.parse(b.now) - Date.now() || 0;
+    }, function () {});
+  }
+
+  // "Sắp đến hạn" needs the hub's date: read it again for a dossier at risk.
+  function setTrack(data) {
+    track = data;
+    render();
+    if ((data.dossiers || []).some(function (d) { return d.at_risk; })) loadBranch().then(render);
   }
 
   function pad(n) { return (n < 10 ? '0' : '') + n; }
@@ -123,7 +156,8 @@
       var head = el('div', 'd-head');
       head.appendChild(el('span', 'd-status d-' + d.status, dossierStatus(d.status)));
       if (d.overdue) head.appendChild(el('span', 'd-overdue', 'Quá hạn'));
-      else if (d.at_risk) head.appendChild(el('span', 'd-at-risk', 'Sắp đến hạn'));
+      // Due soon from the day it was received (a short procedure): not a risk.
+      else if (d.at_risk && d.received_at.slice(0, 10) < today(d.received_at)) head.appendChild(el('span', 'd-at-risk', 'Sắp đến hạn'));
       card.appendChild(head);
       var proc = d.procedure && typeof d.procedure === 'object' ? d.procedure.name : d.procedure;
       if (proc) card.appendChild(el('h3', 'd-proc', proc));
@@ -226,11 +260,9 @@
     clearTimeout(fetchTimer);
     return motcua.api('GET', '/track/' + encodeURIComponent(token)).then(function (data) {
       fetchRetry = 0;
-      track = data;
-      render();
+      setTrack(data);
     }, function (err) {
       if (err.status === 404) { notFound(); return; }
-      // The websocket snapshot may still arrive; keep trying gently either way.
       fetchTimer = setTimeout(fetchTrack, Math.min(30000, 3000 * Math.pow(2, fetchRetry++)));
     });
   }
@@ -264,12 +296,11 @@
 
   function handle(msg) {
     if (msg.type === 'snapshot') {
-      if (msg.track) { track = msg.track; render(); }
+      if (msg.track) setTrack(msg.track);
       return;
     }
     if (!track) { refetchSoon(0, 500); return; }
-    // The hub sends a phone only its own service's queue events, at most one
-    // every few seconds and already spread over time: refetch soon after.
+    // Queue events come already spread over time: refetch soon after.
     if (msg.type === 'queue') refetchSoon(0, 1000);
     else if (msg.type === 'dossier') refetchSoon(200, 1000);
     else if (msg.type === 'ticket' && msg.ticket) applyTicket(msg.ticket);
@@ -291,10 +322,10 @@
     if (typeof tk.est_wait_s === 'number') track.est_wait_s = tk.est_wait_s;
     if (movedService) track.service = { id: tk.service_id, name: tk.service_name || '' };
     render();
-    if (movedService || tk.status === 'waiting') refetchSoon(300, 1500);
+    if (movedService || tk.status === 'waiting' || tk.status === 'no_show') refetchSoon(300, 1500);
   }
 
-  // Phones drop sockets while asleep; on wake-up (the loop reconnects) catch up at once.
+  // Back from sleep (the loop reconnects): catch up at once.
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible' && !gone) refetchSoon(0, 300);
   });
@@ -305,5 +336,6 @@
   }
 
   if (!token) { notFound(); return; }
+  loadBranch();
   fetchTrack().then(connect);
 })();
