@@ -40,10 +40,48 @@
   // "2026-12-02T17:00:00+07:00" → "02/12/2026 17:00", in the hub's zone.
   function dt(s, withTime) { return motcua.dmy(s, withTime !== false); }
   function isoDay(s) { return (s || '').slice(0, 10); }
-  function nextDay(day) {
-    const [y, mo, d] = day.split('-').map(Number);
-    const t = new Date(Date.UTC(y, mo - 1, d + 1));
+
+  // Dates are shown and typed as dd/mm/yyyy whatever the browser's language
+  // (a date input would follow it); the hub gets yyyy-mm-dd.
+  // parseDMY reads a date typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy,
+  // dd.mm.yyyy, or yyyy-mm-dd) and returns "yyyy-mm-dd", or "" when it is not
+  // a real date.
+  function parseDMY(s) {
+    s = String(s || '').trim();
+    var m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s), y, mo, d;
+    if (m) { y = +m[1]; mo = +m[2]; d = +m[3]; } else {
+      m = /^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$/.exec(s);
+      if (!m) return '';
+      d = +m[1]; mo = +m[2]; y = +m[3];
+    }
+    var t = new Date(Date.UTC(y, mo - 1, d));
+    if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) return '';
     return t.toISOString().slice(0, 10);
+  }
+
+
+  const DATE_FORMAT = 'Ngày viết dạng dd/mm/yyyy, ví dụ 07/12/2026. / Write dates as dd/mm/yyyy, e.g. 07/12/2026.';
+
+  // A calendar for a dd/mm/yyyy field: a date input kept out of sight, whose
+  // picker writes the chosen day back in dd/mm/yyyy.
+  function pickDate(field) {
+    const picker = document.createElement('input');
+    picker.type = 'date';
+    picker.className = 'date-picker';
+    picker.tabIndex = -1;
+    picker.setAttribute('aria-hidden', 'true');
+    picker.value = parseDMY(field.value);
+    field.after(picker);
+    const done = () => picker.remove();
+    picker.addEventListener('change', () => {
+      if (picker.value) {
+        field.value = motcua.dmy(picker.value);
+        field.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      done();
+    });
+    picker.addEventListener('blur', () => setTimeout(done, 0));
+    try { picker.showPicker(); } catch (e) { done(); field.focus(); }
   }
   function userName(u) { return u ? (u.full_name || u.username || '') : ''; }
   function minutes(s) {
@@ -159,8 +197,8 @@
     renderQueues(d.queues || [], d.counters || []);
     if (!$('r-from').value) {
       const today = isoDay(d.now);
-      $('r-from').value = today.slice(0, 8) + '01';
-      $('r-to').value = today;
+      $('r-from').value = motcua.dmy(today.slice(0, 8) + '01');
+      $('r-to').value = motcua.dmy(today);
       updateReportLinks();
     }
   }
@@ -308,8 +346,7 @@
     $('ap-due').textContent = dt(item.due_at);
     $('ap-reason').value = '';
     $('ap-second').value = '';
-    $('ap-date').min = nextDay(isoDay(item.due_at));
-    $('ap-date').value = isoDay(item.suggested_new_due_at);
+    $('ap-date').value = motcua.dmy(item.suggested_new_due_at);
     const aps = item.apologies || [];
     $('ap-second-box').hidden = aps.length === 0;
     if (aps.length) {
@@ -333,7 +370,13 @@
     const item = state.dialogItem;
     if (!item) return;
     clearErrors();
-    const body = { reason: $('ap-reason').value, new_due_at: $('ap-date').value };
+    const newDue = parseDMY($('ap-date').value);
+    if (!newDue) {
+      document.querySelector('#apology-form .field-error[data-for="new_due_at"]').textContent = DATE_FORMAT;
+      $('ap-date').focus();
+      return;
+    }
+    const body = { reason: $('ap-reason').value, new_due_at: newDue };
     if (!$('ap-second-box').hidden) body.second_reason = $('ap-second').value;
     $('ap-submit').disabled = true;
     try {
@@ -356,17 +399,31 @@
   // ---------- reports ----------
 
   function rangeQuery() {
-    return '?from=' + encodeURIComponent($('r-from').value) + '&to=' + encodeURIComponent($('r-to').value);
+    const from = parseDMY($('r-from').value), to = parseDMY($('r-to').value);
+    return from && to ? '?from=' + from + '&to=' + to : '';
   }
 
+  // The ledger links follow the dates; with a date that is not one they lead nowhere.
   function updateReportLinks() {
-    $('r-csv').href = API + '/reports/ledger.csv' + rangeQuery();
-    $('r-print').href = '/reports/ledger' + rangeQuery();
+    const q = rangeQuery();
+    for (const [id, path] of [['r-csv', API + '/reports/ledger.csv'], ['r-print', '/reports/ledger']]) {
+      if (q) {
+        $(id).href = path + q;
+        $(id).removeAttribute('aria-disabled');
+      } else {
+        $(id).removeAttribute('href');
+        $(id).setAttribute('aria-disabled', 'true');
+      }
+    }
   }
 
   async function runReport(ev) {
     ev.preventDefault();
     $('r-error').textContent = '';
+    if (!rangeQuery()) {
+      $('r-error').textContent = DATE_FORMAT;
+      return;
+    }
     try {
       const rep = await api('GET', '/reports/on-time' + rangeQuery() + '&by=' + $('r-by').value);
       const table = $('report');
@@ -402,7 +459,8 @@
     $('ap-submit').addEventListener('click', submitApology);
     $('ap-cancel').addEventListener('click', () => $('apology-dialog').close());
     $('report-form').addEventListener('submit', runReport);
-    for (const id of ['r-from', 'r-to']) $(id).addEventListener('change', updateReportLinks);
+    for (const id of ['r-from', 'r-to']) $(id).addEventListener('input', updateReportLinks);
+    for (const b of document.querySelectorAll('.date-pick')) b.addEventListener('click', () => pickDate($(b.dataset.for)));
     motcua.onUnauthorized = () => showLogin('Phiên đăng nhập đã hết, vui lòng đăng nhập lại. / Please sign in again.');
     if (motcua.session.token) showWork(); else showLogin('');
   });
