@@ -171,12 +171,6 @@
 
   // ---- Time: the hub's RFC 3339 strings already carry the branch offset, so read them as written.
 
-  function offsetMinutes(iso) {
-    var m = /([+-])(\d\d):?(\d\d)$/.exec(iso || '');
-    if (!m) return /Z$/.test(iso || '') ? 0 : null;
-    return (m[1] === '-' ? -1 : 1) * (parseInt(m[2], 10) * 60 + parseInt(m[3], 10));
-  }
-
   function branchNow() {
     var d = new Date(Date.now() + state.clockOffsetMs + state.branchOffsetMin * 60000);
     function p(n) { return (n < 10 ? '0' : '') + n; }
@@ -236,7 +230,7 @@
     if (b && b.now) {
       var t = Date.parse(b.now);
       if (!isNaN(t)) state.clockOffsetMs = t - Date.now();
-      var off = offsetMinutes(b.now);
+      var off = motcua.offset(b.now);
       if (off !== null) state.branchOffsetMin = off;
     }
     $('#center-name').textContent = state.branch.center_name || '';

@@ -54,6 +54,13 @@
       day: m[1] + '-' + m[2] + '-' + m[3], dmy: m[3] + '/' + m[2] + '/' + m[1], hm: (m[4] || '00') + ':' + (m[5] || '00') };
   };
 
+  // offset: the UTC offset of iso in minutes ("+07:00" → 420; null if none).
+  M.offset = function (iso) {
+    var m = /([+-])(\d\d):?(\d\d)$/.exec(iso || '');
+    if (!m) return /Z$/.test(iso || '') ? 0 : null;
+    return (m[1] === '-' ? -1 : 1) * (m[2] * 60 + +m[3]);
+  };
+
   // dmy turns "2026-12-02…" into "02/12/2026"; with time, "02/12/2026 17:00".
   M.dmy = function (iso, withTime) {
     var t = M.time(iso);

@@ -127,8 +127,7 @@
   var clockOffset = 0;
   function now() { return Date.now() + clockOffset; }
   function today(iso) {
-    var m = /([+-])(\d\d):(\d\d)$/.exec(iso || ''), off = m ? (m[1] === '-' ? -1 : 1) * (m[2] * 60 + +m[3]) : 0;
-    return new Date(now() + off * 60000).toISOString().slice(0, 10);
+    return new Date(now() + (motcua.offset(iso) || 0) * 60000).toISOString().slice(0, 10);
   }
 
   function loadBranch() {
