@@ -43,18 +43,27 @@ type Handler struct {
 
 type serviceItem struct {
 	ID     int64  `json:"id"`
+	Code   string `json:"code"`
 	Name   string `json:"name"`
 	Prefix string `json:"prefix"`
+	Digits int    `json:"digits"`
+}
+
+// counterItem lets a screen limited to some counters (?counters=) show the
+// waiting counts of their services only.
+type counterItem struct {
+	motcua.CounterRef
+	ServiceIDs []int64 `json:"service_ids"`
 }
 
 type snapshot struct {
-	Type     string              `json:"type"`
-	Seq      int64               `json:"seq"`
-	Calls    []json.RawMessage   `json:"calls"`
-	Waiting  map[int64]int       `json:"waiting"`
-	Services []serviceItem       `json:"services"`
-	Counters []motcua.CounterRef `json:"counters"`
-	Notice   string              `json:"notice"`
+	Type     string            `json:"type"`
+	Seq      int64             `json:"seq"`
+	Calls    []json.RawMessage `json:"calls"`
+	Waiting  map[int64]int     `json:"waiting"`
+	Services []serviceItem     `json:"services"`
+	Counters []counterItem     `json:"counters"`
+	Notice   string            `json:"notice"`
 }
 
 // Snapshot is the first message on /ws/display: the recent calls up to seq,
@@ -77,13 +86,17 @@ func (h *Handler) Snapshot(ctx context.Context) (int64, []byte, error) {
 		s.Calls[i] = live.Encode(ev)
 	}
 	for _, sv := range h.Site.ServiceList() {
-		s.Services = append(s.Services, serviceItem{sv.ID, sv.Name, sv.Prefix})
+		s.Services = append(s.Services, serviceItem{sv.ID, sv.Code, sv.Name, sv.Prefix, sv.Digits})
 		if _, ok := waiting[sv.ID]; !ok {
 			waiting[sv.ID] = 0
 		}
 	}
 	for _, c := range h.Site.CounterList() {
-		s.Counters = append(s.Counters, motcua.CounterRef{ID: c.ID, Number: c.Number, Name: c.Name})
+		ids := c.ServiceIDs
+		if ids == nil {
+			ids = []int64{}
+		}
+		s.Counters = append(s.Counters, counterItem{motcua.CounterRef{ID: c.ID, Number: c.Number, Name: c.Name}, ids})
 	}
 	msg, err := json.Marshal(s)
 	return seq, msg, err

@@ -244,8 +244,8 @@ func issueApology(t *testing.T, b *browsertest.Browser, env *servertest.Env, cod
 	docShot(t, sup, "supervisor", "", 0.6)
 
 	browsertest.Do(t, sup, "open the apology form", chromedp.Click(row+` .apology-btn`), chromedp.WaitVisible("#ap-reason"))
-	if got := browsertest.Eval[string](t, sup, `document.getElementById('ap-date').value`); got != "2026-12-07" {
-		t.Errorf("suggested new date: got %q, want 2026-12-07", got)
+	if got := browsertest.Eval[string](t, sup, `document.getElementById('ap-date').value`); got != "07/12/2026" {
+		t.Errorf("suggested new date: got %q, want 07/12/2026", got)
 	}
 	checkScreen(t, sup, "supervisor: apology form")
 	browsertest.Do(t, sup, "issue the apology",

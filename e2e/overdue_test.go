@@ -104,14 +104,14 @@ func TestSupervisorApologisesForAnOverdueDossier(t *testing.T) {
 
 	const reason = "Cơ quan chuyên môn chưa có kết quả xác minh"
 	browsertest.Do(t, sup, "open the apology form", chromedp.Click(row+` .apology-btn`), chromedp.WaitVisible("#ap-reason"))
-	if got := browsertest.Eval[string](t, sup, `document.getElementById('ap-date').value`); got != "2026-12-07" {
-		t.Errorf("suggested new date: got %q, want 2026-12-07 (two working days after today)", got)
+	if got := browsertest.Eval[string](t, sup, `document.getElementById('ap-date').value`); got != "07/12/2026" {
+		t.Errorf("suggested new date: got %q, want 07/12/2026 (two working days after today)", got)
 	}
 	// A Saturday is refused next to the date field.
-	browsertest.Eval[bool](t, sup, `(document.getElementById('ap-date').value = '2026-12-05', true)`)
+	browsertest.Eval[bool](t, sup, `(document.getElementById('ap-date').value = '05/12/2026', true)`)
 	browsertest.Do(t, sup, "issue with a Saturday", chromedp.SendKeys("#ap-reason", reason), chromedp.Click("#ap-submit"))
 	browsertest.WaitFor(t, sup, "the date's error", `document.querySelector('.field-error[data-for="new_due_at"]').textContent.includes('không phải ngày làm việc')`)
-	browsertest.Eval[bool](t, sup, `(document.getElementById('ap-date').value = '2026-12-07', true)`)
+	browsertest.Eval[bool](t, sup, `(document.getElementById('ap-date').value = '07/12/2026', true)`)
 	browsertest.Do(t, sup, "issue the apology", chromedp.Click("#ap-submit"), chromedp.WaitVisible("#ap-done"))
 	browsertest.Screenshot(t, sup, "supervisor-apology-issued")
 	letter := browsertest.Eval[string](t, sup, `document.getElementById('ap-letter').getAttribute('href')`)

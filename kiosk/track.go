@@ -41,8 +41,11 @@ type TrackView struct {
 	// no-show, when the citizen needs it to reactivate at the kiosk.
 	ShortCode string `json:"short_code"`
 	// Calls lets the phone ring again on a recall.
-	Calls    int                    `json:"calls"`
-	Dossiers []motcua.PublicDossier `json:"dossiers"`
+	Calls int `json:"calls"`
+	// ReactivateUntil, for a no-show, is until when its short code puts it
+	// back in the queue at the kiosk; absent when that is not possible.
+	ReactivateUntil *time.Time             `json:"reactivate_until,omitempty"`
+	Dossiers        []motcua.PublicDossier `json:"dossiers"`
 }
 
 type serviceRef struct {
@@ -62,9 +65,14 @@ func (h *Handler) trackView(ctx context.Context, tk motcua.Ticket) (TrackView, e
 	if ds == nil {
 		ds = []motcua.PublicDossier{}
 	}
-	return TrackView{Number: v.Number, Status: v.Status, Service: serviceRef{v.ServiceID, v.ServiceName},
+	t := TrackView{Number: v.Number, Status: v.Status, Service: serviceRef{v.ServiceID, v.ServiceName},
 		Counter: v.Counter, Position: v.Position, EstWaitS: v.EstWaitS, IssuedAt: v.IssuedAt, Priority: v.Priority,
-		ShortCode: v.ShortCode, Calls: v.Calls, Dossiers: ds}, nil
+		ShortCode: v.ShortCode, Calls: v.Calls, Dossiers: ds}
+	if mins := h.Site.Policy.ReactivateMinutes; v.Status == motcua.TicketNoShow && v.FinishedAt != nil && mins > 0 {
+		until := v.FinishedAt.Add(time.Duration(mins) * time.Minute)
+		t.ReactivateUntil = &until
+	}
+	return t, nil
 }
 
 // TrackPage handles GET /t/{token}; an unknown token is a 404 page.

@@ -6,19 +6,8 @@
 'use strict';
 
 (function () {
-  const API = '/api/v1';
-  const TOKEN_KEY = 'motcua.token';
   const MAX_MATCHES = 8;
-
-  const STATUS = {
-    received: ['Đã tiếp nhận', 'Received'],
-    transferred: ['Đã chuyển cơ quan giải quyết', 'Transferred'],
-    processing: ['Đang giải quyết', 'Processing'],
-    supplement_requested: ['Chờ bổ sung', 'Supplement requested'],
-    result_ready: ['Có kết quả', 'Result ready'],
-    returned: ['Đã trả kết quả', 'Returned'],
-    rejected: ['Từ chối', 'Rejected'],
-  };
+  const STATUS = motcua.DOSSIER_STATUS;
   const ACTIONS = {
     transfer: ['Chuyển cơ quan giải quyết', 'Transfer'],
     start_processing: ['Bắt đầu giải quyết', 'Start processing'],
@@ -37,6 +26,19 @@
     procedure_id: 'dp-proc-search', 'applicant.name': 'dp-name', 'applicant.id_number': 'dp-id',
     'applicant.phone': 'dp-phone', 'applicant.address': 'dp-address', 'applicant.email': 'dp-email',
     documents: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
+  };
+  // When a marked field counts as corrected, as the hub would judge it; its
+  // error then goes at once, without waiting for the next submit.
+  const digits = (v) => v.replace(/[\s.\-()]/g, '');
+  const FIELD_OK = {
+    'applicant.name': (v) => v.trim() !== '',
+    'applicant.id_number': (v) => /^\d{12}$/.test(digits(v)),
+    'applicant.phone': (v) => /^(0\d{9,10}|\+84\d{9,10})$/.test(digits(v)),
+    'applicant.address': (v) => v.trim() !== '',
+    'applicant.email': (v) => v.trim() === '' || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()),
+    sets: (v) => Number(v) >= 1 && Number(v) <= 50,
+    delivery_address: (v) => v.trim() !== '',
+    note: (v) => v.length <= 1000,
   };
   // The QR on a chip ID card: number|old number|name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
   const ID_CARD_QR = /^\s*(\d{12})\|(\d{9}|\d{12})?\|([^|]+)\|(\d{8})\|([^|]*)\|([^|]*)\|(\d{8})\s*$/;
@@ -68,54 +70,15 @@
   }
 
   // "Đăng ký" → "dang ky": searches typed without accents find accented names.
-  function fold(s) {
-    return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '')
-      .replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
-  }
-
-  class ApiError extends Error {
-    constructor(status, body) {
-      const e = (body && body.error) || {};
-      super(e.message || `Lỗi máy chủ (${status}). / Server error (${status}).`);
-      this.status = status;
-      this.code = e.code;
-      this.fields = e.fields || {};
-    }
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: 'application/json' };
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (token) headers.Authorization = 'Bearer ' + token;
-    const init = { method, headers };
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let res;
-    try {
-      res = await fetch(API + path, init);
-    } catch (_) {
-      throw new ApiError(0, { error: { message: 'Không kết nối được máy chủ. / Cannot reach the server.' } });
-    }
-    const text = await res.text();
-    let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch (_) { /* not JSON */ }
-    if (!res.ok) throw new ApiError(res.status, data);
-    return data;
-  }
+  const fold = motcua.fold;
+  const api = motcua.api;
 
   // ---------- dates ----------
 
   // The hub writes times in the branch's own offset; show them as written.
   function dateText(iso) {
-    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso || '');
-    return m ? `${m[4]}:${m[5]} ${m[3]}/${m[2]}/${m[1]}` : '';
-  }
-
-  function dayText(iso) {
-    const m = /^(\d{4})-(\d\d)-(\d\d)/.exec(iso || '');
-    return m ? `${m[3]}/${m[2]}/${m[1]}` : '';
+    const t = motcua.time(iso);
+    return t ? `${t.hm} ${t.dmy}` : '';
   }
 
   // ---------- following the current ticket ----------
@@ -273,8 +236,10 @@
     $('dp-link-form').hidden = true;
     $('dp-form').hidden = false;
     clearErrors();
+    // Focus first without scrolling: focusing scrolls only as far as the
+    // field, and would stop the scroll that shows the whole form from its top.
+    $('dp-scan').focus({ preventScroll: true });
     $('dp-form').scrollIntoView({ block: 'start', behavior: 'smooth' });
-    $('dp-scan').focus();
     if (!state.procedures) await loadProcedures();
   }
 
@@ -318,6 +283,29 @@
     const input = $(FIELD_INPUT[field] || '');
     if (input) input.setAttribute('aria-invalid', 'true');
     return !!p;
+  }
+
+  // onFieldEdit clears a marked field's error once the field is corrected;
+  // the form's own error line goes with the last one.
+  function onFieldEdit(e) {
+    let field = Object.keys(FIELD_INPUT).find((k) => FIELD_INPUT[k] === e.target.id);
+    if (!field && e.target.closest('#dp-docs')) field = 'documents';
+    if (!field || field === 'procedure_id') return; // a procedure is corrected by choosing one
+    const input = $(FIELD_INPUT[field]);
+    if (!input || input.getAttribute('aria-invalid') !== 'true') return;
+    const ok = field === 'documents' ? requiredTicked() : (FIELD_OK[field] || ((v) => v.trim() !== ''))(input.value);
+    if (!ok) return;
+    showError(field, '');
+    input.removeAttribute('aria-invalid');
+    if (!document.querySelector('#dp-form [aria-invalid="true"]')) $('dp-form-error').textContent = '';
+  }
+
+  function requiredTicked() {
+    const required = new Set((state.chosen && state.chosen.required_documents) || []);
+    for (const c of $('dp-docs').querySelectorAll('input[type=checkbox]')) {
+      if (required.has(c.value) && !c.checked) return false;
+    }
+    return true;
   }
 
   // Procedure search: every typed word must appear, accents and case ignored;
@@ -425,6 +413,7 @@
 
   function tickAll() {
     for (const c of $('dp-docs').querySelectorAll('input[type=checkbox]')) c.checked = true;
+    onFieldEdit({ target: $('dp-docs') });
   }
 
   // A USB scanner types the card's QR like a keyboard, usually ending with Enter.
@@ -605,6 +594,8 @@
     $('dp-scan').addEventListener('keydown', onScanKey);
     $('dp-scan').addEventListener('input', onScanInput);
     $('dp-docs-all').addEventListener('click', tickAll);
+    $('dp-form').addEventListener('input', onFieldEdit);
+    $('dp-form').addEventListener('change', onFieldEdit);
     for (const r of document.querySelectorAll('input[name="dp-delivery"]')) r.addEventListener('change', onDeliveryChange);
   }
 

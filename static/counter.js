@@ -5,24 +5,12 @@
 'use strict';
 
 (function () {
-  const API = '/api/v1';
-  const TOKEN_KEY = 'motcua.token';
   const USER_KEY = 'motcua.user';
   const COUNTER_KEY = 'motcua.counter';
   const QUEUE_REFRESH_MS = 300; // debounce for GET /queue after bursts of events
-  const RECONNECT_MIN_MS = 1000;
-  const RECONNECT_MAX_MS = 30000;
 
-  const STATUS = {
-    none: ['Chưa gọi', 'None'],
-    waiting: ['Đang chờ', 'Waiting'],
-    called: ['Đã gọi', 'Called'],
-    serving: ['Đang phục vụ', 'Serving'],
-    done: ['Hoàn thành', 'Done'],
-    no_show: ['Vắng mặt', 'No-show'],
-    transferred: ['Đã chuyển', 'Transferred'],
-    cancelled: ['Đã huỷ', 'Cancelled'],
-  };
+  // Ticket status labels come from motcua.js; this page adds "no ticket yet".
+  const STATUS = Object.assign({ none: ['Chưa gọi', 'None'] }, motcua.TICKET_STATUS);
 
   // Used until GET /api/v1/priority-groups answers (same list as the hub).
   const DEFAULT_PRIORITY_GROUPS = [
@@ -41,7 +29,6 @@
   };
 
   const state = {
-    token: sessionStorage.getItem(TOKEN_KEY) || '',
     user: readJSON(sessionStorage.getItem(USER_KEY)),
     counters: [],
     services: new Map(), // id → service
@@ -53,10 +40,7 @@
     busy: false, // a command is in flight: no second one until it answers
     clockOffset: 0, // server time minus browser time
     noShowMinCalls: 0, // calls before the hub accepts a no-show (GET /branch)
-    lastSeq: 0,
-    ws: null,
-    retries: 0,
-    reconnectTimer: 0,
+    live: null, // the websocket loop (motcua.js)
     queueTimer: 0,
     queueKnown: false, // the server has told us the queue at least once for this counter
     previousTotal: null, // waiting total last rendered, to notice "empty → someone waits"
@@ -68,43 +52,10 @@
     try { return text ? JSON.parse(text) : null; } catch (_) { return null; }
   }
 
-  // ---------- HTTP ----------
+  // ---------- HTTP (motcua.js) ----------
 
-  class ApiError extends Error {
-    constructor(status, code, message) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: 'application/json' };
-    if (state.token) headers.Authorization = 'Bearer ' + state.token;
-    const init = { method, headers };
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let res;
-    try {
-      res = await fetch(API + path, init);
-    } catch (_) {
-      throw new ApiError(0, 'network', 'Không kết nối được máy chủ. / Cannot reach the server.');
-    }
-    if (res.status === 401 && path !== '/auth/login') {
-      sessionExpired();
-      throw new ApiError(401, 'unauthorized', 'Phiên đăng nhập đã hết hạn. / Your session has expired.');
-    }
-    if (res.status === 204) return null;
-    const data = readJSON(await res.text());
-    if (!res.ok) {
-      const e = (data && data.error) || {};
-      throw new ApiError(res.status, e.code || 'http_' + res.status,
-        e.message || `Lỗi máy chủ (${res.status}). / Server error (${res.status}).`);
-    }
-    return data;
-  }
+  const api = motcua.api;
+  const signedIn = () => !!motcua.session.token;
 
   // ---------- views ----------
 
@@ -132,10 +83,9 @@
   }
 
   function sessionExpired() {
-    if (!state.token) return;
-    state.token = '';
+    if (!signedIn()) return;
     state.user = null;
-    sessionStorage.removeItem(TOKEN_KEY);
+    motcua.session.clear();
     sessionStorage.removeItem(USER_KEY);
     showLogin('Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại. / Your session has expired, please sign in again.');
     setStatus('');
@@ -157,9 +107,8 @@
     $('login-error').textContent = '';
     try {
       const data = await api('POST', '/auth/login', { username, password });
-      state.token = data.token;
+      motcua.session.save(data);
       state.user = data.user || { username };
-      sessionStorage.setItem(TOKEN_KEY, state.token);
       sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
       $('login-password').value = '';
       await afterLogin();
@@ -174,9 +123,8 @@
 
   async function onLogout() {
     try { await api('POST', '/auth/logout'); } catch (_) { /* signing out locally is what matters */ }
-    state.token = '';
+    motcua.session.clear();
     state.user = null;
-    sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(USER_KEY);
     state.counter = null;
     setStatus('Đã đăng xuất. / Signed out.');
@@ -257,7 +205,6 @@
     state.current = null;
     state.waiting = {};
     state.queue = [];
-    state.lastSeq = 0;
     state.queueKnown = false;
     state.previousTotal = null;
     localStorage.setItem(COUNTER_KEY, String(c.id));
@@ -294,40 +241,25 @@
 
   function connect() {
     const c = state.counter;
-    if (!c || !state.token) return;
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    let url = `${proto}//${location.host}/ws/counter/${c.id}?token=${encodeURIComponent(state.token)}`;
-    if (state.lastSeq) url += '&since=' + state.lastSeq;
-    let ws;
-    try {
-      ws = new WebSocket(url);
-    } catch (_) {
-      scheduleReconnect();
-      return;
-    }
-    state.ws = ws;
-    ws.onmessage = (ev) => {
-      if (ws !== state.ws) return;
-      const msg = readJSON(ev.data);
-      if (!msg || typeof msg !== 'object') return;
-      state.retries = 0; // only a connection that delivers counts as healthy
-      setConnected(true);
-      handleMessage(msg);
-    };
-    ws.onclose = () => {
-      if (ws !== state.ws) return; // closed on purpose
-      state.ws = null;
-      setConnected(false);
-      scheduleReconnect();
-    };
+    if (!c || !signedIn()) return;
+    state.live = motcua.live({
+      url: () => `/ws/counter/${c.id}?token=${encodeURIComponent(motcua.session.token)}`,
+      message: handleMessage,
+      state: setConnected,
+      // A websocket cannot tell us "401"; after failures ask HTTP, which can.
+      beforeRetry: async (attempt) => {
+        if (attempt > 1) {
+          try { await api('GET', '/auth/me'); } catch (_) { /* 401 is handled by onUnauthorized */ }
+        }
+        return !!state.counter && signedIn();
+      },
+    });
   }
 
   function disconnect() {
-    clearTimeout(state.reconnectTimer);
     clearTimeout(state.queueTimer);
-    const ws = state.ws;
-    state.ws = null;
-    if (ws) ws.close();
+    if (state.live) state.live.close();
+    state.live = null;
     $('conn-mark').hidden = true;
   }
 
@@ -335,31 +267,10 @@
     $('conn-mark').hidden = ok;
   }
 
-  function scheduleReconnect() {
-    clearTimeout(state.reconnectTimer);
-    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** state.retries);
-    const delay = base / 2 + Math.random() * base / 2; // jitter: counters do not all return at once
-    state.retries++;
-    state.reconnectTimer = setTimeout(async () => {
-      if (!state.counter || !state.token) return;
-      // A websocket cannot tell us "401"; after failures ask HTTP, which can.
-      if (state.retries > 1) {
-        try { await api('GET', '/auth/me'); } catch (_) { /* 401 is handled by api() */ }
-        if (!state.token || !state.counter) return;
-      }
-      connect();
-    }, delay);
-  }
-
   function handleMessage(msg) {
     if (msg.type === 'snapshot') {
-      if (typeof msg.seq === 'number') state.lastSeq = msg.seq;
       applySnapshot(msg);
       return;
-    }
-    if (typeof msg.seq === 'number') {
-      if (msg.seq <= state.lastSeq) return;
-      state.lastSeq = msg.seq;
     }
     switch (msg.type) {
       case 'queue':
@@ -953,7 +864,8 @@
 
   async function boot() {
     bind();
-    if (!state.token) { showLogin(); return; }
+    motcua.onUnauthorized = sessionExpired;
+    if (!signedIn()) { showLogin(); return; }
     try {
       state.user = Object.assign({}, state.user, await api('GET', '/auth/me'));
       sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));

@@ -3,28 +3,49 @@
 // unattended on a TV for weeks, so it reconnects by itself, never announces a
 // call twice, and reloads itself once a night.
 //
-// URL parameters: services=1,2 (service ids), counters=3,4 (counter ids),
+// URL parameters: services=TP,CT (service codes, or ids), counters=q3,q4
+// (counter numbers written q3 or quầy 3; a plain number is a counter's id, or
+// its number when no counter has that id): only those calls are shown, and
+// only the waiting counts of those services (of those counters' services).
 // repeat=2 (times each announcement is spoken), voice=auto|speech|clips,
+// stale=30 (seconds after which an announcement not yet made is dropped),
 // mute=1 (queue announcements but play nothing; for tests).
 //
+// In a rush the voice never falls behind the screen: the newest call is said
+// first, a recall replaces the ticket's announcement still waiting, at most
+// MAX_WAITING wait (the oldest goes), one older than stale= is dropped, and
+// each step of an announcement (chime, each sentence) has a deadline: a clip
+// that never loads or a voice that never ends is abandoned, so it holds
+// neither the calls behind it nor the nightly reload.
+//
 // Test hooks: window.motcuaDisplay.announcements gets {seq, number, counter,
-// text, recall} the moment an announcement is queued, and .skipped gets
-// {seq, number, reason} of a call shown without one (too old when it arrived,
-// e.g. replayed after a long outage); #current-call carries
-// data-seq, data-number and data-counter of the newest call shown.
+// text, recall} the moment an announcement is queued, .started {seq, number}
+// when it starts, .finished {seq, number, outcome} ("done", "timeout",
+// "failed") when it ends, and .skipped {seq, number, reason} for one never
+// made ("stale": too old when it arrived or while it waited, "replaced" by a
+// recall, "overflow"); #current-call carries data-seq, data-number and
+// data-counter of the newest call shown.
 (function () {
   'use strict';
 
   var params = new URLSearchParams(location.search);
 
-  function idSet(name) {
+  function tokens(name) {
     var raw = params.get(name);
     if (!raw) return null;
-    var ids = raw.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
-    return ids.length ? new Set(ids) : null;
+    var list = raw.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+    return list.length ? list : null;
   }
 
-  var filter = { services: idSet('services'), counters: idSet('counters') };
+  // The filter as written in the URL; resolved to ids once the snapshot names
+  // the hall's services and counters (until then the tokens are taken as ids).
+  var wanted = { services: tokens('services'), counters: tokens('counters') };
+  var filter = {
+    services: wanted.services && new Set(wanted.services),
+    counters: wanted.counters && new Set(wanted.counters),
+    waiting: null, // ids of the services whose waiting counts are shown; null: all
+    unknown: []    // tokens that name nothing in this hall
+  };
   var repeat = parseInt(params.get('repeat') || '2', 10);
   if (!(repeat >= 1)) repeat = 2;
   repeat = Math.min(repeat, 5);
@@ -34,11 +55,11 @@
 
   var MAX_CALLS = 10;       // kept in memory: the current one and the recent list
   var RECENT_SHOWN = 8;
-  var MAX_ANNOUNCEMENT_AGE_MS = 5 * 60 * 1000; // an announcement that waited longer is stale: skip it
-  // A call older than this when it reaches the screen (replayed after an
-  // outage) is shown but not announced: the hall has moved on since.
-  var MAX_CALL_AGE_TO_ANNOUNCE_MS = 2 * 60 * 1000;
-  var SILENCE_BEFORE_RECONNECT_MS = 5 * 60 * 1000; // catches half-open connections on flaky Wi-Fi
+  var stale = parseInt(params.get('stale') || '30', 10);
+  if (!(stale >= 5)) stale = 30;
+  var STALE_MS = Math.min(stale, 600) * 1000; // an announcement older than this is not made
+  var MAX_WAITING = 4;      // announcements waiting their turn; past it the oldest is dropped
+  var SILENCE_BEFORE_RECONNECT_MS = 5 * 60 * 1000;
 
   var state = {
     lastSeq: 0,
@@ -59,11 +80,19 @@
     skipped: [],      // {seq, number, reason} of calls shown without an announcement
     played: 0,        // announcements finished (played, or skipped when muted, blocked or stale)
     get lastSeq() { return state.lastSeq; },
-    get connected() { return !!(socket && socket.readyState === WebSocket.OPEN); },
-    get queued() { return announceQueue.length; },
+    get connected() { return !!(socket && socket.open); },
+    get reconnectAttempts() { return socket ? socket.attempts : 0; },
+    started: [],
+    finished: [],
+    get queued() { return waiting.length; },
+    get speaking() { return current ? { seq: current.item.seq, number: current.item.number } : null; },
+    staleMs: STALE_MS,
     voice: null,      // "speech", "clips", "muted" or "blocked": how the last announcement was played
-    filters: { services: filter.services ? Array.from(filter.services) : null,
-      counters: filter.counters ? Array.from(filter.counters) : null },
+    get filters() {
+      function ids(set) { return set ? Array.from(set) : null; }
+      return { services: ids(filter.services), counters: ids(filter.counters), waiting: ids(filter.waiting),
+        unknown: filter.unknown.slice() };
+    },
     repeat: repeat,
     voiceMode: voiceMode,
     muted: muted
@@ -158,25 +187,52 @@
       if (self.buffers.has(name)) return self.buffers.get(name);
       var ctx = self.context();
       if (!ctx) return Promise.resolve(null);
-      var p = fetch('/static/audio/' + name + '.ogg')
-        .then(function (r) {
-          if (!r.ok) throw new Error('HTTP ' + r.status);
-          return r.arrayBuffer();
-        })
-        .then(function (bytes) { return ctx.decodeAudioData(bytes); })
-        .catch(function (err) {
-          console.warn('display: clip ' + name + ' not available:', err);
+      var ctl = window.AbortController ? new AbortController() : null;
+      var p = fetch('/static/audio/' + name + '.ogg', ctl ? { signal: ctl.signal } : {}).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.arrayBuffer();
+      }).then(function (bytes) { return ctx.decodeAudioData(bytes); }).then(function (buf) {
+        if (self.loading.get(name) === ctl) self.loading.delete(name);
+        return buf;
+      }, function (err) {
+        console.warn('display: clip ' + name + ' not available:', err);
+        if (self.buffers.get(name) === p) {
+          self.loading.delete(name);
           self.buffers.delete(name); // try again next time: the network may be back
-          return null;
-        });
+        }
+        return null;
+      });
       self.buffers.set(name, p);
+      self.loading.set(name, ctl);
       return p;
     },
 
+    loading: new Map(),   // clip name → AbortController of a download under way
+
+    // forgetLoading gives up the downloads under way (an abandoned
+    // announcement waited on them): the next announcement asks again.
+    forgetLoading: function () {
+      var self = this;
+      self.loading.forEach(function (ctl, name) {
+        self.buffers.delete(name);
+        if (ctl) ctl.abort();
+      });
+      self.loading.clear();
+    },
+
+    sources: [],
+
+    // stop silences every clip scheduled, when an announcement is abandoned.
+    stop: function () {
+      this.sources.forEach(function (src) { try { src.stop(); } catch (e) { /* not started */ } });
+      this.sources = [];
+    },
+
     // playClips schedules the clips back to back and resolves when the last ends.
-    playClips: function (clips) {
+    playClips: function (clips, run) {
       var self = this;
       return Promise.all(clips.map(function (c) { return self.load(c.name); })).then(function (buffers) {
+        if (run && run.cancelled) return;
         var ctx = self.ctx;
         var at = ctx.currentTime + 0.05;
         var start = at;
@@ -186,6 +242,8 @@
           src.buffer = buf;
           src.connect(ctx.destination);
           src.start(at);
+          self.sources.push(src);
+          src.onended = function () { self.sources = self.sources.filter(function (x) { return x !== src; }); };
           at += buf.duration + clips[i].gap;
         });
         return wait((at - start + 0.1) * 1000);
@@ -194,10 +252,11 @@
 
     // chime plays the recorded two-tone chime, or synthesises one if the clip
     // cannot be loaded: the chime must sound even when no voice is available.
-    chime: function () {
+    chime: function (run) {
       var self = this;
       return self.load('chime').then(function (buf) {
-        if (buf) return self.playClips([{ name: 'chime', gap: 0.25 }]);
+        if (run.cancelled) return;
+        if (buf) return self.playClips([{ name: 'chime', gap: 0.25 }], run);
         var ctx = self.ctx;
         var t = ctx.currentTime + 0.05;
         [[784, 0], [659.25, 0.55]].forEach(function (tone) {
@@ -210,6 +269,7 @@
           osc.connect(gain).connect(ctx.destination);
           osc.start(t + tone[1]);
           osc.stop(t + tone[1] + 1.25);
+          self.sources.push(osc);
         });
         return wait(2000);
       });
@@ -228,28 +288,20 @@
   }
 
   // speak resolves true when the sentence was spoken, false when speech failed
-  // (then the clips take over).
+  // (then the clips take over). An engine that never ends is caught by the
+  // step's deadline.
   function speak(text, voice) {
     return new Promise(function (resolve) {
-      var done = false;
       var u = new SpeechSynthesisUtterance(text);
       u.lang = 'vi-VN';
       if (voice) u.voice = voice;
       u.rate = 0.9;
       // A long-running Chromium can leave the synthesiser stuck; start clean.
       if (window.speechSynthesis.speaking || window.speechSynthesis.pending) window.speechSynthesis.cancel();
-      // Some engines never fire onend; do not let one utterance stall the queue.
-      var guard = setTimeout(function () { finish(true); window.speechSynthesis.cancel(); }, 4000 + text.length * 160);
-      function finish(ok) {
-        if (done) return;
-        done = true;
-        clearTimeout(guard);
-        resolve(ok);
-      }
-      u.onend = function () { finish(true); };
+      u.onend = function () { resolve(true); };
       u.onerror = function (e) {
         console.warn('display: speech failed:', e.error);
-        finish(false);
+        resolve(false);
       };
       window.speechSynthesis.speak(u);
     });
@@ -263,43 +315,96 @@
     return { kind: 'clips' };
   }
 
-  // ---------- announcement queue (FIFO, one at a time) ----------
+  // ---------- announcement queue: newest first, bounded, with deadlines ----------
 
-  var announceQueue = [];
-  var announcing = false;
+  var CLIP_LOAD_MS = 4000;  // time allowed for downloading an announcement's clips
+  var waiting = [];         // announcements not yet started, oldest call first
+  var current = null;       // {item, deadline, cancelled}: the one being made
+
+  function remember(list, entry) {
+    list.push(entry);
+    if (list.length > 5000) list.splice(0, 1000);
+  }
+
+  function skip(item, reason) {
+    remember(hooks.skipped, { seq: item.seq, number: item.number, reason: reason });
+  }
 
   function enqueueAnnouncement(call) {
     var a = buildAnnouncement(call);
-    hooks.announcements.push({
+    remember(hooks.announcements, {
       seq: call.seq, number: call.number, counter: counterNumberValue(call.counterNumber),
       text: a.text, recall: call.recall
     });
-    if (hooks.announcements.length > 5000) hooks.announcements.splice(0, 1000);
-    announceQueue.push({ queuedAt: Date.now(), text: a.text, clips: a.clips });
-    if (!announcing) runQueue();
+    var item = { seq: call.seq, number: call.number, key: call.ticketId != null ? 'id' + call.ticketId : 'n' + call.number,
+      queuedAt: Date.now(), text: a.text, clips: a.clips };
+    // A recall replaces the ticket's announcement still waiting.
+    waiting = waiting.filter(function (w) {
+      if (w.key !== item.key) return true;
+      skip(w, 'replaced');
+      return false;
+    });
+    waiting.push(item);
+    waiting.sort(function (x, y) { return x.seq - y.seq; }); // a call checked with the hub may come late
+    while (waiting.length > MAX_WAITING) skip(waiting.shift(), 'overflow');
+    if (!current) runQueue();
   }
 
+  // runQueue starts the newest announcement that is not stale.
   function runQueue() {
-    var item = announceQueue.shift();
+    var now = Date.now();
+    waiting = waiting.filter(function (w) {
+      if (now - w.queuedAt <= STALE_MS) return true;
+      skip(w, 'stale');
+      return false;
+    });
+    var item = waiting.pop();
     if (!item) {
-      announcing = false;
+      current = null;
       return;
     }
-    announcing = true;
-    playAnnouncement(item).catch(function (err) {
+    var run = current = { item: item, deadline: 0, cancelled: false };
+    remember(hooks.started, { seq: item.seq, number: item.number });
+    playAnnouncement(run).then(function () { return 'done'; }, function (err) {
       console.warn('display: announcement failed:', err);
-    }).then(function () {
-      hooks.played++;
-      runQueue();
-    });
+      return 'failed';
+    }).then(function (outcome) { finish(run, outcome); });
   }
 
-  function playAnnouncement(item) {
+  function finish(run, outcome) {
+    if (current !== run) return; // abandoned already
+    run.cancelled = true;
+    hooks.played++;
+    remember(hooks.finished, { seq: run.item.seq, number: run.item.number, outcome: outcome });
+    runQueue();
+  }
+
+  // step runs one part of an announcement within ms (sayOnce sets its own
+  // deadline); past it the watchdog abandons the whole announcement.
+  function step(run, ms, fn) {
+    if (run.cancelled) return Promise.resolve();
+    run.deadline = Date.now() + ms;
+    return fn();
+  }
+
+  // The watchdog reads Date.now(), so a TV whose timers stall still catches up.
+  setInterval(function () {
+    var run = current;
+    if (run && run.deadline && Date.now() > run.deadline) {
+      console.warn('display: announcement of ' + run.item.number + ' did not finish in time; abandoned');
+      run.cancelled = true;
+      audio.stop();
+      audio.forgetLoading();
+      if ('speechSynthesis' in window) window.speechSynthesis.cancel();
+      finish(run, 'timeout');
+    }
+    maybeReload();
+  }, 500);
+
+  function playAnnouncement(run) {
+    var item = run.item;
     if (muted) {
       hooks.voice = 'muted';
-      return Promise.resolve();
-    }
-    if (Date.now() - item.queuedAt > MAX_ANNOUNCEMENT_AGE_MS) {
       return Promise.resolve();
     }
     if (!audio.running()) {
@@ -310,31 +415,43 @@
       return Promise.resolve();
     }
     var choice = chooseVoice();
-    return audio.chime().then(function () {
+    return step(run, CLIP_LOAD_MS + 3000, function () { return audio.chime(run); }).then(function () {
       var times = [];
       for (var i = 0; i < repeat; i++) times.push(i);
       return times.reduce(function (prev, i) {
         return prev.then(function () {
-          return (i > 0 ? wait(700) : Promise.resolve()).then(function () { return sayOnce(item, choice); });
+          if (i === 0) return sayOnce(run, choice);
+          return step(run, 2000, function () { return wait(700); }).then(function () { return sayOnce(run, choice); });
         });
       }, Promise.resolve());
     });
   }
 
-  function sayOnce(item, choice) {
+  // The longest one sentence may take: spoken at a slow rate, or said with the
+  // clips (loaded, then played back to back).
+  function speechLimit(item) { return 2500 + item.text.length * 90; }
+  function clipsLimit(item) { return CLIP_LOAD_MS + 1000 + item.clips.length * 900; }
+
+  function sayOnce(run, choice) {
+    if (run.cancelled) return Promise.resolve();
+    var item = run.item;
     if (choice.kind === 'speech') {
+      run.deadline = Date.now() + speechLimit(item);
       return speak(item.text, choice.voice).then(function (ok) {
+        if (run.cancelled) return;
         if (ok) {
           hooks.voice = 'speech';
           return;
         }
         choice.kind = 'clips'; // this engine refused; use the recordings from now on for this item
         hooks.voice = 'clips';
-        return audio.playClips(item.clips);
+        run.deadline = Date.now() + clipsLimit(item);
+        return audio.playClips(item.clips, run);
       });
     }
     hooks.voice = 'clips';
-    return audio.playClips(item.clips);
+    run.deadline = Date.now() + clipsLimit(item);
+    return audio.playClips(item.clips, run);
   }
 
   // ---------- autoplay: one-time "enable sound" button ----------
@@ -396,6 +513,37 @@
     if (filter.services && !filter.services.has(String(call.serviceId))) return false;
     if (filter.counters && !filter.counters.has(String(call.counterId))) return false;
     return true;
+  }
+
+  // resolveFilter turns the URL's tokens into ids of this hall's services and counters.
+  function resolveFilter() {
+    filter.unknown = [];
+    if (wanted.services) {
+      filter.services = new Set();
+      wanted.services.forEach(function (tok) {
+        var s = state.services.filter(function (x) { return String(x.id) === tok; })[0] ||
+          state.services.filter(function (x) { return x.code && motcua.fold(x.code) === motcua.fold(tok); })[0];
+        if (s) filter.services.add(String(s.id)); else filter.unknown.push(tok);
+      });
+    }
+    if (wanted.counters) {
+      var counters = Array.from(state.counters.values());
+      filter.counters = new Set();
+      wanted.counters.forEach(function (tok) {
+        var m = /^(?:q|quay)?\s*(\d+)$/.exec(motcua.fold(tok)), c = null;
+        if (m && /^\d+$/.test(tok)) c = state.counters.get(tok) || null; // a plain number: an id first
+        if (!c && m) c = counters.filter(function (x) { return String(x.number) === String(+m[1]); })[0];
+        if (c) filter.counters.add(String(c.id)); else filter.unknown.push(tok);
+      });
+    }
+    filter.waiting = filter.services;
+    if (!filter.waiting && filter.counters) {
+      filter.waiting = new Set();
+      filter.counters.forEach(function (id) {
+        (state.counters.get(id).service_ids || []).forEach(function (sid) { filter.waiting.add(String(sid)); });
+      });
+    }
+    if (filter.unknown.length) console.warn('display: no service or counter in this hall for ' + filter.unknown.join(', '));
   }
 
   function counterLabel(call) { return 'Quầy ' + (call.counterNumber !== '' ? call.counterNumber : '–'); }
@@ -471,29 +619,72 @@
     el.classList.add('flash');
   }
 
+  // renderWaiting shows one card per service: the shape of its numbers
+  // ("1xxx", so that it does not read as a counter), its whole name, and how
+  // many wait. A queue event only changes the counts; the cards are rebuilt,
+  // and fitted, when the services change.
   function renderWaiting() {
     var list = $('waiting');
     var services = state.services.filter(function (s) {
-      return !filter.services || filter.services.has(String(s.id));
+      return !filter.waiting || filter.waiting.has(String(s.id));
     });
-    var items = services.map(function (s) {
+    var key = services.map(function (s) { return s.id + ':' + s.prefix + ':' + s.name; }).join('|');
+    var rebuilt = list.dataset.key !== key;
+    if (rebuilt) {
+      list.dataset.key = key;
+      list.replaceChildren.apply(list, services.map(waitingCard));
+      list.dataset.count = String(services.length);
+      list.classList.toggle('dense', services.length > 8); // a big hall: smaller cards, more per row
+    }
+    var wider = false;
+    services.forEach(function (s) {
       var n = state.waiting[String(s.id)] || 0;
-      var li = document.createElement('li');
-      li.className = 'waiting-item';
-      li.dataset.serviceId = String(s.id);
+      var li = list.querySelector('li[data-service-id="' + s.id + '"]');
       li.dataset.waiting = String(n);
-      var prefix = span('waiting-prefix', s.prefix || '');
-      prefix.title = 'Số bắt đầu bằng ' + (s.prefix || '');
-      li.appendChild(prefix);
-      li.appendChild(span('waiting-name', s.name || ''));
-      var count = span('waiting-count', String(n));
+      var count = li.querySelector('.waiting-count');
+      if (String(n).length > 3 && count.textContent.length <= 3) wider = true; // beyond the room kept for it
+      count.textContent = String(n);
       count.setAttribute('aria-label', n + ' người đang chờ');
-      li.appendChild(count);
-      return li;
     });
-    list.replaceChildren.apply(list, items);
-    list.dataset.count = String(items.length);
-    list.classList.toggle('dense', items.length > 8); // a big hall: smaller cards, more per row
+    if (rebuilt || wider) fitWaiting();
+  }
+
+  function waitingCard(s) {
+    var li = document.createElement('li');
+    li.className = 'waiting-item';
+    li.dataset.serviceId = String(s.id);
+    var prefix = span('waiting-prefix', s.prefix || '');
+    if (s.prefix) {
+      var rest = 'x'.repeat(s.digits > 0 && s.digits < 7 ? s.digits : 3);
+      prefix.appendChild(span('prefix-rest', rest));
+      prefix.title = 'Số thứ tự ' + s.prefix + rest;
+    }
+    li.appendChild(prefix);
+    li.appendChild(span('waiting-name', s.name || ''));
+    li.appendChild(span('waiting-count', ''));
+    return li;
+  }
+
+  // fitWaiting shrinks the cards' type, step by step, until every name shows
+  // whole and every card fits in its panel: a name is never cut.
+  function fitWaiting() {
+    var list = $('waiting');
+    var box = list.parentNode;
+    function overflows() {
+      if (box.scrollHeight > box.clientHeight + 1) return true;
+      var names = list.querySelectorAll('.waiting-name');
+      for (var i = 0; i < names.length; i++) {
+        if (names[i].scrollWidth > names[i].clientWidth + 1) return true;
+      }
+      return false;
+    }
+    var scale = 1;
+    list.style.setProperty('--fit', '1');
+    while (scale > 0.45 && overflows()) {
+      scale = Math.round((scale - 0.05) * 100) / 100;
+      list.style.setProperty('--fit', String(scale));
+    }
+    list.dataset.fit = String(scale);
   }
 
   function renderNotice() {
@@ -526,6 +717,7 @@
     state.services = msg.services || [];
     state.waiting = Object.assign({}, msg.waiting || {});
     state.notice = typeof msg.notice === 'string' ? msg.notice : null;
+    resolveFilter();
     var seen = new Set();
     state.calls = (msg.calls || []).map(function (c, i) {
       // Older snapshot calls without their own seq sort below the snapshot's seq.
@@ -550,21 +742,35 @@
       return call.ticketId != null ? c.ticketId !== call.ticketId : c.number !== call.number;
     })).slice(0, MAX_CALLS);
     renderCalls();
-    if (isStale(call)) {
-      hooks.skipped.push({ seq: call.seq, number: call.number, reason: 'stale' });
-      if (hooks.skipped.length > 5000) hooks.skipped.splice(0, 1000);
+    if (!looksStale(call)) {
+      announce(call);
       return;
     }
-    flashCurrent();
+    // Replayed after an outage, by the hub's clock as the page keeps it: ask
+    // the hub the time before dropping the announcement, as that clock may
+    // have drifted since it was read.
+    motcua.api('GET', '/branch', undefined, { timeout: 3000 }).then(function (b) {
+      var now = Date.parse(b.now), at = Date.parse(call.at);
+      setHubClock(now);
+      if (!isNaN(now) && !isNaN(at) && now - at > STALE_MS) skip(call, 'stale'); // the hall has moved on since
+      else announce(call);
+    }, function () {
+      skip(call, 'stale');
+    });
+  }
+
+  function announce(call) {
+    if (state.calls[0] === call) flashCurrent();
     enqueueAnnouncement(call);
   }
 
-  // isStale reports a call made long before it arrived, measured on the hub's
-  // clock (the TV's may be wrong). Until that clock is known, nothing is stale.
-  function isStale(call) {
+  // looksStale reports a call made longer ago than the stale bound before it
+  // arrived, measured on the hub's clock (the TV's may be wrong). Until that
+  // clock is known, nothing is stale.
+  function looksStale(call) {
     if (!state.clockKnown) return false;
     var at = Date.parse(call.at);
-    return !isNaN(at) && Date.now() + state.clockOffsetMs - at > MAX_CALL_AGE_TO_ANNOUNCE_MS;
+    return !isNaN(at) && Date.now() + state.clockOffsetMs - at > STALE_MS;
   }
 
   function handleMessage(msg) {
@@ -573,7 +779,7 @@
       applySnapshot(msg);
       return;
     }
-    if (msg.seq <= state.lastSeq) return; // seen already: never announce twice
+    // The loop passes each seq once: a call is never announced twice.
     state.lastSeq = msg.seq;
     if (msg.type === 'call') {
       applyCall(msg);
@@ -583,106 +789,37 @@
     }
   }
 
-  // ---------- websocket with reconnect ----------
+  // ---------- websocket (the shared loop of motcua.js) ----------
 
   var socket = null;
-  var attempt = 0;
-  var reconnectTimer = null;
-  var lastMessageAt = Date.now();
-  var connectionMarkTimer = null;
 
-  function socketURL() {
+  function socketPath() {
     var query = [];
     ['services', 'counters'].forEach(function (k) {
       // Keep the commas readable in the hub's logs: services=1,2 rather than 1%2C2.
       if (params.get(k)) query.push(k + '=' + encodeURIComponent(params.get(k)).replace(/%2C/gi, ','));
     });
-    if (state.haveSnapshot) query.push('since=' + state.lastSeq);
-    var scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    return scheme + location.host + '/ws/display' + (query.length ? '?' + query.join('&') : '');
+    return '/ws/display' + (query.length ? '?' + query.join('&') : '');
   }
 
+  var connectionMarkTimer = null;
+
+  // setConnected shows an outage so that it is seen from across the hall: a
+  // banner over the top of the screen, and the numbers greyed (they may be
+  // out of date). A quick reconnect does not flicker it.
   function setConnected(ok) {
     document.body.dataset.connection = ok ? 'open' : 'reconnecting';
     clearTimeout(connectionMarkTimer);
     if (ok) {
       $('connection').hidden = true;
+      document.body.classList.remove('offline');
     } else {
-      // A quick reconnect should not flicker the mark.
-      connectionMarkTimer = setTimeout(function () { $('connection').hidden = false; }, 2000);
+      connectionMarkTimer = setTimeout(function () {
+        $('connection').hidden = false;
+        document.body.classList.add('offline');
+      }, 2000);
     }
   }
-
-  function connect() {
-    clearTimeout(reconnectTimer);
-    reconnectTimer = null;
-    var ws;
-    try {
-      ws = new WebSocket(socketURL());
-    } catch (err) {
-      console.warn('display: cannot open websocket:', err);
-      scheduleReconnect();
-      return;
-    }
-    socket = ws;
-    lastMessageAt = Date.now();
-    ws.onmessage = function (ev) {
-      if (socket !== ws) return;
-      lastMessageAt = Date.now();
-      attempt = 0; // the hub answers: the next loss starts the backoff again at 1 s
-      setConnected(true);
-      var msg;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch (err) {
-        console.warn('display: bad message', err);
-        return;
-      }
-      handleMessage(msg);
-    };
-    ws.onopen = function () {
-      if (socket === ws) setConnected(true);
-    };
-    ws.onclose = function () {
-      if (socket !== ws) return;
-      socket = null;
-      setConnected(false);
-      scheduleReconnect();
-    };
-  }
-
-  function scheduleReconnect() {
-    if (reconnectTimer) return;
-    // Exponential backoff, 1 s doubling to 30 s, with jitter so that every
-    // screen of the hall does not knock at the same instant after an outage.
-    var ceiling = Math.min(30000, 1000 * Math.pow(2, attempt));
-    attempt++;
-    var delay = ceiling / 2 + Math.random() * ceiling / 2;
-    reconnectTimer = setTimeout(connect, delay);
-  }
-
-  function reconnectNow() {
-    if (socket) {
-      var ws = socket;
-      socket = null;
-      ws.close();
-      setConnected(false);
-    }
-    attempt = 0;
-    clearTimeout(reconnectTimer);
-    reconnectTimer = null;
-    connect();
-  }
-
-  setInterval(function () {
-    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastMessageAt > SILENCE_BEFORE_RECONNECT_MS) {
-      reconnectNow(); // with since=<last seq>: harmless if the hall was just quiet
-    }
-  }, 30000);
-
-  window.addEventListener('online', function () {
-    if (!socket) reconnectNow();
-  });
 
   // ---------- clock, branch header ----------
 
@@ -713,11 +850,15 @@
     $('clock-date').textContent = (WEEKDAYS[p.weekday] || '') + ', ' + p.day + '/' + p.month + '/' + p.year;
   }
 
+  // TVs often keep a wrong clock; trust the hub's, unless the gap is only latency.
+  function setHubClock(now) {
+    if (isNaN(now)) return;
+    state.clockOffsetMs = Math.abs(now - Date.now()) > 5000 ? now - Date.now() : 0;
+    state.clockKnown = true;
+  }
+
   function loadBranch() {
-    fetch('/api/v1/branch', { cache: 'no-store' }).then(function (r) {
-      if (!r.ok) throw new Error('HTTP ' + r.status);
-      return r.json();
-    }).then(function (b) {
+    motcua.api('GET', '/branch').then(function (b) {
       if (b.center_name) $('center-name').textContent = b.center_name;
       if (b.name) {
         $('branch-name').textContent = b.name;
@@ -727,12 +868,7 @@
         state.timeZone = b.time_zone;
         renderCalls(); // call times follow the branch's zone, not the TV's
       }
-      var now = Date.parse(b.now);
-      // TVs often keep a wrong clock; trust the hub's, unless the gap is only latency.
-      if (!isNaN(now)) {
-        state.clockOffsetMs = Math.abs(now - Date.now()) > 5000 ? now - Date.now() : 0;
-        state.clockKnown = true;
-      }
+      setHubClock(Date.parse(b.now));
       state.branchNotice = b.notice || '';
       renderNotice();
       tickClock();
@@ -748,7 +884,7 @@
   // The page reloads once a night (around 03:00, spread over a quarter hour)
   // to shed whatever the browser leaks over days. It reloads only when the hub
   // answers: a reload during an outage would leave an error page on the TV.
-  var reloadAt = nextNight(new Date());
+  var reloadAt = nextNight(new Date(Date.now()));
 
   function nextNight(from) {
     var d = new Date(from.getTime());
@@ -757,13 +893,15 @@
     return d.getTime();
   }
 
-  setInterval(function () {
-    if (Date.now() < reloadAt || announcing) return;
+  // maybeReload runs on the watchdog's tick. An announcement being made is
+  // let finish: it always does, by its deadline.
+  function maybeReload() {
+    if (Date.now() < reloadAt || current) return;
     reloadAt = Date.now() + 5 * 60 * 1000; // next try if the hub does not answer
     fetch(location.href, { cache: 'no-store' }).then(function (r) {
       if (r.ok) location.reload();
     }).catch(function () {});
-  }, 60 * 1000);
+  }
 
   // ---------- start ----------
 
@@ -775,11 +913,17 @@
 
   renderCalls();
   renderWaiting();
+  window.addEventListener('resize', fitWaiting);
   tickClock();
   setInterval(tickClock, 1000);
   loadBranch();
   checkAutoplay();
   if (!muted) ['chime', 'moi-cong-dan', 'den-quay-so'].forEach(function (n) { audio.load(n); });
   setConnected(false);
-  connect();
+  socket = motcua.live({
+    url: socketPath,
+    message: handleMessage,
+    state: setConnected,
+    silenceMs: SILENCE_BEFORE_RECONNECT_MS // catches half-open connections on flaky Wi-Fi
+  });
 })();

@@ -5,7 +5,7 @@
 (function () {
   var IDLE_RESET_MS = 60000;   // any screen untouched this long goes back to the start
   var TICKET_SCREEN_MS = 20000; // the ticket stays on screen this long
-  var REPRINT_MS = 60000;      // the last ticket can be printed again for this long
+  var REPRINT_MS = 30000;      // the last ticket can be printed again for this long, by its citizen
   var REFRESH_MS = 10000;      // waiting counts refresh
   var RETRY_MS = 4000;         // retry while the hub cannot be reached
   var REQUEST_TIMEOUT_MS = 10000;
@@ -59,6 +59,8 @@
       reactivate_title: 'Kích hoạt lại số thứ tự',
       reactivate_lead: 'Nếu bạn vắng mặt khi được gọi, hãy nhập mã tra cứu 6 ký tự in trên phiếu.',
       reactivate_label: 'Mã tra cứu 6 ký tự',
+      reactivate_placeholder: 'Nhập 6 ký tự',
+      reactivate_hint: 'Mã gồm 6 chữ cái và chữ số, in dưới mã QR trên phiếu (ví dụ: K7M2QX).',
       reactivate_submit: 'Kích hoạt lại',
       cancel: 'Hủy',
       back_to_start: 'Về màn hình chính',
@@ -117,6 +119,8 @@
       reactivate_title: 'Reactivate my number',
       reactivate_lead: 'If you were not there when called, type the 6-character code printed on your ticket.',
       reactivate_label: '6-character code',
+      reactivate_placeholder: 'Type the 6 characters',
+      reactivate_hint: '6 letters and digits, printed under the QR code on your ticket (for example: K7M2QX).',
       reactivate_submit: 'Reactivate',
       cancel: 'Cancel',
       back_to_start: 'Back to start',
@@ -140,6 +144,7 @@
     lastTicket: null,
     lastTicketReactivated: false,
     lastTicketAt: 0,
+    reprintable: false,    // the last ticket may still be printed again (see reprintOpen)
     message: null,         // {titleKey, text} shown on the message screen
     clockOffsetMs: 0,      // hub time minus this machine's time
     branchOffsetMin: 420   // UTC offset of the branch (Asia/Ho_Chi_Minh by default)
@@ -164,25 +169,7 @@
     return msg;
   }
 
-  // fold makes "Đất đai" and "dat dai" compare equal: no diacritics, no case.
-  function fold(s) {
-    return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '')
-      .replace(/[đĐ]/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();
-  }
-
   // ---- Time: the hub's RFC 3339 strings already carry the branch offset, so read them as written.
-
-  function parseLocal(iso) {
-    var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso || '');
-    if (!m) return null;
-    return { y: m[1], mo: m[2], d: m[3], h: m[4], mi: m[5], day: m[1] + '-' + m[2] + '-' + m[3] };
-  }
-
-  function offsetMinutes(iso) {
-    var m = /([+-])(\d\d):?(\d\d)$/.exec(iso || '');
-    if (!m) return /Z$/.test(iso || '') ? 0 : null;
-    return (m[1] === '-' ? -1 : 1) * (parseInt(m[2], 10) * 60 + parseInt(m[3], 10));
-  }
 
   function branchNow() {
     var d = new Date(Date.now() + state.clockOffsetMs + state.branchOffsetMin * 60000);
@@ -202,36 +189,10 @@
     return T('about_min', m);
   }
 
-  // ---- Talking to the hub
-
-  function HubDown() { this.hubDown = true; }
+  // ---- Talking to the hub (motcua.js): a hub that cannot be reached rejects with hubDown.
 
   function api(method, path, body) {
-    var ctl = window.AbortController ? new AbortController() : null;
-    var timer = setTimeout(function () { if (ctl) ctl.abort(); }, REQUEST_TIMEOUT_MS);
-    var opts = { method: method, cache: 'no-store', headers: { 'Accept': 'application/json' } };
-    if (ctl) opts.signal = ctl.signal;
-    if (body !== undefined) {
-      opts.headers['Content-Type'] = 'application/json';
-      opts.body = JSON.stringify(body);
-    }
-    return fetch(path, opts).then(function (res) {
-      return res.json().catch(function () { return null; }).then(function (data) {
-        clearTimeout(timer);
-        // A proxy or a restarting hub answers 502/503/504: for the citizen that is "not reachable".
-        if (res.status === 502 || res.status === 503 || res.status === 504) throw new HubDown();
-        if (!res.ok) {
-          var err = new Error('HTTP ' + res.status);
-          err.status = res.status;
-          err.apiMessage = data && data.error && data.error.message;
-          throw err;
-        }
-        return data;
-      });
-    }, function () {
-      clearTimeout(timer);
-      throw new HubDown();
-    });
+    return motcua.api(method, path, body, { timeout: REQUEST_TIMEOUT_MS });
   }
 
   function setOnline(online) {
@@ -269,7 +230,7 @@
     if (b && b.now) {
       var t = Date.parse(b.now);
       if (!isNaN(t)) state.clockOffsetMs = t - Date.now();
-      var off = offsetMinutes(b.now);
+      var off = motcua.offset(b.now);
       if (off !== null) state.branchOffsetMin = off;
     }
     $('#center-name').textContent = state.branch.center_name || '';
@@ -327,12 +288,36 @@
       showMessage(titleKey, T('offline_title'));
       return;
     }
-    showMessage(titleKey, err && err.apiMessage);
+    showMessage(titleKey, err && err.message);
   }
 
   // ---- Start screen: services grouped by field, filtered by the search box
 
   function serviceName(s) { return state.lang === 'en' && s.name_en ? s.name_en : s.name; }
+
+  // English names of the fields (lĩnh vực) of the national catalogue, by
+  // their folded Vietnamese names. A field not listed keeps its Vietnamese
+  // name in English mode, marked as Vietnamese for screen readers.
+  var FIELD_EN = {
+    'tu phap': 'Justice', 'ho tich': 'Civil status', 'chung thuc': 'Certification',
+    'tai nguyen va moi truong': 'Natural resources and environment', 'dat dai': 'Land',
+    'ke hoach va dau tu': 'Planning and investment', 'dang ky kinh doanh': 'Business registration',
+    'xay dung': 'Construction', 'lao dong – thuong binh va xa hoi': 'Labour, invalids and social affairs',
+    'lao dong - thuong binh va xa hoi': 'Labour, invalids and social affairs',
+    'lao dong, thuong binh va xa hoi': 'Labour, invalids and social affairs',
+    'van hoa, the thao va du lich': 'Culture, sports and tourism', 'giao thong van tai': 'Transport',
+    'y te': 'Health', 'giao duc va dao tao': 'Education and training', 'cong thuong': 'Industry and trade',
+    'noi vu': 'Home affairs', 'tai chinh': 'Finance', 'thong tin va truyen thong': 'Information and communications',
+    'nong nghiep va phat trien nong thon': 'Agriculture and rural development', 'khoa hoc va cong nghe': 'Science and technology',
+    'thue': 'Taxes', 'bao hiem xa hoi': 'Social insurance', 'cu tru': 'Residence', 'dan toc': 'Ethnic affairs',
+    'thanh tra': 'Inspection', 'ngoai vu': 'Foreign affairs', 'quoc phong': 'Defence', 'cong an': 'Public security'
+  };
+
+  function fieldHeading(h, field) {
+    var en = state.lang === 'en' && field ? FIELD_EN[motcua.fold(field)] : null;
+    h.textContent = en || field || T('other_field');
+    if (state.lang === 'en' && field && !en) h.lang = 'vi';
+  }
 
   function serviceFull(s) { return s.daily_cap > 0 && s.issued_today >= s.daily_cap; }
 
@@ -340,7 +325,7 @@
     var lines = [];
     if (serviceFull(s)) lines.push(T('full'));
     else lines.push(T('closed'));
-    var at = parseLocal(s.opens_at);
+    var at = motcua.time(s.opens_at);
     if (at) {
       var when = at.h + ':' + at.mi;
       if (at.day !== branchNow().day) when = T('on_day', when, at.d + '/' + at.mo);
@@ -353,21 +338,19 @@
     return lines.join(' · ');
   }
 
-  function matches(s, words) {
-    if (!words.length) return true;
-    var hay = fold([s.name, s.name_en, s.field, s.code].join(' '));
-    return words.every(function (w) { return hay.indexOf(w) >= 0; });
+  function matches(s, query) {
+    return motcua.matches([s.name, s.name_en, s.field, s.code], query);
   }
 
   function renderServices() {
     var box = $('#services');
     $('#services-loading').hidden = state.services !== null;
     if (state.services === null) return;
-    var words = fold($('#search').value).split(' ').filter(Boolean);
+    var query = $('#search').value;
     $('#search-clear').hidden = !$('#search').value;
     var groups = [], byField = {};
     state.services.forEach(function (s) {
-      if (!matches(s, words)) return;
+      if (!matches(s, query)) return;
       var f = s.field || '';
       if (!byField[f]) { byField[f] = []; groups.push(f); }
       byField[f].push(s);
@@ -377,7 +360,7 @@
       var sec = document.createElement('section');
       sec.className = 'field';
       var h = document.createElement('h2');
-      h.textContent = f || T('other_field');
+      fieldHeading(h, f);
       sec.appendChild(h);
       byField[f].forEach(function (s) { sec.appendChild(serviceButton(s)); });
       frag.appendChild(sec);
@@ -487,6 +470,7 @@
     state.lastTicket = ticket;
     state.lastTicketReactivated = reactivated;
     state.lastTicketAt = Date.now();
+    state.reprintable = true;
     renderTicket();
     clearTimeout(timers.reprint);
     timers.reprint = setTimeout(renderReprint, REPRINT_MS + 50);
@@ -494,7 +478,10 @@
 
   function showTicketScreen() {
     showScreen('ticket');
-    timers.ticketScreen = setTimeout(function () { goStart(true); }, TICKET_SCREEN_MS);
+    timers.ticketScreen = setTimeout(function () {
+      state.reprintable = false; // nobody pressed "Xong": the citizen has gone
+      goStart(true);
+    }, TICKET_SCREEN_MS);
   }
 
   function setText(id, text) { document.getElementById(id).textContent = text; }
@@ -515,7 +502,7 @@
     var svc = t.service_name || '';
     if (state.lang === 'en' && t.service_name_en && t.service_name_en !== svc) svc = t.service_name_en + ' (' + svc + ')';
     setText('ticket-service', svc);
-    var at = parseLocal(t.issued_at);
+    var at = motcua.time(t.issued_at);
     setText('ticket-issued-label', T('issued_label'));
     setText('ticket-issued', at ? at.h + ':' + at.mi + '  ' + at.d + '/' + at.mo + '/' + at.y : '');
     setText('ticket-ahead-label', T('ahead_label'));
@@ -572,8 +559,18 @@
     document.documentElement.classList.remove('printing');
   }
 
+  // "In lại phiếu" is for the citizen who just took the ticket and found no
+  // paper: on the ticket screen, and on the start screen right after "Xong",
+  // for REPRINT_MS at most. The next person's first touch ends it, as does
+  // the ticket screen timing out (its citizen left) or the idle reset.
   function reprintOpen() {
-    return state.lastTicket && Date.now() - state.lastTicketAt < REPRINT_MS;
+    return !!state.lastTicket && state.reprintable && Date.now() - state.lastTicketAt < REPRINT_MS;
+  }
+
+  function endReprint() {
+    if (!state.reprintable) return;
+    state.reprintable = false;
+    renderReprint();
   }
 
   function renderReprint() {
@@ -684,6 +681,7 @@
     lastTouchAt = Date.now();
     clearTimeout(timers.idle);
     timers.idle = setTimeout(function () {
+      endReprint();
       var clean = document.body.getAttribute('data-screen') === 'start' && !$('#search').value &&
         state.lang === 'vi' && $('#search-keyboard').hidden;
       if (!clean) goStart(true);
@@ -701,6 +699,14 @@
 
     ['pointerdown', 'keydown', 'input', 'touchstart'].forEach(function (ev) {
       document.addEventListener(ev, resetIdle, { capture: true, passive: true });
+    });
+    // On the start screen, a touch anywhere but on "In lại phiếu" is the next person's.
+    ['pointerdown', 'keydown'].forEach(function (ev) {
+      document.addEventListener(ev, function (e) {
+        if (document.body.getAttribute('data-screen') !== 'start') return;
+        if (e.target && e.target.closest && e.target.closest('#reprint')) return;
+        endReprint();
+      }, { capture: true, passive: true });
     });
     $('#lang-toggle').addEventListener('click', function () {
       state.lang = state.lang === 'vi' ? 'en' : 'vi';

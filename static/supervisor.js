@@ -9,24 +9,18 @@
 
 (function () {
   const API = '/api/v1';
-  const TOKEN_KEY = 'motcua.token';
   const USER_KEY = 'motcua.user';
   const POLL_MS = 10000;
 
-  const STATUS = {
-    received: 'Đã tiếp nhận, chưa chuyển',
-    transferred: 'Đã chuyển cơ quan giải quyết',
-    processing: 'Đang giải quyết',
-    supplement_requested: 'Chờ bổ sung',
-    result_ready: 'Đã có kết quả',
-    returned: 'Đã trả kết quả',
-    rejected: 'Từ chối',
-  };
+  // Dossier status labels come from motcua.js; here a received dossier is
+  // one not yet passed to the agency, which is what the desk watches for.
+  function statusText(st) {
+    return st === 'received' ? motcua.dossierStatus(st) + ', chưa chuyển' : motcua.dossierStatus(st);
+  }
   const DELIVERY = { pending: 'Chờ gửi', delivered: 'Đã gửi', failed: 'Lỗi' };
   const COUNTER = { idle: 'rảnh', calling: 'đang gọi', serving: 'đang phục vụ' };
 
   const state = {
-    token: sessionStorage.getItem(TOKEN_KEY) || '',
     user: readJSON(sessionStorage.getItem(USER_KEY)),
     data: null,
     timer: 0,
@@ -44,17 +38,50 @@
   }
 
   // "2026-12-02T17:00:00+07:00" → "02/12/2026 17:00", in the hub's zone.
-  function dt(s, withTime) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(s || '');
-    if (!m) return '';
-    const d = m[3] + '/' + m[2] + '/' + m[1];
-    return withTime === false ? d : d + ' ' + m[4] + ':' + m[5];
-  }
+  function dt(s, withTime) { return motcua.dmy(s, withTime !== false); }
   function isoDay(s) { return (s || '').slice(0, 10); }
-  function nextDay(day) {
-    const [y, mo, d] = day.split('-').map(Number);
-    const t = new Date(Date.UTC(y, mo - 1, d + 1));
+
+  // Dates are shown and typed as dd/mm/yyyy whatever the browser's language
+  // (a date input would follow it); the hub gets yyyy-mm-dd.
+  // parseDMY reads a date typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy,
+  // dd.mm.yyyy, or yyyy-mm-dd) and returns "yyyy-mm-dd", or "" when it is not
+  // a real date.
+  function parseDMY(s) {
+    s = String(s || '').trim();
+    var m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s), y, mo, d;
+    if (m) { y = +m[1]; mo = +m[2]; d = +m[3]; } else {
+      m = /^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$/.exec(s);
+      if (!m) return '';
+      d = +m[1]; mo = +m[2]; y = +m[3];
+    }
+    var t = new Date(Date.UTC(y, mo - 1, d));
+    if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) return '';
     return t.toISOString().slice(0, 10);
+  }
+
+
+  const DATE_FORMAT = 'Ngày viết dạng dd/mm/yyyy, ví dụ 07/12/2026. / Write dates as dd/mm/yyyy, e.g. 07/12/2026.';
+
+  // A calendar for a dd/mm/yyyy field: a date input kept out of sight, whose
+  // picker writes the chosen day back in dd/mm/yyyy.
+  function pickDate(field) {
+    const picker = document.createElement('input');
+    picker.type = 'date';
+    picker.className = 'date-picker';
+    picker.tabIndex = -1;
+    picker.setAttribute('aria-hidden', 'true');
+    picker.value = parseDMY(field.value);
+    field.after(picker);
+    const done = () => picker.remove();
+    picker.addEventListener('change', () => {
+      if (picker.value) {
+        field.value = motcua.dmy(picker.value);
+        field.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      done();
+    });
+    picker.addEventListener('blur', () => setTimeout(done, 0));
+    try { picker.showPicker(); } catch (e) { done(); field.focus(); }
   }
   function userName(u) { return u ? (u.full_name || u.username || '') : ''; }
   function minutes(s) {
@@ -63,32 +90,16 @@
     return m < 60 ? m + '′' : Math.floor(m / 60) + 'h' + String(m % 60).padStart(2, '0');
   }
 
+  // api is motcua.api, with the connection mark kept in step.
   async function api(method, path, body) {
-    const init = { method, headers: {} };
-    if (state.token) init.headers.Authorization = 'Bearer ' + state.token;
-    if (body !== undefined) {
-      init.headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let res;
     try {
-      res = await fetch(API + path, init);
+      const data = await motcua.api(method, path, body);
+      $('conn-mark').hidden = true;
+      return data;
     } catch (e) {
-      $('conn-mark').hidden = false;
-      throw { status: 0, message: 'Mất kết nối tới máy chủ. / Cannot reach the hub.' };
+      $('conn-mark').hidden = e.status !== 0;
+      throw e;
     }
-    $('conn-mark').hidden = true;
-    if (res.status === 401 && path !== '/auth/login') {
-      showLogin('Phiên đăng nhập đã hết, vui lòng đăng nhập lại. / Please sign in again.');
-      throw { status: 401 };
-    }
-    if (res.status === 204) return null;
-    const data = await res.json().catch(() => null);
-    if (!res.ok) {
-      const e = (data && data.error) || {};
-      throw { status: res.status, code: e.code, message: e.message || ('HTTP ' + res.status), fields: e.fields || {} };
-    }
-    return data;
   }
 
   // ---------- login ----------
@@ -122,9 +133,8 @@
         $('login-error').textContent = 'Tài khoản không có quyền giám sát. / This account is not a supervisor.';
         return;
       }
-      state.token = data.token;
+      motcua.session.save(data);
       state.user = data.user;
-      sessionStorage.setItem(TOKEN_KEY, state.token);
       sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
       $('login-password').value = '';
       showWork();
@@ -135,9 +145,8 @@
 
   async function onLogout() {
     try { await api('POST', '/auth/logout'); } catch (e) { /* signed out anyway */ }
-    state.token = '';
+    motcua.session.clear();
     state.user = null;
-    sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(USER_KEY);
     showLogin('');
   }
@@ -188,8 +197,8 @@
     renderQueues(d.queues || [], d.counters || []);
     if (!$('r-from').value) {
       const today = isoDay(d.now);
-      $('r-from').value = today.slice(0, 8) + '01';
-      $('r-to').value = today;
+      $('r-from').value = motcua.dmy(today.slice(0, 8) + '01');
+      $('r-to').value = motcua.dmy(today);
       updateReportLinks();
     }
   }
@@ -227,7 +236,7 @@
       tr.appendChild(codeCell(item));
       tr.appendChild(el('td', '', item.agency));
       const where = el('td');
-      where.appendChild(el('span', 'status', STATUS[item.status] || item.status));
+      where.appendChild(el('span', 'status', statusText(item.status)));
       where.appendChild(el('span', 'since', 'từ ' + dt(item.status_since)));
       tr.appendChild(where);
       tr.appendChild(el('td', 'due', dt(item.due_at)));
@@ -337,8 +346,7 @@
     $('ap-due').textContent = dt(item.due_at);
     $('ap-reason').value = '';
     $('ap-second').value = '';
-    $('ap-date').min = nextDay(isoDay(item.due_at));
-    $('ap-date').value = isoDay(item.suggested_new_due_at);
+    $('ap-date').value = motcua.dmy(item.suggested_new_due_at);
     const aps = item.apologies || [];
     $('ap-second-box').hidden = aps.length === 0;
     if (aps.length) {
@@ -362,7 +370,13 @@
     const item = state.dialogItem;
     if (!item) return;
     clearErrors();
-    const body = { reason: $('ap-reason').value, new_due_at: $('ap-date').value };
+    const newDue = parseDMY($('ap-date').value);
+    if (!newDue) {
+      document.querySelector('#apology-form .field-error[data-for="new_due_at"]').textContent = DATE_FORMAT;
+      $('ap-date').focus();
+      return;
+    }
+    const body = { reason: $('ap-reason').value, new_due_at: newDue };
     if (!$('ap-second-box').hidden) body.second_reason = $('ap-second').value;
     $('ap-submit').disabled = true;
     try {
@@ -385,17 +399,31 @@
   // ---------- reports ----------
 
   function rangeQuery() {
-    return '?from=' + encodeURIComponent($('r-from').value) + '&to=' + encodeURIComponent($('r-to').value);
+    const from = parseDMY($('r-from').value), to = parseDMY($('r-to').value);
+    return from && to ? '?from=' + from + '&to=' + to : '';
   }
 
+  // The ledger links follow the dates; with a date that is not one they lead nowhere.
   function updateReportLinks() {
-    $('r-csv').href = API + '/reports/ledger.csv' + rangeQuery();
-    $('r-print').href = '/reports/ledger' + rangeQuery();
+    const q = rangeQuery();
+    for (const [id, path] of [['r-csv', API + '/reports/ledger.csv'], ['r-print', '/reports/ledger']]) {
+      if (q) {
+        $(id).href = path + q;
+        $(id).removeAttribute('aria-disabled');
+      } else {
+        $(id).removeAttribute('href');
+        $(id).setAttribute('aria-disabled', 'true');
+      }
+    }
   }
 
   async function runReport(ev) {
     ev.preventDefault();
     $('r-error').textContent = '';
+    if (!rangeQuery()) {
+      $('r-error').textContent = DATE_FORMAT;
+      return;
+    }
     try {
       const rep = await api('GET', '/reports/on-time' + rangeQuery() + '&by=' + $('r-by').value);
       const table = $('report');
@@ -431,7 +459,9 @@
     $('ap-submit').addEventListener('click', submitApology);
     $('ap-cancel').addEventListener('click', () => $('apology-dialog').close());
     $('report-form').addEventListener('submit', runReport);
-    for (const id of ['r-from', 'r-to']) $(id).addEventListener('change', updateReportLinks);
-    if (state.token) showWork(); else showLogin('');
+    for (const id of ['r-from', 'r-to']) $(id).addEventListener('input', updateReportLinks);
+    for (const b of document.querySelectorAll('.date-pick')) b.addEventListener('click', () => pickDate($(b.dataset.for)));
+    motcua.onUnauthorized = () => showLogin('Phiên đăng nhập đã hết, vui lòng đăng nhập lại. / Please sign in again.');
+    if (motcua.session.token) showWork(); else showLogin('');
   });
 })();

@@ -1,46 +1,31 @@
-// Citizen's tracking page (/t/{token}): the ticket's place in the queue, the call to
-// a counter, then the dossiers the visit created. Small on purpose: it must load on a
-// slow mobile line. It shows only what the track object carries, never personal data.
+// Citizen's page (/t/{token}): place in the queue, the call, then the visit's
+// dossiers. Small: it loads on slow mobile lines. Never personal data.
 'use strict';
 (function () {
   var token = decodeURIComponent(location.pathname.split('/')[2] || '');
-  var trackURL = '/api/v1/track/' + encodeURIComponent(token);
 
-  var track = null;     // the last GET /api/v1/track/{token} object, patched by events
-  var lastSeq = 0;
-  var ws = null;
-  var wsRetry = 0;
-  var wsTimer = 0;
+  var track = null;     // the last track object, patched by events
+  var live = null;      // the websocket loop
   var fetchTimer = 0;
   var fetchRetry = 0;
   var gone = false;     // unknown token: nothing to follow
-  var alertKey = null;  // what the last alert was for, so one call alerts once
-  var audio = null;     // AudioContext, created on the first tap (browsers require one)
+  var alertKey = null;  // what the last alert was for: one call alerts once
+  var audio = null;     // AudioContext, made on the first tap
   var canSound = 'AudioContext' in window || 'webkitAudioContext' in window;
 
-  var STATUS = {
-    waiting: 'Đang chờ',
-    serving: 'Đang phục vụ',
-    done: 'Hoàn thành',
-    no_show: 'Vắng mặt',
-    transferred: 'Đã chuyển sang dịch vụ khác – đang chờ',
-    cancelled: 'Đã hủy'
-  };
+  // The phone's words where the shared labels say too little.
+  var STATUS = { transferred: 'Đã chuyển sang dịch vụ khác – đang chờ' };
   var NOTE = {
-    no_show: 'Bạn không có mặt khi được gọi. Nếu vẫn cần làm thủ tục, hãy chọn “Kích hoạt lại số” ' +
-      'trên máy lấy số và nhập mã tra cứu in trên phiếu.',
+    no_show: 'Bạn không có mặt khi được gọi. Nếu vẫn cần làm thủ tục, chọn “Kích hoạt lại số” trên máy lấy số.',
     done: 'Cảm ơn bạn. Nếu bạn đã nộp hồ sơ, tình trạng hồ sơ hiện ở bên dưới.',
     cancelled: 'Số thứ tự này không còn hiệu lực.'
   };
   var DOSSIER_STATUS = {
-    received: 'Đã tiếp nhận',
-    transferred: 'Đã chuyển cơ quan giải quyết',
-    processing: 'Đang giải quyết',
     supplement_requested: 'Cần bổ sung hồ sơ',
     result_ready: 'Đã có kết quả – mời bạn đến nhận',
-    returned: 'Đã trả kết quả',
     rejected: 'Không giải quyết (từ chối)'
   };
+  function dossierStatus(st) { return DOSSIER_STATUS[st] || motcua.dossierStatus(st); }
   var WEEKDAYS = ['Chủ nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy'];
 
   function $(id) { return document.getElementById(id); }
@@ -52,20 +37,14 @@
     return e;
   }
 
-  // The hub writes times in the branch's own offset; show them as written.
-  function parts(iso) {
-    var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso || '');
-    return m && { y: +m[1], mo: m[2], d: m[3], hm: m[4] + ':' + m[5] };
-  }
   function dateTime(iso) {
-    var p = parts(iso);
-    return p ? p.hm + ', ' + p.d + '/' + p.mo + '/' + p.y : '';
+    var p = motcua.time(iso);
+    return p ? p.hm + ', ' + p.dmy : '';
   }
   function day(iso) {
-    var p = parts(iso);
+    var p = motcua.time(iso);
     if (!p) return '';
-    var wd = new Date(Date.UTC(p.y, +p.mo - 1, +p.d)).getUTCDay();
-    return WEEKDAYS[wd] + ', ' + p.d + '/' + p.mo + '/' + p.y;
+    return WEEKDAYS[new Date(Date.UTC(+p.y, +p.mo - 1, +p.d)).getUTCDay()] + ', ' + p.dmy;
   }
 
   function waitText(sec) {
@@ -91,7 +70,7 @@
 
     var status = t.status === 'called' ? 'Đã gọi – mời bạn đến ' + counterText(c)
       : t.status === 'serving' && c ? 'Đang phục vụ tại ' + counterText(c)
-      : STATUS[t.status] || t.status || '';
+      : STATUS[t.status] || motcua.ticketStatus(t.status);
     $('status').textContent = status;
     $('status').className = 'status s-' + (t.status || '');
 
@@ -113,12 +92,7 @@
     var note = NOTE[t.status] || (waiting && !(t.position > 0) ? 'Bạn sắp đến lượt. Vui lòng có mặt gần khu vực quầy.' : '');
     $('note').hidden = !note;
     $('note').textContent = note;
-    if (t.status === 'no_show' && t.short_code) {
-      // The paper may be lost: the phone shows the code the kiosk asks for.
-      var code = el('p', 'code', 'Mã tra cứu: ');
-      code.appendChild(el('strong', '', t.short_code)).id = 'reactivate-code';
-      $('note').appendChild(code);
-    }
+    if (t.status === 'no_show') renderNoShow(t);
 
     document.title = called ? 'Mời đến ' + counterText(c) + ' – Số ' + t.number
       : 'Số ' + t.number + ' – ' + status;
@@ -130,6 +104,46 @@
     maybeAlert();
   }
 
+  // A no-show comes back at the kiosk until reactivate_until, with the code
+  // (the paper may be lost); later, it takes a new number.
+  var untilTimer = 0;
+  function renderNoShow(t) {
+    var until = motcua.time(t.reactivate_until), left = Date.parse(t.reactivate_until) - now();
+    clearTimeout(untilTimer);
+    if (!until || left <= 0) {
+      $('note').textContent = until ? 'Đã quá ' + until.hm + ': số này không kích hoạt lại được nữa. Nếu vẫn cần làm thủ tục, vui lòng lấy số mới.'
+        : NOTE.cancelled;
+      return;
+    }
+    untilTimer = setTimeout(render, left + 1000);
+    var p = el('p', 'code', 'Kích hoạt lại trước ');
+    p.appendChild(el('strong', '', until.hm)).id = 'reactivate-until';
+    p.appendChild(document.createTextNode(' với mã tra cứu '));
+    p.appendChild(el('strong', '', t.short_code)).id = 'reactivate-code';
+    $('note').appendChild(p);
+  }
+
+  // The hub's clock, and its date today in the offset iso is written in.
+  var clockOffset = 0;
+  function now() { return Date.now() + clockOffset; }
+  function today(iso) {
+    return new Date(now() + (motcua.offset(iso) || 0) * 60000).toISOString().slice(0, 10);
+  }
+
+  function loadBranch() {
+    return motcua.api('GET', '/branch').then(function (b) {
+      $('branch').textContent = [b.center_name, b.name].filter(Boolean).join(' · ');
+      clockOffset = Date.parse(b.now) - Date.now() || 0;
+    }, function () {});
+  }
+
+  // "Sắp đến hạn" needs the hub's date: read it again for a dossier at risk.
+  function setTrack(data) {
+    track = data;
+    render();
+    if ((data.dossiers || []).some(function (d) { return d.at_risk; })) loadBranch().then(render);
+  }
+
   function pad(n) { return (n < 10 ? '0' : '') + n; }
 
   function renderDossiers(list) {
@@ -139,9 +153,10 @@
     list.forEach(function (d) {
       var card = el('article', 'dossier' + (d.overdue ? ' overdue' : ''));
       var head = el('div', 'd-head');
-      head.appendChild(el('span', 'd-status d-' + d.status, DOSSIER_STATUS[d.status] || d.status));
+      head.appendChild(el('span', 'd-status d-' + d.status, dossierStatus(d.status)));
       if (d.overdue) head.appendChild(el('span', 'd-overdue', 'Quá hạn'));
-      else if (d.at_risk) head.appendChild(el('span', 'd-at-risk', 'Sắp đến hạn'));
+      // Due soon from the day it was received (a short procedure): not a risk.
+      else if (d.at_risk && d.received_at.slice(0, 10) < today(d.received_at)) head.appendChild(el('span', 'd-at-risk', 'Sắp đến hạn'));
       card.appendChild(head);
       var proc = d.procedure && typeof d.procedure === 'object' ? d.procedure.name : d.procedure;
       if (proc) card.appendChild(el('h3', 'd-proc', proc));
@@ -183,7 +198,7 @@
     history.forEach(function (h) {
       var li = el('li');
       li.appendChild(el('span', 'h-at', dateTime(h.at)));
-      li.appendChild(document.createTextNode(' ' + (DOSSIER_STATUS[h.status] || h.status)));
+      li.appendChild(document.createTextNode(' ' + dossierStatus(h.status)));
       ol.appendChild(li);
     });
     det.appendChild(ol);
@@ -242,16 +257,11 @@
 
   function fetchTrack() {
     clearTimeout(fetchTimer);
-    return fetch(trackURL, { cache: 'no-store', headers: { Accept: 'application/json' } }).then(function (res) {
-      if (res.status === 404) { notFound(); return; }
-      if (!res.ok) throw new Error('HTTP ' + res.status);
-      return res.json().then(function (data) {
-        fetchRetry = 0;
-        track = data;
-        render();
-      });
-    }).catch(function () {
-      // The websocket snapshot may still arrive; keep trying gently either way.
+    return motcua.api('GET', '/track/' + encodeURIComponent(token)).then(function (data) {
+      fetchRetry = 0;
+      setTrack(data);
+    }, function (err) {
+      if (err.status === 404) { notFound(); return; }
       fetchTimer = setTimeout(fetchTrack, Math.min(30000, 3000 * Math.pow(2, fetchRetry++)));
     });
   }
@@ -264,7 +274,7 @@
 
   function notFound() {
     gone = true;
-    if (ws) ws.close();
+    if (live) live.close();
     $('number').hidden = true;
     document.querySelector('.label').hidden = true;
     $('status').className = 'status s-missing';
@@ -275,45 +285,21 @@
   }
 
   function connect() {
-    clearTimeout(wsTimer);
-    if (gone || (ws && ws.readyState <= 1)) return;
-    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host +
-      '/ws/track/' + encodeURIComponent(token) + (lastSeq ? '?since=' + lastSeq : '');
-    try { ws = new WebSocket(url); } catch (e) { reconnectLater(); return; }
-    ws.onmessage = function (e) {
-      wsRetry = 0;
-      $('reconnecting').hidden = true;
-      var msg;
-      try { msg = JSON.parse(e.data); } catch (err) { return; }
-      handle(msg);
-    };
-    ws.onclose = function () {
-      ws = null;
-      if (gone) return;
-      $('reconnecting').hidden = false;
-      reconnectLater();
-    };
-  }
-
-  function reconnectLater() {
-    clearTimeout(wsTimer);
-    var d = Math.min(30000, 1000 * Math.pow(2, wsRetry++));
-    wsTimer = setTimeout(connect, d / 2 + Math.random() * d / 2);
+    if (gone) return;
+    live = motcua.live({
+      url: function () { return '/ws/track/' + encodeURIComponent(token); },
+      message: handle,
+      state: function (open) { $('reconnecting').hidden = open || gone; }
+    });
   }
 
   function handle(msg) {
     if (msg.type === 'snapshot') {
-      if (typeof msg.seq === 'number') lastSeq = msg.seq;
-      if (msg.track) { track = msg.track; render(); }
+      if (msg.track) setTrack(msg.track);
       return;
     }
-    if (typeof msg.seq === 'number') {
-      if (msg.seq <= lastSeq) return; // already seen before a reconnect
-      lastSeq = msg.seq;
-    }
     if (!track) { refetchSoon(0, 500); return; }
-    // The hub sends a phone only its own service's queue events, at most one
-    // every few seconds and already spread over time: refetch soon after.
+    // Queue events come already spread over time: refetch soon after.
     if (msg.type === 'queue') refetchSoon(0, 1000);
     else if (msg.type === 'dossier') refetchSoon(200, 1000);
     else if (msg.type === 'ticket' && msg.ticket) applyTicket(msg.ticket);
@@ -335,15 +321,12 @@
     if (typeof tk.est_wait_s === 'number') track.est_wait_s = tk.est_wait_s;
     if (movedService) track.service = { id: tk.service_id, name: tk.service_name || '' };
     render();
-    if (movedService || tk.status === 'waiting') refetchSoon(300, 1500);
+    if (movedService || tk.status === 'waiting' || tk.status === 'no_show') refetchSoon(300, 1500);
   }
 
-  // Phones drop sockets while asleep; on wake-up, catch up at once.
+  // Back from sleep (the loop reconnects): catch up at once.
   document.addEventListener('visibilitychange', function () {
-    if (document.visibilityState !== 'visible' || gone) return;
-    wsRetry = 0;
-    connect();
-    refetchSoon(0, 300);
+    if (document.visibilityState === 'visible' && !gone) refetchSoon(0, 300);
   });
 
   if (canSound) {
@@ -352,5 +335,6 @@
   }
 
   if (!token) { notFound(); return; }
+  loadBranch();
   fetchTrack().then(connect);
 })();

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -104,6 +106,29 @@ func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	return v
 }
 
+// BeforeLoad runs script in every document the tab loads from now on, before
+// the page's own scripts: a test stubs what a headless browser lacks (a
+// voice, a printer) or puts the page's clock under its control.
+func BeforeLoad(script string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
+		return err
+	})
+}
+
+// EvalAsync evaluates a JavaScript expression that gives a promise and
+// returns what the promise resolves to; a rejection fails the test.
+func EvalAsync[T any](t testing.TB, ctx context.Context, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, StepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
 // WaitFor polls a JavaScript expression until it is truthy, within StepTimeout.
 func WaitFor(t testing.TB, ctx context.Context, what, expr string) {
 	t.Helper()
@@ -112,6 +137,25 @@ func WaitFor(t testing.TB, ctx context.Context, what, expr string) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr)); err != nil {
 		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
 	}
+}
+
+// WaitThroughReload is WaitFor for a page that reloads itself meanwhile: an
+// evaluation cut short by the navigation is tried again.
+func WaitThroughReload(t testing.TB, ctx context.Context, what, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(StepTimeout)
+	var last error
+	for time.Now().Before(deadline) {
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		ok, err := chromedp.Run(cctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond) // polling the browser, as chromedp.Poll does
+	}
+	t.Fatalf("waiting for %s (%s): not true within %v (last error: %v)", what, expr, StepTimeout, last)
 }
 
 // ScreenshotDir is where screenshots go: $MOTCUA_SCREENSHOTS, or a folder
