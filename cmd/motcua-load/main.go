@@ -72,6 +72,14 @@ type config struct {
 	idleFor   time.Duration
 	dialers   int
 	jsonOut   bool
+
+	// Side by side (compare.go): fresh hub and bound processes per run.
+	hubBin  string
+	bound   bool
+	runs    int
+	workDir string
+	walPath string // the target's WAL file, read before and after the run
+	dbPath  string // the target's database, for the WAL's page owners
 }
 
 // scenarios are the targets of docs/PERFORMANCE.md as flag presets.
@@ -122,8 +130,13 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 	fs.DurationVar(&c.idleFor, "idle", 2*time.Second, "settle time after connecting, before memory is read")
 	fs.IntVar(&c.dialers, "dialers", 200, "websocket dials in flight at once while connecting")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the results as JSON as well")
+	fs.StringVar(&c.hubBin, "hub", "", "start this motcua binary afresh for every run (own temporary database, free loopback port) instead of using -url; \"self\" is this tree's hub in this binary (motcua-load hub)")
+	fs.BoolVar(&c.bound, "bound", false, "run the scenario against the bare bound too (motcua-load bound, started afresh for every run) and print hub / bound ratios")
+	fs.IntVar(&c.runs, "runs", 1, "runs per target, hub and bound interleaved; the comparison shows medians")
+	fs.StringVar(&c.workDir, "workdir", "", "where -hub and -bound put their temporary databases (default: the system's temporary folder)")
+	fs.StringVar(&c.dbPath, "wal-db", "", "SQLite file of the hub under -url: report the WAL pages written per commit and per write (automatic with -hub and -bound)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: motcua-load [flags]\n\nScenarios (-scenario NAME; explicit flags win):\n")
+		fmt.Fprintf(stderr, "Usage: motcua-load [flags]\n       motcua-load bound -db FILE [flags]   (serve the bare bound)\n       motcua-load hub -db FILE [flags]     (serve this tree's hub with pprof)\n\nScenarios (-scenario NAME; explicit flags win):\n")
 		for _, name := range sortedScenarios() {
 			fmt.Fprintf(stderr, "  %-18s %s\n", name, scenarios[name].about)
 		}
@@ -166,10 +179,12 @@ func (c *config) validate() error {
 		return fmt.Errorf("-duration must be between 0 and %s", maxDuration)
 	case c.tickets > maxRequests || c.calls > maxRequests || c.seed > maxRequests:
 		return fmt.Errorf("-tickets, -calls and -seed are at most %d", maxRequests)
-	case c.counters > 0 && c.password == "":
+	case c.counters > 0 && c.password == "" && c.hubBin == "": // -hub sets its own
 		return errors.New("the counters need a staff login: give -password or set MOTCUA_ADMIN_PASSWORD")
 	case c.dialers < 1:
 		return errors.New("-dialers must be at least 1")
+	case c.runs < 1 || c.runs > 20:
+		return errors.New("-runs must be between 1 and 20")
 	}
 	return nil
 }
@@ -220,9 +235,23 @@ func checkTarget(ctx context.Context, raw string, allowRemote bool) (*url.URL, e
 }
 
 func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	if len(args) > 1 {
+		switch args[1] {
+		case "bound":
+			return runBound(ctx, args[1:], lookupEnv, stdout, stderr)
+		case "hub":
+			return runHub(ctx, args[1:], lookupEnv, stdout, stderr)
+		}
+	}
 	c, err := parseConfig(args, lookupEnv, stderr)
 	if err != nil {
 		return err
+	}
+	if c.hubBin != "" || c.bound {
+		return compare(ctx, c, lookupEnv, stdout, stderr)
+	}
+	if c.dbPath != "" {
+		c.walPath = c.dbPath + "-wal"
 	}
 	target, err := checkTarget(ctx, c.url, c.allowRemote)
 	if err != nil {

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/motcua/motcua/internal/bound"
 	"github.com/motcua/motcua/server/servertest"
 )
 
@@ -151,5 +155,109 @@ func TestHandleReadsFramesWithoutDecoding(t *testing.T) {
 	s.handle([]byte(`{"type":"call","seq":6,"ticket":{"id":42,"number":"1005","service_id":1},"counter":{"id":1}}`), time.Now(), false)
 	if s.lastSeq != 6 || len(s.calls) != 1 || s.calls[0].ticketID != 42 || s.calls[0].seq != 6 {
 		t.Errorf("got lastSeq %d calls %+v, want 6 and one call of ticket 42", s.lastSeq, s.calls)
+	}
+}
+
+// TestMain lets this test binary stand in for motcua-load when compare
+// starts "self" as a hub or a bound.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && (os.Args[1] == "bound" || os.Args[1] == "hub") {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestRunAgainstTheBound drives the bare bound with the same client code
+// as the hub: tickets, calls, and the displays' call frames.
+func TestRunAgainstTheBound(t *testing.T) {
+	w, err := bound.OpenWriter(filepath.Join(t.TempDir(), "b.db"), bound.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	b := bound.NewBroadcaster(0)
+	srv := httptest.NewServer(bound.NewServer(w, b, "pw"))
+	defer srv.Close()
+	defer b.Close()
+	var out, log bytes.Buffer
+	args := []string{"motcua-load", "-url", srv.URL, "-password", "pw",
+		"-displays", "5", "-kiosks", "2", "-tickets", "20", "-counters", "2", "-calls", "10",
+		"-call-every", "1ms", "-idle", "10ms", "-duration", "20s", "-json"}
+	if err := run(context.Background(), args, noEnv, &out, &log); err != nil {
+		t.Fatalf("run: %v\nlog:\n%s", err, log.String())
+	}
+	text := out.String()
+	var res results
+	if err := json.Unmarshal([]byte(text[strings.Index(text, "{"):]), &res); err != nil {
+		t.Fatalf("the -json output does not decode: %v\n%s", err, text)
+	}
+	if res.Issue.Count != 20 || res.CallsMade != 10 || res.CallFrames != 50 || res.CallFramesLost != 0 || res.FanoutLast.Count != 10 {
+		t.Errorf("got %d tickets, %d calls, %d call frames of which %d lost, %d fan-out samples; want 20, 10, 50, 0, 10",
+			res.Issue.Count, res.CallsMade, res.CallFrames, res.CallFramesLost, res.FanoutLast.Count)
+	}
+}
+
+// TestCompareStartsHubAndBound runs a small scenario twice against a fresh
+// hub of this tree and a fresh bound, and checks the comparison table and
+// the WAL figures, not the timings.
+func TestCompareStartsHubAndBound(t *testing.T) {
+	var out, log bytes.Buffer
+	args := []string{"motcua-load", "-hub", "self", "-bound", "-runs", "2", "-workdir", t.TempDir(),
+		"-displays", "3", "-kiosks", "2", "-tickets", "30", "-counters", "1", "-calls", "5",
+		"-call-every", "1ms", "-idle", "10ms", "-duration", "20s", "-json"}
+	if err := run(context.Background(), args, noEnv, &out, &log); err != nil {
+		t.Fatalf("run: %v\nlog:\n%s", err, log.String())
+	}
+	text := out.String()
+	for _, want := range []string{"== hub, run 1 of 2", "== bound, run 2 of 2", "hub / bound", "tickets issued per s", "call to last display p99 ms", "WAL pages per write"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the output lacks %q:\n%s", want, text)
+		}
+	}
+	var all map[string][]*results
+	if err := json.Unmarshal([]byte(text[strings.Index(text, "\n{")+1:]), &all); err != nil {
+		t.Fatalf("the -json output does not decode: %v\n%s", err, text)
+	}
+	for _, name := range []string{"hub", "bound"} {
+		if len(all[name]) != 2 {
+			t.Fatalf("%s: got %d runs, want 2", name, len(all[name]))
+		}
+		for i, r := range all[name] {
+			if r.Issue.Count != 30 || r.CallsMade != 5 || r.CallFramesLost != 0 {
+				t.Errorf("%s run %d: got %d tickets, %d calls, %d call frames lost; want 30, 5, 0", name, i+1, r.Issue.Count, r.CallsMade, r.CallFramesLost)
+			}
+			if r.WAL == nil || r.WAL.Commits == 0 || r.WAL.PerRequest <= 0 {
+				t.Errorf("%s run %d: WAL figures %+v, want commits and pages per write", name, i+1, r.WAL)
+			}
+		}
+	}
+}
+
+func TestReadWALCountsFramesAndCommits(t *testing.T) {
+	dir := t.TempDir()
+	w, err := bound.OpenWriter(filepath.Join(dir, "b.db"), bound.WriterOptions{MaxBatch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	before, err := readWAL(filepath.Join(dir, "b.db-wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if _, err := w.Write(context.Background(), bound.KindTicket, 1, int64(i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := readWAL(filepath.Join(dir, "b.db-wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, commits, resets := walDelta(before, after)
+	// One row per commit into a small table: one leaf page per commit,
+	// sometimes page 1 too while the file grows.
+	if commits != 10 || resets != 0 || len(pages) < 10 || len(pages) > 20 {
+		t.Errorf("got %d commits, %d resets, %d frames; want 10 commits, no reset, 10–20 frames", commits, resets, len(pages))
 	}
 }

@@ -12,7 +12,11 @@ import (
 // and the hub's memory.
 func (r *results) print(w io.Writer) {
 	fmt.Fprintf(w, "\nmotcua-load %s against %s at %s (%.1fs measured)\n", r.Scenario, r.Target, r.Started.Format("2006-01-02 15:04:05"), r.Elapsed)
-	fmt.Fprintf(w, "displays %d, phones %d, kiosks %d, counters %d\n\n", r.Displays, r.Trackers, r.Kiosks, r.Counters)
+	fmt.Fprintf(w, "displays %d, phones %d, kiosks %d, counters %d", r.Displays, r.Trackers, r.Kiosks, r.Counters)
+	if r.LoadAvg != "" {
+		fmt.Fprintf(w, "; load average at the start %s", r.LoadAvg)
+	}
+	fmt.Fprint(w, "\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, 0x20, 0)
 	fmt.Fprintln(tw, "operation\tcount\tper s\tp50 ms\tp99 ms\tmax ms\tstatus\t")
 	for _, s := range []opStats{r.Seed, r.Connect, r.Issue, r.Call, r.CallToScreen, r.FanoutLast} {
@@ -35,6 +39,9 @@ func (r *results) print(w io.Writer) {
 	}
 	if r.Redials > 0 || r.Snapshots > 0 || r.ScreenErrors > 0 {
 		fmt.Fprintf(w, "reconnections %d, fresh snapshots after a reconnect %d, sockets given up %d\n", r.Redials, r.Snapshots, r.ScreenErrors)
+	}
+	if r.WAL != nil {
+		r.WAL.print(w)
 	}
 	mib := func(b float64) string { return fmt.Sprintf("%.1f MiB", b/(1<<20)) }
 	fmt.Fprintf(w, "hub memory before sockets: RSS %s, heap in use %s, stacks %s, %0.f goroutines\n",

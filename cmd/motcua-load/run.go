@@ -43,6 +43,9 @@ type results struct {
 	Snapshots      int   `json:"fallback_snapshots"`
 	ScreenErrors   int   `json:"screen_errors"`
 
+	LoadAvg string    `json:"loadavg,omitempty"` // /proc/loadavg at the start of the measured run
+	WAL     *walStats `json:"wal,omitempty"`
+
 	MemBefore memory `json:"mem_before"`
 	MemIdle   memory `json:"mem_connected"`
 	MemAfter  memory `json:"mem_after"`
@@ -166,7 +169,18 @@ func execute(ctx context.Context, c config, log io.Writer) (*results, error) {
 	}
 
 	// The measured run.
-	logf(log, "run: %d kiosks, %d counters, up to %s", c.kiosks, c.counters, c.duration)
+	var walBefore walSnapshot
+	var commitsBefore float64
+	if c.walPath != "" {
+		if walBefore, err = readWAL(c.walPath); err != nil {
+			return nil, err
+		}
+		if commitsBefore, err = readCommits(ctx, client, c.url); err != nil {
+			return nil, err
+		}
+	}
+	res.LoadAvg = loadAverage()
+	logf(log, "run: %d kiosks, %d counters, up to %s (load average %s)", c.kiosks, c.counters, c.duration, res.LoadAvg)
 	runCtx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()
 	start := time.Now()
@@ -216,6 +230,17 @@ func execute(ctx context.Context, c config, log io.Writer) (*results, error) {
 	sleep(ctx, 2*time.Second)
 	if res.MemAfter, err = readMemory(ctx, client, c.url); err != nil {
 		logf(log, "read memory after the run: %v", err)
+	}
+	if c.walPath != "" {
+		walAfter, err := readWAL(c.walPath)
+		if err != nil {
+			return nil, err
+		}
+		commits, err := readCommits(ctx, client, c.url)
+		if err != nil {
+			return nil, err
+		}
+		res.WAL = summarizeWAL(ctx, c.dbPath, walBefore, walAfter, commits-commitsBefore, res.Issue.Count+res.Call.Status["200"])
 	}
 	stopAll(all)
 	summarizeScreens(res, displays, trackers, calls)
