@@ -28,6 +28,7 @@ func runBound(ctx context.Context, args []string, lookupEnv func(string) (string
 	fs.StringVar(&password, "password", password, "password the login route accepts; empty accepts any [MOTCUA_ADMIN_PASSWORD]")
 	maxBatch := fs.Int("max-batch", bound.DefaultMaxBatch, "requests per commit at most (1: one commit per request)")
 	noSavepoints := fs.Bool("no-savepoints", false, "no savepoint per request (the hub has one)")
+	txTimeout := fs.Duration("tx-timeout", 0, "run each transaction under a context with this deadline, as the hub does (30s); 0: none")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: motcua-load bound -db FILE [flags]\n\nServes the bare SQLite group-commit writer and gorilla/websocket\nbroadcaster on the hub's routes (see internal/bound).\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -39,7 +40,7 @@ func runBound(ctx context.Context, args []string, lookupEnv func(string) (string
 		fs.Usage()
 		return errors.New("give -db and no other arguments")
 	}
-	w, err := bound.OpenWriter(*db, bound.WriterOptions{MaxBatch: *maxBatch, NoSavepoints: *noSavepoints})
+	w, err := bound.OpenWriter(*db, bound.WriterOptions{MaxBatch: *maxBatch, NoSavepoints: *noSavepoints, TxTimeout: *txTimeout})
 	if err != nil {
 		return err
 	}

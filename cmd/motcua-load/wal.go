@@ -156,12 +156,23 @@ func readCommits(ctx context.Context, client *http.Client, base string) (float64
 	return 0, fmt.Errorf("/metrics has no commit counter")
 }
 
+// minSample is the fewest commits since a checkpoint reset that count as a
+// sample of the run.
+const minSample = 50
+
 // summarizeWAL fills walStats from two snapshots, the run's commits and
 // acknowledged writes, and (when the sqlite3 shell is there) the owner of
 // each page.
 func summarizeWAL(ctx context.Context, db string, before, after walSnapshot, commitsRun float64, requests int) *walStats {
 	pages, commits, resets := walDelta(before, after)
 	w := &walStats{Resets: resets, Commits: commits, Frames: len(pages), CommitsRun: commitsRun, Requests: requests}
+	if resets > 0 && commits < minSample {
+		// The WAL started over just before the end: too few commits to
+		// stand for the run (the last ones, as the clients stop, are small).
+		w.Commits, w.Frames = 0, 0
+		w.BtreeSource = fmt.Sprintf("only %d commits since the last checkpoint reset: no figure", commits)
+		return w
+	}
 	if commits > 0 {
 		w.PerCommit = float64(len(pages)) / float64(commits)
 	}
@@ -192,6 +203,10 @@ func summarizeWAL(ctx context.Context, db string, before, after walSnapshot, com
 }
 
 func (w *walStats) print(out io.Writer) {
+	if w.Commits == 0 {
+		fmt.Fprintf(out, "WAL: %s\n", w.BtreeSource)
+		return
+	}
 	fmt.Fprintf(out, "WAL: %.1f pages per commit, %.2f writes per commit (%0.f commits), %.2f pages per write",
 		w.PerCommit, w.ReqsPerCmt, w.CommitsRun, w.PerRequest)
 	if w.Resets > 0 {

@@ -34,9 +34,13 @@ func openWriter(t *testing.T, opts WriterOptions) (*Writer, string) {
 // checks that every acknowledged row is in the file, seqs are unique, the
 // after hooks ran in seq order, and several requests shared a commit.
 func TestWriterCommitsEveryRowOnceInOrder(t *testing.T) {
-	for _, savepoints := range []bool{true, false} {
-		t.Run(map[bool]string{true: "savepoints", false: "no-savepoints"}[savepoints], func(t *testing.T) {
-			w, path := openWriter(t, WriterOptions{NoSavepoints: !savepoints})
+	for name, opts := range map[string]WriterOptions{
+		"savepoints":    {},
+		"no-savepoints": {NoSavepoints: true},
+		"tx-timeout":    {TxTimeout: 30 * time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w, path := openWriter(t, opts)
 			const writers, each = 16, 25
 			var mu sync.Mutex
 			var hooked []int64

@@ -48,6 +48,13 @@ type WriterOptions struct {
 	// The hub wraps every request in one so that a failed request undoes
 	// only itself; the bound does the same unless told not to.
 	NoSavepoints bool
+	// TxTimeout, when not zero, runs each transaction under a context with
+	// this deadline, as the hub does (30 s). The bound's default is none:
+	// with a context that can end, database/sql and go-sqlite3 start a
+	// goroutine per statement to watch it (go-sqlite3 even runs each Exec
+	// in a goroutine of its own), which costs the single writer a hand-off
+	// per statement and buys nothing for a local file.
+	TxTimeout time.Duration
 }
 
 // Row is one committed request: Seq is its row id, which grows in commit
@@ -66,6 +73,7 @@ type Writer struct {
 	reqs       chan *writeReq
 	maxBatch   int
 	savepoints bool
+	txTimeout  time.Duration
 	stop       chan struct{}
 	stopped    chan struct{}
 
@@ -117,7 +125,7 @@ func OpenWriter(path string, opts WriterOptions) (*Writer, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	w := &Writer{db: db, reqs: make(chan *writeReq, 1024), maxBatch: opts.MaxBatch, savepoints: !opts.NoSavepoints,
-		stop: make(chan struct{}), stopped: make(chan struct{})}
+		txTimeout: opts.TxTimeout, stop: make(chan struct{}), stopped: make(chan struct{})}
 	go w.run()
 	return w, nil
 }
@@ -199,8 +207,12 @@ func (w *Writer) run() {
 const insertRow = `INSERT INTO rows (kind, a, b, at) VALUES (?, ?, ?, ?) RETURNING seq`
 
 func (w *Writer) runBatch(batch []*writeReq) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := context.Background()
+	if w.txTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, w.txTimeout)
+		defer cancel()
+	}
 	fail := func(err error) {
 		for _, r := range batch {
 			r.done <- err
