@@ -26,7 +26,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-// The hub store's SQLite settings (hub/store/store.go and checkpoint.go),
+// The hub store's SQLite settings (store/store.go and store/checkpoint.go),
 // repeated here on purpose: the bound must use the same ones. WAL,
 // synchronous=FULL (a commit is on disk before it is acknowledged),
 // IMMEDIATE transactions, 64 cached prepared statements per connection, and
