@@ -36,11 +36,11 @@ func TestEstimatedWaitOnAScriptedMorning(t *testing.T) {
 		a := e.callNext(t, 1)
 		b := e.callNext(t, 3)
 		e.clock.Advance(6 * time.Minute)
-		if _, err := e.hub.Queue.Finish(ctx, b.ID); err != nil {
+		if _, err := e.hub.Queue.Finish(ctx, b.ID, e.staff); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(4 * time.Minute)
-		if _, err := e.hub.Queue.Finish(ctx, a.ID); err != nil {
+		if _, err := e.hub.Queue.Finish(ctx, a.ID, e.staff); err != nil {
 			t.Fatal(err)
 		}
 		// 4 people wait; mean visit 8 min; counters 1 and 3 are open, counter 4 never called.

@@ -97,7 +97,7 @@ func (e *env) issue(t testing.TB, serviceID int64, priority bool) motcua.Ticket 
 
 func (e *env) callNext(t testing.TB, counterID int64) motcua.Ticket {
 	t.Helper()
-	tk, found, err := e.hub.Queue.CallNext(context.Background(), counterID)
+	tk, found, err := e.hub.Queue.CallNext(context.Background(), counterID, e.staff)
 	if err != nil {
 		t.Fatalf("call next at counter %d: %v", counterID, err)
 	}
@@ -161,7 +161,7 @@ func TestNumberingAcrossMidnight(t *testing.T) {
 		if called.ID != c.ID {
 			t.Errorf("first call after midnight: got ticket %d (%s), want today's %d", called.ID, called.Day, c.ID)
 		}
-		if _, found, _ := e.hub.Queue.CallNext(ctx, 1); found {
+		if _, found, _ := e.hub.Queue.CallNext(ctx, 1, e.staff); found {
 			t.Errorf("second call after midnight found a ticket; yesterday's must not be called")
 		}
 	})
@@ -239,7 +239,7 @@ func TestTransferKeepsPlaceByIssueTime(t *testing.T) {
 		if called.ID != early.ID {
 			t.Fatalf("counter 1 called %s, want %s", called.Number, early.Number)
 		}
-		moved, err := e.hub.Queue.Transfer(ctx, early.ID, 2)
+		moved, err := e.hub.Queue.Transfer(ctx, early.ID, 2, e.staff)
 		if err != nil {
 			t.Fatalf("transfer: %v", err)
 		}
@@ -303,7 +303,7 @@ func TestConcurrentCallNextCallsEachTicketOnce(t *testing.T) {
 				defer wg.Done()
 				counter := int64(w%counters + 1)
 				for {
-					tk, found, err := e.hub.Queue.CallNext(ctx, counter)
+					tk, found, err := e.hub.Queue.CallNext(ctx, counter, e.staff)
 					if err != nil {
 						t.Errorf("call next: %v", err)
 						return

@@ -47,7 +47,7 @@ func TestIssueTicketViewAgreesWithTicketView(t *testing.T) {
 					check(step)
 					e.clock.Advance(20 * time.Second)
 					if len(serving) > 0 && step%2 == 0 {
-						if _, err := e.hub.Queue.Finish(ctx, serving[0].ID); err != nil {
+						if _, err := e.hub.Queue.Finish(ctx, serving[0].ID, e.staff); err != nil {
 							t.Fatal(err)
 						}
 						serving = serving[1:]

@@ -19,11 +19,13 @@ func TestHubTransitions(t *testing.T) {
 	}
 	ctx := context.Background()
 	moves := []move{
-		{"start", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Start(ctx, tk.ID) }},
-		{"finish", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Finish(ctx, tk.ID) }},
-		{"no_show", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.NoShow(ctx, tk.ID) }},
-		{"transfer", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Transfer(ctx, tk.ID, 2) }},
-		{"recall", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Recall(ctx, 1) }},
+		{"start", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Start(ctx, tk.ID, e.staff) }},
+		{"finish", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Finish(ctx, tk.ID, e.staff) }},
+		{"no_show", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.NoShow(ctx, tk.ID, e.staff) }},
+		{"transfer", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) {
+			return e.hub.Queue.Transfer(ctx, tk.ID, 2, e.staff)
+		}},
+		{"recall", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.hub.Queue.Recall(ctx, 1, e.staff) }},
 		{"call", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) {
 			return e.hub.Queue.CallTicket(ctx, 1, tk.ID, "khách quay lại", e.staff)
 		}},
@@ -37,7 +39,7 @@ func TestHubTransitions(t *testing.T) {
 		},
 		motcua.TicketServing: func(t *testing.T, e *env) motcua.Ticket {
 			e.issue(t, 1, false)
-			tk, err := e.hub.Queue.Start(ctx, e.callNext(t, 1).ID)
+			tk, err := e.hub.Queue.Start(ctx, e.callNext(t, 1).ID, e.staff)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,7 +47,7 @@ func TestHubTransitions(t *testing.T) {
 		},
 		motcua.TicketDone: func(t *testing.T, e *env) motcua.Ticket {
 			e.issue(t, 1, false)
-			tk, err := e.hub.Queue.Finish(ctx, e.callNext(t, 1).ID)
+			tk, err := e.hub.Queue.Finish(ctx, e.callNext(t, 1).ID, e.staff)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,10 +56,10 @@ func TestHubTransitions(t *testing.T) {
 		motcua.TicketNoShow: func(t *testing.T, e *env) motcua.Ticket {
 			e.issue(t, 1, false)
 			tk := e.callNext(t, 1)
-			if _, err := e.hub.Queue.Recall(ctx, 1); err != nil { // the no-show minimum is two calls
+			if _, err := e.hub.Queue.Recall(ctx, 1, e.staff); err != nil { // the no-show minimum is two calls
 				t.Fatal(err)
 			}
-			tk, err := e.hub.Queue.NoShow(ctx, tk.ID)
+			tk, err := e.hub.Queue.NoShow(ctx, tk.ID, e.staff)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,14 +111,14 @@ func TestNoShowAfterMinimumCalls(t *testing.T) {
 	e.issue(t, 1, false)
 	tk := e.callNext(t, 1)
 	for calls := 1; calls < 3; calls++ {
-		if _, err := e.hub.Queue.NoShow(ctx, tk.ID); motcua.ErrorCode(err) != motcua.EConflict {
+		if _, err := e.hub.Queue.NoShow(ctx, tk.ID, e.staff); motcua.ErrorCode(err) != motcua.EConflict {
 			t.Fatalf("no-show after %d call(s): got %v, want a conflict", calls, err)
 		}
-		if _, err := e.hub.Queue.Recall(ctx, 1); err != nil {
+		if _, err := e.hub.Queue.Recall(ctx, 1, e.staff); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := e.hub.Queue.NoShow(ctx, tk.ID)
+	got, err := e.hub.Queue.NoShow(ctx, tk.ID, e.staff)
 	if err != nil || got.Status != motcua.TicketNoShow {
 		t.Fatalf("no-show after 3 calls: got (%s, %v), want no_show", got.Status, err)
 	}
@@ -177,7 +179,7 @@ func TestReactivateNoShowByShortCode(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	later := e.issue(t, 1, false)
 	e.callNext(t, 1)
-	if _, err := e.hub.Queue.NoShow(ctx, missed.ID); err != nil {
+	if _, err := e.hub.Queue.NoShow(ctx, missed.ID, e.staff); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.hub.Queue.Reactivate(ctx, later.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
@@ -201,7 +203,7 @@ func TestReactivateNoShowByShortCode(t *testing.T) {
 		t.Errorf("next call: got %s, want the reactivated %s back in its place before %s", got.Number, missed.Number, later.Number)
 	}
 	// A second miss, and this time the citizen comes back too late.
-	if _, err := e.hub.Queue.NoShow(ctx, missed.ID); err != nil {
+	if _, err := e.hub.Queue.NoShow(ctx, missed.ID, e.staff); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(31 * time.Minute)

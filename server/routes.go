@@ -37,7 +37,7 @@ func routes(d deps) http.Handler {
 	k := &kiosk.Handler{Site: h.Site, Tickets: h.Queue, Events: h.Writer, Dossiers: h.Dossiers,
 		Clients: d.clients, Static: files, Live: d.live,
 		Issuing: &web.RateLimiter{Clients: d.clients, Every: kioskIssueEvery, Burst: kioskIssueBurst}}
-	c := &counter.Handler{Calls: h.Queue, Views: h.Queue, Events: h.Writer, Live: d.live, Static: files}
+	c := &counter.Handler{Site: h.Site, Calls: h.Queue, Views: h.Queue, Events: h.Writer, Seats: h.Presence, Live: d.live, Static: files}
 	dossiers := &counter.DossierHandler{Site: h.Site, Registry: h.Dossiers, Clients: d.clients}
 	disp := &display.Handler{Site: h.Site, Events: h.Writer, Queue: h.Queue, Live: d.live, Static: files}
 	sup := &supervisor.Handler{Site: h.Site, Dossiers: h.Dossiers, Reports: h.Dossiers, Queues: h.Queue,
