@@ -25,7 +25,8 @@ var siteWords = []string{"motcua", "mot cua", "matkhau", "mat khau", "quantri", 
 
 // PasswordProblem says what is wrong with password as the new password of an
 // account with this username and full name, in Vietnamese and English, or ""
-// when it is good enough.
+// when it is good enough: long enough, not mostly the account's own words
+// (at least half of it), and scored at least MinPasswordScore.
 func PasswordProblem(password, username, fullName string) string {
 	switch {
 	case !utf8.ValidString(password):
@@ -36,15 +37,19 @@ func PasswordProblem(password, username, fullName string) string {
 		return "Mật khẩu dài tối đa 72 byte. / The password may be at most 72 bytes long."
 	}
 	r := zxcvbn.PasswordStrength(password, userInputs(username, fullName))
-	if r.Score >= MinPasswordScore {
-		return ""
-	}
+	own := 0 // characters that are the account's own words
 	for _, m := range r.Sequence {
-		if m.DictionaryName == "user_inputs" && utf8.RuneCountInString(m.Token) >= 3 {
-			return "Mật khẩu chứa tên đăng nhập, họ tên hoặc tên hệ thống nên dễ đoán; hãy dùng một cụm 3–4 từ không liên quan. / The password contains the username, the name or the system's name, so it is easy to guess; use three or four unrelated words."
+		if m.DictionaryName == "user_inputs" {
+			own += utf8.RuneCountInString(m.Token)
 		}
 	}
-	return "Mật khẩu quá dễ đoán (mật khẩu phổ biến, từ thông dụng, dãy phím hoặc ngày tháng); hãy dùng một cụm 3–4 từ không liên quan. / The password is too easy to guess (a common password, a common word, a keyboard pattern or a date); use three or four unrelated words."
+	switch {
+	case 2*own >= utf8.RuneCountInString(password):
+		return "Mật khẩu chủ yếu là tên đăng nhập, họ tên hoặc tên hệ thống nên dễ đoán; hãy dùng một cụm 3–4 từ không liên quan. / The password is mostly the username, the name or the system's name, so it is easy to guess; use three or four unrelated words."
+	case r.Score < MinPasswordScore:
+		return "Mật khẩu quá dễ đoán (mật khẩu phổ biến, từ thông dụng, dãy phím, ngày tháng hoặc tên riêng); hãy dùng một cụm 3–4 từ không liên quan. / The password is too easy to guess (a common password, a common word, a keyboard pattern, a date or a name); use three or four unrelated words."
+	}
+	return ""
 }
 
 // userInputs are the account's own words for the estimator: the username,
@@ -62,10 +67,17 @@ func userInputs(username, fullName string) []string {
 	}
 	add(username)
 	for _, name := range []string{fullName, unaccent(fullName)} {
+		words := strings.Fields(name)
 		add(name)
-		add(strings.Join(strings.Fields(name), ""))
-		for _, w := range strings.Fields(name) {
+		add(strings.Join(words, ""))
+		for _, w := range words {
 			add(w)
+		}
+		if n := len(words); n >= 2 {
+			// Family and given name together, as people shorten their names:
+			// "Đỗ Văn Dũng" → "dodung", "dungdo".
+			add(words[0] + words[n-1])
+			add(words[n-1] + words[0])
 		}
 	}
 	for _, w := range siteWords {
