@@ -314,12 +314,30 @@
       setConnected(true);
       handleMessage(msg);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (ws !== state.ws) return; // closed on purpose
       state.ws = null;
       setConnected(false);
+      if (ev.code === SESSION_ENDED) {
+        onSessionEnded();
+        return;
+      }
       scheduleReconnect();
     };
+  }
+
+  // The hub closes the screens of a user whose sessions ended or whose
+  // account changed (issue 12). Ask HTTP at once: a 401 shows the login
+  // form; a session that still holds reconnects under the new rules.
+  const SESSION_ENDED = 1008;
+  async function onSessionEnded() {
+    try {
+      await api('GET', '/auth/me');
+    } catch (err) {
+      if (err.status !== 401) scheduleReconnect(); // 401 is handled by api()
+      return;
+    }
+    if (state.token && state.counter) connect();
   }
 
   function disconnect() {
