@@ -128,6 +128,12 @@ func (a *Auth) AddUser(ctx context.Context, nu NewUser, by motcua.User) (motcua.
 	if len(fields) > 0 {
 		return motcua.User{}, invalid(fields)
 	}
+	// A taken name is said before the (slow) hash; the write checks again.
+	if _, err := a.store.Users.UserByName(ctx, nu.Username); err == nil {
+		return motcua.User{}, usernameTaken(nu.Username)
+	} else if motcua.ErrorCode(err) != motcua.ENotFound {
+		return motcua.User{}, err
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), a.cost)
 	if err != nil {
 		return motcua.User{}, err
