@@ -57,9 +57,6 @@ func (u User) Name() string {
 	return u.Username
 }
 
-// Ref is the user as a dossier's history names them.
-func (u User) Ref() UserRef { return UserRef{ID: u.ID, Username: u.Username, FullName: u.FullName} }
-
 // UserRef names a staff member in a dossier's history.
 type UserRef struct {
 	ID       int64  `json:"id"`

@@ -50,11 +50,6 @@ func invalid(fields map[string]string) error {
 // Users lists every account.
 func (a *Auth) Users(ctx context.Context) ([]motcua.User, error) { return a.store.Users.Users(ctx) }
 
-// User reads one account.
-func (a *Auth) User(ctx context.Context, id int64) (motcua.User, error) {
-	return a.store.Users.User(ctx, id)
-}
-
 // UserByName reads one account by username.
 func (a *Auth) UserByName(ctx context.Context, username string) (motcua.User, error) {
 	return a.store.Users.UserByName(ctx, normalUsername(username))
