@@ -133,7 +133,7 @@ func TestCreateUserNamesTheWrongField(t *testing.T) {
 		{"a username with diacritics", with("username", "trầnvănan"), 422, "username"},
 		{"a username too short", with("username", "an"), 422, "username"},
 		{"counters of the wrong type", with("counter_ids", "1,2"), 400, "counter_ids"},
-		{"an unknown field", with("email", "an@example.vn"), 400, ""},
+		{"an unknown field", with("email", "an@example.vn"), 400, "email"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var e apiError
@@ -189,7 +189,7 @@ func TestPatchUser(t *testing.T) {
 			{"an empty full name", path, map[string]any{"full_name": ""}, 422, "full_name"},
 			{"an unknown counter", path, map[string]any{"counter_ids": []int64{42}}, 422, "counter_ids"},
 			{"disabled of the wrong type", path, map[string]any{"disabled": "yes"}, 400, "disabled"},
-			{"a password here", path, map[string]any{"password": goodPassword}, 400, ""},
+			{"a password here", path, map[string]any{"password": goodPassword}, 400, "password"},
 			{"an unknown user", "/api/v1/users/999", map[string]any{"full_name": "Ai đó"}, 404, ""},
 		} {
 			var e apiError
@@ -319,7 +319,7 @@ func TestChangeOwnPassword(t *testing.T) {
 			{"a weak new password", map[string]string{"current_password": servertest.StaffPassword, "new_password": "vuthiem2024"}, 422, "new_password"},
 			{"a short new password", map[string]string{"current_password": servertest.StaffPassword, "new_password": "Ab1!"}, 422, "new_password"},
 			{"no current password", map[string]string{"new_password": goodPassword}, 422, "current_password"},
-			{"an unknown field", map[string]string{"password": goodPassword}, 400, ""},
+			{"an unknown field", map[string]string{"password": goodPassword}, 400, "password"},
 		} {
 			var e apiError
 			if status := env.Do("POST", "/api/v1/auth/password", token, c.body, &e); status != c.status || (c.field != "" && e.Error.Fields[c.field] == "") {
