@@ -13,15 +13,21 @@ import (
 	"github.com/motcua/motcua/web"
 )
 
-// Calls is how a counter moves tickets.
+// Calls is how a counter moves tickets; by is the officer who acts, checked
+// against the counters they may work at and recorded with the move.
 type Calls interface {
-	CallNext(ctx context.Context, counterID int64) (motcua.Ticket, bool, error)
-	Recall(ctx context.Context, counterID int64) (motcua.Ticket, error)
+	CallNext(ctx context.Context, counterID int64, by motcua.User) (motcua.Ticket, bool, error)
+	Recall(ctx context.Context, counterID int64, by motcua.User) (motcua.Ticket, error)
 	CallTicket(ctx context.Context, counterID, ticketID int64, reason string, by motcua.User) (motcua.Ticket, error)
-	Start(ctx context.Context, ticketID int64) (motcua.Ticket, error)
-	Finish(ctx context.Context, ticketID int64) (motcua.Ticket, error)
-	NoShow(ctx context.Context, ticketID int64) (motcua.Ticket, error)
-	Transfer(ctx context.Context, ticketID, serviceID int64) (motcua.Ticket, error)
+	Start(ctx context.Context, ticketID int64, by motcua.User) (motcua.Ticket, error)
+	Finish(ctx context.Context, ticketID int64, by motcua.User) (motcua.Ticket, error)
+	NoShow(ctx context.Context, ticketID int64, by motcua.User) (motcua.Ticket, error)
+	Transfer(ctx context.Context, ticketID, serviceID int64, by motcua.User) (motcua.Ticket, error)
+}
+
+// Seats seats the officer of an open counter screen (the presence board).
+type Seats interface {
+	SitDown(counterID int64, u motcua.User, end func()) (standUp func())
 }
 
 // Views is what a counter screen shows of the queue.
@@ -41,11 +47,26 @@ type Events interface {
 
 // Handler serves the counter endpoints; every one sits behind staff auth.
 type Handler struct {
+	Site   *motcua.Site
 	Calls  Calls
 	Views  Views
 	Events Events
+	Seats  Seats
 	Live   *live.Broadcaster
 	Static fs.FS
+}
+
+// counterParam reads the {id} of a counter the signed-in user may work at.
+func (h *Handler) counterParam(r *http.Request) (int64, motcua.User, error) {
+	u, _ := web.UserFrom(r.Context())
+	id, err := web.IDParam(r, "id")
+	if err != nil {
+		return 0, u, err
+	}
+	if _, ok := h.Site.Counter(id); !ok {
+		return 0, u, motcua.Errorf(motcua.ENotFound, "Không có quầy số %d. / There is no counter %d.", id, id)
+	}
+	return id, u, h.Site.CheckWorksAt(u, id)
 }
 
 // Counters handles GET /api/v1/counters.
@@ -70,7 +91,7 @@ type queueItem struct {
 
 // Queue handles GET /api/v1/counters/{id}/queue.
 func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) {
-	id, err := web.IDParam(r, "id")
+	id, _, err := h.counterParam(r)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -107,12 +128,12 @@ func (h *Handler) respond(w http.ResponseWriter, r *http.Request, status int, tk
 
 // CallNext handles POST /api/v1/counters/{id}/call-next.
 func (h *Handler) CallNext(w http.ResponseWriter, r *http.Request) {
-	id, err := web.IDParam(r, "id")
+	id, u, err := h.counterParam(r)
 	if err != nil {
 		web.Error(w, r, err)
 		return
 	}
-	tk, found, err := h.Calls.CallNext(r.Context(), id)
+	tk, found, err := h.Calls.CallNext(r.Context(), id, u)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -126,12 +147,12 @@ func (h *Handler) CallNext(w http.ResponseWriter, r *http.Request) {
 
 // Recall handles POST /api/v1/counters/{id}/recall.
 func (h *Handler) Recall(w http.ResponseWriter, r *http.Request) {
-	id, err := web.IDParam(r, "id")
+	id, u, err := h.counterParam(r)
 	if err != nil {
 		web.Error(w, r, err)
 		return
 	}
-	tk, err := h.Calls.Recall(r.Context(), id)
+	tk, err := h.Calls.Recall(r.Context(), id, u)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -146,7 +167,7 @@ type callRequest struct {
 
 // Call handles POST /api/v1/counters/{id}/call: a call out of queue order.
 func (h *Handler) Call(w http.ResponseWriter, r *http.Request) {
-	id, err := web.IDParam(r, "id")
+	id, u, err := h.counterParam(r)
 	if err != nil {
 		web.Error(w, r, err)
 		return
@@ -161,7 +182,6 @@ func (h *Handler) Call(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"ticket_id": "required"}})
 		return
 	}
-	u, _ := web.UserFrom(r.Context())
 	tk, err := h.Calls.CallTicket(r.Context(), id, *req.TicketID, req.Reason, u)
 	if err != nil {
 		web.Error(w, r, err)
@@ -170,14 +190,15 @@ func (h *Handler) Call(w http.ResponseWriter, r *http.Request) {
 	h.respond(w, r, http.StatusOK, tk, true)
 }
 
-func (h *Handler) ticketMove(move func(ctx context.Context, id int64) (motcua.Ticket, error)) http.HandlerFunc {
+func (h *Handler) ticketMove(move func(ctx context.Context, id int64, by motcua.User) (motcua.Ticket, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := web.IDParam(r, "id")
 		if err != nil {
 			web.Error(w, r, err)
 			return
 		}
-		tk, err := move(r.Context(), id)
+		u, _ := web.UserFrom(r.Context())
+		tk, err := move(r.Context(), id, u)
 		if err != nil {
 			web.Error(w, r, err)
 			return
@@ -211,8 +232,8 @@ func (h *Handler) Transfer(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"service_id": "required"}})
 		return
 	}
-	h.ticketMove(func(ctx context.Context, id int64) (motcua.Ticket, error) {
-		return h.Calls.Transfer(ctx, id, *req.ServiceID)
+	h.ticketMove(func(ctx context.Context, id int64, by motcua.User) (motcua.Ticket, error) {
+		return h.Calls.Transfer(ctx, id, *req.ServiceID, by)
 	})(w, r)
 }
 
@@ -221,18 +242,27 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 	web.Page(h.Static, "counter.html")(w, r)
 }
 
-// Socket handles GET /ws/counter/{id}: the counter's live view (behind staff auth).
+// Socket handles GET /ws/counter/{id}: the counter's live view (behind staff
+// auth), open only to those who may work at the counter. While it is open its
+// officer is seated at the counter; it ends when their sessions end.
 func (h *Handler) Socket(w http.ResponseWriter, r *http.Request) {
-	id, err := web.IDParam(r, "id")
+	id, u, err := h.counterParam(r)
 	if err != nil {
 		web.Error(w, r, err)
 		return
 	}
-	if _, err := h.Views.CounterView(r.Context(), id); err != nil {
-		web.Error(w, r, err)
-		return
-	}
+	var standUp func()
 	h.Live.Serve(w, r, live.Subscription{
+		Opened: func(end func()) {
+			if h.Seats != nil {
+				standUp = h.Seats.SitDown(id, u, end)
+			}
+		},
+		Closed: func() {
+			if standUp != nil {
+				standUp()
+			}
+		},
 		Filter: isCounterEvent,
 		Snapshot: func(ctx context.Context) (int64, []byte, error) {
 			return h.snapshot(ctx, id)

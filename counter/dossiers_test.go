@@ -257,7 +257,7 @@ func TestDossierEventsOverHTTP(t *testing.T) {
 		t.Errorf("answer to an action: got applicant %v, want it masked", got.Applicant)
 	}
 	// A later visit joins the dossier.
-	env.Server.Hub.Queue.Finish(t.Context(), tk.ID)
+	env.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/finish", tk.ID), env.AdminToken, nil, nil)
 	later := calledTicket(t, env)
 	if status := env.Do("POST", fmt.Sprintf("/api/v1/dossiers/%d/visits", d.ID), env.AdminToken, map[string]any{"ticket_id": later.ID}, &got); status != http.StatusOK {
 		t.Fatalf("link visit: got %d", status)

@@ -146,7 +146,7 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 		if err != nil {
 			return err
 		}
-		if err := rg.checkVisit(tk, now); err != nil {
+		if err := rg.checkVisit(tk, now, by); err != nil {
 			return err
 		}
 		day := rg.site.Day(now)
@@ -192,8 +192,14 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 }
 
 // checkVisit says whether a ticket's visit can create or join a dossier: it
-// is at a counter now, or was served earlier today.
-func (rg *Registry) checkVisit(tk motcua.Ticket, now time.Time) error {
+// is at a counter now, or was served earlier today, and by may work at that
+// counter.
+func (rg *Registry) checkVisit(tk motcua.Ticket, now time.Time, by motcua.User) error {
+	if tk.CounterID != nil {
+		if err := rg.site.CheckWorksAt(by, *tk.CounterID); err != nil {
+			return err
+		}
+	}
 	switch tk.Status {
 	case motcua.TicketCalled, motcua.TicketServing:
 		return nil
@@ -300,7 +306,7 @@ func (rg *Registry) LinkDossierVisit(ctx context.Context, dossierID, ticketID in
 		if _, linked := links[dossierID].Tickets[ticketID]; linked {
 			return nil
 		}
-		if err := rg.checkVisit(tk, now); err != nil {
+		if err := rg.checkVisit(tk, now, by); err != nil {
 			return err
 		}
 		if err := tx.Dossiers.LinkDossierTicket(dossierID, ticketID, now); err != nil {

@@ -190,7 +190,7 @@ func TestCreateDossierNeedsAVisitAtTheCounter(t *testing.T) {
 		t.Errorf("unknown ticket: got %v, want not found", err)
 	}
 	tk := e.CallNext(t, 1)
-	if _, err := e.Hub.Queue.Finish(context.Background(), tk.ID); err != nil {
+	if _, err := e.Hub.Queue.Finish(context.Background(), tk.ID, e.Staff); err != nil {
 		t.Fatal(err)
 	}
 	// Served earlier today: the officer finished first, then typed the dossier.

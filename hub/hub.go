@@ -19,6 +19,7 @@ import (
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/dossiers"
 	"github.com/motcua/motcua/notify"
+	"github.com/motcua/motcua/presence"
 	"github.com/motcua/motcua/queue"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/writer"
@@ -68,6 +69,8 @@ type Hub struct {
 	Dossiers *dossiers.Registry
 	Auth     *auth.Auth
 	Notify   *notify.Outbox
+	// Presence knows which officer works at which counter.
+	Presence *presence.Board
 
 	store      *store.Store
 	log        *slog.Logger
@@ -107,13 +110,13 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{Site: site, store: st, log: cfg.Logger, checkEvery: cfg.OverdueCheckEvery}
+	h := &Hub{Site: site, Presence: presence.New(site), store: st, log: cfg.Logger, checkEvery: cfg.OverdueCheckEvery}
 	var pubs []writer.Publisher
 	if cfg.Publisher != nil {
 		pubs = append(pubs, cfg.Publisher)
 	}
 	h.Writer = writer.New(writer.Config{Store: st, Logger: cfg.Logger, MaxBatch: cfg.MaxBatch, Registerer: cfg.Registerer})
-	if h.Queue, err = queue.New(ctx, site, st, h.Writer, cfg.Logger, cfg.Registerer); err != nil {
+	if h.Queue, err = queue.New(ctx, site, st, h.Writer, h.Presence, cfg.Logger, cfg.Registerer); err != nil {
 		return nil, err
 	}
 	h.Notify = notify.New(cfg.Webhook, site, st, h.Writer, cfg.Logger)

@@ -120,6 +120,13 @@ type Subscription struct {
 	// A replay sends only the newest marked event. Nil coalesces nothing.
 	// Like Filter, it runs inside Publish and must be cheap.
 	Coalesce func(ev *motcua.Event) bool
+	// Opened, when set, runs once the connection has joined the fan-out,
+	// with a function that ends it (a close frame saying the session ended,
+	// then the cut); Closed runs once the connection is over. The counter
+	// screens use them to seat their officer and to end the screens of a
+	// user whose sessions ended.
+	Opened func(end func())
+	Closed func()
 }
 
 // Encode builds the wire message of ev: its Body object with "type" and
@@ -179,6 +186,7 @@ type subscriber struct {
 	conn     *websocket.Conn
 	filter   func(ev *motcua.Event) bool
 	coalesce func(ev *motcua.Event) bool
+	closed   func() // Subscription.Closed
 	limit    int
 	addr     netip.Addr // counted against MaxConnsPerAddr when counted
 	counted  bool
@@ -376,6 +384,9 @@ func (s *subscriber) finish() {
 	s.mu.Unlock()
 	s.conn.Close()
 	s.writers.Wait()
+	if s.closed != nil {
+		s.closed()
+	}
 	s.b.release(s.addr, s.counted)
 }
 
@@ -383,9 +394,14 @@ func (s *subscriber) finish() {
 // it reads a clean close instead of a reset connection; then the connection
 // is cut, which ends the reader.
 func (s *subscriber) sayGoodbye() {
+	s.closeWith(websocket.CloseGoingAway, "Máy chủ khởi động lại / server restarting")
+}
+
+// closeWith sends a close frame with code and text, waits briefly for the
+// client's answer, then cuts the connection. Only the first call does it.
+func (s *subscriber) closeWith(code int, text string) {
 	s.goodbye.Do(func() {
-		msg := websocket.FormatCloseMessage(websocket.CloseGoingAway,
-			"Máy chủ khởi động lại / server restarting")
+		msg := websocket.FormatCloseMessage(code, text)
 		if err := s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.b.opts.WriteWait)); err == nil {
 			grace := time.NewTimer(closeGrace)
 			select {
@@ -567,6 +583,7 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 		conn:       conn,
 		filter:     sub.Filter,
 		coalesce:   sub.Coalesce,
+		closed:     sub.Closed,
 		limit:      b.opts.QueueSize,
 		addr:       addr,
 		counted:    counted,
@@ -587,6 +604,11 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 		s.sayGoodbye()
 		b.release(addr, counted)
 		return
+	}
+	if sub.Opened != nil {
+		sub.Opened(func() {
+			go s.closeWith(websocket.ClosePolicyViolation, "Phiên đăng nhập đã kết thúc / session ended")
+		})
 	}
 	s.writers.Add(1) // the catch-up, until handOver
 	go s.read()      // from here on the reader ends the connection

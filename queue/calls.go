@@ -15,16 +15,25 @@ import (
 // Each call appends a "call" event for the hall screens, a "ticket" event
 // and the new waiting count; the writer publishes them after the commit.
 
+// atCounter returns the counter if by may act there.
+func (q *Queue) atCounter(counterID int64, by motcua.User) (motcua.Counter, error) {
+	c, err := q.counter(counterID)
+	if err != nil {
+		return c, err
+	}
+	return c, q.site.CheckWorksAt(by, counterID)
+}
+
 // CallNext ends the counter's current ticket and calls the next one for its
-// services. found is false when nobody waits.
-func (q *Queue) CallNext(ctx context.Context, counterID int64) (tk motcua.Ticket, found bool, err error) {
-	counter, err := q.counter(counterID)
+// services, as by. found is false when nobody waits.
+func (q *Queue) CallNext(ctx context.Context, counterID int64, by motcua.User) (tk motcua.Ticket, found bool, err error) {
+	counter, err := q.atCounter(counterID, by)
 	if err != nil {
 		return tk, false, err
 	}
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
 		now := q.site.Now()
-		if err := q.endCurrent(tx, counter, now); err != nil {
+		if err := q.endCurrent(tx, counter, now, by); err != nil {
 			return err
 		}
 		next, ok, err := q.pickNext(tx, counter, q.site.Day(now))
@@ -32,12 +41,15 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64) (tk motcua.Ticket
 			return err
 		}
 		found = true
-		tk, err = q.callTicket(tx, next, counter, now, false)
+		tk, err = q.callTicket(tx, next, counter, now, false, by)
 		return err
 	})
-	if err == nil && found {
-		q.metrics.calls.Inc()
-		q.metrics.wait.Observe(tk.CalledAt.Sub(tk.QueuedAt).Seconds())
+	if err == nil {
+		q.acted(counterID, by)
+		if found {
+			q.metrics.calls.Inc()
+			q.metrics.wait.Observe(tk.CalledAt.Sub(tk.QueuedAt).Seconds())
+		}
 	}
 	return q.local(tk), found, err
 }
@@ -66,8 +78,9 @@ func (q *Queue) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Tic
 	}
 }
 
-// callTicket moves a waiting ticket to called at the counter, with its events.
-func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now time.Time, outOfOrder bool) (motcua.Ticket, error) {
+// callTicket moves a waiting ticket to called at the counter by the officer
+// by, with its events.
+func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now time.Time, outOfOrder bool, by motcua.User) (motcua.Ticket, error) {
 	if _, err := motcua.NextTicketStatus(tk.Status, motcua.ActionCall); err != nil {
 		return tk, err
 	}
@@ -77,7 +90,15 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 	tk.Calls = 1
 	tk.CalledAt = &now
 	tk.OutOfOrder = outOfOrder
+	tk.CalledBy, tk.ServedBy = actor(by), actor(by)
 	if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
+		return tk, err
+	}
+	action := string(motcua.ActionCall)
+	if outOfOrder {
+		action = "manual_call"
+	}
+	if err := trace(tx, tk, action, from, tk.ServiceID, nil, by, now); err != nil {
 		return tk, err
 	}
 	streak := 0
@@ -102,7 +123,7 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 
 // endCurrent closes the counter's current ticket before it calls another:
 // a served ticket is done, a called one that never started is a no-show.
-func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time) error {
+func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time, by motcua.User) error {
 	cur, ok, err := tx.Tickets.CurrentTicket(c.ID)
 	if err != nil || !ok {
 		return err
@@ -111,12 +132,13 @@ func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time) error 
 	if cur.Status == motcua.TicketCalled {
 		action = motcua.ActionNoShow
 	}
-	_, err = q.move(tx, cur, action, now)
+	_, err = q.move(tx, cur, action, now, by)
 	return err
 }
 
-// move applies a lifecycle action to a ticket and records its event.
-func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction, now time.Time) (motcua.Ticket, error) {
+// move applies a lifecycle action to a ticket by the officer by, and records
+// its events.
+func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction, now time.Time, by motcua.User) (motcua.Ticket, error) {
 	to, err := motcua.NextTicketStatus(tk.Status, action)
 	if err != nil {
 		return tk, err
@@ -129,39 +151,77 @@ func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction,
 	case motcua.ActionFinish, motcua.ActionNoShow:
 		tk.FinishedAt = &now
 	}
+	if id := actor(by); id != nil {
+		tk.ServedBy = id
+	}
 	if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
+		return tk, err
+	}
+	if err := trace(tx, tk, string(action), from, tk.ServiceID, nil, by, now); err != nil {
 		return tk, err
 	}
 	return tk, q.ticketEvent(tx, tk, now)
 }
 
-// ticketAction loads a ticket in the transaction and applies action to it.
-func (q *Queue) ticketAction(ctx context.Context, ticketID int64, action motcua.TicketAction, check func(motcua.Ticket) error) (motcua.Ticket, error) {
+// actor is the user id recorded for by: nil for the hub's own moves.
+func actor(by motcua.User) *int64 {
+	if by.ID == 0 {
+		return nil
+	}
+	id := by.ID
+	return &id
+}
+
+// trace writes a ticket's move to its log: tk as it is after the move, the
+// status and service it left, and who made it. toService is set for a transfer.
+func trace(tx *store.Tx, tk motcua.Ticket, action string, from motcua.TicketStatus, fromService int64, toService *int64, by motcua.User, now time.Time) error {
+	return tx.Tickets.InsertTicketEvent(store.TicketEvent{TicketID: tk.ID, At: now, Action: action, From: string(from),
+		To: string(tk.Status), ServiceID: fromService, ToServiceID: toService, CounterID: tk.CounterID, UserID: actor(by)})
+}
+
+// acted tells the seating board that by acted at the counter.
+func (q *Queue) acted(counterID int64, by motcua.User) {
+	if q.seats != nil {
+		q.seats.Acted(counterID, by)
+	}
+}
+
+// ticketAction loads a ticket in the transaction and applies action to it as
+// by, who must work at the ticket's counter.
+func (q *Queue) ticketAction(ctx context.Context, ticketID int64, action motcua.TicketAction, by motcua.User, check func(motcua.Ticket) error) (motcua.Ticket, error) {
 	var tk motcua.Ticket
 	err := q.w.Write(ctx, func(tx *store.Tx) error {
 		cur, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err
 		}
+		if cur.CounterID != nil {
+			if err := q.site.CheckWorksAt(by, *cur.CounterID); err != nil {
+				return err
+			}
+		}
 		if check != nil {
 			if err := check(cur); err != nil {
 				return err
 			}
 		}
-		tk, err = q.move(tx, cur, action, q.site.Now())
+		tk, err = q.move(tx, cur, action, q.site.Now(), by)
 		return err
 	})
+	if err == nil && tk.CounterID != nil {
+		q.acted(*tk.CounterID, by)
+	}
 	return q.local(tk), err
 }
 
-// Start marks a called ticket as being served.
-func (q *Queue) Start(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
-	return q.ticketAction(ctx, ticketID, motcua.ActionStart, nil)
+// Start marks a called ticket as being served by by.
+func (q *Queue) Start(ctx context.Context, ticketID int64, by motcua.User) (motcua.Ticket, error) {
+	return q.ticketAction(ctx, ticketID, motcua.ActionStart, by, nil)
 }
 
-// Finish marks a ticket as served.
-func (q *Queue) Finish(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
-	tk, err := q.ticketAction(ctx, ticketID, motcua.ActionFinish, nil)
+// Finish marks a ticket as served by by.
+func (q *Queue) Finish(ctx context.Context, ticketID int64, by motcua.User) (motcua.Ticket, error) {
+	tk, err := q.ticketAction(ctx, ticketID, motcua.ActionFinish, by, nil)
 	if err == nil {
 		q.forgetServiceTime(tk.ServiceID)
 	}
@@ -170,8 +230,8 @@ func (q *Queue) Finish(ctx context.Context, ticketID int64) (motcua.Ticket, erro
 
 // NoShow marks a called ticket whose citizen did not come, once it has been
 // called the configured minimum number of times.
-func (q *Queue) NoShow(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
-	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, func(tk motcua.Ticket) error {
+func (q *Queue) NoShow(ctx context.Context, ticketID int64, by motcua.User) (motcua.Ticket, error) {
+	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, by, func(tk motcua.Ticket) error {
 		if tk.Status == motcua.TicketCalled && tk.Calls < q.site.Policy.NoShowMinCalls {
 			return motcua.Errorf(motcua.EConflict,
 				"Số %s mới được gọi %d lần; cần gọi ít nhất %d lần trước khi ghi vắng mặt. / Ticket %s was called %d time(s); call it at least %d times before marking a no-show.",
@@ -181,9 +241,9 @@ func (q *Queue) NoShow(ctx context.Context, ticketID int64) (motcua.Ticket, erro
 	})
 }
 
-// Recall calls the counter's called ticket again.
-func (q *Queue) Recall(ctx context.Context, counterID int64) (motcua.Ticket, error) {
-	counter, err := q.counter(counterID)
+// Recall calls the counter's called ticket again, as by.
+func (q *Queue) Recall(ctx context.Context, counterID int64, by motcua.User) (motcua.Ticket, error) {
+	counter, err := q.atCounter(counterID, by)
 	if err != nil {
 		return motcua.Ticket{}, err
 	}
@@ -198,7 +258,11 @@ func (q *Queue) Recall(ctx context.Context, counterID int64) (motcua.Ticket, err
 		}
 		now := q.site.Now()
 		cur.Calls++
+		cur.CalledBy, cur.ServedBy = actor(by), actor(by)
 		if err := tx.Tickets.UpdateTicket(cur, cur.Status); err != nil {
+			return err
+		}
+		if err := trace(tx, cur, string(motcua.ActionRecall), cur.Status, cur.ServiceID, nil, by, now); err != nil {
 			return err
 		}
 		tk = cur
@@ -207,21 +271,30 @@ func (q *Queue) Recall(ctx context.Context, counterID int64) (motcua.Ticket, err
 		}
 		return q.ticketEvent(tx, cur, now)
 	})
+	if err == nil {
+		q.acted(counterID, by)
+	}
 	return q.local(tk), err
 }
 
 // Transfer sends a ticket at a counter to another service's queue, keeping its
-// place by issue time.
-func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua.Ticket, error) {
+// place by issue time. by must work at the ticket's counter.
+func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64, by motcua.User) (motcua.Ticket, error) {
 	target, err := q.service(serviceID)
 	if err != nil {
 		return motcua.Ticket{}, err
 	}
 	var tk motcua.Ticket
+	var at *int64 // the counter the ticket leaves
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
 		cur, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err
+		}
+		if cur.CounterID != nil {
+			if err := q.site.CheckWorksAt(by, *cur.CounterID); err != nil {
+				return err
+			}
 		}
 		if _, err := motcua.NextTicketStatus(cur.Status, motcua.ActionTransfer); err != nil {
 			return err
@@ -231,13 +304,20 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua
 		}
 		now := q.site.Now()
 		from, oldService := cur.Status, cur.ServiceID
+		at = cur.CounterID
 		cur.Status = motcua.TicketWaiting
 		cur.ServiceID = target.ID
 		cur.CounterID = nil
 		cur.Calls = 0
 		cur.CalledAt, cur.StartedAt = nil, nil
 		cur.OutOfOrder = false
+		cur.CalledBy, cur.ServedBy = nil, nil
 		if err := tx.Tickets.UpdateTicket(cur, from); err != nil {
+			return err
+		}
+		moved := cur
+		moved.CounterID = at // the log names the counter it left
+		if err := trace(tx, moved, string(motcua.ActionTransfer), from, oldService, &target.ID, by, now); err != nil {
 			return err
 		}
 		tk = cur
@@ -246,13 +326,16 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua
 		}
 		return q.queueEvent(tx, now, oldService, target.ID)
 	})
+	if err == nil && at != nil {
+		q.acted(*at, by)
+	}
 	return q.local(tk), err
 }
 
 // CallTicket calls a specific waiting ticket out of queue order. It is always
 // recorded with the staff member and the reason.
 func (q *Queue) CallTicket(ctx context.Context, counterID, ticketID int64, reason string, by motcua.User) (motcua.Ticket, error) {
-	counter, err := q.counter(counterID)
+	counter, err := q.atCounter(counterID, by)
 	if err != nil {
 		return motcua.Ticket{}, err
 	}
@@ -275,16 +358,17 @@ func (q *Queue) CallTicket(ctx context.Context, counterID, ticketID int64, reaso
 		if _, err := motcua.NextTicketStatus(cur.Status, motcua.ActionCall); err != nil {
 			return err
 		}
-		if err := q.endCurrent(tx, counter, now); err != nil {
+		if err := q.endCurrent(tx, counter, now, by); err != nil {
 			return err
 		}
 		if err := tx.Tickets.Audit(now, by.ID, "manual_call", &cur.ID, &counter.ID, reason); err != nil {
 			return err
 		}
-		tk, err = q.callTicket(tx, cur, counter, now, true)
+		tk, err = q.callTicket(tx, cur, counter, now, true, by)
 		return err
 	})
 	if err == nil {
+		q.acted(counterID, by)
 		q.metrics.calls.Inc()
 		q.metrics.outOfOrder.Inc()
 	}

@@ -36,11 +36,11 @@ func TestEstimatedWaitOnAScriptedMorning(t *testing.T) {
 		a := e.CallNext(t, 1)
 		b := e.CallNext(t, 3)
 		e.Clock.Advance(6 * time.Minute)
-		if _, err := e.Hub.Queue.Finish(ctx, b.ID); err != nil {
+		if _, err := e.Hub.Queue.Finish(ctx, b.ID, e.Staff); err != nil {
 			t.Fatal(err)
 		}
 		e.Clock.Advance(4 * time.Minute)
-		if _, err := e.Hub.Queue.Finish(ctx, a.ID); err != nil {
+		if _, err := e.Hub.Queue.Finish(ctx, a.ID, e.Staff); err != nil {
 			t.Fatal(err)
 		}
 		// 4 people wait; mean visit 8 min; counters 1 and 3 are open, counter 4 never called.

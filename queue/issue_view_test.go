@@ -47,7 +47,7 @@ func TestIssueTicketViewAgreesWithTicketView(t *testing.T) {
 					check(step)
 					e.Clock.Advance(20 * time.Second)
 					if len(serving) > 0 && step%2 == 0 {
-						if _, err := e.Hub.Queue.Finish(ctx, serving[0].ID); err != nil {
+						if _, err := e.Hub.Queue.Finish(ctx, serving[0].ID, e.Staff); err != nil {
 							t.Fatal(err)
 						}
 						serving = serving[1:]

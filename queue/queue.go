@@ -26,6 +26,7 @@ type Queue struct {
 	metrics *metrics
 	log     *slog.Logger
 
+	seats   Seats
 	lastDay string // the day last rolled over; only the writer goroutine touches it
 	rolling string // the day the batch being written rolls over to
 
@@ -34,10 +35,18 @@ type Queue struct {
 	lastCalls map[int64]time.Time // counter id → its last call, see Committed
 }
 
+// Seats notes which officer acts at which counter and says who works there
+// (the presence board).
+type Seats interface {
+	Acted(counterID int64, u motcua.User)
+	Officer(counterID int64) *motcua.Officer
+}
+
 // New opens the queue on the writer. It registers itself as a writer hook
-// (the day roll-over), so it must be built before the writer runs.
-func New(ctx context.Context, site *motcua.Site, st *store.Store, w *writer.Writer, log *slog.Logger, reg prometheus.Registerer) (*Queue, error) {
-	q := &Queue{site: site, store: st, w: w, metrics: newMetrics(reg), log: log, waitCache: map[int64]serviceTime{}}
+// (the day roll-over), so it must be built before the writer runs. seats may
+// be nil: counters then show no officer.
+func New(ctx context.Context, site *motcua.Site, st *store.Store, w *writer.Writer, seats Seats, log *slog.Logger, reg prometheus.Registerer) (*Queue, error) {
+	q := &Queue{site: site, store: st, w: w, seats: seats, metrics: newMetrics(reg), log: log, waitCache: map[int64]serviceTime{}}
 	var err error
 	if q.lastCalls, err = st.Tickets.LastCallPerCounter(ctx, site.Day(site.Clock.Now())); err != nil {
 		return nil, err
@@ -94,6 +103,13 @@ func (q *Queue) rollOver(tx *store.Tx) error {
 		}
 		tk.FinishedAt = &now
 		if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
+			return err
+		}
+		action := motcua.ActionCancel
+		if tk.Status == motcua.TicketDone {
+			action = motcua.ActionFinish
+		}
+		if err := trace(tx, tk, string(action), from, tk.ServiceID, nil, motcua.User{}, now); err != nil {
 			return err
 		}
 		if err := q.ticketEvent(tx, tk, now); err != nil {

@@ -60,7 +60,7 @@ func TestNumberingAcrossMidnight(t *testing.T) {
 		if called.ID != c.ID {
 			t.Errorf("first call after midnight: got ticket %d (%s), want today's %d", called.ID, called.Day, c.ID)
 		}
-		if _, found, _ := e.Hub.Queue.CallNext(ctx, 1); found {
+		if _, found, _ := e.Hub.Queue.CallNext(ctx, 1, e.Staff); found {
 			t.Errorf("second call after midnight found a ticket; yesterday's must not be called")
 		}
 	})
@@ -138,7 +138,7 @@ func TestTransferKeepsPlaceByIssueTime(t *testing.T) {
 		if called.ID != early.ID {
 			t.Fatalf("counter 1 called %s, want %s", called.Number, early.Number)
 		}
-		moved, err := e.Hub.Queue.Transfer(ctx, early.ID, 2)
+		moved, err := e.Hub.Queue.Transfer(ctx, early.ID, 2, e.Staff)
 		if err != nil {
 			t.Fatalf("transfer: %v", err)
 		}
@@ -202,7 +202,7 @@ func TestConcurrentCallNextCallsEachTicketOnce(t *testing.T) {
 				defer wg.Done()
 				counter := int64(w%counters + 1)
 				for {
-					tk, found, err := e.Hub.Queue.CallNext(ctx, counter)
+					tk, found, err := e.Hub.Queue.CallNext(ctx, counter, e.Staff)
 					if err != nil {
 						t.Errorf("call next: %v", err)
 						return

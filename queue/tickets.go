@@ -200,7 +200,11 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 		cur.CounterID = nil
 		cur.Calls = 0
 		cur.CalledAt, cur.StartedAt, cur.FinishedAt = nil, nil, nil
+		cur.CalledBy, cur.ServedBy = nil, nil
 		if err := tx.Tickets.UpdateTicket(cur, from); err != nil {
+			return err
+		}
+		if err := trace(tx, cur, string(motcua.ActionReactivate), from, cur.ServiceID, nil, motcua.User{}, now); err != nil {
 			return err
 		}
 		tk = cur

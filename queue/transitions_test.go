@@ -19,11 +19,13 @@ func TestHubTransitions(t *testing.T) {
 	}
 	ctx := context.Background()
 	moves := []move{
-		{"start", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Start(ctx, tk.ID) }},
-		{"finish", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Finish(ctx, tk.ID) }},
-		{"no_show", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.NoShow(ctx, tk.ID) }},
-		{"transfer", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Transfer(ctx, tk.ID, 2) }},
-		{"recall", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Recall(ctx, 1) }},
+		{"start", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Start(ctx, tk.ID, e.Staff) }},
+		{"finish", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Finish(ctx, tk.ID, e.Staff) }},
+		{"no_show", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.NoShow(ctx, tk.ID, e.Staff) }},
+		{"transfer", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) {
+			return e.Hub.Queue.Transfer(ctx, tk.ID, 2, e.Staff)
+		}},
+		{"recall", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) { return e.Hub.Queue.Recall(ctx, 1, e.Staff) }},
 		{"call", func(e *env, tk motcua.Ticket) (motcua.Ticket, error) {
 			return e.Hub.Queue.CallTicket(ctx, 1, tk.ID, "khách quay lại", e.Staff)
 		}},
@@ -37,7 +39,7 @@ func TestHubTransitions(t *testing.T) {
 		},
 		motcua.TicketServing: func(t *testing.T, e *env) motcua.Ticket {
 			e.Issue(t, 1, false)
-			tk, err := e.Hub.Queue.Start(ctx, e.CallNext(t, 1).ID)
+			tk, err := e.Hub.Queue.Start(ctx, e.CallNext(t, 1).ID, e.Staff)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,7 +47,7 @@ func TestHubTransitions(t *testing.T) {
 		},
 		motcua.TicketDone: func(t *testing.T, e *env) motcua.Ticket {
 			e.Issue(t, 1, false)
-			tk, err := e.Hub.Queue.Finish(ctx, e.CallNext(t, 1).ID)
+			tk, err := e.Hub.Queue.Finish(ctx, e.CallNext(t, 1).ID, e.Staff)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,10 +56,10 @@ func TestHubTransitions(t *testing.T) {
 		motcua.TicketNoShow: func(t *testing.T, e *env) motcua.Ticket {
 			e.Issue(t, 1, false)
 			tk := e.CallNext(t, 1)
-			if _, err := e.Hub.Queue.Recall(ctx, 1); err != nil { // the no-show minimum is two calls
+			if _, err := e.Hub.Queue.Recall(ctx, 1, e.Staff); err != nil { // the no-show minimum is two calls
 				t.Fatal(err)
 			}
-			tk, err := e.Hub.Queue.NoShow(ctx, tk.ID)
+			tk, err := e.Hub.Queue.NoShow(ctx, tk.ID, e.Staff)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,14 +111,14 @@ func TestNoShowAfterMinimumCalls(t *testing.T) {
 	e.Issue(t, 1, false)
 	tk := e.CallNext(t, 1)
 	for calls := 1; calls < 3; calls++ {
-		if _, err := e.Hub.Queue.NoShow(ctx, tk.ID); motcua.ErrorCode(err) != motcua.EConflict {
+		if _, err := e.Hub.Queue.NoShow(ctx, tk.ID, e.Staff); motcua.ErrorCode(err) != motcua.EConflict {
 			t.Fatalf("no-show after %d call(s): got %v, want a conflict", calls, err)
 		}
-		if _, err := e.Hub.Queue.Recall(ctx, 1); err != nil {
+		if _, err := e.Hub.Queue.Recall(ctx, 1, e.Staff); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := e.Hub.Queue.NoShow(ctx, tk.ID)
+	got, err := e.Hub.Queue.NoShow(ctx, tk.ID, e.Staff)
 	if err != nil || got.Status != motcua.TicketNoShow {
 		t.Fatalf("no-show after 3 calls: got (%s, %v), want no_show", got.Status, err)
 	}
@@ -177,7 +179,7 @@ func TestReactivateNoShowByShortCode(t *testing.T) {
 	e.Clock.Advance(time.Minute)
 	later := e.Issue(t, 1, false)
 	e.CallNext(t, 1)
-	if _, err := e.Hub.Queue.NoShow(ctx, missed.ID); err != nil {
+	if _, err := e.Hub.Queue.NoShow(ctx, missed.ID, e.Staff); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Hub.Queue.Reactivate(ctx, later.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
@@ -201,7 +203,7 @@ func TestReactivateNoShowByShortCode(t *testing.T) {
 		t.Errorf("next call: got %s, want the reactivated %s back in its place before %s", got.Number, missed.Number, later.Number)
 	}
 	// A second miss, and this time the citizen comes back too late.
-	if _, err := e.Hub.Queue.NoShow(ctx, missed.ID); err != nil {
+	if _, err := e.Hub.Queue.NoShow(ctx, missed.ID, e.Staff); err != nil {
 		t.Fatal(err)
 	}
 	e.Clock.Advance(31 * time.Minute)

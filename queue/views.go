@@ -178,6 +178,9 @@ func (q *Queue) CounterView(ctx context.Context, id int64) (motcua.CounterView, 
 		return motcua.CounterView{}, err
 	}
 	v := motcua.CounterView{Counter: c, Status: "idle"}
+	if q.seats != nil {
+		v.Officer = q.seats.Officer(id)
+	}
 	cur, ok, err := q.store.Tickets.CurrentTicket(ctx, id)
 	if err != nil {
 		return v, err

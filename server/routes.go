@@ -19,6 +19,7 @@ import (
 	"github.com/motcua/motcua/live"
 	"github.com/motcua/motcua/static"
 	"github.com/motcua/motcua/supervisor"
+	"github.com/motcua/motcua/users"
 	"github.com/motcua/motcua/web"
 )
 
@@ -37,11 +38,12 @@ func routes(d deps) http.Handler {
 	k := &kiosk.Handler{Site: h.Site, Tickets: h.Queue, Events: h.Writer, Dossiers: h.Dossiers,
 		Clients: d.clients, Static: files, Live: d.live,
 		Issuing: &web.RateLimiter{Clients: d.clients, Every: kioskIssueEvery, Burst: kioskIssueBurst}}
-	c := &counter.Handler{Calls: h.Queue, Views: h.Queue, Events: h.Writer, Live: d.live, Static: files}
+	c := &counter.Handler{Site: h.Site, Calls: h.Queue, Views: h.Queue, Events: h.Writer, Seats: h.Presence, Live: d.live, Static: files}
 	dossiers := &counter.DossierHandler{Site: h.Site, Registry: h.Dossiers, Clients: d.clients}
 	disp := &display.Handler{Site: h.Site, Events: h.Writer, Queue: h.Queue, Live: d.live, Static: files}
 	sup := &supervisor.Handler{Site: h.Site, Dossiers: h.Dossiers, Reports: h.Dossiers, Queues: h.Queue,
 		Outbox: h.Notify, Static: files}
+	accounts := &users.Handler{Site: h.Site, Accounts: h.Auth, Screens: h.Presence}
 	login := web.Auth{Sessions: h.Auth, SessionLength: auth.SessionLength}
 	staff := login.Require(motcua.RoleStaff)
 
@@ -123,6 +125,17 @@ func routes(d deps) http.Handler {
 		r.Get("/api/v1/reports/ledger.csv", sup.LedgerCSV)
 		r.Get("/dossiers/{id}/apologies/{aid}/letter", sup.Letter)
 		r.Get("/reports/ledger", sup.LedgerPage)
+	})
+
+	// Staff accounts (issue 12): the admin manages them; everyone changes
+	// their own password.
+	r.With(staff).Post("/api/v1/auth/password", accounts.ChangeOwnPassword)
+	r.Group(func(r chi.Router) {
+		r.Use(login.Require(motcua.RoleAdmin))
+		r.Get("/api/v1/users", accounts.List)
+		r.Post("/api/v1/users", accounts.Create)
+		r.Patch("/api/v1/users/{id}", accounts.Update)
+		r.Post("/api/v1/users/{id}/password", accounts.ResetPassword)
 	})
 
 	// Websockets (public).

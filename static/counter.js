@@ -246,11 +246,11 @@
       url: () => `/ws/counter/${c.id}?token=${encodeURIComponent(motcua.session.token)}`,
       message: handleMessage,
       state: setConnected,
-      // A websocket cannot tell us "401"; after failures ask HTTP, which can.
-      beforeRetry: async (attempt) => {
-        if (attempt > 1) {
-          try { await api('GET', '/auth/me'); } catch (_) { /* 401 is handled by onUnauthorized */ }
-        }
+      // A websocket cannot tell us "401"; ask HTTP, which can. The hub
+      // closes the screens of a user whose sessions ended (issue 12), so
+      // asking at once shows the login form at once.
+      beforeRetry: async () => {
+        try { await api('GET', '/auth/me'); } catch (_) { /* 401 is handled by onUnauthorized */ }
         return !!state.counter && signedIn();
       },
     });

@@ -307,8 +307,20 @@
     for (const c of counters) {
       const li = el('li', c.status === 'idle' ? '' : 'busy',
         'Quầy ' + c.number + ': ' + (COUNTER[c.status] || c.status) + (c.current_number ? ' ' + c.current_number : ''));
+      li.dataset.counterId = c.id;
+      li.appendChild(officerLabel(c));
       ul.appendChild(li);
     }
+  }
+
+  // Who works at the counter: signed in on its screen, or the last to act
+  // there today (issue 12).
+  function officerLabel(c) {
+    const o = c.officer;
+    const span = el('span', o ? 'officer' : 'officer none', o ? ' · ' + o.full_name : ' · chưa có cán bộ');
+    if (o) span.dataset.userId = o.id;
+    span.title = o ? 'Cán bộ tại quầy / Officer at the counter' : 'Không có cán bộ đăng nhập / Nobody signed in';
+    return span;
   }
 
   function renderDeliveries(list) {

@@ -82,7 +82,7 @@ func newStore(c *conn) *Store {
 // "host=… dbname=…" string selects PostgreSQL, anything else is a SQLite file path.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	var s *Store
-	if isPostgres(dsn) {
+	if IsPostgres(dsn) {
 		db, err := sqlx.Open("pgx", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
@@ -120,7 +120,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-func isPostgres(dsn string) bool {
+// IsPostgres says whether dsn names a PostgreSQL database rather than a SQLite file.
+func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") ||
 		strings.Contains(dsn, "dbname=") || strings.Contains(dsn, "host=")
 }

@@ -74,11 +74,12 @@ type serviceQueue struct {
 }
 
 type counterState struct {
-	ID      int64  `json:"id"`
-	Number  int    `json:"number"`
-	Name    string `json:"name"`
-	Status  string `json:"status"`
-	Current string `json:"current_number,omitempty"`
+	ID      int64           `json:"id"`
+	Number  int             `json:"number"`
+	Name    string          `json:"name"`
+	Status  string          `json:"status"`
+	Current string          `json:"current_number,omitempty"`
+	Officer *motcua.Officer `json:"officer"` // who works there now, or null
 }
 
 // choices are the values the page's filters offer.
@@ -153,7 +154,7 @@ func (h *Handler) Overview(w http.ResponseWriter, r *http.Request) {
 		out.Queues = append(out.Queues, sq)
 	}
 	for _, c := range counters {
-		cs := counterState{ID: c.ID, Number: c.Number, Name: c.Name, Status: c.Status}
+		cs := counterState{ID: c.ID, Number: c.Number, Name: c.Name, Status: c.Status, Officer: c.Officer}
 		if c.CurrentTicket != nil {
 			cs.Current = c.CurrentTicket.Number
 		}

@@ -33,6 +33,12 @@ const (
 	tokenKey
 )
 
+// TokenFrom returns the session token of a request that passed Require.
+func TokenFrom(ctx context.Context) string {
+	tok, _ := ctx.Value(tokenKey).(string)
+	return tok
+}
+
 // UserFrom returns the authenticated user of a request that passed Require.
 func UserFrom(ctx context.Context) (motcua.User, bool) {
 	u, ok := ctx.Value(userKey).(motcua.User)
@@ -111,10 +117,21 @@ type loginResponse struct {
 	User  userSummary `json:"user"`
 }
 
+// userSummary is the signed-in user as login and /auth/me give it.
 type userSummary struct {
-	ID       int64  `json:"id"`
-	Username string `json:"username"`
-	Role     string `json:"role"`
+	ID         int64   `json:"id"`
+	Username   string  `json:"username"`
+	Role       string  `json:"role"`
+	FullName   string  `json:"full_name"`
+	CounterIDs []int64 `json:"counter_ids"`
+}
+
+func summaryOf(u motcua.User) userSummary {
+	ids := u.CounterIDs
+	if ids == nil {
+		ids = []int64{}
+	}
+	return userSummary{ID: u.ID, Username: u.Username, Role: u.Role, FullName: u.FullName, CounterIDs: ids}
 }
 
 // Login handles POST /api/v1/auth/login.
@@ -136,7 +153,7 @@ func (a Auth) Login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: a.Secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(a.SessionLength.Seconds())})
-	JSON(w, http.StatusOK, loginResponse{Token: tok, CSRF: CSRFToken(tok), User: userSummary{u.ID, u.Username, u.Role}})
+	JSON(w, http.StatusOK, loginResponse{Token: tok, CSRF: CSRFToken(tok), User: summaryOf(u)})
 }
 
 // Logout handles POST /api/v1/auth/logout (behind Require).
@@ -153,5 +170,5 @@ func (a Auth) Logout(w http.ResponseWriter, r *http.Request) {
 // Me handles GET /api/v1/auth/me (behind Require).
 func (a Auth) Me(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	JSON(w, http.StatusOK, userSummary{u.ID, u.Username, u.Role})
+	JSON(w, http.StatusOK, summaryOf(u))
 }

@@ -182,7 +182,9 @@ func decodeError(err error) error {
 		return motcua.Errorf(motcua.EInvalid, "JSON bị cắt cụt. / The JSON body is truncated.")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return motcua.Errorf(motcua.EInvalid, "Trường %s không được hỗ trợ. / Unknown field %s.", name, name)
+		e := motcua.Errorf(motcua.EInvalid, "Trường %s không được hỗ trợ. / Unknown field %s.", name, name)
+		e.Fields = map[string]string{strings.Trim(name, `"`): "Trường không được hỗ trợ. / Unknown field."}
+		return e
 	default:
 		return motcua.Errorf(motcua.EInvalid, "Nội dung JSON không đọc được: %v. / The JSON body cannot be read: %v.", err, err)
 	}

@@ -23,7 +23,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.LookupEnv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args, os.LookupEnv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "motcua:", err)
 		os.Exit(1)
 	}
@@ -71,8 +71,12 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 	return o, nil
 }
 
-// run starts the hub and serves until ctx ends. Tests call it directly.
-func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+// run starts the hub and serves until ctx ends, or runs a subcommand
+// ("motcua user …", see user.go). Tests call it directly.
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "user" {
+		return runUser(ctx, args, lookupEnv, stdin, stdout, stderr)
+	}
 	start := time.Now()
 	o, err := parseOptions(args, lookupEnv, stderr)
 	if err != nil {

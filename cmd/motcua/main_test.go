@@ -48,7 +48,9 @@ func startRun(t *testing.T, args []string, env map[string]string) (string, *sync
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"motcua"}, args...), envFrom(env), stdout, stderr) }()
+	go func() {
+		done <- run(ctx, append([]string{"motcua"}, args...), envFrom(env), strings.NewReader(""), stdout, stderr)
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	var base string
 	for base == "" {
@@ -239,7 +241,7 @@ func TestRunRejectsABadHallDescription(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "hall.yaml")
 	writeFile(t, bad, "branch:\n  code: CN01\n  nme: typo\n")
-	err := run(context.Background(), []string{"motcua", "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "x.db"), "-config", bad}, envFrom(nil), io.Discard, io.Discard)
+	err := run(context.Background(), []string{"motcua", "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "x.db"), "-config", bad}, envFrom(nil), strings.NewReader(""), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "line") {
 		t.Errorf("bad hall description: got %v, want an error naming the line", err)
 	}

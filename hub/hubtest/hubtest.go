@@ -107,7 +107,7 @@ func (e *Env) Issue(t testing.TB, serviceID int64, priority bool) motcua.Ticket 
 // CallNext calls the next ticket at a counter; someone must be waiting.
 func (e *Env) CallNext(t testing.TB, counterID int64) motcua.Ticket {
 	t.Helper()
-	tk, found, err := e.Hub.Queue.CallNext(context.Background(), counterID)
+	tk, found, err := e.Hub.Queue.CallNext(context.Background(), counterID, e.Staff)
 	if err != nil {
 		t.Fatalf("call next at counter %d: %v", counterID, err)
 	}

@@ -216,3 +216,28 @@ func Read(t testing.TB, c *websocket.Conn, timeout time.Duration) Message {
 	}
 	return m
 }
+
+// StaffPassword is the password of the accounts AddUser creates: strong
+// enough for the password rules.
+const StaffPassword = "trâu vàng gặm cỏ non"
+
+// AddUser creates an account through the API as the admin (counterIDs bind a
+// staff member to those counters) and signs it in: its id and bearer token.
+func (e *Env) AddUser(username, fullName, role string, counterIDs ...int64) (int64, string) {
+	e.T.Helper()
+	if counterIDs == nil {
+		counterIDs = []int64{}
+	}
+	var u struct {
+		ID int64 `json:"id"`
+	}
+	status, raw := e.Raw("POST", "/api/v1/users", e.AdminToken, map[string]any{"username": username, "full_name": fullName,
+		"role": role, "password": StaffPassword, "counter_ids": counterIDs})
+	if status != http.StatusCreated {
+		e.T.Fatalf("create user %s: got status %d %s, want 201", username, status, raw)
+	}
+	if err := json.Unmarshal(raw, &u); err != nil {
+		e.T.Fatal(err)
+	}
+	return u.ID, e.Login(username, StaffPassword)
+}
