@@ -72,7 +72,7 @@ func (h *Handler) Snapshot(ctx context.Context) (int64, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	s := snapshot{Type: "snapshot", Seq: seq, Calls: make([]json.RawMessage, len(calls)), Waiting: waiting, Notice: h.Site.Branch.Notice}
+	s := snapshot{Type: "snapshot", Seq: seq, Calls: make([]json.RawMessage, len(calls)), Waiting: waiting, Notice: h.Site.Branch().Notice}
 	for i, ev := range calls {
 		s.Calls[i] = live.Encode(ev)
 	}

@@ -134,7 +134,7 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 		return motcua.Dossier{}, err
 	}
 	proc := procs[req.ProcedureID]
-	unit := rg.site.Branch.UnitCode
+	unit := rg.site.Branch().UnitCode
 	if !motcua.ValidUnitCode(unit) {
 		return motcua.Dossier{}, motcua.Errorf(motcua.EConflict,
 			"Mã đơn vị của chi nhánh (%q) chưa đúng dạng V1V2V3.Z1Z2.Y1Y2.MX1X2, chưa tạo được mã hồ sơ; báo quản trị viên. / The branch unit code %q is not of the form 000.00.01.H26; ask the administrator.", unit, unit)
@@ -165,7 +165,7 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 		row := store.DossierRow{
 			Code: code, UnitCode: unit, Day: day, Seq: seq, TicketID: tk.ID, ProcedureID: proc.ID,
 			ProcessingDays: proc.ProcessingDays, Status: string(motcua.DossierReceived),
-			ReceivedAt: now, DueAt: rg.site.Calendar.DueAt(now, proc.ProcessingDays), TransferDueAt: rg.endOfDay(now),
+			ReceivedAt: now, DueAt: rg.site.Calendar().DueAt(now, proc.ProcessingDays), TransferDueAt: rg.endOfDay(now),
 			ApplicantName: req.Applicant.Name, ApplicantIDNumber: req.Applicant.IDNumber, ApplicantPhone: req.Applicant.Phone,
 			ApplicantAddress: req.Applicant.Address, ApplicantEmail: req.Applicant.Email,
 			Sets: req.Sets, Delivery: req.Delivery, DeliveryAddress: req.DeliveryAddress, Note: req.Note,
@@ -262,7 +262,7 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 		}
 		if action == motcua.DossierSupplementReceived {
 			// The processing time starts again from the day the complete dossier is back.
-			due := rg.site.Calendar.DueAt(now, row.ProcessingDays)
+			due := rg.site.Calendar().DueAt(now, row.ProcessingDays)
 			m.DueAt = &due
 		}
 		if err := tx.Dossiers.MoveDossier(m); err != nil {

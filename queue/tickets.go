@@ -141,7 +141,7 @@ func (q *Queue) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time
 
 // isClosedDay reports a weekend or holiday of the branch calendar: a service
 // with opening hours is closed all day then.
-func (q *Queue) isClosedDay(t time.Time) bool { return !q.site.Calendar.IsWorkingDay(t) }
+func (q *Queue) isClosedDay(t time.Time) bool { return !q.site.Calendar().IsWorkingDay(t) }
 
 // shortCodeAlphabet has no 0/O, 1/I/L: six of these are read off paper and
 // typed at a kiosk by people who may not see well.
@@ -195,7 +195,7 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64) (tk motcua.Ticket
 
 // pickNext applies the priority policy.
 func (q *Queue) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Ticket, bool, error) {
-	switch q.site.Policy.Priority {
+	switch q.site.Policy().Priority {
 	case motcua.PolicyNone:
 		return tx.Tickets.NextForCounter(c.ID, day, false, nil)
 	case motcua.PolicyInterleave:
@@ -205,7 +205,7 @@ func (q *Queue) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Tic
 		}
 		// After N normal calls a waiting priority ticket goes first;
 		// otherwise the normal line goes on, and priority fills any gap.
-		preferPriority := streak >= q.site.Policy.InterleaveN
+		preferPriority := streak >= q.site.Policy().InterleaveN
 		first, second := !preferPriority, preferPriority
 		tk, ok, err := tx.Tickets.NextForCounter(c.ID, day, false, &second)
 		if err != nil || ok {
@@ -323,10 +323,10 @@ func (q *Queue) Finish(ctx context.Context, ticketID int64) (motcua.Ticket, erro
 // called the configured minimum number of times.
 func (q *Queue) NoShow(ctx context.Context, ticketID int64) (motcua.Ticket, error) {
 	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, func(tk motcua.Ticket) error {
-		if tk.Status == motcua.TicketCalled && tk.Calls < q.site.Policy.NoShowMinCalls {
+		if tk.Status == motcua.TicketCalled && tk.Calls < q.site.Policy().NoShowMinCalls {
 			return motcua.Errorf(motcua.EConflict,
 				"Số %s mới được gọi %d lần; cần gọi ít nhất %d lần trước khi ghi vắng mặt. / Ticket %s was called %d time(s); call it at least %d times before marking a no-show.",
-				tk.Number, tk.Calls, q.site.Policy.NoShowMinCalls, tk.Number, tk.Calls, q.site.Policy.NoShowMinCalls)
+				tk.Number, tk.Calls, q.site.Policy().NoShowMinCalls, tk.Number, tk.Calls, q.site.Policy().NoShowMinCalls)
 		}
 		return nil
 	})
@@ -465,11 +465,11 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 		if cur.Status != motcua.TicketNoShow {
 			return motcua.Errorf(motcua.EConflict, "Số %s không ở trạng thái vắng mặt, không cần kích hoạt lại. / Ticket %s is not a no-show.", cur.Number, cur.Number)
 		}
-		limit := time.Duration(q.site.Policy.ReactivateMinutes) * time.Minute
+		limit := time.Duration(q.site.Policy().ReactivateMinutes) * time.Minute
 		if cur.FinishedAt == nil || now.Sub(*cur.FinishedAt) > limit {
 			return motcua.Errorf(motcua.EConflict,
 				"Đã quá %d phút kể từ khi số %s bị gọi vắng mặt; vui lòng lấy số mới. / More than %d minutes have passed since ticket %s was marked absent; please take a new number.",
-				q.site.Policy.ReactivateMinutes, cur.Number, q.site.Policy.ReactivateMinutes, cur.Number)
+				q.site.Policy().ReactivateMinutes, cur.Number, q.site.Policy().ReactivateMinutes, cur.Number)
 		}
 		from := cur.Status
 		cur.Status = motcua.TicketWaiting
