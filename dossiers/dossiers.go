@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -40,7 +41,7 @@ type Registry struct {
 	store      *store.Store
 	w          *writer.Writer
 	notify     Notifier
-	atRiskDays int
+	atRiskDays atomic.Int64 // the hall's administration may change it live
 }
 
 // Config is what New needs.
@@ -56,18 +57,26 @@ type Config struct {
 
 // New opens the registry; it reads the at-risk window.
 func New(ctx context.Context, cfg Config) (*Registry, error) {
-	rg := &Registry{site: cfg.Site, store: cfg.Store, w: cfg.Writer, notify: cfg.Notifier, atRiskDays: cfg.AtRiskDays}
+	rg := &Registry{site: cfg.Site, store: cfg.Store, w: cfg.Writer, notify: cfg.Notifier}
+	days := cfg.AtRiskDays
 	// The window comes from the hub's configuration, else from the
 	// "at_risk_days" setting (kept with the hall's settings), else 1.
-	if rg.atRiskDays <= 0 {
-		if err := cfg.Store.Setting(ctx, "at_risk_days", &rg.atRiskDays); err != nil {
+	if days <= 0 {
+		if err := cfg.Store.Setting(ctx, "at_risk_days", &days); err != nil {
 			return nil, err
 		}
 	}
-	if rg.atRiskDays <= 0 {
-		rg.atRiskDays = motcua.DefaultAtRiskDays
-	}
+	rg.SetAtRiskDays(days)
 	return rg, nil
+}
+
+// SetAtRiskDays sets the at-risk window in working days; 0 or less takes
+// motcua.DefaultAtRiskDays.
+func (rg *Registry) SetAtRiskDays(days int) {
+	if days <= 0 {
+		days = motcua.DefaultAtRiskDays
+	}
+	rg.atRiskDays.Store(int64(days))
 }
 
 // Audit actions on dossiers.
@@ -87,11 +96,11 @@ func (rg *Registry) Procedures(ctx context.Context, q string) ([]motcua.Procedur
 		return nil, err
 	}
 	words := strings.Fields(Fold(q))
-	if len(words) == 0 {
-		return all, nil
-	}
 	out := []motcua.Procedure{}
 	for _, p := range all {
+		if p.RetiredAt != nil {
+			continue // no longer received here; its dossiers still name it
+		}
 		hay := Fold(p.Code + " " + p.Name + " " + p.Field + " " + p.Agency)
 		match := true
 		for _, w := range words {
@@ -595,7 +604,8 @@ func (rg *Registry) procedureMap(ctx context.Context) (map[int64]motcua.Procedur
 func validateDossier(req motcua.DossierRequest, procs map[int64]motcua.Procedure) (motcua.DossierRequest, error) {
 	fields := map[string]string{}
 	proc, ok := procs[req.ProcedureID]
-	if !ok {
+	if !ok || proc.RetiredAt != nil {
+		ok = false
 		fields["procedure_id"] = "Chọn thủ tục trong danh mục. / Choose a procedure from the catalogue."
 	}
 	a := &req.Applicant

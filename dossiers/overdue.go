@@ -18,7 +18,7 @@ const (
 
 // AtRiskDays is the at-risk window: a dossier due within this many working
 // days is at risk.
-func (rg *Registry) AtRiskDays() int { return rg.atRiskDays }
+func (rg *Registry) AtRiskDays() int { return int(rg.atRiskDays.Load()) }
 
 // alertOf says whether a dossier in status, due at due, is overdue, at risk or
 // neither at now. Only dossiers whose result is awaited and whose clock runs
@@ -32,7 +32,7 @@ func (rg *Registry) alertOf(status motcua.DossierStatus, due, now time.Time) str
 	if now.After(due) {
 		return alertOverdue
 	}
-	if rg.site.Calendar().WorkingDaysBetween(now, due) <= rg.atRiskDays {
+	if rg.site.Calendar().WorkingDaysBetween(now, due) <= rg.AtRiskDays() {
 		return alertAtRisk
 	}
 	return alertNone
@@ -40,7 +40,7 @@ func (rg *Registry) alertOf(status motcua.DossierStatus, due, now time.Time) str
 
 // alertHorizon is a time after which no due date can be at risk at now.
 func (rg *Registry) alertHorizon(now time.Time) time.Time {
-	return rg.site.Calendar().NextWorkingDay(rg.site.Calendar().AddWorkingDays(now, rg.atRiskDays))
+	return rg.site.Calendar().NextWorkingDay(rg.site.Calendar().AddWorkingDays(now, rg.AtRiskDays()))
 }
 
 // CheckOverdue finds the dossiers that crossed into at-risk or overdue since
@@ -125,7 +125,7 @@ func (rg *Registry) afterDossierChange(tx *store.Tx, d motcua.Dossier, now time.
 // of their day of receipt, narrowed by f, with the counts.
 func (rg *Registry) Watch(ctx context.Context, f motcua.WatchFilter) (motcua.Watch, error) {
 	now := rg.site.Now()
-	w := motcua.Watch{Now: now, AtRiskDays: rg.atRiskDays,
+	w := motcua.Watch{Now: now, AtRiskDays: rg.AtRiskDays(),
 		Overdue: []motcua.WatchedDossier{}, AtRisk: []motcua.WatchedDossier{}, TransferLate: []motcua.WatchedDossier{}}
 	rows, err := rg.store.Dossiers.WatchRows(ctx, rg.alertHorizon(now), now)
 	if err != nil {

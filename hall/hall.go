@@ -281,11 +281,11 @@ func documentLine(doc *ast.DocumentNode) int {
 // error found after it was read: applying the file to a running hall may be
 // refused for a field (a service that people still wait for, a prefix another
 // service used today). Each field of err becomes "path (line N): message";
-// the code stays. An error without fields just gets the file name.
+// the code stays. Any other error is returned as it is.
 func Locate(file string, err error) error {
 	var e *motcua.Error
 	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return fmt.Errorf("%s: %w", file, err)
+		return err
 	}
 	pos := newPositions(nil)
 	if data, rerr := os.ReadFile(file); rerr == nil {

@@ -58,6 +58,11 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 	}
 	ahead = -1
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		// The service is read again in the writer: the hall may have
+		// changed (or retired it) since the request arrived.
+		if svc, err = q.service(req.ServiceID); err != nil {
+			return err
+		}
 		// The time is read in the writer, so queue times only grow in
 		// commit order and a new ticket is always at the back of its
 		// queue (or of the priority part of it).
@@ -174,6 +179,9 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64) (tk motcua.Ticket
 		return tk, false, err
 	}
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		if counter, err = q.counter(counterID); err != nil { // retired meanwhile?
+			return err
+		}
 		now := q.site.Now()
 		if err := q.endCurrent(tx, counter, now); err != nil {
 			return err
@@ -340,6 +348,9 @@ func (q *Queue) Recall(ctx context.Context, counterID int64) (motcua.Ticket, err
 	}
 	var tk motcua.Ticket
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		if counter, err = q.counter(counterID); err != nil { // retired meanwhile?
+			return err
+		}
 		cur, ok, err := tx.Tickets.CurrentTicket(counterID)
 		if err != nil {
 			return err
@@ -370,6 +381,9 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64) (motcua
 	}
 	var tk motcua.Ticket
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		if target, err = q.service(serviceID); err != nil { // retired meanwhile?
+			return err
+		}
 		cur, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err
@@ -415,6 +429,9 @@ func (q *Queue) CallTicket(ctx context.Context, counterID, ticketID int64, reaso
 	}
 	var tk motcua.Ticket
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		if counter, err = q.counter(counterID); err != nil { // retired meanwhile?
+			return err
+		}
 		cur, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err

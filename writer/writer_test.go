@@ -39,12 +39,15 @@ func TestWriteAloneRunsInItsOwnTransaction(t *testing.T) {
 			go func() { w.Run(ctx); close(done) }()
 			t.Cleanup(func() { cancel(); <-done })
 
-			release := make(chan struct{})
+			release, started := make(chan struct{}), make(chan struct{})
+			var releaseOnce sync.Once
+			free := func() { releaseOnce.Do(func() { close(release) }) }
+			t.Cleanup(free) // before the writer is stopped, should the test fail early
 			busy := make(chan error, 1)
 			go func() {
-				busy <- w.Write(context.Background(), func(*store.Tx) error { <-release; return nil })
+				busy <- w.Write(context.Background(), func(*store.Tx) error { close(started); <-release; return nil })
 			}()
-			waitQueued(t, w, 0) // the writer has taken the blocking request
+			<-started // the writer is busy with the blocking request
 
 			txs := map[string]*store.Tx{}
 			var mu sync.Mutex
@@ -79,7 +82,7 @@ func TestWriteAloneRunsInItsOwnTransaction(t *testing.T) {
 			send("a", false, 1)
 			send("b", true, 2)
 			send("c", false, 3)
-			close(release)
+			free()
 			wg.Wait()
 			if err := <-busy; err != nil {
 				t.Fatal(err)
