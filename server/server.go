@@ -23,12 +23,12 @@ import (
 
 // Config is what a hub needs to start.
 type Config struct {
-	DB      string // SQLite path or PostgreSQL URL
+	DB string // SQLite path or PostgreSQL URL
 	// Config is the hall description file: loaded into an empty database,
 	// applied as a change set (logged, audited) to one that holds a hall.
 	// Empty loads the embedded sample into an empty database and leaves a
 	// database that holds a hall as it is.
-	Config string
+	Config  string
 	Hall    *motcua.Hall
 	Trusted string // CIDR list exempt from per-client limits
 	BaseURL string

@@ -390,7 +390,9 @@ type procedureRow struct {
 
 // Procedures lists every procedure the hall has had, by code: the retired
 // ones too (RetiredAt set), since their dossiers still name them.
-func (s *Store) Procedures(ctx context.Context) ([]motcua.Procedure, error) { return procedures(ctx, s.read) }
+func (s *Store) Procedures(ctx context.Context) ([]motcua.Procedure, error) {
+	return procedures(ctx, s.read)
+}
 
 func procedures(ctx context.Context, q queryer) ([]motcua.Procedure, error) {
 	var rows []procedureRow
