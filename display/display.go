@@ -89,9 +89,10 @@ func (h *Handler) Snapshot(ctx context.Context) (int64, []byte, error) {
 	return seq, msg, err
 }
 
-// isHallEvent selects what a hall screen shows: calls and queue counts.
+// isHallEvent selects what a hall screen shows: calls and queue counts, and
+// changes of the hall (the screen then asks for a fresh snapshot).
 func isHallEvent(ev *motcua.Event) bool {
-	return ev.Type == motcua.EventCall || ev.Type == motcua.EventQueue
+	return ev.Type == motcua.EventCall || ev.Type == motcua.EventQueue || ev.Type == motcua.EventHall
 }
 
 // Replay returns the hall events after since.

@@ -303,7 +303,8 @@ func Locate(file string, err error) error {
 		}
 		return list[i].path < list[j].path
 	})
-	lines := []string{file + ": " + e.Message}
+	head, _, _ := strings.Cut(e.Message, "\n") // the rest lists the fields again, without lines
+	lines := []string{file + ": " + head}
 	fields := map[string]string{}
 	for _, p := range list {
 		lines = append(lines, p.String())

@@ -298,3 +298,13 @@ func days(d []motcua.Holiday) []motcua.Holiday {
 	}
 	return d
 }
+
+// ProceduresJSON writes procedures as the description writes them (an
+// imported catalogue, shown before it joins the hall).
+func ProceduresJSON(procs []motcua.Procedure) ([]byte, error) {
+	out := make([]procedureSpec, len(procs))
+	for i, p := range procs {
+		out[i] = procedureDoc(p)
+	}
+	return json.Marshal(out)
+}

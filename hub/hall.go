@@ -20,22 +20,16 @@ const (
 	SourceFile = "file:" // -config FILE applied at start; the file's path follows
 )
 
-// HallActor is who changes the hall: a user over the API, or the hub itself
-// applying a -config file at start (User nil).
-type HallActor struct {
-	User   *motcua.User
-	Source string
-}
-
 // errDryRun undoes a dry run's transaction once its change list is known.
 var errDryRun = errors.New("dry run")
 
 // Hall returns the running hall as a description.
 func (h *Hub) Hall(ctx context.Context) (motcua.Hall, error) { return h.store.Hall(ctx) }
 
-// HallAudit lists the recorded changes of the hall, newest first.
-func (h *Hub) HallAudit(ctx context.Context, f store.HallAuditFilter) ([]motcua.HallAuditEntry, error) {
-	list, err := h.store.HallAudit(ctx, f)
+// HallAudit lists the recorded changes of the hall, newest first: at most
+// limit, with an id below beforeID when it is set (the next page).
+func (h *Hub) HallAudit(ctx context.Context, limit int, beforeID int64) ([]motcua.HallAuditEntry, error) {
+	list, err := h.store.HallAudit(ctx, store.HallAuditFilter{Limit: limit, BeforeID: beforeID})
 	for i := range list {
 		list[i].At = list[i].At.In(h.Site.Location())
 	}
@@ -55,7 +49,13 @@ func (h *Hub) HallAudit(ctx context.Context, f store.HallAuditFilter) ([]motcua.
 // field: retiring a service while someone waits for it, or a counter while it
 // calls or serves someone; a prefix whose numbers another service already
 // gave today. No change at all writes nothing and announces nothing.
-func (h *Hub) ApplyHall(ctx context.Context, next motcua.Hall, by HallActor, dryRun bool) ([]motcua.HallChange, error) {
+func (h *Hub) ApplyHall(ctx context.Context, next motcua.Hall, by motcua.User, dryRun bool) ([]motcua.HallChange, error) {
+	return h.applyHall(ctx, next, &by, SourceAPI, dryRun)
+}
+
+// applyHall is ApplyHall by a user, or by the hub itself (by nil) for a
+// -config file at start; source goes to the audit.
+func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, source string, dryRun bool) ([]motcua.HallChange, error) {
 	var changes []motcua.HallChange
 	var site *motcua.Site
 	err := h.Writer.WriteAlone(ctx, func(tx *store.Tx) error {
@@ -87,10 +87,10 @@ func (h *Hub) ApplyHall(ctx context.Context, next motcua.Hall, by HallActor, dry
 			return err
 		}
 		var userID *int64
-		if by.User != nil {
-			userID = &by.User.ID
+		if by != nil {
+			userID = &by.ID
 		}
-		if err := tx.AuditHall(now, userID, by.Source, ev.Seq, changes); err != nil {
+		if err := tx.AuditHall(now, userID, source, ev.Seq, changes); err != nil {
 			return err
 		}
 		services, err := tx.Services()
@@ -104,6 +104,9 @@ func (h *Hub) ApplyHall(ctx context.Context, next motcua.Hall, by HallActor, dry
 		site, err = newSite(next.Branch, next.Policy, next.Reception, next.Holidays, next.WorkingDays, services, counters, h.Site.Clock)
 		return err
 	}, func() {
+		if site == nil {
+			return // nothing changed
+		}
 		h.Site.Replace(site)
 		if h.atRiskOverride <= 0 {
 			h.Dossiers.SetAtRiskDays(next.Dossiers.AtRiskDays)
@@ -147,7 +150,7 @@ func (h *Hub) checkStranded(tx *store.Tx, cur, next motcua.Hall, changes []motcu
 				return err
 			}
 			if n > 0 {
-				note("services", fmt.Sprintf("dịch vụ %s còn %d người đang chờ hoặc đang được phục vụ hôm nay; chỉ bỏ được khi không còn ai / service %s still has %d people waiting or being served today; it can be retired once nobody is left", c.Key, n, c.Key, n))
+				note("services", fmt.Sprintf("dịch vụ %s còn %d người đang chờ hoặc đang được phục vụ hôm nay; chỉ bỏ được khi không còn ai / service %s still has %d ticket(s) waiting or being served today; it can be retired once nobody is left", c.Key, n, c.Key, n))
 			}
 		case motcua.KindCounter:
 			var number int

@@ -161,7 +161,7 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 // hall, as PUT /api/v1/hall would, and logs each change: the hub never
 // serves a different hall than the file describes.
 func (h *Hub) applyAtStart(ctx context.Context, next motcua.Hall, source string) error {
-	changes, err := h.ApplyHall(ctx, next, HallActor{Source: source}, false)
+	changes, err := h.applyHall(ctx, next, nil, source, false)
 	if err != nil {
 		return err
 	}

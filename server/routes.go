@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/admin"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/counter"
 	"github.com/motcua/motcua/display"
@@ -123,6 +124,18 @@ func routes(d deps) http.Handler {
 		r.Get("/api/v1/reports/ledger.csv", sup.LedgerCSV)
 		r.Get("/dossiers/{id}/apologies/{aid}/letter", sup.Letter)
 		r.Get("/reports/ledger", sup.LedgerPage)
+	})
+
+	// The hall, live: its description, changes and their audit, the
+	// catalogue import and the admin page (issue 12, admin).
+	adm := &admin.Handler{Hall: h, Static: files}
+	r.Get("/admin", adm.Page)
+	r.Group(func(r chi.Router) {
+		r.Use(login.Require(motcua.RoleAdmin))
+		r.Get("/api/v1/hall", adm.Get)
+		r.Put("/api/v1/hall", adm.Put)
+		r.Get("/api/v1/hall/audit", adm.Audit)
+		r.Post("/api/v1/hall/procedures/import", adm.ImportProcedures)
 	})
 
 	// Websockets (public).
