@@ -1,8 +1,9 @@
 package motcua
 
 // Hall is a whole hall description: what an operator writes in the -config
-// file, and what the embedded sample provides. The hub loads it into an empty
-// database.
+// file or sends to PUT /api/v1/hall, and what the embedded sample provides.
+// The hub loads it into an empty database, and applies it as a change set to
+// a database that already holds a hall.
 type Hall struct {
 	Branch      Branch        `yaml:"branch"`
 	Policy      QueuePolicy   `yaml:"policy"`
@@ -35,20 +36,20 @@ type Privacy struct {
 
 // ServiceSpec is a service as written in a hall description.
 type ServiceSpec struct {
-	Code     string    `yaml:"code"`
-	Name     string    `yaml:"name"`
-	NameEn   string    `yaml:"name_en"`
-	Field    string    `yaml:"field"`
-	Prefix   string    `yaml:"prefix"`
-	Digits   int       `yaml:"digits"`
-	DailyCap int       `yaml:"daily_cap"`
-	Hours    []Session `yaml:"hours"`
+	Code     string    `json:"code" yaml:"code"`
+	Name     string    `json:"name" yaml:"name"`
+	NameEn   string    `json:"name_en" yaml:"name_en"`
+	Field    string    `json:"field" yaml:"field"`
+	Prefix   string    `json:"prefix" yaml:"prefix"`
+	Digits   int       `json:"digits" yaml:"digits"`
+	DailyCap int       `json:"daily_cap" yaml:"daily_cap"`
+	Hours    []Session `json:"hours" yaml:"hours"`
 }
 
 // CounterSpec is a counter as written in a hall description; Services lists
 // service codes in order of preference.
 type CounterSpec struct {
-	Number   int      `yaml:"number"`
-	Name     string   `yaml:"name"`
-	Services []string `yaml:"services"`
+	Number   int      `json:"number" yaml:"number"`
+	Name     string   `json:"name" yaml:"name"`
+	Services []string `json:"services" yaml:"services"`
 }

@@ -1,6 +1,9 @@
 package motcua
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Procedure is an administrative procedure (thủ tục hành chính) from the
 // national catalogue, as a branch offers it.
@@ -14,6 +17,9 @@ type Procedure struct {
 	Fee            string   `db:"fee" json:"fee"`
 	Documents      []string `db:"-" json:"documents"` // thành phần hồ sơ
 	ServiceCode    string   `db:"service_code" json:"service_code,omitempty"`
+	// RetiredAt is set once the procedure left the hall's catalogue; its
+	// dossiers keep naming it.
+	RetiredAt *time.Time `db:"retired_at" json:"retired_at,omitempty"`
 }
 
 // IsOptionalDocument reports whether a document of a procedure's list is

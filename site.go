@@ -2,19 +2,26 @@ package motcua
 
 import (
 	"sort"
+	"sync/atomic"
 	"time"
 )
 
 // Site is the hall as the hub runs it: the branch, its queue policy, its
-// calendar and clock, its services and counters. The hub reads it once at
-// start (the admin, not yet built, will replace it); every service and
-// handler reads it, nobody changes it.
+// calendar and clock, its services and counters. Every service and handler
+// reads it; the hall's administration replaces its configuration as a whole
+// (Replace) after a change commits, so a reader sees the old hall or the new
+// one, never a mix of fields of both within one call.
 type Site struct {
-	Branch   Branch
-	Policy   QueuePolicy
-	Calendar *Calendar
-	Clock    Clock
+	Clock Clock
 
+	state atomic.Pointer[siteState]
+}
+
+// siteState is one configuration of the hall; it never changes once built.
+type siteState struct {
+	branch   Branch
+	policy   QueuePolicy
+	calendar *Calendar
 	services map[int64]Service
 	counters map[int64]Counter
 	order    []int64 // service ids in display order
@@ -32,23 +39,40 @@ func NewSite(branch Branch, policy QueuePolicy, cal *Calendar, clock Clock, serv
 	if clock == nil {
 		clock = SystemClock{}
 	}
-	s := &Site{Branch: branch, Policy: policy, Calendar: cal, Clock: clock,
+	st := &siteState{branch: branch, policy: policy, calendar: cal,
 		services: map[int64]Service{}, counters: map[int64]Counter{}}
 	for _, sv := range services {
 		if sv.Digits <= 0 {
 			sv.Digits = 3
 		}
-		s.services[sv.ID] = sv
-		s.order = append(s.order, sv.ID)
+		st.services[sv.ID] = sv
+		st.order = append(st.order, sv.ID)
 	}
 	for _, c := range counters {
-		s.counters[c.ID] = c
+		st.counters[c.ID] = c
 	}
+	s := &Site{Clock: clock}
+	s.state.Store(st)
 	return s
 }
 
+// Replace takes next's configuration (branch, policy, calendar, services,
+// counters); the clock stays. Readers that already hold a value keep it.
+func (s *Site) Replace(next *Site) { s.state.Store(next.state.Load()) }
+
+func (s *Site) cur() *siteState { return s.state.Load() }
+
+// Branch is the branch the hall belongs to.
+func (s *Site) Branch() Branch { return s.cur().branch }
+
+// Policy is how call-next treats priority tickets, and the no-show rules.
+func (s *Site) Policy() QueuePolicy { return s.cur().policy }
+
+// Calendar is the branch's working-day calendar.
+func (s *Site) Calendar() *Calendar { return s.cur().calendar }
+
 // Location is the branch's time zone.
-func (s *Site) Location() *time.Location { return s.Calendar.Location() }
+func (s *Site) Location() *time.Location { return s.Calendar().Location() }
 
 // Now is the branch-local time.
 func (s *Site) Now() time.Time { return s.Clock.Now().In(s.Location()) }
@@ -65,15 +89,17 @@ func (s *Site) Local(t *time.Time) *time.Time {
 	return &l
 }
 
-// Service returns a configured service; ok is false when there is none.
+// Service returns a configured service; ok is false when there is none (or
+// it was retired).
 func (s *Site) Service(id int64) (sv Service, ok bool) {
-	sv, ok = s.services[id]
+	sv, ok = s.cur().services[id]
 	return sv, ok
 }
 
-// Counter returns a configured counter; ok is false when there is none.
+// Counter returns a configured counter; ok is false when there is none (or
+// it was retired).
 func (s *Site) Counter(id int64) (c Counter, ok bool) {
-	c, ok = s.counters[id]
+	c, ok = s.cur().counters[id]
 	return c, ok
 }
 
@@ -82,7 +108,7 @@ func (s *Site) CounterRef(id *int64) *CounterRef {
 	if id == nil {
 		return nil
 	}
-	c, ok := s.counters[*id]
+	c, ok := s.cur().counters[*id]
 	if !ok {
 		return nil
 	}
@@ -91,17 +117,19 @@ func (s *Site) CounterRef(id *int64) *CounterRef {
 
 // ServiceList returns the configured services in display order.
 func (s *Site) ServiceList() []Service {
-	out := make([]Service, 0, len(s.order))
-	for _, id := range s.order {
-		out = append(out, s.services[id])
+	st := s.cur()
+	out := make([]Service, 0, len(st.order))
+	for _, id := range st.order {
+		out = append(out, st.services[id])
 	}
 	return out
 }
 
 // CounterList returns the configured counters by number.
 func (s *Site) CounterList() []Counter {
-	out := make([]Counter, 0, len(s.counters))
-	for _, c := range s.counters {
+	st := s.cur()
+	out := make([]Counter, 0, len(st.counters))
+	for _, c := range st.counters {
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
@@ -109,4 +137,4 @@ func (s *Site) CounterList() []Counter {
 }
 
 // PriorityFirst says whether priority tickets go ahead of the queue.
-func (s *Site) PriorityFirst() bool { return s.Policy.Priority != PolicyNone }
+func (s *Site) PriorityFirst() bool { return s.Policy().Priority != PolicyNone }

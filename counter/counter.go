@@ -277,7 +277,8 @@ func (h *Handler) Socket(w http.ResponseWriter, r *http.Request) {
 const ReplayLimit = 5000
 
 func isCounterEvent(ev *motcua.Event) bool {
-	return ev.Type == motcua.EventCall || ev.Type == motcua.EventQueue || ev.Type == motcua.EventTicket
+	return ev.Type == motcua.EventCall || ev.Type == motcua.EventQueue || ev.Type == motcua.EventTicket ||
+		ev.Type == motcua.EventHall // the hall changed: the screen reloads its counters and services
 }
 
 func (h *Handler) snapshot(ctx context.Context, id int64) (int64, []byte, error) {

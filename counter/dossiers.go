@@ -56,7 +56,7 @@ func (h *DossierHandler) Procedures(w http.ResponseWriter, r *http.Request) {
 				req = append(req, d)
 			}
 		}
-		out[i] = procedureItem{Procedure: p, RequiredDocuments: req, DueAt: h.Site.Calendar.DueAt(now, p.ProcessingDays)}
+		out[i] = procedureItem{Procedure: p, RequiredDocuments: req, DueAt: h.Site.Calendar().DueAt(now, p.ProcessingDays)}
 	}
 	web.JSON(w, http.StatusOK, out)
 }

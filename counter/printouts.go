@@ -111,7 +111,7 @@ func (h *DossierHandler) print(w http.ResponseWriter, r *http.Request, form *pri
 		web.Error(w, r, err)
 		return
 	}
-	b := h.Site.Branch
+	b := h.Site.Branch()
 	p := &printout{Title: form.title, Center: b.CenterName, Branch: b.Name, D: d, Copies: form.copies,
 		Receiver: nameOf(d.ReceivedBy), Dated: d.ReceivedAt}
 	switch form.name {

@@ -81,7 +81,7 @@ func (h *Handler) Snapshot(ctx context.Context) (int64, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	s := snapshot{Type: "snapshot", Seq: seq, Calls: make([]json.RawMessage, len(calls)), Waiting: waiting, Notice: h.Site.Branch.Notice}
+	s := snapshot{Type: "snapshot", Seq: seq, Calls: make([]json.RawMessage, len(calls)), Waiting: waiting, Notice: h.Site.Branch().Notice}
 	for i, ev := range calls {
 		s.Calls[i] = live.Encode(ev)
 	}
@@ -102,9 +102,10 @@ func (h *Handler) Snapshot(ctx context.Context) (int64, []byte, error) {
 	return seq, msg, err
 }
 
-// isHallEvent selects what a hall screen shows: calls and queue counts.
+// isHallEvent selects what a hall screen shows: calls and queue counts, and
+// changes of the hall (the screen then asks for a fresh snapshot).
 func isHallEvent(ev *motcua.Event) bool {
-	return ev.Type == motcua.EventCall || ev.Type == motcua.EventQueue
+	return ev.Type == motcua.EventCall || ev.Type == motcua.EventQueue || ev.Type == motcua.EventHall
 }
 
 // Replay returns the hall events after since.

@@ -107,17 +107,17 @@ func (rg *Registry) parseNewDueAt(s string) (time.Time, string) {
 		return time.Time{}, "Chọn ngày hẹn trả kết quả mới. / Choose the new date for the result."
 	}
 	if d, err := time.ParseInLocation(time.DateOnly, s, rg.site.Location()); err == nil {
-		if !rg.site.Calendar.IsWorkingDay(d) {
+		if !rg.site.Calendar().IsWorkingDay(d) {
 			return time.Time{}, rg.notWorkingDay(d)
 		}
-		return rg.site.Calendar.DueAt(d, 0), ""
+		return rg.site.Calendar().DueAt(d, 0), ""
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, "Ngày không đúng dạng YYYY-MM-DD. / The date must be YYYY-MM-DD."
 	}
 	t = t.In(rg.site.Location())
-	if !rg.site.Calendar.IsWorkingDay(t) {
+	if !rg.site.Calendar().IsWorkingDay(t) {
 		return time.Time{}, rg.notWorkingDay(t)
 	}
 	return t, ""
@@ -125,7 +125,7 @@ func (rg *Registry) parseNewDueAt(s string) (time.Time, string) {
 
 func (rg *Registry) notWorkingDay(t time.Time) string {
 	why := "thứ Bảy/Chủ nhật / a weekend day"
-	if name := rg.site.Calendar.HolidayName(t); name != "" {
+	if name := rg.site.Calendar().HolidayName(t); name != "" {
 		why = name + " / a public holiday"
 	}
 	return fmt.Sprintf("Ngày %s không phải ngày làm việc (%s). / %s is not a working day.",
@@ -135,12 +135,12 @@ func (rg *Registry) notWorkingDay(t time.Time) string {
 // checkNewDueAt says what is wrong with an apology's new date, or "".
 func (rg *Registry) checkNewDueAt(newDue, due, now time.Time) string {
 	switch {
-	case rg.site.Calendar.WorkingDaysBetween(due, newDue) < 1:
+	case rg.site.Calendar().WorkingDaysBetween(due, newDue) < 1:
 		return fmt.Sprintf("Ngày hẹn mới phải là ngày làm việc sau ngày hẹn hiện tại (%s). / The new date must be a working day after the current due date (%s).",
 			due.Format("02/01/2006"), due.Format("2006-01-02"))
 	case !newDue.After(now):
 		return "Ngày hẹn mới đã qua. / The new date is in the past."
-	case rg.site.Calendar.WorkingDaysBetween(now, newDue) > maxApologyAhead:
+	case rg.site.Calendar().WorkingDaysBetween(now, newDue) > maxApologyAhead:
 		return fmt.Sprintf("Ngày hẹn mới quá xa (hơn %d ngày làm việc). / The new date is too far ahead (over %d working days).", maxApologyAhead, maxApologyAhead)
 	}
 	return ""

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -40,7 +41,7 @@ type Registry struct {
 	store      *store.Store
 	w          *writer.Writer
 	notify     Notifier
-	atRiskDays int
+	atRiskDays atomic.Int64 // the hall's administration may change it live
 }
 
 // Config is what New needs.
@@ -56,18 +57,26 @@ type Config struct {
 
 // New opens the registry; it reads the at-risk window.
 func New(ctx context.Context, cfg Config) (*Registry, error) {
-	rg := &Registry{site: cfg.Site, store: cfg.Store, w: cfg.Writer, notify: cfg.Notifier, atRiskDays: cfg.AtRiskDays}
+	rg := &Registry{site: cfg.Site, store: cfg.Store, w: cfg.Writer, notify: cfg.Notifier}
+	days := cfg.AtRiskDays
 	// The window comes from the hub's configuration, else from the
 	// "at_risk_days" setting (kept with the hall's settings), else 1.
-	if rg.atRiskDays <= 0 {
-		if err := cfg.Store.Setting(ctx, "at_risk_days", &rg.atRiskDays); err != nil {
+	if days <= 0 {
+		if err := cfg.Store.Setting(ctx, "at_risk_days", &days); err != nil {
 			return nil, err
 		}
 	}
-	if rg.atRiskDays <= 0 {
-		rg.atRiskDays = motcua.DefaultAtRiskDays
-	}
+	rg.SetAtRiskDays(days)
 	return rg, nil
+}
+
+// SetAtRiskDays sets the at-risk window in working days; 0 or less takes
+// motcua.DefaultAtRiskDays.
+func (rg *Registry) SetAtRiskDays(days int) {
+	if days <= 0 {
+		days = motcua.DefaultAtRiskDays
+	}
+	rg.atRiskDays.Store(int64(days))
 }
 
 // Audit actions on dossiers.
@@ -87,11 +96,11 @@ func (rg *Registry) Procedures(ctx context.Context, q string) ([]motcua.Procedur
 		return nil, err
 	}
 	words := strings.Fields(Fold(q))
-	if len(words) == 0 {
-		return all, nil
-	}
 	out := []motcua.Procedure{}
 	for _, p := range all {
+		if p.RetiredAt != nil {
+			continue // no longer received here; its dossiers still name it
+		}
 		hay := Fold(p.Code + " " + p.Name + " " + p.Field + " " + p.Agency)
 		match := true
 		for _, w := range words {
@@ -134,7 +143,7 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 		return motcua.Dossier{}, err
 	}
 	proc := procs[req.ProcedureID]
-	unit := rg.site.Branch.UnitCode
+	unit := rg.site.Branch().UnitCode
 	if !motcua.ValidUnitCode(unit) {
 		return motcua.Dossier{}, motcua.Errorf(motcua.EConflict,
 			"Mã đơn vị của chi nhánh (%q) chưa đúng dạng V1V2V3.Z1Z2.Y1Y2.MX1X2, chưa tạo được mã hồ sơ; báo quản trị viên. / The branch unit code %q is not of the form 000.00.01.H26; ask the administrator.", unit, unit)
@@ -165,7 +174,7 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 		row := store.DossierRow{
 			Code: code, UnitCode: unit, Day: day, Seq: seq, TicketID: tk.ID, ProcedureID: proc.ID,
 			ProcessingDays: proc.ProcessingDays, Status: string(motcua.DossierReceived),
-			ReceivedAt: now, DueAt: rg.site.Calendar.DueAt(now, proc.ProcessingDays), TransferDueAt: rg.endOfDay(now),
+			ReceivedAt: now, DueAt: rg.site.Calendar().DueAt(now, proc.ProcessingDays), TransferDueAt: rg.endOfDay(now),
 			ApplicantName: req.Applicant.Name, ApplicantIDNumber: req.Applicant.IDNumber, ApplicantPhone: req.Applicant.Phone,
 			ApplicantAddress: req.Applicant.Address, ApplicantEmail: req.Applicant.Email,
 			Sets: req.Sets, Delivery: req.Delivery, DeliveryAddress: req.DeliveryAddress, Note: req.Note,
@@ -268,7 +277,7 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 		}
 		if action == motcua.DossierSupplementReceived {
 			// The processing time starts again from the day the complete dossier is back.
-			due := rg.site.Calendar.DueAt(now, row.ProcessingDays)
+			due := rg.site.Calendar().DueAt(now, row.ProcessingDays)
 			m.DueAt = &due
 		}
 		if err := tx.Dossiers.MoveDossier(m); err != nil {
@@ -601,7 +610,8 @@ func (rg *Registry) procedureMap(ctx context.Context) (map[int64]motcua.Procedur
 func validateDossier(req motcua.DossierRequest, procs map[int64]motcua.Procedure) (motcua.DossierRequest, error) {
 	fields := map[string]string{}
 	proc, ok := procs[req.ProcedureID]
-	if !ok {
+	if !ok || proc.RetiredAt != nil {
+		ok = false
 		fields["procedure_id"] = "Chọn thủ tục trong danh mục. / Choose a procedure from the catalogue."
 	}
 	a := &req.Applicant

@@ -18,7 +18,7 @@ const (
 
 // AtRiskDays is the at-risk window: a dossier due within this many working
 // days is at risk.
-func (rg *Registry) AtRiskDays() int { return rg.atRiskDays }
+func (rg *Registry) AtRiskDays() int { return int(rg.atRiskDays.Load()) }
 
 // alertOf says whether a dossier in status, due at due, is overdue, at risk or
 // neither at now. Only dossiers whose result is awaited and whose clock runs
@@ -32,7 +32,7 @@ func (rg *Registry) alertOf(status motcua.DossierStatus, due, now time.Time) str
 	if now.After(due) {
 		return alertOverdue
 	}
-	if rg.site.Calendar.WorkingDaysBetween(now, due) <= rg.atRiskDays {
+	if rg.site.Calendar().WorkingDaysBetween(now, due) <= rg.AtRiskDays() {
 		return alertAtRisk
 	}
 	return alertNone
@@ -40,7 +40,7 @@ func (rg *Registry) alertOf(status motcua.DossierStatus, due, now time.Time) str
 
 // alertHorizon is a time after which no due date can be at risk at now.
 func (rg *Registry) alertHorizon(now time.Time) time.Time {
-	return rg.site.Calendar.NextWorkingDay(rg.site.Calendar.AddWorkingDays(now, rg.atRiskDays))
+	return rg.site.Calendar().NextWorkingDay(rg.site.Calendar().AddWorkingDays(now, rg.AtRiskDays()))
 }
 
 // CheckOverdue finds the dossiers that crossed into at-risk or overdue since
@@ -125,7 +125,7 @@ func (rg *Registry) afterDossierChange(tx *store.Tx, d motcua.Dossier, now time.
 // of their day of receipt, narrowed by f, with the counts.
 func (rg *Registry) Watch(ctx context.Context, f motcua.WatchFilter) (motcua.Watch, error) {
 	now := rg.site.Now()
-	w := motcua.Watch{Now: now, AtRiskDays: rg.atRiskDays,
+	w := motcua.Watch{Now: now, AtRiskDays: rg.AtRiskDays(),
 		Overdue: []motcua.WatchedDossier{}, AtRisk: []motcua.WatchedDossier{}, TransferLate: []motcua.WatchedDossier{}}
 	rows, err := rg.store.Dossiers.WatchRows(ctx, rg.alertHorizon(now), now)
 	if err != nil {
@@ -169,13 +169,13 @@ func (rg *Registry) Watch(ctx context.Context, f motcua.WatchFilter) (motcua.Wat
 		}
 		switch {
 		case d.Overdue:
-			item.LateDays = rg.site.Calendar.WorkingDaysBetween(d.DueAt, now)
+			item.LateDays = rg.site.Calendar().WorkingDaysBetween(d.DueAt, now)
 			w.Overdue = append(w.Overdue, item)
 			if len(d.Apologies) == 0 {
 				w.Counts.OverdueNoApology++
 			}
 		case d.AtRisk:
-			item.DaysLeft = rg.site.Calendar.WorkingDaysBetween(now, d.DueAt)
+			item.DaysLeft = rg.site.Calendar().WorkingDaysBetween(now, d.DueAt)
 			w.AtRisk = append(w.AtRisk, item)
 		}
 		if d.TransferLate && d.Status == motcua.DossierReceived {
@@ -235,5 +235,5 @@ func (rg *Registry) suggestedDueAt(due, now time.Time) time.Time {
 	if now.After(base) {
 		base = now
 	}
-	return rg.site.Calendar.DueAt(rg.site.Calendar.AddWorkingDays(base, 2), 0)
+	return rg.site.Calendar().DueAt(rg.site.Calendar().AddWorkingDays(base, 2), 0)
 }

@@ -111,7 +111,7 @@ func (rg *Registry) OnTimeReport(ctx context.Context, start, end time.Time, by s
 		case d.FinishedAt != nil:
 			late = d.FinishedAt.After(promise)
 			if late {
-				lateDays = rg.site.Calendar.WorkingDaysBetween(promise, *d.FinishedAt)
+				lateDays = rg.site.Calendar().WorkingDaysBetween(promise, *d.FinishedAt)
 			}
 			for _, row := range []*motcua.OnTimeRow{g, total} {
 				row.Finished++
@@ -122,7 +122,7 @@ func (rg *Registry) OnTimeReport(ctx context.Context, start, end time.Time, by s
 				}
 			}
 		case d.Status != motcua.DossierSupplementRequested && now.After(promise):
-			late, lateDays = true, rg.site.Calendar.WorkingDaysBetween(promise, now)
+			late, lateDays = true, rg.site.Calendar().WorkingDaysBetween(promise, now)
 			g.PendingOverdue++
 			total.PendingOverdue++
 		default:

@@ -110,48 +110,49 @@ func Parse(data []byte) (h motcua.Hall, err error) {
 
 // description is the file as written. It mirrors motcua.Hall but keeps
 // pointers where "left out" and "written as 0" mean different things, and it
-// carries the procedures, which motcua.Hall does not read from YAML.
+// carries the procedures, which motcua.Hall does not read from YAML. The JSON
+// names are the YAML names: PUT /api/v1/hall takes the same description.
 type description struct {
-	Branch      motcua.Branch        `yaml:"branch"`
-	Policy      policySpec           `yaml:"policy"`
-	Reception   []motcua.Session     `yaml:"reception"`
-	Services    []serviceSpec        `yaml:"services"`
-	Counters    []motcua.CounterSpec `yaml:"counters"`
-	Procedures  []procedureSpec      `yaml:"procedures"`
-	Holidays    []motcua.Holiday     `yaml:"holidays"`
-	WorkingDays []motcua.Holiday     `yaml:"working_days"`
-	Privacy     motcua.Privacy       `yaml:"privacy"`
-	Dossiers    motcua.DossierPolicy `yaml:"dossiers"`
+	Branch      motcua.Branch        `json:"branch" yaml:"branch"`
+	Policy      policySpec           `json:"policy" yaml:"policy"`
+	Reception   []motcua.Session     `json:"reception" yaml:"reception"`
+	Services    []serviceSpec        `json:"services" yaml:"services"`
+	Counters    []motcua.CounterSpec `json:"counters" yaml:"counters"`
+	Procedures  []procedureSpec      `json:"procedures" yaml:"procedures"`
+	Holidays    []motcua.Holiday     `json:"holidays" yaml:"holidays"`
+	WorkingDays []motcua.Holiday     `json:"working_days" yaml:"working_days"`
+	Privacy     motcua.Privacy       `json:"privacy" yaml:"privacy"`
+	Dossiers    motcua.DossierPolicy `json:"dossiers" yaml:"dossiers"`
 }
 
 type policySpec struct {
-	Priority       string `yaml:"priority"`
-	InterleaveN    *int   `yaml:"interleave_n"`
-	NoShowMinCalls *int   `yaml:"no_show_min_calls"`
+	Priority       string `json:"priority" yaml:"priority"`
+	InterleaveN    *int   `json:"interleave_n" yaml:"interleave_n"`
+	NoShowMinCalls *int   `json:"no_show_min_calls" yaml:"no_show_min_calls"`
 	// ReactivateMinutes: how long a no-show may come back by its short code.
-	ReactivateMinutes *int `yaml:"reactivate_minutes"`
+	ReactivateMinutes *int `json:"reactivate_minutes" yaml:"reactivate_minutes"`
 }
 
 type serviceSpec struct {
-	Code     string           `yaml:"code"`
-	Name     string           `yaml:"name"`
-	NameEn   string           `yaml:"name_en"`
-	Field    string           `yaml:"field"`
-	Prefix   string           `yaml:"prefix"`
-	Digits   *int             `yaml:"digits"`
-	DailyCap int              `yaml:"daily_cap"`
-	Hours    []motcua.Session `yaml:"hours"`
+	Code     string           `json:"code" yaml:"code"`
+	Name     string           `json:"name" yaml:"name"`
+	NameEn   string           `json:"name_en" yaml:"name_en"`
+	Field    string           `json:"field" yaml:"field"`
+	Prefix   string           `json:"prefix" yaml:"prefix"`
+	Digits   *int             `json:"digits" yaml:"digits"`
+	DailyCap int              `json:"daily_cap" yaml:"daily_cap"`
+	Hours    []motcua.Session `json:"hours" yaml:"hours"`
 }
 
 type procedureSpec struct {
-	Code           string   `yaml:"code"`
-	Name           string   `yaml:"name"`
-	Field          string   `yaml:"field"`
-	Agency         string   `yaml:"agency"`
-	ProcessingDays *int     `yaml:"processing_days"`
-	Fee            string   `yaml:"fee"`
-	Documents      []string `yaml:"documents"`
-	Service        string   `yaml:"service"`
+	Code           string   `json:"code" yaml:"code"`
+	Name           string   `json:"name" yaml:"name"`
+	Field          string   `json:"field" yaml:"field"`
+	Agency         string   `json:"agency" yaml:"agency"`
+	ProcessingDays *int     `json:"processing_days" yaml:"processing_days"`
+	Fee            string   `json:"fee" yaml:"fee"`
+	Documents      []string `json:"documents" yaml:"documents"`
+	Service        string   `json:"service" yaml:"service"`
 }
 
 // problem is one thing wrong with the file.
@@ -167,14 +168,24 @@ func (p problem) String() string {
 
 // problemsError turns the problems into the one error Parse returns, listed
 // in file order so the operator can fix them top to bottom.
-func problemsError(list []problem) *motcua.Error {
+func problemsError(list []problem) *motcua.Error { return listProblems(list, true) }
+
+// listProblems is problemsError; withLines false leaves the lines out, for a
+// description that came as JSON over HTTP, where lines mean nothing to the
+// person who filled in a form.
+func listProblems(list []problem, withLines bool) *motcua.Error {
 	sort.SliceStable(list, func(i, j int) bool { return list[i].line < list[j].line })
 	lines := make([]string, 0, len(list)+1)
 	lines = append(lines, fmt.Sprintf("Cấu hình sảnh có %d lỗi / The hall description has %d problem(s):", len(list), len(list)))
 	fields := map[string]string{}
 	for _, p := range list {
-		lines = append(lines, p.String())
-		text := fmt.Sprintf("line %d: %s", p.line, p.msg)
+		text := p.msg
+		if withLines {
+			lines = append(lines, p.String())
+			text = fmt.Sprintf("line %d: %s", p.line, p.msg)
+		} else {
+			lines = append(lines, p.path+": "+p.msg)
+		}
 		if prev, ok := fields[p.path]; ok {
 			text = prev + "; " + text
 		}
@@ -264,4 +275,40 @@ func documentLine(doc *ast.DocumentNode) int {
 		return lineOfToken(doc.Body.GetToken())
 	}
 	return 1
+}
+
+// Locate names the lines of the file a hall description came from in an
+// error found after it was read: applying the file to a running hall may be
+// refused for a field (a service that people still wait for, a prefix another
+// service used today). Each field of err becomes "path (line N): message";
+// the code stays. Any other error is returned as it is.
+func Locate(file string, err error) error {
+	var e *motcua.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	pos := newPositions(nil)
+	if data, rerr := os.ReadFile(file); rerr == nil {
+		if f, perr := parser.ParseBytes(data, 0); perr == nil && len(f.Docs) > 0 {
+			pos = newPositions(f.Docs[0].Body)
+		}
+	}
+	list := make([]problem, 0, len(e.Fields))
+	for path, msg := range e.Fields {
+		list = append(list, problem{path: path, line: pos.line(path), msg: msg})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].line != list[j].line {
+			return list[i].line < list[j].line
+		}
+		return list[i].path < list[j].path
+	})
+	head, _, _ := strings.Cut(e.Message, "\n") // the rest lists the fields again, without lines
+	lines := []string{file + ": " + head}
+	fields := map[string]string{}
+	for _, p := range list {
+		lines = append(lines, p.String())
+		fields[p.path] = fmt.Sprintf("line %d: %s", p.line, p.msg)
+	}
+	return &motcua.Error{Code: e.Code, Message: strings.Join(lines, "\n"), Fields: fields}
 }

@@ -42,6 +42,9 @@ var (
 type validator struct {
 	pos      *positions
 	problems []problem
+	// anyService skips checking that procedures name a known service: an
+	// imported catalogue is checked against the hall when it is applied.
+	anyService bool
 }
 
 func (v *validator) add(path, format string, args ...any) {
@@ -357,7 +360,7 @@ func (v *validator) checkProcedures(specs []procedureSpec, services []motcua.Ser
 				v.add(fmt.Sprintf("%s.documents[%d]", item, k), "tên giấy tờ không được để trống / a document name must not be empty")
 			}
 		}
-		if p.Service != "" && !known[p.Service] {
+		if p.Service != "" && !known[p.Service] && !v.anyService {
 			v.add(item+".service", "không có dịch vụ mã %q trong services / there is no service with code %q", p.Service, p.Service)
 		}
 		out = append(out, motcua.Procedure{

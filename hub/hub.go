@@ -1,6 +1,7 @@
 // Package hub assembles the branch hub on one store: the writer, the queue,
 // the dossier registry, staff accounts and the webhook outbox. It loads the
-// hall into an empty database, reads the site, and owns the goroutines: the
+// hall into an empty database, reads the site, applies changes of the hall
+// live (hall.go), and owns the goroutines: the
 // writer, the overdue watch (with personal-data retention) and the webhook
 // worker. Close stops them, background work first.
 package hub
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/dossiers"
+	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/presence"
 	"github.com/motcua/motcua/queue"
@@ -38,8 +41,16 @@ type Config struct {
 	// Publisher receives committed events in seq order (the websocket fan-out).
 	Publisher writer.Publisher
 	Logger    *slog.Logger
-	// Hall is loaded into an empty database; ignored otherwise.
+	// Hall is loaded into an empty database. On a database that already
+	// holds a hall it is applied as a change set only when ApplyHall is set
+	// (-config given): otherwise the stored hall, as the admin left it, runs.
 	Hall motcua.Hall
+	// ApplyHall applies Hall to a database that already holds a hall, the
+	// way PUT /api/v1/hall does, logging each change.
+	ApplyHall bool
+	// HallSource names where Hall came from in the audit: SourceLoad for
+	// the embedded sample, SourceFile plus the path for a -config file.
+	HallSource string
 	// AdminPassword is the first admin's password on an empty database;
 	// empty means generate one and log it once.
 	AdminPassword string
@@ -75,6 +86,9 @@ type Hub struct {
 	store      *store.Store
 	log        *slog.Logger
 	checkEvery time.Duration
+	// atRiskOverride is the at-risk window fixed by the hub's configuration,
+	// which the hall's own setting does not replace; 0 when not fixed.
+	atRiskOverride int
 
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
@@ -101,8 +115,11 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.HallSource == "" {
+		cfg.HallSource = SourceLoad
+	}
 	if empty {
-		if err := seed(ctx, st, cfg.Hall); err != nil {
+		if err := seed(ctx, st, cfg.Hall, cfg.HallSource, cfg.Clock.Now()); err != nil {
 			return nil, fmt.Errorf("load hall: %w", err)
 		}
 	}
@@ -110,7 +127,7 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{Site: site, Presence: presence.New(site), store: st, log: cfg.Logger, checkEvery: cfg.OverdueCheckEvery}
+	h := &Hub{Site: site, Presence: presence.New(site), store: st, log: cfg.Logger, checkEvery: cfg.OverdueCheckEvery, atRiskOverride: cfg.AtRiskDays}
 	var pubs []writer.Publisher
 	if cfg.Publisher != nil {
 		pubs = append(pubs, cfg.Publisher)
@@ -134,19 +151,53 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 		h.Close()
 		return nil, err
 	}
+	if !empty && cfg.ApplyHall {
+		if err := h.applyAtStart(ctx, cfg.Hall, cfg.HallSource); err != nil {
+			h.Close()
+			return nil, err
+		}
+	}
 	return h, nil
 }
 
-// seed loads the hall in one transaction, before the writer starts.
-func seed(ctx context.Context, st *store.Store, hall motcua.Hall) error {
-	if len(hall.Services) == 0 {
+// applyAtStart applies the -config file to a database that already holds a
+// hall, as PUT /api/v1/hall would, and logs each change: the hub never
+// serves a different hall than the file describes.
+func (h *Hub) applyAtStart(ctx context.Context, next motcua.Hall, source string) error {
+	changes, err := h.applyHall(ctx, next, nil, source, false)
+	if err != nil {
+		return err
+	}
+	file := strings.TrimPrefix(source, SourceFile)
+	if len(changes) == 0 {
+		h.log.Info("hall description unchanged: the database already runs the file", "config", file)
+		return nil
+	}
+	for _, c := range changes {
+		args := []any{"kind", c.Kind, "key", c.Key, "action", c.Action, "config", file}
+		if len(c.Fields) > 0 {
+			args = append(args, "fields", strings.Join(c.Fields, ","))
+		}
+		h.log.Info("hall change applied from the config file", args...)
+	}
+	h.log.Info("hall description applied", "config", file, "changes", len(changes))
+	return nil
+}
+
+// seed loads the hall in one transaction, before the writer starts, and
+// records it in the hall's audit as one addition per entity.
+func seed(ctx context.Context, st *store.Store, h motcua.Hall, source string, now time.Time) error {
+	if len(h.Services) == 0 {
 		return motcua.Errorf(motcua.EValidation, "the hall description has no services")
 	}
 	tx, err := st.BeginWrite(ctx)
 	if err != nil {
 		return err
 	}
-	if err := tx.LoadHall(hall); err != nil {
+	if err := tx.LoadHall(h, now); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	if err := tx.AuditHall(now, nil, source, 0, hall.Diff(motcua.Hall{}, h)); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
 	return tx.Commit()
@@ -162,13 +213,6 @@ func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua
 	if err := st.Setting(ctx, "policy", &policy); err != nil {
 		return nil, err
 	}
-	if branch.TimeZone == "" {
-		branch.TimeZone = "Asia/Ho_Chi_Minh"
-	}
-	loc, err := time.LoadLocation(branch.TimeZone)
-	if err != nil {
-		return nil, fmt.Errorf("branch time zone %q: %w", branch.TimeZone, err)
-	}
 	var reception []motcua.Session
 	if err := st.Setting(ctx, "reception", &reception); err != nil {
 		return nil, err
@@ -177,10 +221,6 @@ func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua
 	if err != nil {
 		return nil, err
 	}
-	cal, err := motcua.NewCalendar(loc, off, work, reception)
-	if err != nil {
-		return nil, fmt.Errorf("branch calendar: %w", err)
-	}
 	services, err := st.Services(ctx)
 	if err != nil {
 		return nil, err
@@ -188,6 +228,23 @@ func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua
 	counters, err := st.Counters(ctx)
 	if err != nil {
 		return nil, err
+	}
+	return newSite(branch, policy, reception, off, work, services, counters, clock)
+}
+
+// newSite builds the site the hub runs from a hall's configuration.
+func newSite(branch motcua.Branch, policy motcua.QueuePolicy, reception []motcua.Session, off, work []motcua.Holiday,
+	services []motcua.Service, counters []motcua.Counter, clock motcua.Clock) (*motcua.Site, error) {
+	if branch.TimeZone == "" {
+		branch.TimeZone = "Asia/Ho_Chi_Minh"
+	}
+	loc, err := time.LoadLocation(branch.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("branch time zone %q: %w", branch.TimeZone, err)
+	}
+	cal, err := motcua.NewCalendar(loc, off, work, reception)
+	if err != nil {
+		return nil, fmt.Errorf("branch calendar: %w", err)
 	}
 	return motcua.NewSite(branch, policy, cal, clock, services, counters), nil
 }

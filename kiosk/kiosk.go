@@ -56,12 +56,12 @@ var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 
 // Branch handles GET /api/v1/branch.
 func (h *Handler) Branch(w http.ResponseWriter, r *http.Request) {
-	b := h.Site.Branch
+	b := h.Site.Branch()
 	// no_show_min_calls lets the counter page keep "Vắng mặt" disabled until
 	// the ticket has been called often enough for the hub to accept it.
 	web.JSON(w, http.StatusOK, map[string]any{"code": b.Code, "name": b.Name, "center_name": b.CenterName,
 		"notice": b.Notice, "time_zone": b.TimeZone, "now": h.Site.Now(),
-		"no_show_min_calls": h.Site.Policy.NoShowMinCalls})
+		"no_show_min_calls": h.Site.Policy().NoShowMinCalls})
 }
 
 // Services handles GET /api/v1/services.

@@ -68,7 +68,7 @@ func (h *Handler) trackView(ctx context.Context, tk motcua.Ticket) (TrackView, e
 	t := TrackView{Number: v.Number, Status: v.Status, Service: serviceRef{v.ServiceID, v.ServiceName},
 		Counter: v.Counter, Position: v.Position, EstWaitS: v.EstWaitS, IssuedAt: v.IssuedAt, Priority: v.Priority,
 		ShortCode: v.ShortCode, Calls: v.Calls, Dossiers: ds}
-	if mins := h.Site.Policy.ReactivateMinutes; v.Status == motcua.TicketNoShow && v.FinishedAt != nil && mins > 0 {
+	if mins := h.Site.Policy().ReactivateMinutes; v.Status == motcua.TicketNoShow && v.FinishedAt != nil && mins > 0 {
 		until := v.FinishedAt.Add(time.Duration(mins) * time.Minute)
 		t.ReactivateUntil = &until
 	}

@@ -156,7 +156,7 @@ func (o *Outbox) Queue(tx *store.Tx, event string, d motcua.Dossier, now time.Ti
 		return err
 	}
 	loc := o.site.Location()
-	p := Payload{Event: event, Branch: o.site.Branch.Code, Code: d.Code, Procedure: d.ProcedureName, Status: string(d.Status),
+	p := Payload{Event: event, Branch: o.site.Branch().Code, Code: d.Code, Procedure: d.ProcedureName, Status: string(d.Status),
 		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, Overdue: d.Overdue, AtRisk: d.AtRisk, OccurredAt: now.In(loc)}
 	list := aps[d.ID]
 	for _, a := range list {

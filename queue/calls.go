@@ -32,6 +32,9 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64, by motcua.User) (
 		return tk, false, err
 	}
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		if counter, err = q.counter(counterID); err != nil { // retired meanwhile?
+			return err
+		}
 		now := q.site.Now()
 		if err := q.endCurrent(tx, counter, now, by); err != nil {
 			return err
@@ -56,7 +59,7 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64, by motcua.User) (
 
 // pickNext applies the priority policy.
 func (q *Queue) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Ticket, bool, error) {
-	switch q.site.Policy.Priority {
+	switch q.site.Policy().Priority {
 	case motcua.PolicyNone:
 		return tx.Tickets.NextForCounter(c.ID, day, false, nil)
 	case motcua.PolicyInterleave:
@@ -66,7 +69,7 @@ func (q *Queue) pickNext(tx *store.Tx, c motcua.Counter, day string) (motcua.Tic
 		}
 		// After N normal calls a waiting priority ticket goes first;
 		// otherwise the normal line goes on, and priority fills any gap.
-		preferPriority := streak >= q.site.Policy.InterleaveN
+		preferPriority := streak >= q.site.Policy().InterleaveN
 		first, second := !preferPriority, preferPriority
 		tk, ok, err := tx.Tickets.NextForCounter(c.ID, day, false, &second)
 		if err != nil || ok {
@@ -232,10 +235,10 @@ func (q *Queue) Finish(ctx context.Context, ticketID int64, by motcua.User) (mot
 // called the configured minimum number of times.
 func (q *Queue) NoShow(ctx context.Context, ticketID int64, by motcua.User) (motcua.Ticket, error) {
 	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, by, func(tk motcua.Ticket) error {
-		if tk.Status == motcua.TicketCalled && tk.Calls < q.site.Policy.NoShowMinCalls {
+		if tk.Status == motcua.TicketCalled && tk.Calls < q.site.Policy().NoShowMinCalls {
 			return motcua.Errorf(motcua.EConflict,
 				"Số %s mới được gọi %d lần; cần gọi ít nhất %d lần trước khi ghi vắng mặt. / Ticket %s was called %d time(s); call it at least %d times before marking a no-show.",
-				tk.Number, tk.Calls, q.site.Policy.NoShowMinCalls, tk.Number, tk.Calls, q.site.Policy.NoShowMinCalls)
+				tk.Number, tk.Calls, q.site.Policy().NoShowMinCalls, tk.Number, tk.Calls, q.site.Policy().NoShowMinCalls)
 		}
 		return nil
 	})
@@ -249,6 +252,9 @@ func (q *Queue) Recall(ctx context.Context, counterID int64, by motcua.User) (mo
 	}
 	var tk motcua.Ticket
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		if counter, err = q.counter(counterID); err != nil { // retired meanwhile?
+			return err
+		}
 		cur, ok, err := tx.Tickets.CurrentTicket(counterID)
 		if err != nil {
 			return err
@@ -287,6 +293,9 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64, by motc
 	var tk motcua.Ticket
 	var at *int64 // the counter the ticket leaves
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		if target, err = q.service(serviceID); err != nil { // retired meanwhile?
+			return err
+		}
 		cur, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err
@@ -347,6 +356,9 @@ func (q *Queue) CallTicket(ctx context.Context, counterID, ticketID int64, reaso
 	}
 	var tk motcua.Ticket
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		if counter, err = q.counter(counterID); err != nil { // retired meanwhile?
+			return err
+		}
 		cur, err := tx.Tickets.Ticket(ticketID)
 		if err != nil {
 			return err

@@ -58,6 +58,11 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 	}
 	ahead = -1
 	err = q.w.Write(ctx, func(tx *store.Tx) error {
+		// The service is read again in the writer: the hall may have
+		// changed (or retired it) since the request arrived.
+		if svc, err = q.service(req.ServiceID); err != nil {
+			return err
+		}
 		// The time is read in the writer, so queue times only grow in
 		// commit order and a new ticket is always at the back of its
 		// queue (or of the priority part of it).
@@ -141,7 +146,7 @@ func (q *Queue) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time
 
 // isClosedDay reports a weekend or holiday of the branch calendar: a service
 // with opening hours is closed all day then.
-func (q *Queue) isClosedDay(t time.Time) bool { return !q.site.Calendar.IsWorkingDay(t) }
+func (q *Queue) isClosedDay(t time.Time) bool { return !q.site.Calendar().IsWorkingDay(t) }
 
 // shortCodeAlphabet has no 0/O, 1/I/L: six of these are read off paper and
 // typed at a kiosk by people who may not see well.
@@ -189,11 +194,11 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 		if cur.Status != motcua.TicketNoShow {
 			return motcua.Errorf(motcua.EConflict, "Số %s không ở trạng thái vắng mặt, không cần kích hoạt lại. / Ticket %s is not a no-show.", cur.Number, cur.Number)
 		}
-		limit := time.Duration(q.site.Policy.ReactivateMinutes) * time.Minute
+		limit := time.Duration(q.site.Policy().ReactivateMinutes) * time.Minute
 		if cur.FinishedAt == nil || now.Sub(*cur.FinishedAt) > limit {
 			return motcua.Errorf(motcua.EConflict,
 				"Đã quá %d phút kể từ khi số %s bị gọi vắng mặt; vui lòng lấy số mới. / More than %d minutes have passed since ticket %s was marked absent; please take a new number.",
-				q.site.Policy.ReactivateMinutes, cur.Number, q.site.Policy.ReactivateMinutes, cur.Number)
+				q.site.Policy().ReactivateMinutes, cur.Number, q.site.Policy().ReactivateMinutes, cur.Number)
 		}
 		from := cur.Status
 		cur.Status = motcua.TicketWaiting

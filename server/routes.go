@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/admin"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/counter"
 	"github.com/motcua/motcua/display"
@@ -136,6 +137,18 @@ func routes(d deps) http.Handler {
 		r.Post("/api/v1/users", accounts.Create)
 		r.Patch("/api/v1/users/{id}", accounts.Update)
 		r.Post("/api/v1/users/{id}/password", accounts.ResetPassword)
+	})
+
+	// The hall, live: its description, changes and their audit, the
+	// catalogue import and the admin page (issue 12, admin).
+	adm := &admin.Handler{Hall: h, Static: files}
+	r.Get("/admin", adm.Page)
+	r.Group(func(r chi.Router) {
+		r.Use(login.Require(motcua.RoleAdmin))
+		r.Get("/api/v1/hall", adm.Get)
+		r.Put("/api/v1/hall", adm.Put)
+		r.Get("/api/v1/hall/audit", adm.Audit)
+		r.Post("/api/v1/hall/procedures/import", adm.ImportProcedures)
 	})
 
 	// Websockets (public).

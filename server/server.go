@@ -23,8 +23,12 @@ import (
 
 // Config is what a hub needs to start.
 type Config struct {
-	DB      string // SQLite path or PostgreSQL URL
-	Config  string // hall description file; empty loads the embedded sample into an empty database
+	DB string // SQLite path or PostgreSQL URL
+	// Config is the hall description file: loaded into an empty database,
+	// applied as a change set (logged, audited) to one that holds a hall.
+	// Empty loads the embedded sample into an empty database and leaves a
+	// database that holds a hall as it is.
+	Config  string
 	Hall    *motcua.Hall
 	Trusted string // CIDR list exempt from per-client limits
 	BaseURL string
@@ -61,6 +65,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("trusted addresses: %w", err)
 	}
 	var h motcua.Hall
+	source := hub.SourceLoad
 	switch {
 	case cfg.Hall != nil:
 		h = *cfg.Hall
@@ -68,6 +73,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if h, err = hall.Load(cfg.Config); err != nil {
 			return nil, err
 		}
+		source = hub.SourceFile + cfg.Config
 	default:
 		h = hall.Sample()
 	}
@@ -79,9 +85,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	broadcaster := live.New(live.Options{Trusted: trusted, AllowedOrigins: cfg.AllowedOrigins})
 	hb, err := hub.New(ctx, hub.Config{Store: st, Clock: cfg.Clock, Publisher: broadcaster, Logger: cfg.Logger, Hall: h,
+		ApplyHall: cfg.Config != "", HallSource: source,
 		AdminPassword: cfg.AdminPassword, BcryptCost: cfg.BcryptCost, Registerer: reg, MaxBatch: cfg.MaxBatch,
 		Webhook: cfg.Webhook})
 	if err != nil {
+		if cfg.Config != "" {
+			err = hall.Locate(cfg.Config, err)
+		}
 		return nil, errors.Join(err, st.Close())
 	}
 	handler := routes(deps{hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},

@@ -27,7 +27,7 @@ func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.LoadHall(hall.Sample()); err != nil {
+	if err := tx.LoadHall(hall.Sample(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -90,7 +90,7 @@ func (h *Handler) Letter(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	b := h.Site.Branch
+	b := h.Site.Branch()
 	l := letter{Center: b.CenterName, Branch: b.Name, BranchCode: b.Code, D: d, A: a, Promised: d.DueAt}
 	for i, x := range d.Apologies {
 		if x.ID == a.ID {
@@ -202,7 +202,7 @@ func (h *Handler) LedgerPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.Site.Now()
-	b := h.Site.Branch
+	b := h.Site.Branch()
 	p := ledgerPage{Center: b.CenterName, Branch: b.Name, From: start, To: end.AddDate(0, 0, -1), Columns: ledgerColumns, Printed: now}
 	for i, d := range ds {
 		p.Rows = append(p.Rows, ledgerRow(i, d))

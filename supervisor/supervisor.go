@@ -127,7 +127,7 @@ func (h *Handler) Overview(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	out := overview{Watch: watch, Branch: h.Site.Branch, Queues: []serviceQueue{}, Counters: []counterState{}}
+	out := overview{Watch: watch, Branch: h.Site.Branch(), Queues: []serviceQueue{}, Counters: []counterState{}}
 	services, err := h.Queues.Services(ctx)
 	if err != nil {
 		web.Error(w, r, err)

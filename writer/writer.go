@@ -78,6 +78,10 @@ type Writer struct {
 type request struct {
 	fn   func(tx *store.Tx) error
 	done chan error
+	// alone keeps the request out of other requests' transactions, and
+	// committed (when set) runs in the writer goroutine after its commit.
+	alone     bool
+	committed func()
 }
 
 // New makes a writer; it writes nothing until Run runs.
@@ -116,7 +120,20 @@ var errClosed = &motcua.Error{Code: motcua.EUnavailable, Message: "Hệ thống 
 // panic) undoes only its own writes and events. A request made before Run
 // starts waits for it.
 func (w *Writer) Write(ctx context.Context, fn func(tx *store.Tx) error) error {
-	req := &request{fn: fn, done: make(chan error, 1)}
+	return w.send(ctx, &request{fn: fn, done: make(chan error, 1)})
+}
+
+// WriteAlone runs fn like Write, but in a transaction of its own, and then,
+// when fn succeeded and the transaction committed, runs committed in the
+// writer goroutine: after the commit, before the events are published and
+// before any later request runs. A change of the hall's configuration uses
+// it, so that every request after it runs against the new hall and none
+// shares its transaction with the old one.
+func (w *Writer) WriteAlone(ctx context.Context, fn func(tx *store.Tx) error, committed func()) error {
+	return w.send(ctx, &request{fn: fn, done: make(chan error, 1), alone: true, committed: committed})
+}
+
+func (w *Writer) send(ctx context.Context, req *request) error {
 	select {
 	case w.reqs <- req:
 	case <-w.stopped:
@@ -146,31 +163,39 @@ func (w *Writer) Run(ctx context.Context) error {
 	defer close(w.stopped)
 	tick := time.NewTicker(idleEvery)
 	defer tick.Stop()
+	var held *request // a request that must not join the batch it was drained into
 	for {
-		var first *request
-		select {
-		case first = <-w.reqs:
-		case <-tick.C:
-			if w.due() {
-				w.runBatch(nil)
-			}
-			continue
-		case <-ctx.Done():
-			// Finish what is queued, then stop.
-			for {
-				select {
-				case r := <-w.reqs:
-					w.runBatch([]*request{r})
-				default:
-					return nil
+		first := held
+		held = nil
+		if first == nil {
+			select {
+			case first = <-w.reqs:
+			case <-tick.C:
+				if w.due() {
+					w.runBatch(nil)
+				}
+				continue
+			case <-ctx.Done():
+				// Finish what is queued, then stop.
+				for {
+					select {
+					case r := <-w.reqs:
+						w.runBatch([]*request{r})
+					default:
+						return nil
+					}
 				}
 			}
 		}
 		batch := []*request{first}
 	drain:
-		for len(batch) < w.maxBatch {
+		for !first.alone && len(batch) < w.maxBatch {
 			select {
 			case r := <-w.reqs:
+				if r.alone {
+					held = r
+					break drain
+				}
 				batch = append(batch, r)
 			default:
 				break drain
@@ -221,6 +246,11 @@ func (w *Writer) runBatch(batch []*request) {
 	}
 	w.commits.Inc()
 	w.batchSize.Observe(float64(len(batch)))
+	for i, r := range batch {
+		if errs[i] == nil && r.committed != nil {
+			r.committed()
+		}
+	}
 	events := tx.Events()
 	for _, h := range w.hooks {
 		h.Committed(events)

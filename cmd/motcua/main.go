@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	log.Info("motcua hub ready", "url", "http://"+ln.Addr().String(), "db", srv.Store.Dialect,
-		"branch", srv.Hub.Site.Branch.Name, "startup", time.Since(start).Round(time.Millisecond))
+		"branch", srv.Hub.Site.Branch().Name, "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "motcua listening on http://%s\n", ln.Addr())
 
 	select {

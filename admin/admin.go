@@ -1,0 +1,191 @@
+// Package admin serves the hall's administration: the hall description, read
+// and changed live (GET and PUT /api/v1/hall, with a dry run), the audit of
+// every change, the import of a procedure catalogue, and the /admin page.
+// Every endpoint sits behind the admin role; it never touches SQL.
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/hall"
+	"github.com/motcua/motcua/web"
+)
+
+// MaxHallBytes bounds a hall description or an imported catalogue: a center
+// with a thousand procedures and their documents fits easily.
+const MaxHallBytes = 8 << 20
+
+// Audit page sizes.
+const (
+	DefaultAuditLimit = 100
+	MaxAuditLimit     = 1000
+)
+
+// Hall is the running hall, changed as a whole.
+type Hall interface {
+	Hall(ctx context.Context) (motcua.Hall, error)
+	ApplyHall(ctx context.Context, next motcua.Hall, by motcua.User, dryRun bool) ([]motcua.HallChange, error)
+	HallAudit(ctx context.Context, limit int, beforeID int64) ([]motcua.HallAuditEntry, error)
+}
+
+// Handler serves the administration endpoints and page.
+type Handler struct {
+	Hall   Hall
+	Static fs.FS // holds admin.html
+}
+
+// Page handles GET /admin: the page logs in by itself.
+func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
+	web.Page(h.Static, "admin.html")(w, r)
+}
+
+// Get handles GET /api/v1/hall: the running hall as a description, the same
+// fields as the YAML file.
+func (h *Handler) Get(w http.ResponseWriter, r *http.Request) {
+	cur, err := h.Hall.Hall(r.Context())
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	raw, err := hall.JSON(cur)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, json.RawMessage(raw))
+}
+
+type changeList struct {
+	Changes []motcua.HallChange `json:"changes"`
+	DryRun  bool                `json:"dry_run"`
+}
+
+// Put handles PUT /api/v1/hall: a whole description, applied at once;
+// ?dry_run=true lists the changes and applies nothing.
+func (h *Handler) Put(w http.ResponseWriter, r *http.Request) {
+	dryRun, err := boolParam(r, "dry_run")
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		web.Error(w, r, motcua.Errorf(motcua.EInvalid, "Nội dung phải là JSON (Content-Type: application/json). / The body must be JSON (Content-Type: application/json)."))
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	next, err := hall.ParseJSON(body)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	u, _ := web.UserFrom(r.Context())
+	changes, err := h.Hall.ApplyHall(r.Context(), next, u, dryRun)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, changeList{Changes: changes, DryRun: dryRun})
+}
+
+// Audit handles GET /api/v1/hall/audit?limit=&before=: every change of the
+// hall's configuration, newest first.
+func (h *Handler) Audit(w http.ResponseWriter, r *http.Request) {
+	limit, err := intParam(r, "limit", DefaultAuditLimit)
+	if err == nil && (limit < 1 || limit > MaxAuditLimit) {
+		err = &motcua.Error{Code: motcua.EValidation, Message: "limit phải từ 1 đến 1000. / limit must be 1 to 1000.",
+			Fields: map[string]string{"limit": "1–1000"}}
+	}
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	before, err := intParam(r, "before", 0)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	list, err := h.Hall.HallAudit(r.Context(), limit, int64(before))
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []motcua.HallAuditEntry{}
+	}
+	web.JSON(w, http.StatusOK, list)
+}
+
+// ImportProcedures handles POST /api/v1/hall/procedures/import?format=csv|yaml:
+// it reads a procedure catalogue file (the body, as is) and answers its
+// procedures as the description writes them, or 422 naming the row and
+// field. It changes nothing: the page merges them into the hall and applies
+// the whole with PUT /api/v1/hall, after a dry run.
+func (h *Handler) ImportProcedures(w http.ResponseWriter, r *http.Request) {
+	format := r.URL.Query().Get("format")
+	body, err := readBody(w, r)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	procs, err := hall.ParseProcedures(body, format)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	raw, err := hall.ProceduresJSON(procs)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, map[string]json.RawMessage{"procedures": raw})
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxHallBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, motcua.Errorf(motcua.ETooLarge, "Nội dung quá lớn (tối đa %d byte). / The body is too large (at most %d bytes).", tooLarge.Limit, tooLarge.Limit)
+	}
+	if err != nil {
+		return nil, motcua.Errorf(motcua.EInvalid, "Không đọc được nội dung gửi lên. / The body cannot be read.")
+	}
+	return body, nil
+}
+
+func boolParam(r *http.Request, name string) (bool, error) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return false, nil
+	}
+	v, err := strconv.ParseBool(raw)
+	if err != nil {
+		return false, &motcua.Error{Code: motcua.EInvalid, Message: name + " phải là true hoặc false. / " + name + " must be true or false.",
+			Fields: map[string]string{name: "true or false"}}
+	}
+	return v, nil
+}
+
+func intParam(r *http.Request, name string, def int) (int, error) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(raw)
+	if err != nil || v < 0 {
+		return 0, &motcua.Error{Code: motcua.EInvalid, Message: name + " phải là số nguyên không âm. / " + name + " must be a whole number, 0 or more.",
+			Fields: map[string]string{name: "whole number"}}
+	}
+	return v, nil
+}

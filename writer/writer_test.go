@@ -1,0 +1,124 @@
+package writer
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/store/storetest"
+)
+
+type recorder struct {
+	mu  sync.Mutex
+	log []string
+}
+
+func (r *recorder) add(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = append(r.log, s)
+}
+
+func (r *recorder) Publish(ev motcua.Event) { r.add("publish") }
+
+// TestWriteAloneRunsInItsOwnTransaction queues a normal request, a request
+// that must run alone and another normal one behind a busy writer: the lone
+// one gets a transaction of its own, and its committed callback runs after
+// its commit, before its events are published and before the next request.
+func TestWriteAloneRunsInItsOwnTransaction(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(d.Name, func(t *testing.T) {
+			st := storetest.Open(t, d.DSN(t))
+			rec := &recorder{}
+			w := New(Config{Store: st, Publishers: []Publisher{rec}})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { w.Run(ctx); close(done) }()
+			t.Cleanup(func() { cancel(); <-done })
+
+			release, started := make(chan struct{}), make(chan struct{})
+			var releaseOnce sync.Once
+			free := func() { releaseOnce.Do(func() { close(release) }) }
+			t.Cleanup(free) // before the writer is stopped, should the test fail early
+			busy := make(chan error, 1)
+			go func() {
+				busy <- w.Write(context.Background(), func(*store.Tx) error { close(started); <-release; return nil })
+			}()
+			<-started // the writer is busy with the blocking request
+
+			txs := map[string]*store.Tx{}
+			var mu sync.Mutex
+			note := func(name string, tx *store.Tx) {
+				mu.Lock()
+				txs[name] = tx
+				mu.Unlock()
+				rec.add("run " + name)
+			}
+			var wg sync.WaitGroup
+			send := func(name string, alone bool, queued int) {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					fn := func(tx *store.Tx) error {
+						note(name, tx)
+						_, err := tx.AppendEvent(time.Now(), nil, nil, &motcua.QueueBody{Waiting: map[int64]int{}})
+						return err
+					}
+					var err error
+					if alone {
+						err = w.WriteAlone(context.Background(), fn, func() { rec.add("committed " + name) })
+					} else {
+						err = w.Write(context.Background(), fn)
+					}
+					if err != nil {
+						t.Errorf("write %s: %v", name, err)
+					}
+				}()
+				waitQueued(t, w, queued)
+			}
+			send("a", false, 1)
+			send("b", true, 2)
+			send("c", false, 3)
+			free()
+			wg.Wait()
+			if err := <-busy; err != nil {
+				t.Fatal(err)
+			}
+
+			if txs["a"] == txs["b"] || txs["b"] == txs["c"] {
+				t.Errorf("the lone request shared a transaction: a=%p b=%p c=%p", txs["a"], txs["b"], txs["c"])
+			}
+			want := []string{"run a", "publish", "run b", "committed b", "publish", "run c", "publish"}
+			if got := rec.log; !equal(got, want) {
+				t.Errorf("got order %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// waitQueued waits until n requests wait in the writer's queue.
+func waitQueued(t *testing.T, w *Writer, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(w.reqs) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d queued requests, want %d", len(w.reqs), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
