@@ -43,6 +43,9 @@ type ServiceSpec struct {
 	Digits   int       `yaml:"digits"`
 	DailyCap int       `yaml:"daily_cap"`
 	Hours    []Session `yaml:"hours"`
+
+	// Reports (issue 15): the wait the service promises, in minutes (0: none).
+	TargetWaitMinutes int `yaml:"target_wait_minutes"`
 }
 
 // CounterSpec is a counter as written in a hall description; Services lists

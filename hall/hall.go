@@ -141,6 +141,9 @@ type serviceSpec struct {
 	Digits   *int             `yaml:"digits"`
 	DailyCap int              `yaml:"daily_cap"`
 	Hours    []motcua.Session `yaml:"hours"`
+
+	// Reports (issue 15).
+	TargetWaitMinutes int `yaml:"target_wait_minutes"`
 }
 
 type procedureSpec struct {

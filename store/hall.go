@@ -42,8 +42,9 @@ func (t *Tx) LoadHall(h motcua.Hall) error {
 		if sv.Hours == nil {
 			hours = []byte("[]")
 		}
-		id, err := t.insert(`INSERT INTO services (code, name, name_en, field, prefix, digits, daily_cap, hours)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sv.Code, sv.Name, sv.NameEn, sv.Field, sv.Prefix, sv.Digits, sv.DailyCap, string(hours))
+		id, err := t.insert(`INSERT INTO services (code, name, name_en, field, prefix, digits, daily_cap, hours, target_wait_minutes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sv.Code, sv.Name, sv.NameEn, sv.Field, sv.Prefix, sv.Digits, sv.DailyCap, string(hours),
+			sv.TargetWaitMinutes)
 		if err != nil {
 			return fmt.Errorf("service %s: %w", sv.Code, err)
 		}
@@ -109,7 +110,7 @@ type serviceRow struct {
 func (s *Store) Services(ctx context.Context) ([]motcua.Service, error) {
 	var rows []serviceRow
 	if err := s.read.SelectContext(ctx, &rows,
-		`SELECT id, code, name, name_en, field, prefix, digits, daily_cap, hours FROM services ORDER BY id`); err != nil {
+		`SELECT id, code, name, name_en, field, prefix, digits, daily_cap, hours, target_wait_minutes FROM services ORDER BY id`); err != nil {
 		return nil, Normalize(err)
 	}
 	out := make([]motcua.Service, len(rows))
