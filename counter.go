@@ -20,4 +20,7 @@ type CounterView struct {
 	Counter
 	Status        string      `json:"status"` // idle, calling, serving
 	CurrentTicket *TicketView `json:"current_ticket"`
+	// Officer is who works at the counter now: signed in on its screen, or
+	// the last to act there today; nil when nobody.
+	Officer *Officer `json:"officer"`
 }

@@ -81,6 +81,11 @@ type Ticket struct {
 	StartedAt     *time.Time   `db:"started_at" json:"started_at,omitempty"`
 	FinishedAt    *time.Time   `db:"finished_at" json:"finished_at,omitempty"`
 	OutOfOrder    bool         `db:"out_of_order" json:"out_of_order"`
+	// CalledBy is the officer who last called the ticket; ServedBy the
+	// officer at the counter that called or served the visit (reports group
+	// by it). A transfer or a reactivation clears both.
+	CalledBy *int64 `db:"called_by" json:"-"`
+	ServedBy *int64 `db:"served_by" json:"-"`
 }
 
 // PriorityGroups are the legal groups served ahead of the queue (đối tượng ưu tiên).

@@ -1,4 +1,5 @@
-// Package auth keeps the staff accounts and their sessions: it checks
+// Package auth keeps the staff accounts and their sessions: it creates,
+// changes and disables accounts, weighs new passwords (zxcvbn), checks
 // passwords (bcrypt), opens and ends sessions (only a token's hash is
 // stored) and limits login attempts per username.
 package auth
@@ -58,7 +59,10 @@ func New(cfg Config) *Auth {
 	return &Auth{store: cfg.Store, w: cfg.Writer, clock: cfg.Clock, log: cfg.Logger, cost: cfg.BcryptCost, logins: newLoginLimiter()}
 }
 
-var errBadLogin = motcua.Errorf(motcua.EUnauthorized, "Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password.")
+var (
+	errBadLogin = motcua.Errorf(motcua.EUnauthorized, "Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password.")
+	errDisabled = motcua.Errorf(motcua.EForbidden, "Tài khoản này đã bị khóa; liên hệ quản trị viên. / This account is disabled; ask an administrator.")
+)
 
 // EnsureAdmin creates the first admin on an empty user table. Without a
 // configured password it generates one and logs it once: the only time it is
@@ -84,20 +88,22 @@ func (a *Auth) EnsureAdmin(ctx context.Context, password string) error {
 	return nil
 }
 
-// CreateUser adds a staff account.
+// CreateUser adds a staff account checking only the password's length, as
+// the first admin always was (the operator chose MOTCUA_ADMIN_PASSWORD).
+// The API and the shell use AddUser, which also weighs the password.
 func (a *Auth) CreateUser(ctx context.Context, username, fullName, role, password string) (motcua.User, error) {
-	username = strings.TrimSpace(username)
+	username = normalUsername(username)
 	fields := map[string]string{}
 	if username == "" {
 		fields["username"] = "Bắt buộc. / Required."
 	}
-	if role != motcua.RoleAdmin && role != motcua.RoleSupervisor && role != motcua.RoleStaff {
-		fields["role"] = "Phải là admin, supervisor hoặc staff. / Must be admin, supervisor or staff."
+	if !motcua.IsRole(role) {
+		fields["role"] = roleProblem
 	}
 	if len(password) < 8 {
 		fields["password"] = "Ít nhất 8 ký tự. / At least 8 characters."
 	}
-	if len(password) > 72 {
+	if len(password) > MaxPasswordBytes {
 		fields["password"] = "Tối đa 72 byte. / At most 72 bytes."
 	}
 	if len(fields) > 0 {
@@ -107,7 +113,7 @@ func (a *Auth) CreateUser(ctx context.Context, username, fullName, role, passwor
 	if err != nil {
 		return motcua.User{}, err
 	}
-	u := motcua.User{Username: username, FullName: fullName, Role: role, PasswordHash: string(hash)}
+	u := motcua.User{Username: username, FullName: fullName, Role: role, PasswordHash: string(hash), CounterIDs: []int64{}}
 	err = a.w.Write(ctx, func(tx *store.Tx) error { return tx.Users.InsertUser(&u, a.clock.Now()) })
 	return u, err
 }
@@ -119,7 +125,7 @@ func (a *Auth) Login(ctx context.Context, username, password string) (string, mo
 		return "", motcua.User{}, motcua.Errorf(motcua.ETooMany,
 			"Đăng nhập sai quá nhiều lần, vui lòng thử lại sau một phút. / Too many login attempts; try again in a minute.")
 	}
-	u, err := a.store.Users.UserByName(ctx, strings.TrimSpace(username))
+	u, err := a.store.Users.UserByName(ctx, normalUsername(username))
 	if err != nil {
 		if motcua.ErrorCode(err) == motcua.ENotFound {
 			// Spend the same time as a real check, so timing does not reveal usernames.
@@ -135,10 +141,17 @@ func (a *Auth) Login(ctx context.Context, username, password string) (string, mo
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return "", motcua.User{}, errBadLogin
 	}
+	if u.Disabled {
+		// Said only to someone who knows the password.
+		return "", motcua.User{}, errDisabled
+	}
 	token := motcua.RandomToken(32)
 	now := a.clock.Now()
 	err = a.w.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.Users.DeleteExpiredSessions(now); err != nil {
+			return err
+		}
+		if err := tx.Users.SetLastLogin(u.ID, now); err != nil {
 			return err
 		}
 		return tx.Users.InsertSession(hashToken(token), u.ID, now, now.Add(SessionLength))
@@ -146,6 +159,7 @@ func (a *Auth) Login(ctx context.Context, username, password string) (string, mo
 	if err != nil {
 		return "", motcua.User{}, err
 	}
+	u.LastLoginAt = &now
 	return token, u, nil
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 const ticketColumns = `id, day, seq, number, service_id, priority, priority_group, status, issued_at, queued_at,
-	token, short_code, counter_id, calls, called_at, started_at, finished_at, out_of_order`
+	token, short_code, counter_id, calls, called_at, started_at, finished_at, out_of_order, called_by, served_by`
 
 // queryer is what both the read pool and a write transaction can answer.
 type queryer interface {
@@ -166,9 +166,9 @@ func (t TicketTx) UpdateTicket(tk motcua.Ticket, from motcua.TicketStatus) error
 		}
 	}
 	res, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`UPDATE tickets SET status = ?, service_id = ?, counter_id = ?, calls = ?,
-		called_at = ?, started_at = ?, finished_at = ?, out_of_order = ?, queued_at = ? WHERE id = ? AND status = ?`),
+		called_at = ?, started_at = ?, finished_at = ?, out_of_order = ?, queued_at = ?, called_by = ?, served_by = ? WHERE id = ? AND status = ?`),
 		tk.Status, tk.ServiceID, tk.CounterID, tk.Calls, utcPtr(tk.CalledAt), utcPtr(tk.StartedAt), utcPtr(tk.FinishedAt),
-		tk.OutOfOrder, tk.QueuedAt.UTC(), tk.ID, from)
+		tk.OutOfOrder, tk.QueuedAt.UTC(), tk.CalledBy, tk.ServedBy, tk.ID, from)
 	if err != nil {
 		return Normalize(err)
 	}
@@ -459,6 +459,35 @@ func (t TicketTx) OpenTicketsBefore(day string) ([]motcua.Ticket, error) {
 	var out []motcua.Ticket
 	err := t.selectAll(&out, `SELECT `+ticketColumns+` FROM tickets WHERE day < ? AND status IN ('waiting', 'called', 'serving') ORDER BY id`, day)
 	return out, err
+}
+
+// TicketEvent is one move of a ticket after its issue, with who made it.
+type TicketEvent struct {
+	ID          int64     `db:"id"`
+	TicketID    int64     `db:"ticket_id"`
+	At          time.Time `db:"at"`
+	Action      string    `db:"action"`
+	From        string    `db:"from_status"`
+	To          string    `db:"to_status"`
+	ServiceID   int64     `db:"service_id"`
+	ToServiceID *int64    `db:"to_service_id"`
+	CounterID   *int64    `db:"counter_id"`
+	UserID      *int64    `db:"user_id"` // nil: the hub's own move
+}
+
+// InsertTicketEvent records a move of a ticket.
+func (t TicketTx) InsertTicketEvent(e TicketEvent) error {
+	_, err := t.insert(`INSERT INTO ticket_events (ticket_id, at, action, from_status, to_status, service_id, to_service_id, counter_id, user_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.TicketID, e.At.UTC(), e.Action, e.From, e.To, e.ServiceID, e.ToServiceID, e.CounterID, e.UserID)
+	return err
+}
+
+// TicketEvents lists a ticket's moves in order.
+func (s TicketStore) TicketEvents(ctx context.Context, ticketID int64) ([]TicketEvent, error) {
+	var out []TicketEvent
+	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT id, ticket_id, at, action, from_status, to_status, service_id,
+		to_service_id, counter_id, user_id FROM ticket_events WHERE ticket_id = ? ORDER BY id`), ticketID)
+	return out, Normalize(err)
 }
 
 // Audit records a staff action that needs a trace (manual calls, views of personal data).
