@@ -17,7 +17,9 @@ import (
 	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/kiosk"
 	"github.com/motcua/motcua/live"
+	"github.com/motcua/motcua/reports"
 	"github.com/motcua/motcua/static"
+	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/supervisor"
 	"github.com/motcua/motcua/web"
 )
@@ -28,6 +30,7 @@ type deps struct {
 	clients  web.Clients
 	registry *prometheus.Registry
 	log      *slog.Logger
+	store    *store.Store // the reports read it (issue 15)
 }
 
 // routes maps the whole HTTP surface of the hub (see docs/API.md).
@@ -124,6 +127,11 @@ func routes(d deps) http.Handler {
 		r.Get("/dossiers/{id}/apologies/{aid}/letter", sup.Letter)
 		r.Get("/reports/ledger", sup.LedgerPage)
 	})
+
+	// Reports (issue 15): a supervisor sees everyone's figures, an officer
+	// their own (group_by=staff or staff=me).
+	rep := &reports.Handler{Reports: &reports.Reports{Site: h.Site, Store: d.store}}
+	r.With(staff).Get("/api/v1/reports/queue", rep.QueueReport)
 
 	// Websockets (public).
 	r.Get("/ws/display", disp.Socket)
