@@ -340,9 +340,9 @@ func TestQueueReportAccess(t *testing.T) {
 	if status := d.env.Do("GET", reportPath+"service&staff=me", d.tokHung, nil, &got); status != http.StatusOK {
 		t.Fatalf("officer, staff=me: got status %d, want 200", status)
 	}
-	// Hùng's legs: D (issued at DD) and C2 (transferred in).
+	// Hùng's legs: D (issued at DD) and C2 (transferred in, not issued there).
 	compareRows(t, "Hùng's service report", got, []motcua.QueueRow{
-		row("3", "Đất đai", 2, 2, 0, 0, []int{300, 720}, []int{540, 960}, ip(510), 0, 0),
+		row("3", "Đất đai", 1, 2, 0, 0, []int{300, 720}, []int{540, 960}, ip(510), 0, 0),
 	})
 }
 
