@@ -112,6 +112,8 @@ func DecodeEventBody(typ string, raw []byte) (EventBody, error) {
 		body = &QueueBody{}
 	case EventDossier:
 		body = &DossierBody{}
+	case EventRating: // issue 15
+		body = &RatingBody{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

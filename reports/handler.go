@@ -60,11 +60,11 @@ func (h *Handler) QueueReport(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	h.answer(w, r, QueueTable(rows, rg, by), rows)
+	answer(w, r, QueueTable(rows, rg, by), rows)
 }
 
 // answer writes rows as JSON, or t as CSV or XLSX.
-func (h *Handler) answer(w http.ResponseWriter, r *http.Request, t table, rows any) {
+func answer(w http.ResponseWriter, r *http.Request, t table, rows any) {
 	var err error
 	switch format := r.URL.Query().Get("format"); format {
 	case "", "json":

@@ -25,6 +25,7 @@ type day struct {
 	lan, minh, hung motcua.User
 	tokLan, tokMinh string
 	tokHung         string
+	tk              map[string]servertest.Ticket // A..G
 }
 
 const officerPassword = "quầy-làm-việc-2026-xanh"
@@ -63,7 +64,7 @@ func scriptDay(t *testing.T, dsn string) *day {
 		}
 		return u, env.Login(username, officerPassword)
 	}
-	d := &day{env: env}
+	d := &day{env: env, tk: map[string]servertest.Ticket{}}
 	d.lan, d.tokLan = mk("lan", "Nguyễn Thị Lan")
 	d.minh, d.tokMinh = mk("minh", "Trần Văn Minh")
 	d.hung, d.tokHung = mk("hung", "=1+2 Hùng") // a name a spreadsheet would run
@@ -126,7 +127,7 @@ func scriptDay(t *testing.T, dsn string) *day {
 	at(41)
 	post(d.tokLan, tkPath(e, "finish"), nil)
 	at(62)
-	env.Issue(1, false)
+	f := env.Issue(1, false)
 
 	monday := time.Date(2026, 11, 30, 9, 0, 0, 0, servertest.Hanoi)
 	env.Clock.Set(monday)
@@ -138,6 +139,9 @@ func scriptDay(t *testing.T, dsn string) *day {
 	post(d.tokMinh, tkPath(g, "start"), nil)
 	env.Clock.Set(monday.Add(28 * time.Minute))
 	post(d.tokMinh, tkPath(g, "finish"), nil)
+	for name, tk := range map[string]servertest.Ticket{"A": a, "B": b, "C": c, "D": dd, "E": e, "F": f, "G": g} {
+		d.tk[name] = tk
+	}
 	// Friday's sessions have ended.
 	env.AdminToken = env.Login("admin", servertest.AdminPassword)
 	d.tokLan, d.tokHung = env.Login("lan", officerPassword), env.Login("hung", officerPassword)

@@ -132,6 +132,15 @@ func routes(d deps) http.Handler {
 	// their own (group_by=staff or staff=me).
 	rep := &reports.Handler{Reports: &reports.Reports{Site: h.Site, Store: d.store}}
 	r.With(staff).Get("/api/v1/reports/queue", rep.QueueReport)
+	rt := &reports.RatingHandler{Reports: rep.Reports.(*reports.Reports), Store: d.store, Writer: h.Writer,
+		Tickets: d.store.Tickets, Events: h.Writer, Live: d.live, Clients: d.clients, Static: files}
+	r.With(staff).Get("/api/v1/reports/satisfaction", rt.SatisfactionReport)
+	r.Post("/api/v1/track/{token}/rating", rt.Rate)
+	r.Get("/api/v1/track/{token}/rating", rt.Rated)
+	r.Get("/api/v1/rate/counters/{id}", rt.TabletVisit)
+	r.Post("/api/v1/rate/counters/{id}", rt.TabletRate)
+	r.Get("/rate", rt.TabletPage)
+	r.With(login.Require(motcua.RoleSupervisor)).Get("/ws/supervisor", rt.Socket)
 
 	// Websockets (public).
 	r.Get("/ws/display", disp.Socket)
