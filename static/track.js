@@ -85,6 +85,7 @@
   function render() {
     var t = track;
     if (!t) return;
+    offerRating(t);
     var c = t.counter;
     $('number').textContent = t.number || '–';
     $('service').textContent = (t.service && t.service.name) || '';
@@ -128,6 +129,21 @@
     // The sound only matters while a call may still come.
     if (!audio) $('sound').hidden = !canSound || !(waiting || called);
     maybeAlert();
+  }
+
+  // Rating (issue 15): once the visit is done, ask for a rating once.
+  var ratingAsked = false;
+  function offerRating(t) {
+    if (ratingAsked || t.status !== 'done' || !window.MotcuaRating) return;
+    ratingAsked = true;
+    fetch(trackURL + '/rating').then(function (res) {
+      if (res.status !== 404) return; // already rated
+      var box = $('rating');
+      box.hidden = false;
+      window.MotcuaRating.form(box, function (body) {
+        return fetch(trackURL + '/rating', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      });
+    });
   }
 
   function pad(n) { return (n < 10 ? '0' : '') + n; }
