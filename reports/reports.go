@@ -22,7 +22,7 @@ const MaxDays = 366
 // Store is what the reports read.
 type Store interface {
 	ReportVisits(ctx context.Context, fromDay, toDay string) ([]store.ReportVisit, error)
-	ReportMoves(ctx context.Context, fromDay, toDay string, start, end time.Time) ([]store.ReportMove, error)
+	ReportMoves(ctx context.Context, start, end time.Time) ([]store.ReportMove, error)
 	StaffNames(ctx context.Context) (map[int64]string, error)
 }
 
@@ -90,7 +90,7 @@ func (rp *Reports) legs(ctx context.Context, rg Range) ([]leg, error) {
 	if err != nil {
 		return nil, err
 	}
-	moves, err := rp.Store.ReportMoves(ctx, rg.From, rg.To, rg.Start, rg.End.AddDate(0, 0, 1))
+	moves, err := rp.Store.ReportMoves(ctx, rg.Start.AddDate(0, 0, -1), rg.End.AddDate(0, 0, 1))
 	if err != nil {
 		return nil, err
 	}
