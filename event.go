@@ -114,6 +114,8 @@ func DecodeEventBody(typ string, raw []byte) (EventBody, error) {
 		body = &DossierBody{}
 	case EventHall:
 		body = &HallBody{}
+	case EventRating: // issue 15
+		body = &RatingBody{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

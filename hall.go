@@ -44,6 +44,9 @@ type ServiceSpec struct {
 	Digits   int       `json:"digits" yaml:"digits"`
 	DailyCap int       `json:"daily_cap" yaml:"daily_cap"`
 	Hours    []Session `json:"hours" yaml:"hours"`
+
+	// Reports (issue 15): the wait the service promises, in minutes (0: none).
+	TargetWaitMinutes int `json:"target_wait_minutes" yaml:"target_wait_minutes"`
 }
 
 // CounterSpec is a counter as written in a hall description; Services lists

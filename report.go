@@ -4,12 +4,16 @@ import "time"
 
 // OnTimeRow is one line of the on-time report: a procedure, agency or officer.
 type OnTimeRow struct {
-	Key                string   `json:"key"`  // procedure code, agency name or user id
-	Name               string   `json:"name"` // what people read
-	Received           int      `json:"received"`
-	Finished           int      `json:"finished"`
-	FinishedOnTime     int      `json:"finished_on_time"`
-	FinishedLate       int      `json:"finished_late"`
+	Key            string `json:"key"`  // procedure code, agency name or user id
+	Name           string `json:"name"` // what people read
+	Received       int    `json:"received"`
+	Finished       int    `json:"finished"`
+	FinishedOnTime int    `json:"finished_on_time"`
+	FinishedLate   int    `json:"finished_late"`
+	// Issue 15 (QĐ 766): the finished dossiers split early / on the due day /
+	// late. FinishedEarly + FinishedOnDue = FinishedOnTime.
+	FinishedEarly      int      `json:"finished_early"`  // finished on a branch day before the promised one
+	FinishedOnDue      int      `json:"finished_on_due"` // finished on the promised day, in time
 	PendingOnTime      int      `json:"pending_on_time"`
 	PendingOverdue     int      `json:"pending_overdue"`
 	OnTimeRate         *float64 `json:"on_time_rate"` // finished on time / finished; null when nothing finished

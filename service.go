@@ -13,6 +13,9 @@ type Service struct {
 	Digits   int       `db:"digits" json:"digits"` // zero-padded width of the sequence, default 3
 	DailyCap int       `db:"daily_cap" json:"daily_cap"`
 	Hours    []Session `db:"-" json:"hours"` // empty: open at any hour
+
+	// Reports (issue 15): the wait the service promises, in minutes (0: none).
+	TargetWaitMinutes int `db:"target_wait_minutes" json:"target_wait_minutes"`
 }
 
 // ServiceView is a service as the kiosk lists it.

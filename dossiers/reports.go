@@ -119,6 +119,11 @@ func (rg *Registry) OnTimeReport(ctx context.Context, start, end time.Time, by s
 					row.FinishedLate++
 				} else {
 					row.FinishedOnTime++
+					if rg.site.Day(*d.FinishedAt) < rg.site.Day(promise) {
+						row.FinishedEarly++
+					} else {
+						row.FinishedOnDue++
+					}
 				}
 			}
 		case d.Status != motcua.DossierSupplementRequested && now.After(promise):

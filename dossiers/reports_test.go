@@ -50,6 +50,10 @@ func TestOnTimeReport(t *testing.T) {
 		m.PendingOverdue != 1 || m.Apologies != 1 || m.ApologizedDossiers != 1 {
 		t.Errorf("marriage row: got %+v", m)
 	}
+	// Done on Tue 1/12, due Wed 2/12: early; the other late (issue 15).
+	if m.FinishedEarly != 1 || m.FinishedOnDue != 0 {
+		t.Errorf("early/on due: got %d/%d, want 1/0", m.FinishedEarly, m.FinishedOnDue)
+	}
 	if m.OnTimeRate == nil || *m.OnTimeRate != 0.5 {
 		t.Errorf("on-time rate: got %v, want 0.5", m.OnTimeRate)
 	}

@@ -142,6 +142,9 @@ type serviceSpec struct {
 	Digits   *int             `json:"digits" yaml:"digits"`
 	DailyCap int              `json:"daily_cap" yaml:"daily_cap"`
 	Hours    []motcua.Session `json:"hours" yaml:"hours"`
+
+	// Reports (issue 15).
+	TargetWaitMinutes int `json:"target_wait_minutes" yaml:"target_wait_minutes"`
 }
 
 type procedureSpec struct {

@@ -222,6 +222,7 @@ func TestValidationRules(t *testing.T) {
 		{"digits too many", []string{"    prefix: \"2\"\n", "    prefix: \"2\"\n    digits: 6\n"}, "services[1].digits", 17, "1 to 5"},
 		{"digits zero", []string{"    prefix: \"2\"\n", "    prefix: \"2\"\n    digits: 0\n"}, "services[1].digits", 17, "1 to 5"},
 		{"daily cap negative", []string{"    prefix: \"2\"\n", "    prefix: \"2\"\n    daily_cap: -1\n"}, "services[1].daily_cap", 17, "0 means no cap"},
+		{"target wait negative", []string{"    prefix: \"2\"\n", "    prefix: \"2\"\n    target_wait_minutes: -5\n"}, "services[1].target_wait_minutes", 17, "0 to 1440"},
 		{"hours bad time", []string{`{ from: "08:00", to: "11:00" }`, `{ from: "08:00", to: "25:00" }`}, "services[1].hours[0].to", 18, "HH:MM"},
 		{"hours empty span", []string{`{ from: "08:00", to: "11:00" }`, `{ from: "08:00", to: "08:00" }`}, "services[1].hours[0]", 18, "must be before end"},
 		{"hours overlap", []string{`{ from: "08:00", to: "11:00" }`, "{ from: \"08:00\", to: \"11:00\" }\n      - { from: \"10:00\", to: \"12:00\" }"}, "services[1].hours[1]", 19, "overlaps"},

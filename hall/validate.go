@@ -210,9 +210,14 @@ func (v *validator) checkServices(specs []serviceSpec) []motcua.ServiceSpec {
 			v.add(item+".daily_cap", "daily_cap không được âm (0 là không giới hạn) / daily_cap must not be negative (0 means no cap)")
 		}
 		v.checkSessions(item+".hours", s.Hours)
+		// Reports (issue 15): the target wait.
+		if s.TargetWaitMinutes < 0 || s.TargetWaitMinutes > 24*60 {
+			v.add(item+".target_wait_minutes", "target_wait_minutes phải từ 0 đến 1440 (0: không đặt) / target_wait_minutes must be 0 to 1440 (0: none)")
+		}
 		out = append(out, motcua.ServiceSpec{
 			Code: s.Code, Name: s.Name, NameEn: s.NameEn, Field: s.Field,
 			Prefix: s.Prefix, Digits: digits, DailyCap: s.DailyCap, Hours: s.Hours,
+			TargetWaitMinutes: s.TargetWaitMinutes,
 		})
 	}
 	v.checkNumbersDistinct(out)

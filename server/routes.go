@@ -18,7 +18,9 @@ import (
 	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/kiosk"
 	"github.com/motcua/motcua/live"
+	"github.com/motcua/motcua/reports"
 	"github.com/motcua/motcua/static"
+	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/supervisor"
 	"github.com/motcua/motcua/users"
 	"github.com/motcua/motcua/web"
@@ -30,6 +32,7 @@ type deps struct {
 	clients  web.Clients
 	registry *prometheus.Registry
 	log      *slog.Logger
+	store    *store.Store // the reports read it (issue 15)
 }
 
 // routes maps the whole HTTP surface of the hub (see docs/API.md).
@@ -150,6 +153,20 @@ func routes(d deps) http.Handler {
 		r.Get("/api/v1/hall/audit", adm.Audit)
 		r.Post("/api/v1/hall/procedures/import", adm.ImportProcedures)
 	})
+
+	// Reports (issue 15): a supervisor sees everyone's figures, an officer
+	// their own (group_by=staff or staff=me).
+	rep := &reports.Handler{Reports: &reports.Reports{Site: h.Site, Store: d.store}}
+	r.With(staff).Get("/api/v1/reports/queue", rep.QueueReport)
+	rt := &reports.RatingHandler{Reports: rep.Reports.(*reports.Reports), Store: d.store, Writer: h.Writer,
+		Tickets: d.store.Tickets, Events: h.Writer, Live: d.live, Clients: d.clients, Static: files}
+	r.With(staff).Get("/api/v1/reports/satisfaction", rt.SatisfactionReport)
+	r.Post("/api/v1/track/{token}/rating", rt.Rate)
+	r.Get("/api/v1/track/{token}/rating", rt.Rated)
+	r.Get("/api/v1/rate/counters/{id}", rt.TabletVisit)
+	r.Post("/api/v1/rate/counters/{id}", rt.TabletRate)
+	r.Get("/rate", rt.TabletPage)
+	r.With(login.Require(motcua.RoleSupervisor)).Get("/ws/supervisor", rt.Socket)
 
 	// Websockets (public).
 	r.Get("/ws/display", disp.Socket)

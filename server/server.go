@@ -95,7 +95,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.Join(err, st.Close())
 	}
 	handler := routes(deps{hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
-		registry: reg, log: cfg.Logger})
+		registry: reg, log: cfg.Logger, store: st})
 	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler}, nil
 }
 

@@ -3,6 +3,7 @@
 'use strict';
 (function () {
   var token = decodeURIComponent(location.pathname.split('/')[2] || '');
+  var trackURL = '/api/v1/track/' + encodeURIComponent(token);
 
   var track = null;     // the last track object, patched by events
   var live = null;      // the websocket loop
@@ -64,6 +65,7 @@
   function render() {
     var t = track;
     if (!t) return;
+    offerRating(t);
     var c = t.counter;
     $('number').textContent = t.number || '–';
     $('service').textContent = (t.service && t.service.name) || '';
@@ -142,6 +144,21 @@
     track = data;
     render();
     if ((data.dossiers || []).some(function (d) { return d.at_risk; })) loadBranch().then(render);
+  }
+
+  // Rating (issue 15): once the visit is done, ask for a rating once.
+  var ratingAsked = false;
+  function offerRating(t) {
+    if (ratingAsked || t.status !== 'done' || !window.MotcuaRating) return;
+    ratingAsked = true;
+    fetch(trackURL + '/rating').then(function (res) {
+      if (res.status !== 404) return; // already rated
+      var box = $('rating');
+      box.hidden = false;
+      window.MotcuaRating.form(box, function (body) {
+        return fetch(trackURL + '/rating', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      });
+    });
   }
 
   function pad(n) { return (n < 10 ? '0' : '') + n; }

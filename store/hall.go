@@ -112,14 +112,15 @@ func (t *Tx) applyServices(specs []motcua.ServiceSpec, now time.Time) (map[strin
 		}
 		if id, ok := ids[sv.Code]; ok {
 			if err := t.exec(`UPDATE services SET name = ?, name_en = ?, field = ?, digits = ?, daily_cap = ?, hours = ?,
-				position = ?, retired_at = NULL WHERE id = ?`,
-				sv.Name, sv.NameEn, sv.Field, sv.Digits, sv.DailyCap, string(hours), pos, id); err != nil {
+				target_wait_minutes = ?, position = ?, retired_at = NULL WHERE id = ?`,
+				sv.Name, sv.NameEn, sv.Field, sv.Digits, sv.DailyCap, string(hours), sv.TargetWaitMinutes, pos, id); err != nil {
 				return nil, fmt.Errorf("service %s: %w", sv.Code, err)
 			}
 			continue
 		}
-		id, err := t.insert(`INSERT INTO services (code, name, name_en, field, prefix, digits, daily_cap, hours, position)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sv.Code, sv.Name, sv.NameEn, sv.Field, sv.Prefix, sv.Digits, sv.DailyCap, string(hours), pos)
+		id, err := t.insert(`INSERT INTO services (code, name, name_en, field, prefix, digits, daily_cap, hours, position, target_wait_minutes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sv.Code, sv.Name, sv.NameEn, sv.Field, sv.Prefix, sv.Digits, sv.DailyCap, string(hours), pos,
+			sv.TargetWaitMinutes)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", sv.Code, err)
 		}
@@ -336,8 +337,8 @@ func (t *Tx) Services() ([]motcua.Service, error) { return services(t.ctx, t.tx)
 
 func services(ctx context.Context, q queryer) ([]motcua.Service, error) {
 	var rows []serviceRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, code, name, name_en, field, prefix, digits, daily_cap, hours
-		FROM services WHERE retired_at IS NULL ORDER BY position, id`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, code, name, name_en, field, prefix, digits, daily_cap, hours,
+		target_wait_minutes FROM services WHERE retired_at IS NULL ORDER BY position, id`); err != nil {
 		return nil, Normalize(err)
 	}
 	out := make([]motcua.Service, len(rows))
