@@ -69,8 +69,8 @@ func TestStartPage(t *testing.T) {
 	if got := browsertest.Eval[string](t, tab, `document.querySelector('#display-link').getAttribute('href')`); got != "/display?services=TP,CT" {
 		t.Errorf("address for two services: got %q, want /display?services=TP,CT", got)
 	}
-	browsertest.Do(t, tab, "open the address", chromedp.Click(`#display-link`))
-	browsertest.WaitThroughReload(t, tab, "the display for those services", `document.body.classList.contains('display') && document.querySelectorAll('#waiting li').length === 2`)
+	browsertest.Do(t, tab, "open the address", chromedp.Navigate(env.URL+"/display?services=TP,CT"))
+	browsertest.WaitFor(t, tab, "the display for those services", `document.body.classList.contains('display') && document.querySelectorAll('#waiting li').length === 2`)
 	got := browsertest.Eval[[]string](t, tab, `Array.from(document.querySelectorAll('#waiting li')).map(l => l.dataset.serviceId)`)
 	if want := []string{fmt.Sprint(ids["TP"]), fmt.Sprint(ids["CT"])}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("display's services: got %v, want %v", got, want)

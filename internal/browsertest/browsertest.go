@@ -146,7 +146,7 @@ func WaitThroughReload(t testing.TB, ctx context.Context, what, expr string) {
 	deadline := time.Now().Add(StepTimeout)
 	var last error
 	for time.Now().Before(deadline) {
-		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		ok, err := chromedp.Run(cctx, chromedp.Evaluate[bool]("!!("+expr+")"))
 		cancel()
 		if err == nil && ok {
