@@ -27,7 +27,9 @@ import (
 
 // trackPageBudget is the most bytes the phone page may fetch (HTML, CSS and
 // JS, uncompressed): on a slow 3G line (about 50 KB/s) it shows in a second.
-const trackPageBudget = 30 * 1024
+// 36 KiB since the rating form (rating.js, rate.css, issue 15) joined the page; loading it only
+// once the visit is done would bring the page back under 30 KiB (open work).
+const trackPageBudget = 36 * 1024
 
 // thermalWidthPt is 80 mm in PDF points.
 const thermalWidthPt = 80 / 25.4 * 72
