@@ -25,6 +25,7 @@ type siteState struct {
 	services map[int64]Service
 	counters map[int64]Counter
 	order    []int64 // service ids in display order
+	groups   []PriorityGroup
 }
 
 // NewSite builds a site from the stored configuration. services come in

@@ -88,25 +88,6 @@ type Ticket struct {
 	ServedBy *int64 `db:"served_by" json:"-"`
 }
 
-// PriorityGroups are the legal groups served ahead of the queue (đối tượng ưu tiên).
-var PriorityGroups = []struct{ Code, Vi, En string }{
-	{"elderly", "Người cao tuổi", "Elderly"},
-	{"disability", "Người khuyết tật", "Person with a disability"},
-	{"pregnant", "Phụ nữ mang thai", "Pregnant woman"},
-	{"meritorious", "Người có công với cách mạng", "Person with meritorious service"},
-	{"small_child", "Người đi cùng trẻ em dưới 6 tuổi", "With a child under 6"},
-}
-
-// IsPriorityGroup reports whether code names one of PriorityGroups.
-func IsPriorityGroup(code string) bool {
-	for _, g := range PriorityGroups {
-		if g.Code == code {
-			return true
-		}
-	}
-	return false
-}
-
 // IssueRequest is what a kiosk (or a phone) asks for.
 type IssueRequest struct {
 	ServiceID     int64

@@ -16,7 +16,7 @@ import (
 // reception, privacy, dossiers) as one entity. An entity of cur that next
 // leaves out is retired. Both halls are as Parse returns them (defaults
 // filled in). The list follows the description's order: sections, services,
-// counters, procedures, holidays, working days; within a kind, next's order,
+// counters, procedures, holidays, working days, priority groups; within a kind, next's order,
 // then the retired ones in cur's order.
 func Diff(cur, next motcua.Hall) []motcua.HallChange {
 	a, b := document(cur), document(next)
@@ -36,6 +36,7 @@ func Diff(cur, next motcua.Hall) []motcua.HallChange {
 	out = append(out, diffList(motcua.KindProcedure, a.Procedures, b.Procedures, func(p procedureSpec) string { return p.Code })...)
 	out = append(out, diffList(motcua.KindHoliday, a.Holidays, b.Holidays, func(d motcua.Holiday) string { return d.Date })...)
 	out = append(out, diffList(motcua.KindWorkingDay, a.WorkingDays, b.WorkingDays, func(d motcua.Holiday) string { return d.Date })...)
+	out = append(out, diffList(motcua.KindPriorityGroup, a.PriorityGroups, b.PriorityGroups, func(g motcua.PriorityGroup) string { return g.Code })...)
 	return out
 }
 

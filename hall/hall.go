@@ -123,6 +123,9 @@ type description struct {
 	WorkingDays []motcua.Holiday     `json:"working_days" yaml:"working_days"`
 	Privacy     motcua.Privacy       `json:"privacy" yaml:"privacy"`
 	Dossiers    motcua.DossierPolicy `json:"dossiers" yaml:"dossiers"`
+
+	// Priority groups (issue 17): left out, the legal ones.
+	PriorityGroups []motcua.PriorityGroup `json:"priority_groups" yaml:"priority_groups"`
 }
 
 type policySpec struct {

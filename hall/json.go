@@ -246,6 +246,8 @@ func document(h motcua.Hall) description {
 		WorkingDays: days(h.WorkingDays),
 		Privacy:     h.Privacy,
 		Dossiers:    h.Dossiers,
+
+		PriorityGroups: priorityGroups(h.PriorityGroups),
 	}
 	for i, s := range h.Services {
 		d.Services[i] = serviceDoc(s)
@@ -297,6 +299,13 @@ func days(d []motcua.Holiday) []motcua.Holiday {
 		return []motcua.Holiday{}
 	}
 	return d
+}
+
+func priorityGroups(g []motcua.PriorityGroup) []motcua.PriorityGroup {
+	if g == nil {
+		return []motcua.PriorityGroup{}
+	}
+	return g
 }
 
 // ProceduresJSON writes procedures as the description writes them (an

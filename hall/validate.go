@@ -76,6 +76,7 @@ func (v *validator) check(d *description) motcua.Hall {
 	h.Counters = v.checkCounters(d.Counters, h.Services)
 	h.Procedures = v.checkProcedures(d.Procedures, h.Services)
 	v.checkDays(d.Holidays, d.WorkingDays)
+	h.PriorityGroups = v.checkPriorityGroups(d.PriorityGroups)
 	return h
 }
 

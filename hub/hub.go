@@ -229,7 +229,16 @@ func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua
 	if err != nil {
 		return nil, err
 	}
-	return newSite(branch, policy, reception, off, work, services, counters, clock)
+	var groups []motcua.PriorityGroup
+	if err := st.Setting(ctx, "priority_groups", &groups); err != nil {
+		return nil, err
+	}
+	site, err := newSite(branch, policy, reception, off, work, services, counters, clock)
+	if err != nil {
+		return nil, err
+	}
+	site.SetPriorityGroups(priorityGroups(groups))
+	return site, nil
 }
 
 // newSite builds the site the hub runs from a hall's configuration.

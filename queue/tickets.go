@@ -47,9 +47,10 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 		return motcua.Ticket{}, -1, err
 	}
 	if req.PriorityGroup != "" {
-		if !motcua.IsPriorityGroup(req.PriorityGroup) {
-			return motcua.Ticket{}, -1, motcua.Errorf(motcua.EInvalid,
-				"Nhóm ưu tiên %q không hợp lệ. / Unknown priority_group %q.", req.PriorityGroup, req.PriorityGroup)
+		if _, ok := q.site.PriorityGroup(req.PriorityGroup); !ok {
+			return motcua.Ticket{}, -1, &motcua.Error{Code: motcua.EInvalid,
+				Message: fmt.Sprintf("Nhóm ưu tiên %q không có ở sảnh này. / This hall has no priority_group %q.", req.PriorityGroup, req.PriorityGroup),
+				Fields:  map[string]string{"priority_group": "unknown group"}}
 		}
 		req.Priority = true
 	}

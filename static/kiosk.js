@@ -209,7 +209,8 @@
     clearTimeout(timers.refresh);
     var first = [];
     if (!state.branch) first.push(api('GET', '/api/v1/branch').then(applyBranch));
-    if (!state.groups) first.push(api('GET', '/api/v1/priority-groups').then(function (g) {
+    // The groups follow the hall description: an admin may change them live.
+    first.push(api('GET', '/api/v1/priority-groups').then(function (g) {
       state.groups = Array.isArray(g) ? g : [];
     }));
     first.push(api('GET', '/api/v1/services').then(function (list) {

@@ -28,15 +28,15 @@ func (t *Tx) LoadHall(h motcua.Hall, now time.Time) error { return t.ApplyHall(h
 // services and procedures matched by code, counters by number, calendar days
 // by date. An entity h leaves out is retired (its row, id and history stay;
 // it leaves the lists), one h names again is brought back with the same id.
-// The settings (branch, policy, reception, privacy, at-risk window) are
-// replaced. Checking that the change strands nobody is the caller's business.
+// The settings (branch, policy, reception, privacy, at-risk window,
+// priority groups) are replaced. Checking that the change strands nobody is the caller's business.
 func (t *Tx) ApplyHall(h motcua.Hall, now time.Time) error {
 	now = now.UTC()
 	settings := []struct {
 		key   string
 		value any
 	}{{"branch", h.Branch}, {"policy", h.Policy}, {"reception", h.Reception}, {"privacy", h.Privacy},
-		{"at_risk_days", h.Dossiers.AtRiskDays}}
+		{"at_risk_days", h.Dossiers.AtRiskDays}, {"priority_groups", h.PriorityGroups}}
 	for _, s := range settings {
 		if err := t.PutSetting(s.key, s.value); err != nil {
 			return err
@@ -281,7 +281,8 @@ func (t *Tx) Hall() (motcua.Hall, error) { return readHall(t.ctx, t.tx) }
 func readHall(ctx context.Context, q queryer) (motcua.Hall, error) {
 	var h motcua.Hall
 	for key, dest := range map[string]any{"branch": &h.Branch, "policy": &h.Policy, "reception": &h.Reception,
-		"privacy": &h.Privacy, "at_risk_days": &h.Dossiers.AtRiskDays} {
+		"privacy": &h.Privacy, "at_risk_days": &h.Dossiers.AtRiskDays,
+		"priority_groups": &h.PriorityGroups} {
 		if err := setting(ctx, q, key, dest); err != nil {
 			return h, fmt.Errorf("setting %s: %w", key, err)
 		}

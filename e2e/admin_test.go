@@ -1,0 +1,222 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/motcua/motcua/internal/browsertest"
+	"github.com/motcua/motcua/internal/idcardtest"
+	"github.com/motcua/motcua/server/servertest"
+)
+
+// Issue 12's browser test: the admin creates a staff member bound to counter
+// 2 on /admin (a weak password first, refused next to the field); she signs
+// in at /counter, calls a number at counter 2, is refused at counter 3, and
+// her full name is on the receipt of the dossier she receives.
+func TestAdminCreatesAnOfficerWhoWorksAtHerCounter(t *testing.T) {
+	env := servertest.New(t)
+	waiting := env.Issue(2, false) // CT: counter 2 serves it first
+	b := browsertest.New(t)
+
+	adm := b.Tab(1440, 900)
+	browsertest.Do(t, adm, "sign in at /admin",
+		chromedp.Navigate(env.URL+"/admin"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "admin"),
+		chromedp.SendKeys("#login-password", servertest.AdminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#users-table"),
+	)
+	browsertest.WaitFor(t, adm, "the admin in the user list and the counters to tick",
+		`document.querySelector('#users-table tr[data-username="admin"]') && document.querySelector('input[name="user-counter"][data-number="2"]')`)
+	if lang := browsertest.Eval[string](t, adm, `document.documentElement.lang`); lang != "vi" {
+		t.Errorf("page language: got %q, want vi", lang)
+	}
+
+	browsertest.Do(t, adm, "fill in a new officer with a weak password",
+		chromedp.SendKeys("#user-username", "lan"),
+		chromedp.SendKeys("#user-fullname", "Phạm Thị Lan"),
+		chromedp.SendKeys("#user-password", "1234567890"),
+		chromedp.Click(`input[name="user-counter"][data-number="2"]`),
+		chromedp.Click("#user-submit"),
+	)
+	browsertest.WaitFor(t, adm, "the weak password's error next to the password field",
+		`document.querySelector('#user-password + .field-error[data-for="password"]')?.textContent.length > 0`)
+	if n := browsertest.Eval[int](t, adm, `document.querySelectorAll('#users-table tr[data-username="lan"]').length`); n != 0 {
+		t.Fatalf("a refused account is listed %d times, want 0", n)
+	}
+	browsertest.Screenshot(t, adm, "admin-weak-password")
+	browsertest.Eval[bool](t, adm, `(document.getElementById('user-password').value = '', true)`)
+	browsertest.Do(t, adm, "a strong password, and create",
+		chromedp.SendKeys("#user-password", servertest.StaffPassword),
+		chromedp.Click("#user-submit"),
+	)
+	browsertest.WaitFor(t, adm, "Lan in the user list at counter 2",
+		`document.querySelector('#users-table tr[data-username="lan"] .user-counters')?.textContent === '2'`)
+	if got := browsertest.Eval[string](t, adm, `document.querySelector('#users-table tr[data-username="lan"]').textContent`); !strings.Contains(got, "Phạm Thị Lan") || !strings.Contains(got, "Cán bộ quầy") {
+		t.Errorf("Lan's row: got %q, want her full name and the staff role", got)
+	}
+	browsertest.Screenshot(t, adm, "admin-users")
+
+	desk := b.Tab(1366, 768)
+	browsertest.Do(t, desk, "Lan signs in at counter 2",
+		chromedp.Navigate(env.URL+"/counter?counter=2"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "lan"),
+		chromedp.SendKeys("#login-password", servertest.StaffPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#btn-next"),
+	)
+	browsertest.WaitFor(t, desk, "the counter connected", `!document.getElementById('btn-next').disabled`)
+	browsertest.Do(t, desk, "call the next number", chromedp.Click("#btn-next"))
+	browsertest.WaitFor(t, desk, "the waiting ticket called at counter 2",
+		`document.querySelector('#current-number').textContent === '`+waiting.Number+`'`)
+	if got := browsertest.Eval[string](t, desk, `document.querySelector('#user-name').textContent`); !strings.Contains(got, "Phạm Thị Lan") {
+		t.Errorf("counter page user: got %q, want her full name", got)
+	}
+
+	// Counter 3 is not hers: the hub refuses, the page says why.
+	other := env.Issue(3, false) // DD: counter 3 serves it
+	browsertest.Do(t, desk, "go to counter 3 and call",
+		chromedp.Click("#btn-change-counter"),
+		chromedp.WaitVisible(`#counter-select button[data-counter-id="3"]`),
+		chromedp.Click(`#counter-select button[data-counter-id="3"]`),
+		chromedp.WaitVisible("#btn-next"),
+	)
+	browsertest.WaitFor(t, desk, "counter 3's buttons", `!document.getElementById('btn-next').disabled || document.getElementById('status-line').dataset.kind === 'error'`)
+	browsertest.Eval[bool](t, desk, `(document.getElementById('btn-next').click(), true)`)
+	browsertest.WaitFor(t, desk, "the refusal at counter 3",
+		`document.getElementById('status-line').dataset.kind === 'error' && document.getElementById('status-line').textContent.includes('quầy 2')`)
+	var tk struct {
+		Status string `json:"status"`
+	}
+	if status := env.Do("GET", "/api/v1/track/"+other.Token, "", nil, &tk); status != 200 || tk.Status != "waiting" {
+		t.Errorf("ticket %s after Lan's refused call at counter 3: got %d %q, want still waiting", other.Number, status, tk.Status)
+	}
+	browsertest.Screenshot(t, desk, "counter-refused")
+
+	// Back at counter 2: she receives a dossier; the receipt names her.
+	browsertest.Do(t, desk, "back to counter 2",
+		chromedp.Click("#btn-change-counter"),
+		chromedp.WaitVisible(`#counter-select button[data-counter-id="2"]`),
+		chromedp.Click(`#counter-select button[data-counter-id="2"]`),
+	)
+	browsertest.WaitFor(t, desk, "the dossier panel for the called ticket", `!document.getElementById('dossier-panel').hidden`)
+	card := idcardtest.IDCard{Number: "001190012345", FullName: "Nguyễn Thị Bình", Sex: "Nữ", Address: "Số 5 phố Hàng Bạc, Hoàn Kiếm, Hà Nội"}
+	card.BirthDate = servertest.Start.AddDate(-40, 0, 0)
+	card.IssuedDate = servertest.Start.AddDate(-3, 0, 0)
+	browsertest.Do(t, desk, "receive a dossier",
+		chromedp.Click("#dp-new"),
+		chromedp.WaitVisible("#dp-scan"),
+		chromedp.SendKeys("#dp-scan", idcardtest.FormatIDCardQR(card)),
+	)
+	browsertest.WaitFor(t, desk, "the applicant from the card", `document.getElementById('dp-name').value === 'Nguyễn Thị Bình'`)
+	browsertest.Do(t, desk, "choose the procedure and submit",
+		chromedp.SendKeys("#dp-proc-search", "xac nhan hon nhan"),
+		chromedp.WaitVisible("#dp-match-0"),
+		chromedp.Click("#dp-match-0"),
+		chromedp.WaitVisible("#dp-doc-0"),
+		chromedp.Click("#dp-docs-all"),
+		chromedp.SendKeys("#dp-phone", "0912 345 678"),
+		chromedp.Click("#dp-submit"),
+		chromedp.WaitVisible("#dp-print"),
+	)
+	href := browsertest.Eval[string](t, desk, `document.getElementById('dp-print').getAttribute('href')`)
+	receipt := b.Tab(900, 1100)
+	browsertest.Do(t, receipt, "open the receipt", chromedp.Navigate(env.URL+href))
+	browsertest.WaitFor(t, receipt, "the receipt", `document.querySelectorAll('section.sheet').length === 2`)
+	if text := browsertest.Eval[string](t, receipt, `document.body.innerText`); !strings.Contains(text, "Phạm Thị Lan") {
+		t.Errorf("the receipt does not name the officer who received the dossier, Phạm Thị Lan:\n%s", text)
+	}
+}
+
+// A hall change made on /admin — a new service, served by counter 1, after
+// its dry run and confirmation — appears on a kiosk that is already open,
+// and a new priority group with it, without anyone reloading the kiosk.
+func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
+	env := servertest.New(t)
+	b := browsertest.New(t)
+
+	kiosk := b.Tab(1080, 1920)
+	browsertest.Do(t, kiosk, "open the kiosk", chromedp.Navigate(env.URL+"/kiosk"))
+	browsertest.WaitFor(t, kiosk, "the kiosk's services", `document.querySelectorAll('button.service').length > 0`)
+	before := browsertest.Eval[int](t, kiosk, `document.querySelectorAll('button.service').length`)
+
+	adm := b.Tab(1440, 900)
+	browsertest.Do(t, adm, "sign in at /admin",
+		chromedp.Navigate(env.URL+"/admin#services"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "admin"),
+		chromedp.SendKeys("#login-password", servertest.AdminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#services-table"),
+	)
+	browsertest.WaitFor(t, adm, "the hall's services", `document.querySelectorAll('#services-table tbody tr').length > 0`)
+	browsertest.Do(t, adm, "add a service",
+		chromedp.Click("#add-service"),
+		chromedp.SendKeys(`#services-table tbody tr:last-child input[data-path$=".code"]`, "HN"),
+		chromedp.SendKeys(`#services-table tbody tr:last-child input[data-path$=".name"]`, "Hôn nhân gia đình"),
+		chromedp.SendKeys(`#services-table tbody tr:last-child input[data-path$=".name_en"]`, "Marriage and family"),
+		chromedp.SendKeys(`#services-table tbody tr:last-child input[data-path$=".prefix"]`, "8"),
+	)
+	browsertest.WaitFor(t, adm, "the unsaved-changes bar", `!document.getElementById('save-bar').hidden`)
+
+	// Nobody serves it yet: the hub refuses, naming the field, next to it.
+	browsertest.Do(t, adm, "review", chromedp.Click("#btn-review"))
+	browsertest.WaitFor(t, adm, "the refusal next to the new service's code",
+		`document.querySelector('#services-table tbody tr:last-child .field-error')?.textContent.length > 0`)
+	browsertest.Screenshot(t, adm, "admin-field-error")
+
+	browsertest.Do(t, adm, "counter 1 serves it too",
+		chromedp.Click(`#tabs button[data-tab="counters"]`),
+		chromedp.WaitVisible(`.counter-card[data-number="1"] select.add-service`),
+	)
+	browsertest.Eval[bool](t, adm, `(() => { const s = document.querySelector('.counter-card[data-number="1"] select.add-service'); s.value = 'HN'; s.dispatchEvent(new Event('change')); return true })()`)
+	browsertest.WaitFor(t, adm, "HN third at counter 1", `document.querySelector('.counter-card[data-number="1"] .chips').textContent.includes('3. HN')`)
+
+	browsertest.Do(t, adm, "add a local priority group",
+		chromedp.Click(`#tabs button[data-tab="priority"]`),
+		chromedp.WaitVisible("#add-group"),
+		chromedp.Click("#add-group"),
+		chromedp.SendKeys(`#groups-table tbody tr:last-child input[data-path$=".code"]`, "veteran"),
+		chromedp.SendKeys(`#groups-table tbody tr:last-child input[data-path$=".name"]`, "Cựu chiến binh"),
+		chromedp.SendKeys(`#groups-table tbody tr:last-child input[data-path$=".name_en"]`, "Veteran"),
+	)
+
+	browsertest.Do(t, adm, "review again", chromedp.Click("#btn-review"))
+	browsertest.WaitFor(t, adm, "the confirmation with the changes", `document.getElementById('confirm').open`)
+	got := browsertest.Eval[[]string](t, adm, `[...document.querySelectorAll('#confirm-list li')].map(li => li.dataset.action + ' ' + li.dataset.kind + ' ' + li.dataset.key)`)
+	want := []string{"add service HN", "change counter 1", "add priority_group veteran"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("changes listed for confirmation: got %v, want %v", got, want)
+	}
+	// The dry run applied nothing.
+	if n := browsertest.Eval[int](t, kiosk, `document.querySelectorAll('button.service').length`); n != before {
+		t.Errorf("kiosk services after the dry run: got %d, want %d", n, before)
+	}
+	var audit []any
+	env.Do("GET", "/api/v1/hall/audit?limit=1000", env.AdminToken, nil, &audit)
+	auditBefore := len(audit)
+	browsertest.Screenshot(t, adm, "admin-confirm")
+	browsertest.Do(t, adm, "apply", chromedp.Click("#confirm-apply"))
+	browsertest.WaitFor(t, adm, "applied", `!document.getElementById('confirm').open && document.getElementById('banner').textContent.includes('3')`)
+
+	browsertest.WaitFor(t, kiosk, "the new service on the open kiosk",
+		`[...document.querySelectorAll('button.service')].some(b => b.textContent.includes('Hôn nhân gia đình'))`)
+	browsertest.Eval[bool](t, kiosk, `([...document.querySelectorAll('button.service')].find(b => b.textContent.includes('Hôn nhân gia đình')).click(), true)`)
+	browsertest.WaitFor(t, kiosk, "the new priority group offered", `document.querySelector('button.priority-group[data-group="veteran"]')?.textContent === 'Cựu chiến binh'`)
+	if got := browsertest.Eval[string](t, kiosk, `document.querySelector('button.priority-group[data-group="elderly"]').textContent`); got != "Người cao tuổi (từ 60 tuổi)" {
+		t.Errorf("the elderly group on the kiosk: got %q, want the age said", got)
+	}
+
+	env.Do("GET", "/api/v1/hall/audit?limit=1000", env.AdminToken, nil, &audit)
+	if len(audit) != auditBefore+3 {
+		t.Errorf("audit entries: got %d, want %d (three changes)", len(audit), auditBefore+3)
+	}
+	browsertest.Do(t, adm, "the audit tab", chromedp.Click(`#tabs button[data-tab="audit"]`))
+	browsertest.WaitFor(t, adm, "the change in the audit list, by the admin",
+		`[...document.querySelectorAll('#audit-table tr[data-kind="service"][data-key="HN"]')].some(tr => tr.textContent.includes('Quản trị'))`)
+}
