@@ -133,9 +133,10 @@ func TestAdminCreatesAnOfficerWhoWorksAtHerCounter(t *testing.T) {
 	}
 }
 
-// A hall change made on /admin — a new service, served by counter 1, after
-// its dry run and confirmation — appears on a kiosk that is already open,
-// and a new priority group with it, without anyone reloading the kiosk.
+// A hall change made on /admin — a new service, served by counter 1, a new
+// priority group and a new notice, after the dry run and the confirmation —
+// reaches a kiosk and a hall display that are already open, without anyone
+// reloading them.
 func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
 	env := servertest.New(t)
 	b := browsertest.New(t)
@@ -144,6 +145,9 @@ func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
 	browsertest.Do(t, kiosk, "open the kiosk", chromedp.Navigate(env.URL+"/kiosk"))
 	browsertest.WaitFor(t, kiosk, "the kiosk's services", `document.querySelectorAll('button.service').length > 0`)
 	before := browsertest.Eval[int](t, kiosk, `document.querySelectorAll('button.service').length`)
+	display := b.Tab(1920, 1080)
+	browsertest.Do(t, display, "open a hall display", chromedp.Navigate(env.URL+"/display?mute=1"))
+	browsertest.WaitFor(t, display, "the display's websocket", `document.body.dataset.connection === 'open'`)
 
 	adm := b.Tab(1440, 900)
 	browsertest.Do(t, adm, "sign in at /admin",
@@ -186,10 +190,17 @@ func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
 		chromedp.SendKeys(`#groups-table tbody tr:last-child input[data-path$=".name_en"]`, "Veteran"),
 	)
 
+	browsertest.Do(t, adm, "a new notice for the hall screens",
+		chromedp.Click(`#tabs button[data-tab="notice"]`),
+		chromedp.WaitVisible("#branch-notice"),
+	)
+	browsertest.Eval[bool](t, adm, `(document.getElementById('branch-notice').value = '', true)`)
+	browsertest.Do(t, adm, "type the notice", chromedp.SendKeys("#branch-notice", "Từ 01/12 nhận hồ sơ hôn nhân tại quầy 1."))
+
 	browsertest.Do(t, adm, "review again", chromedp.Click("#btn-review"))
 	browsertest.WaitFor(t, adm, "the confirmation with the changes", `document.getElementById('confirm').open`)
 	got := browsertest.Eval[[]string](t, adm, `[...document.querySelectorAll('#confirm-list li')].map(li => li.dataset.action + ' ' + li.dataset.kind + ' ' + li.dataset.key)`)
-	want := []string{"add service HN", "change counter 1", "add priority_group veteran"}
+	want := []string{"change branch branch", "add service HN", "change counter 1", "add priority_group veteran"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("changes listed for confirmation: got %v, want %v", got, want)
 	}
@@ -202,10 +213,14 @@ func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
 	auditBefore := len(audit)
 	browsertest.Screenshot(t, adm, "admin-confirm")
 	browsertest.Do(t, adm, "apply", chromedp.Click("#confirm-apply"))
-	browsertest.WaitFor(t, adm, "applied", `!document.getElementById('confirm').open && document.getElementById('banner').textContent.includes('3')`)
+	browsertest.WaitFor(t, adm, "applied", `!document.getElementById('confirm').open && document.getElementById('banner').textContent.includes('4')`)
 
 	browsertest.WaitFor(t, kiosk, "the new service on the open kiosk",
 		`[...document.querySelectorAll('button.service')].some(b => b.textContent.includes('Hôn nhân gia đình'))`)
+	browsertest.WaitFor(t, display, "the new service on the open display",
+		`[...document.querySelectorAll('li.waiting-item')].some(li => li.textContent.includes('Hôn nhân gia đình'))`)
+	browsertest.WaitFor(t, display, "the new notice on the open display",
+		`document.getElementById('notice-text').textContent === 'Từ 01/12 nhận hồ sơ hôn nhân tại quầy 1.'`)
 	browsertest.Eval[bool](t, kiosk, `([...document.querySelectorAll('button.service')].find(b => b.textContent.includes('Hôn nhân gia đình')).click(), true)`)
 	browsertest.WaitFor(t, kiosk, "the new priority group offered", `document.querySelector('button.priority-group[data-group="veteran"]')?.textContent === 'Cựu chiến binh'`)
 	if got := browsertest.Eval[string](t, kiosk, `document.querySelector('button.priority-group[data-group="elderly"]').textContent`); got != "Người cao tuổi (từ 60 tuổi)" {
@@ -213,8 +228,8 @@ func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
 	}
 
 	env.Do("GET", "/api/v1/hall/audit?limit=1000", env.AdminToken, nil, &audit)
-	if len(audit) != auditBefore+3 {
-		t.Errorf("audit entries: got %d, want %d (three changes)", len(audit), auditBefore+3)
+	if len(audit) != auditBefore+4 {
+		t.Errorf("audit entries: got %d, want %d (four changes)", len(audit), auditBefore+4)
 	}
 	browsertest.Do(t, adm, "the audit tab", chromedp.Click(`#tabs button[data-tab="audit"]`))
 	browsertest.WaitFor(t, adm, "the change in the audit list, by the admin",
