@@ -215,3 +215,52 @@ func TestNothingHalfApplied(t *testing.T) {
 		})
 	}
 }
+
+// TestImportBadInput: a catalogue that cannot be used is a 4xx naming the
+// row and field (or the column), and the import never changes the hall.
+func TestImportBadInput(t *testing.T) {
+	env := servertest.New(t)
+	_, staff := env.AddUser("canbo", "Cán bộ", "staff")
+	before, seq := getHall(t, env), lastSeq(t, env)
+	const header = "code,name,agency,processing_days,documents,service\n"
+	cases := []struct {
+		name, format, token, body string
+		wantStatus                int
+		wantField                 string
+	}{
+		{"days not a number", "csv", "", header + "2.1,Thủ tục,UBND,ba,Tờ khai,TP\n", 422, "procedures[0].processing_days"},
+		{"no name", "csv", "", header + "2.1,,UBND,3,Tờ khai,TP\n", 422, "procedures[0].name"},
+		{"duplicate code", "csv", "", header + "2.1,Một,UBND,3,Tờ khai,TP\n2.1,Hai,UBND,3,Tờ khai,TP\n", 422, "procedures[1].code"},
+		{"unknown column", "csv", "", "code,name,agency,processing_days,documents,hạn\n", 422, "columns[5]"},
+		{"a missing column", "csv", "", "code,name\n", 422, "columns"},
+		{"empty file", "csv", "", "", 422, "$"},
+		{"not UTF-8", "csv", "", header + "2.1,Th\xf4i,UBND,3,Tờ khai,TP\n", 422, "$"},
+		{"YAML unknown field", "yaml", "", "- code: \"2.1\"\n  name: Thủ tục\n  agency: UBND\n  processing_days: 3\n  documents: [Tờ khai]\n  han: 3\n", 422, "procedures[0].han"},
+		{"YAML wrong type", "yaml", "", "- code: \"2.1\"\n  name: Thủ tục\n  agency: UBND\n  processing_days: ba\n  documents: [Tờ khai]\n", 422, "procedures[0].processing_days"},
+		{"YAML no procedures", "yaml", "", "procedures: []\n", 422, "procedures"},
+		{"unknown format", "xlsx", "", header, 400, ""},
+		{"staff may not", "csv", staff, header + "2.1,Thủ tục,UBND,3,Tờ khai,TP\n", 403, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			token := env.AdminToken
+			if c.token != "" {
+				token = c.token
+			}
+			status, raw := env.Raw("POST", "/api/v1/hall/procedures/import?format="+c.format, token, c.body)
+			if status != c.wantStatus {
+				t.Fatalf("got %d %s, want %d", status, raw, c.wantStatus)
+			}
+			var e apiError
+			if err := json.Unmarshal(raw, &e); err != nil || e.Error.Message == "" {
+				t.Fatalf("error body: %s", raw)
+			}
+			if c.wantField != "" && e.Error.Fields[c.wantField] == "" {
+				t.Errorf("got fields %v, want one for %s", e.Error.Fields, c.wantField)
+			}
+		})
+	}
+	if after := getHall(t, env); !reflect.DeepEqual(after, before) || lastSeq(t, env) != seq {
+		t.Errorf("an import changed the hall; it must only read the file")
+	}
+}
