@@ -141,6 +141,15 @@ func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
 	env := servertest.New(t)
 	b := browsertest.New(t)
 
+	// A field the page does not show (a service's target wait, issue 15) must
+	// survive the page's save: it edits the hall it got and sends it back whole.
+	var hall map[string]any
+	env.Do("GET", "/api/v1/hall", env.AdminToken, nil, &hall)
+	hall["services"].([]any)[0].(map[string]any)["target_wait_minutes"] = 25
+	if status, raw := env.Raw("PUT", "/api/v1/hall", env.AdminToken, hall); status != 200 {
+		t.Fatalf("set a target wait: got %d %s", status, raw)
+	}
+
 	kiosk := b.Tab(1080, 1920)
 	browsertest.Do(t, kiosk, "open the kiosk", chromedp.Navigate(env.URL+"/kiosk"))
 	browsertest.WaitFor(t, kiosk, "the kiosk's services", `document.querySelectorAll('button.service').length > 0`)
@@ -227,6 +236,11 @@ func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
 		t.Errorf("the elderly group on the kiosk: got %q, want the age said", got)
 	}
 
+	hall = nil
+	env.Do("GET", "/api/v1/hall", env.AdminToken, nil, &hall)
+	if got := hall["services"].([]any)[0].(map[string]any)["target_wait_minutes"]; got != float64(25) {
+		t.Errorf("target_wait_minutes of the first service after the page saved the hall: got %v, want 25", got)
+	}
 	env.Do("GET", "/api/v1/hall/audit?limit=1000", env.AdminToken, nil, &audit)
 	if len(audit) != auditBefore+4 {
 		t.Errorf("audit entries: got %d, want %d (four changes)", len(audit), auditBefore+4)

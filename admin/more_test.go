@@ -264,3 +264,26 @@ func TestImportBadInput(t *testing.T) {
 		t.Errorf("an import changed the hall; it must only read the file")
 	}
 }
+
+// TestGetThenPutChangesNothing: what GET /api/v1/hall answers, sent back as
+// it is, changes nothing — every field the hall stores is in the answer, so
+// a client that edits the answer in place (the /admin page) keeps the fields
+// it does not show. A service's target wait (issue 15) was once left out of
+// the answer, and every save from the page reset it to 0.
+func TestGetThenPutChangesNothing(t *testing.T) {
+	eachDB(t, func(t *testing.T, env *servertest.Env) {
+		d := getHall(t, env)
+		d.item("services", 0)["target_wait_minutes"] = 25
+		got := mustPut(t, env, d, false)
+		if len(got) != 1 || got[0].Key != "TP" || !reflect.DeepEqual(got[0].Fields, []string{"target_wait_minutes"}) {
+			t.Fatalf("set a target wait: got %+v, want service TP changed in target_wait_minutes", got)
+		}
+		d = getHall(t, env)
+		if v := d.item("services", 0)["target_wait_minutes"]; v != float64(25) {
+			t.Errorf("GET after the change: target_wait_minutes %v, want 25", v)
+		}
+		if got := mustPut(t, env, d, true); len(got) != 0 {
+			t.Errorf("the GET answer sent back: got changes %v, want none", rows(got))
+		}
+	})
+}
