@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -248,4 +250,87 @@ func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
 	browsertest.Do(t, adm, "the audit tab", chromedp.Click(`#tabs button[data-tab="audit"]`))
 	browsertest.WaitFor(t, adm, "the change in the audit list, by the admin",
 		`[...document.querySelectorAll('#audit-table tr[data-kind="service"][data-key="HN"]')].some(tr => tr.textContent.includes('Quản trị'))`)
+}
+
+// The admin imports a procedure catalogue (CSV) on /admin: a broken file is
+// refused with the row and field; a good one is merged into the hall's
+// procedures (a new one added, an existing one updated), listed for
+// confirmation and applied; the counters' procedure list has it at once.
+// Every control on the page's tabs has a name a screen reader can say.
+func TestAdminImportsACatalogue(t *testing.T) {
+	env := servertest.New(t)
+	b := browsertest.New(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "hong.csv")
+	good := filepath.Join(dir, "danh-muc.csv")
+	const header = "code,name,field,agency,processing_days,fee,documents,service\n"
+	if err := os.WriteFile(bad, []byte(header+"2.000001,Thủ tục thử,Hộ tịch,UBND cấp xã,ba,,Tờ khai,TP\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte("\uFEFF"+header+
+		"2.000001,Đăng ký giám hộ,Hộ tịch,UBND cấp xã,3,,Tờ khai đăng ký giám hộ|Giấy tờ chứng minh,TP\n"+
+		"1.004873,Cấp Giấy xác nhận tình trạng hôn nhân,Hộ tịch,UBND cấp xã,5,,Tờ khai,TP\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	adm := b.Tab(1440, 900)
+	browsertest.Do(t, adm, "sign in at /admin, procedures",
+		chromedp.Navigate(env.URL+"/admin#procedures"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "admin"),
+		chromedp.SendKeys("#login-password", servertest.AdminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#procedures-table"),
+	)
+	browsertest.WaitFor(t, adm, "the hall's procedures", `document.querySelectorAll('#procedures-table tbody tr').length > 0`)
+	n := browsertest.Eval[int](t, adm, `document.querySelectorAll('#procedures-table tbody tr').length`)
+
+	browsertest.Do(t, adm, "import a broken file", chromedp.SetUploadFiles("#procedures-file", []string{bad}))
+	browsertest.WaitFor(t, adm, "the row and field of the problem", `document.getElementById('import-error').textContent.includes('procedures[0].processing_days')`)
+	if got := browsertest.Eval[bool](t, adm, `document.getElementById('save-bar').hidden`); !got {
+		t.Errorf("a refused import left the hall edited")
+	}
+
+	browsertest.Do(t, adm, "import the catalogue", chromedp.SetUploadFiles("#procedures-file", []string{good}))
+	browsertest.WaitFor(t, adm, "the new procedure in the list", `document.querySelector('#procedures-table tbody tr[data-code="2.000001"]')`)
+	if got := browsertest.Eval[int](t, adm, `document.querySelectorAll('#procedures-table tbody tr').length`); got != n+1 {
+		t.Errorf("procedures after the import: got %d rows, want %d (one new, one updated)", got, n+1)
+	}
+	browsertest.Do(t, adm, "review", chromedp.Click("#btn-review"))
+	browsertest.WaitFor(t, adm, "the confirmation", `document.getElementById('confirm').open`)
+	got := browsertest.Eval[[]string](t, adm, `[...document.querySelectorAll('#confirm-list li')].map(li => li.dataset.action + ' ' + li.dataset.kind + ' ' + li.dataset.key)`)
+	if want := []string{"change procedure 1.004873", "add procedure 2.000001"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("changes listed: got %v, want %v", got, want)
+	}
+	browsertest.Do(t, adm, "apply", chromedp.Click("#confirm-apply"))
+	browsertest.WaitFor(t, adm, "applied", `!document.getElementById('confirm').open && document.getElementById('save-bar').hidden`)
+
+	var procs []struct {
+		Code           string   `json:"code"`
+		ProcessingDays int      `json:"processing_days"`
+		Documents      []string `json:"documents"`
+	}
+	env.Do("GET", "/api/v1/procedures", env.AdminToken, nil, &procs)
+	found := map[string]int{}
+	for _, p := range procs {
+		found[p.Code] = p.ProcessingDays
+		if p.Code == "2.000001" && len(p.Documents) != 2 {
+			t.Errorf("documents of the imported procedure: got %v, want two", p.Documents)
+		}
+	}
+	if found["2.000001"] != 3 || found["1.004873"] != 5 {
+		t.Errorf("procedures after the import: 2.000001 takes %d days, 1.004873 %d; want 3 and 5", found["2.000001"], found["1.004873"])
+	}
+
+	for _, tab := range []string{"users", "counters", "services", "procedures", "calendar", "hours", "policy", "priority", "notice", "audit"} {
+		browsertest.Do(t, adm, "open the "+tab+" tab", chromedp.Click(`#tabs button[data-tab="`+tab+`"]`))
+		browsertest.WaitFor(t, adm, tab+" shown", `!document.querySelector('[data-panel="`+tab+`"]').hidden`)
+		browsertest.Screenshot(t, adm, "admin-"+tab)
+		if unnamed := browsertest.UnnamedControls(t, adm); len(unnamed) > 0 {
+			t.Errorf("%s tab: controls without a name: %v", tab, unnamed)
+		}
+		if low := browsertest.LowContrastText(t, adm); len(low) > 0 {
+			t.Errorf("%s tab: text below WCAG AA contrast: %v", tab, low)
+		}
+	}
 }

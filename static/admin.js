@@ -15,6 +15,7 @@
     hall: null,      // the description being edited (the object GET answered)
     original: '',    // its JSON as received, to tell whether it was edited
     errors: {},      // field path -> message, from the last refused PUT
+    keys: {},        // codes and numbers of the hall as received (those are fixed)
     counters: [],    // GET /api/v1/counters: ids for users' counter_ids
     users: [],
     editingUser: null,
@@ -110,6 +111,7 @@
     return M.api('GET', '/hall').then(function (h) {
       state.hall = h;
       state.original = JSON.stringify(h);
+      noteKeys(h);
       state.errors = {};
       $('hall-errors').hidden = true;
       $('branch-name').textContent = h.branch && h.branch.name || '';
@@ -261,9 +263,16 @@
     edited();
   }
 
-  function isNew(kind, key) { // not in the hall as received: its key may still change
-    var orig = JSON.parse(state.original || '{}');
-    return !(orig[kind] || []).some(function (x) { return String(x[kind === 'counters' ? 'number' : 'code']) === String(key); });
+  // isNew: not in the hall as received, so its key (code, number) may still be typed.
+  function isNew(kind, key) {
+    return !state.keys[kind] || !state.keys[kind].has(String(key));
+  }
+
+  function noteKeys(h) {
+    state.keys = {};
+    [['services', 'code'], ['counters', 'number'], ['procedures', 'code']].forEach(function (k) {
+      state.keys[k[0]] = new Set((h[k[0]] || []).map(function (x) { return String(x[k[1]]); }));
+    });
   }
 
   function renderServices() {
