@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -332,5 +333,71 @@ func TestAdminImportsACatalogue(t *testing.T) {
 		if low := browsertest.LowContrastText(t, adm); len(low) > 0 {
 			t.Errorf("%s tab: text below WCAG AA contrast: %v", tab, low)
 		}
+	}
+}
+
+// fieldsFromANewerHub makes the page's GET /api/v1/hall answer carry fields
+// this page does not know (as a newer hub's would: a holiday's "assumed",
+// a procedure's "processing_time") and records the bodies the page PUTs.
+const fieldsFromANewerHub = `(() => {
+  const real = window.fetch.bind(window);
+  window.__puts = [];
+  window.fetch = (url, init) => {
+    if (init && init.method === 'PUT') window.__puts.push(init.body);
+    return real(url, init).then((res) => {
+      if (!(init && init.method === 'GET') || !/\/api\/v1\/hall$/.test(url)) return res;
+      return res.json().then((h) => {
+        h.holidays[0].assumed = true;
+        h.procedures[0].processing_time = {hours: 4};
+        return new Response(JSON.stringify(h), {status: 200, headers: {'Content-Type': 'application/json'}});
+      });
+    });
+  };
+})()`
+
+// The page edits the hall it got in place and sends it back whole: fields
+// it does not show survive a save, and a holiday marked assumed is shown as
+// "dự kiến / assumed".
+func TestAdminKeepsFieldsItDoesNotShow(t *testing.T) {
+	env := servertest.New(t)
+	b := browsertest.New(t)
+	adm := b.Tab(1440, 900)
+	browsertest.Do(t, adm, "sign in at /admin, holidays",
+		browsertest.BeforeLoad(fieldsFromANewerHub),
+		chromedp.Navigate(env.URL+"/admin#calendar"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "admin"),
+		chromedp.SendKeys("#login-password", servertest.AdminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#holidays-years"),
+	)
+	browsertest.WaitFor(t, adm, "the assumed holiday marked", `document.querySelector('#holidays-years tr .badge.assumed')?.textContent === 'dự kiến / assumed'`)
+	if n := browsertest.Eval[int](t, adm, `document.querySelectorAll('#holidays-years .badge.assumed').length`); n != 1 {
+		t.Errorf("holidays marked assumed: got %d, want 1", n)
+	}
+	browsertest.Do(t, adm, "edit the notice and review",
+		chromedp.Click(`#tabs button[data-tab="notice"]`),
+		chromedp.WaitVisible("#branch-notice"),
+		chromedp.SendKeys("#branch-notice", " Xin cảm ơn."),
+		chromedp.Click("#btn-review"),
+	)
+	browsertest.WaitFor(t, adm, "the page's dry run", `window.__puts.length === 1`)
+	var sent struct {
+		Branch   struct{ Notice string } `json:"branch"`
+		Holidays []map[string]any        `json:"holidays"`
+		Procs    []map[string]any        `json:"procedures"`
+	}
+	body := browsertest.Eval[string](t, adm, `window.__puts[0]`)
+	if err := json.Unmarshal([]byte(body), &sent); err != nil {
+		t.Fatalf("the PUT body: %v: %s", err, body)
+	}
+	if !strings.HasSuffix(sent.Branch.Notice, " Xin cảm ơn.") {
+		t.Errorf("notice sent: got %q, want the edit", sent.Branch.Notice)
+	}
+	if len(sent.Holidays) == 0 || sent.Holidays[0]["assumed"] != true {
+		t.Errorf("the first holiday as sent back: got %v, want assumed: true kept", sent.Holidays[0])
+	}
+	if pt, _ := sent.Procs[0]["processing_time"].(map[string]any); pt["hours"] != float64(4) {
+		t.Errorf("the first procedure's processing_time was not sent back: %v", sent.Procs[0]["processing_time"])
 	}
 }
