@@ -401,3 +401,51 @@ func TestAdminKeepsFieldsItDoesNotShow(t *testing.T) {
 		t.Errorf("the first procedure's processing_time was not sent back: %v", sent.Procs[0]["processing_time"])
 	}
 }
+
+// An officer changes her own password on /account: a wrong current password
+// and a weak new one are refused next to their fields; then the new one
+// works and the old one no longer does.
+func TestOfficerChangesHerOwnPassword(t *testing.T) {
+	env := servertest.New(t)
+	env.AddUser("lan", "Phạm Thị Lan", "staff", 2)
+	b := browsertest.New(t)
+	tab := b.Tab(1024, 768)
+	browsertest.Do(t, tab, "sign in at /account",
+		chromedp.Navigate(env.URL+"/account"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "lan"),
+		chromedp.SendKeys("#login-password", servertest.StaffPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#current-password"),
+	)
+	browsertest.WaitFor(t, tab, "her name", `document.getElementById('user-name').textContent === 'Phạm Thị Lan'`)
+	const newPassword = "sông Hồng chảy qua phố cổ"
+	browsertest.Do(t, tab, "a wrong current password",
+		chromedp.SendKeys("#current-password", "không phải mật khẩu"),
+		chromedp.SendKeys("#new-password", newPassword),
+		chromedp.Click("#password-submit"),
+	)
+	browsertest.WaitFor(t, tab, "the refusal next to the current password", `document.querySelector('#current-password + .field-error[data-for="current_password"]')`)
+	browsertest.Eval[bool](t, tab, `(document.getElementById('current-password').value = '', document.getElementById('new-password').value = '', true)`)
+	browsertest.Do(t, tab, "a weak new password",
+		chromedp.SendKeys("#current-password", servertest.StaffPassword),
+		chromedp.SendKeys("#new-password", "phamthilan"),
+		chromedp.Click("#password-submit"),
+	)
+	browsertest.WaitFor(t, tab, "the refusal next to the new password", `document.querySelector('#new-password + .field-error[data-for="new_password"]') && !document.querySelector('#current-password + .field-error')`)
+	browsertest.Eval[bool](t, tab, `(document.getElementById('new-password').value = '', true)`)
+	browsertest.Do(t, tab, "a good new password",
+		chromedp.SendKeys("#new-password", newPassword),
+		chromedp.Click("#password-submit"),
+	)
+	browsertest.WaitFor(t, tab, "done", `!document.getElementById('password-done').hidden && !document.querySelector('.field-error')`)
+	if status := env.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "lan", "password": servertest.StaffPassword}, nil); status != 401 {
+		t.Errorf("the old password: got %d, want 401", status)
+	}
+	if status := env.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "lan", "password": newPassword}, nil); status != 200 {
+		t.Errorf("the new password: got %d, want 200", status)
+	}
+	if unnamed := browsertest.UnnamedControls(t, tab); len(unnamed) > 0 {
+		t.Errorf("controls without a name: %v", unnamed)
+	}
+}

@@ -146,6 +146,7 @@ func routes(d deps) http.Handler {
 	// catalogue import and the admin page (issue 12, admin).
 	adm := &admin.Handler{Hall: h, Static: files}
 	r.Get("/admin", adm.Page)
+	r.Get("/account", adm.AccountPage) // change my own password (any signed-in user)
 	r.Group(func(r chi.Router) {
 		r.Use(login.Require(motcua.RoleAdmin))
 		r.Get("/api/v1/hall", adm.Get)
