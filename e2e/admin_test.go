@@ -134,6 +134,38 @@ func TestAdminCreatesAnOfficerWhoWorksAtHerCounter(t *testing.T) {
 	if text := browsertest.Eval[string](t, receipt, `document.body.innerText`); !strings.Contains(text, "Phạm Thị Lan") {
 		t.Errorf("the receipt does not name the officer who received the dossier, Phạm Thị Lan:\n%s", text)
 	}
+
+	// The admin disables her on /admin: her counter page is back at the login
+	// at once. A new password and the account enabled again: she signs in.
+	row := `#users-table tr[data-username="lan"]`
+	browsertest.Do(t, adm, "disable Lan", chromedp.Click(row+` button.user-toggle`))
+	browsertest.WaitFor(t, adm, "Lan disabled", `document.querySelector('`+row+`').classList.contains('disabled')`)
+	browsertest.WaitFor(t, desk, "her counter page back at the login form",
+		`document.getElementById('login-username').offsetParent !== null`)
+	const newPassword = "mưa phùn tháng hai trên hồ Tây"
+	browsertest.Do(t, adm, "reset her password",
+		chromedp.Click(row+` button.user-reset`),
+		chromedp.WaitVisible("#reset-password"),
+		chromedp.SendKeys("#reset-password", newPassword),
+		chromedp.Click("#reset-submit"),
+	)
+	browsertest.WaitFor(t, adm, "the reset done", `document.getElementById('reset-form').hidden && document.getElementById('banner').textContent.includes('lan')`)
+	browsertest.Do(t, adm, "enable Lan", chromedp.Click(row+` button.user-toggle`))
+	browsertest.WaitFor(t, adm, "Lan enabled", `!document.querySelector('`+row+`').classList.contains('disabled')`)
+	browsertest.Do(t, adm, "edit Lan: counters 2 and 3",
+		chromedp.Click(row+` button.user-edit`),
+		chromedp.WaitVisible("#user-cancel"),
+		chromedp.Click(`input[name="user-counter"][data-number="3"]`),
+		chromedp.Click("#user-submit"),
+	)
+	browsertest.WaitFor(t, adm, "Lan at counters 2 and 3", `document.querySelector('`+row+` .user-counters').textContent === '2, 3'`)
+	if status := env.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "lan", "password": servertest.StaffPassword}, nil); status != 401 {
+		t.Errorf("Lan's old password after the reset: got %d, want 401", status)
+	}
+	token := env.Login("lan", newPassword)
+	if status := env.Do("POST", "/api/v1/counters/3/call-next", token, nil, nil); status != 200 {
+		t.Errorf("Lan calls at counter 3 once bound to it: got %d, want 200", status)
+	}
 }
 
 // A hall change made on /admin — a new service, served by counter 1, a new
