@@ -287,3 +287,31 @@ func TestGetThenPutChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestHallStoredBeforePriorityGroups: a hall loaded before priority groups
+// could be configured has none stored; it keeps the five groups every hall
+// served then (the sample's), and sending its description back changes
+// nothing.
+func TestHallStoredBeforePriorityGroups(t *testing.T) {
+	dsn := storetest.SQLiteDSN(t)
+	env := servertest.New(t, servertest.WithDSN(dsn))
+	db, err := sql.Open("sqlite3", "file:"+dsn+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DELETE FROM settings WHERE key = 'priority_groups'`); err != nil {
+		t.Fatal(err)
+	}
+	d := getHall(t, env)
+	var got []string
+	for _, g := range d.list("priority_groups") {
+		got = append(got, g.(map[string]any)["code"].(string))
+	}
+	if want := []string{"elderly", "disability", "pregnant", "meritorious", "small_child"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("groups of a hall stored before they were configurable: got %v, want %v", got, want)
+	}
+	if changes := mustPut(t, env, d, true); len(changes) != 0 {
+		t.Errorf("its description sent back: got changes %v, want none", rows(changes))
+	}
+}
