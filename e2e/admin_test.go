@@ -481,3 +481,83 @@ func TestOfficerChangesHerOwnPassword(t *testing.T) {
 		t.Errorf("controls without a name: %v", unnamed)
 	}
 }
+
+// The admin edits hours, a cap, the queue policy and adds a holiday on
+// /admin: a wrong time is refused next to its field; fixed, the changes are
+// listed, confirmed and applied, and the audit tab shows before → after.
+func TestAdminEditsHoursPolicyAndHolidays(t *testing.T) {
+	env := servertest.New(t)
+	b := browsertest.New(t)
+	adm := b.Tab(1440, 900)
+	browsertest.Do(t, adm, "sign in at /admin, hours",
+		chromedp.Navigate(env.URL+"/admin#hours"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "admin"),
+		chromedp.SendKeys("#login-password", servertest.AdminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible(`#hours-table input[data-path="services[0].hours"]`),
+	)
+	browsertest.Do(t, adm, "TP hours with a wrong time, and a cap",
+		chromedp.SendKeys(`#hours-table input[data-path="services[0].hours"]`, "07:30-11:30, 13:00-25:00"),
+		chromedp.SendKeys(`#hours-table input[data-path="services[0].daily_cap"]`, "\b120"),
+		chromedp.Click("#btn-review"),
+	)
+	browsertest.WaitFor(t, adm, "the wrong time named next to TP's hours",
+		`document.querySelector('#hours-table input[data-path="services[0].hours"] + .field-error')?.textContent.includes('25:00')`)
+	browsertest.Eval[bool](t, adm, `(document.querySelector('#hours-table input[data-path="services[0].hours"]').value = '', true)`)
+	browsertest.Do(t, adm, "fix the hours",
+		chromedp.SendKeys(`#hours-table input[data-path="services[0].hours"]`, "07:30-11:30, 13:00-16:30"),
+		chromedp.Click(`#tabs button[data-tab="policy"]`),
+		chromedp.WaitVisible(`#policy-box select[data-path="policy.priority"]`),
+	)
+	browsertest.Eval[bool](t, adm, `(() => { const s = document.querySelector('#policy-box select[data-path="policy.priority"]'); s.value = 'interleave'; s.dispatchEvent(new Event('change')); return true })()`)
+	browsertest.Eval[bool](t, adm, `(document.querySelector('#policy-box input[data-path="policy.interleave_n"]').value = '', true)`)
+	browsertest.Do(t, adm, "interleave every 2; a new holiday",
+		chromedp.SendKeys(`#policy-box input[data-path="policy.interleave_n"]`, "2"),
+		chromedp.Click(`#tabs button[data-tab="calendar"]`),
+		chromedp.WaitVisible("#new-holiday-date"),
+	)
+	browsertest.Eval[bool](t, adm, `(document.getElementById('new-holiday-date').value = '2026-12-31', true)`)
+	browsertest.Do(t, adm, "add it and review",
+		chromedp.SendKeys("#new-holiday-name", "Nghỉ cuối năm"),
+		chromedp.Click("#add-holiday"),
+		chromedp.WaitVisible(`#holidays-years tr[data-date="2026-12-31"]`),
+		chromedp.Click("#btn-review"),
+	)
+	browsertest.WaitFor(t, adm, "the confirmation", `document.getElementById('confirm').open`)
+	got := browsertest.Eval[[]string](t, adm, `[...document.querySelectorAll('#confirm-list li')].map(li => li.dataset.action + ' ' + li.dataset.kind + ' ' + li.dataset.key)`)
+	if want := []string{"change policy policy", "change service TP", "add holiday 2026-12-31"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("changes listed: got %v, want %v", got, want)
+	}
+	browsertest.Do(t, adm, "apply", chromedp.Click("#confirm-apply"))
+	browsertest.WaitFor(t, adm, "applied", `!document.getElementById('confirm').open && document.getElementById('save-bar').hidden`)
+
+	var h struct {
+		Policy struct {
+			Priority    string `json:"priority"`
+			InterleaveN int    `json:"interleave_n"`
+		} `json:"policy"`
+		Services []struct {
+			Hours    []struct{ From, To string } `json:"hours"`
+			DailyCap int                         `json:"daily_cap"`
+		} `json:"services"`
+		Holidays []struct{ Date, Name string } `json:"holidays"`
+	}
+	env.Do("GET", "/api/v1/hall", env.AdminToken, nil, &h)
+	if h.Policy.Priority != "interleave" || h.Policy.InterleaveN != 2 {
+		t.Errorf("policy: got %+v, want interleave every 2", h.Policy)
+	}
+	if s := h.Services[0]; s.DailyCap != 120 || fmt.Sprint(s.Hours) != "[{07:30 11:30} {13:00 16:30}]" {
+		t.Errorf("TP: got cap %d, hours %v; want 120 and 07:30–11:30, 13:00–16:30", s.DailyCap, s.Hours)
+	}
+	found := false
+	for _, d := range h.Holidays {
+		found = found || (d.Date == "2026-12-31" && d.Name == "Nghỉ cuối năm")
+	}
+	if !found {
+		t.Errorf("the new holiday is not in the hall")
+	}
+	browsertest.Do(t, adm, "the audit", chromedp.Click(`#tabs button[data-tab="audit"]`))
+	browsertest.WaitFor(t, adm, "the policy change before → after",
+		`document.querySelector('#audit-table tr[data-kind="policy"]')?.textContent.includes('priority: strict → interleave')`)
+}

@@ -226,12 +226,12 @@
       return { from: p[0] || '', to: p[1] || '' };
     });
   }
-  function sessionsInput(obj, key, path, labelText) {
+  function sessionsInput(obj, key, path, labelText, placeholder) {
     var c = el('input');
     c.value = sessionsText(obj[key]);
     c.setAttribute('data-path', path);
     c.setAttribute('aria-label', labelText);
-    c.placeholder = '07:30-11:30, 13:00-17:00';
+    c.placeholder = placeholder || '07:30-11:30, 13:00-17:00';
     c.addEventListener('input', function () { obj[key] = parseSessions(c.value); edited(); });
     return c;
   }
@@ -465,7 +465,7 @@
       var p = 'services[' + i + ']';
       var tr = el('tr');
       cell(tr, null).textContent = s.code + ' – ' + (s.name || '');
-      cell(tr, sessionsInput(s, 'hours', p + '.hours', 'Giờ phát số ' + s.code + ' / Hours'));
+      cell(tr, sessionsInput(s, 'hours', p + '.hours', 'Giờ phát số ' + s.code + ' / Hours', 'cả ngày / all day'));
       cell(tr, input(s, 'daily_cap', p + '.daily_cap', { type: 'int', label: 'Tối đa mỗi ngày ' + s.code + ' / Daily cap' }));
       body.appendChild(tr);
     });
