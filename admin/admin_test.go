@@ -667,6 +667,7 @@ func createDossier(t *testing.T, env *servertest.Env, procID int64) dossierView 
 	if tk, ok := env.CallNext(1); !ok || tk.ID != issued.ID {
 		t.Fatalf("call next: got %+v", tk)
 	}
+	env.Start(issued.ID) // served, so the next call ends it as done, not as a no-show
 	body := map[string]any{"procedure_id": procID, "documents": []string{"Tờ khai cấp Giấy xác nhận tình trạng hôn nhân (theo mẫu)"},
 		"applicant": map[string]string{"name": "Trần Văn Cường", "id_number": "001089067890", "phone": "0987654321",
 			"address": "Số 12 ngõ Văn Chương, Hà Nội"}, "sets": 1, "delivery": "counter"}

@@ -125,7 +125,8 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 }
 
 // endCurrent closes the counter's current ticket before it calls another:
-// a served ticket is done, a called one that never started is a no-show.
+// a served ticket is done, a called one that never started is a no-show
+// under the same rule as "Vắng mặt" (mayMarkNoShow), or nothing is called.
 func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time, by motcua.User) error {
 	cur, ok, err := tx.Tickets.CurrentTicket(c.ID)
 	if err != nil || !ok {
@@ -133,6 +134,9 @@ func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time, by mot
 	}
 	action := motcua.ActionFinish
 	if cur.Status == motcua.TicketCalled {
+		if err := q.mayMarkNoShow(cur); err != nil {
+			return err
+		}
 		action = motcua.ActionNoShow
 	}
 	_, err = q.move(tx, cur, action, now, by)
@@ -234,14 +238,20 @@ func (q *Queue) Finish(ctx context.Context, ticketID int64, by motcua.User) (mot
 // NoShow marks a called ticket whose citizen did not come, once it has been
 // called the configured minimum number of times.
 func (q *Queue) NoShow(ctx context.Context, ticketID int64, by motcua.User) (motcua.Ticket, error) {
-	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, by, func(tk motcua.Ticket) error {
-		if tk.Status == motcua.TicketCalled && tk.Calls < q.site.Policy().NoShowMinCalls {
-			return motcua.Errorf(motcua.EConflict,
-				"Số %s mới được gọi %d lần; cần gọi ít nhất %d lần trước khi ghi vắng mặt. / Ticket %s was called %d time(s); call it at least %d times before marking a no-show.",
-				tk.Number, tk.Calls, q.site.Policy().NoShowMinCalls, tk.Number, tk.Calls, q.site.Policy().NoShowMinCalls)
-		}
+	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, by, q.mayMarkNoShow)
+}
+
+// mayMarkNoShow is the one rule for a called ticket becoming a no-show,
+// whether the officer presses "Vắng mặt" or calls the next number over it: it
+// must have been called the hall's no_show_min_calls times, because a citizen
+// may not hear the first call.
+func (q *Queue) mayMarkNoShow(tk motcua.Ticket) error {
+	min := q.site.Policy().NoShowMinCalls
+	if tk.Status != motcua.TicketCalled || tk.Calls >= min {
 		return nil
-	})
+	}
+	return motcua.Errorf(motcua.EConflict, "Số %s mới được gọi %d lần; cần gọi ít nhất %d lần trước khi ghi vắng mặt: hãy Gọi lại hoặc Bắt đầu phục vụ. / Ticket %s was called %d time(s); call it at least %d times before it becomes a no-show: recall it or start serving.",
+		tk.Number, tk.Calls, min, tk.Number, tk.Calls, min)
 }
 
 // Recall calls the counter's called ticket again, as by.

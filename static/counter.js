@@ -484,7 +484,8 @@
     renderElapsed();
 
     const hint = $('next-hint');
-    if (t && t.status === 'called') hint.textContent = `Số ${t.number} sẽ tính vắng mặt / ${t.number} becomes no-show`;
+    if (t && t.status === 'called' && !calledEnough(t)) hint.textContent = `Gọi lại số ${t.number} (${t.calls}/${state.noShowMinCalls} lần) hoặc Bắt đầu trước khi gọi số mới / Recall ${t.number} or start serving before calling another`;
+    else if (t && t.status === 'called') hint.textContent = `Số ${t.number} sẽ tính vắng mặt / ${t.number} becomes no-show`;
     else if (t && t.status === 'serving') hint.textContent = `Số ${t.number} sẽ hoàn thành / ${t.number} will be finished`;
     else hint.textContent = '';
     // The dossier panel (counter-dossier.js) follows the current ticket.
@@ -596,13 +597,14 @@
     if (state.busy || !state.counter) return false;
     const s = state.current ? state.current.status : 'none';
     switch (action) {
-      case 'next': return true; // 204 tells the officer nobody waits
+      // 204 tells the officer nobody waits; over a called ticket, the same rule as Vắng mặt.
+      case 'next': return s !== 'called' || calledEnough(state.current);
       case 'recall': return s === 'called';
       case 'start': return s === 'called';
       case 'finish': return s === 'called' || s === 'serving';
       case 'noshow': return s === 'called' && calledEnough(state.current);
       case 'transfer': return s === 'called' || s === 'serving';
-      case 'callNumber': return state.queue.length > 0;
+      case 'callNumber': return state.queue.length > 0 && (s !== 'called' || calledEnough(state.current));
       default: return false;
     }
   }
@@ -616,9 +618,11 @@
   function renderButtons() {
     for (const [action, id] of Object.entries(BUTTONS)) $(id).disabled = !legal(action);
     const t = state.current;
-    $('btn-noshow').title = t && t.status === 'called' && !calledEnough(t)
+    const underCalled = t && t.status === 'called' && !calledEnough(t)
       ? `Gọi đủ ${state.noShowMinCalls} lần trước khi ghi vắng mặt. / Call ${state.noShowMinCalls} times before marking a no-show.`
       : '';
+    // One rule: Gọi tiếp and Gọi số over a called ticket would make it a no-show too.
+    for (const id of ['btn-noshow', 'btn-next', 'btn-call-number']) $(id).title = underCalled;
     document.body.classList.toggle('busy', state.busy);
   }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/server"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -50,6 +51,20 @@ func WithDSN(dsn string) Option { return func(c *server.Config) { c.DB = dsn } }
 
 // WithHall loads this hall instead of the embedded sample.
 func WithHall(h motcua.Hall) Option { return func(c *server.Config) { c.Hall = &h } }
+
+// WithNoShowMinCalls runs the sample hall with this no_show_min_calls: for
+// tests about something else that call next over a ticket called only once
+// (the sample asks for two calls before a ticket may become a no-show).
+func WithNoShowMinCalls(n int) Option {
+	return func(c *server.Config) {
+		h := hall.Sample()
+		if c.Hall != nil {
+			h = *c.Hall
+		}
+		h.Policy.NoShowMinCalls = n
+		c.Hall = &h
+	}
+}
 
 // WithTrusted sets the trusted CIDRs ("" trusts nobody: every limit applies).
 func WithTrusted(cidrs string) Option { return func(c *server.Config) { c.Trusted = cidrs } }
@@ -173,7 +188,16 @@ func (e *Env) Issue(serviceID int64, priority bool) Ticket {
 	return tk
 }
 
-// CallNext calls the next ticket at a counter as the admin; ok is false on 204.
+// Start begins serving a called ticket, as the admin.
+func (e *Env) Start(ticketID int64) {
+	e.T.Helper()
+	if status := e.Do("POST", "/api/v1/tickets/"+itoa(ticketID)+"/start", e.AdminToken, nil, nil); status != http.StatusOK {
+		e.T.Fatalf("start ticket %d: got status %d, want 200", ticketID, status)
+	}
+}
+
+// CallNext calls next at the counter as the admin: the ticket and true, or
+// false when nobody waits.
 func (e *Env) CallNext(counterID int64) (Ticket, bool) {
 	e.T.Helper()
 	var out struct {
