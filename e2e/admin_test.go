@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -14,6 +16,17 @@ import (
 	"github.com/motcua/motcua/internal/idcardtest"
 	"github.com/motcua/motcua/server/servertest"
 )
+
+// waitLong is browsertest.WaitFor for what a page only notices on its own
+// refresh timer: up to a minute.
+func waitLong(t *testing.T, tab context.Context, what, expr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, time.Minute)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr)); err != nil {
+		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	}
+}
 
 // Issue 12's browser test: the admin creates a staff member bound to counter
 // 2 on /admin (a weak password first, refused next to the field); she signs
@@ -259,7 +272,9 @@ func TestAdminHallChangeReachesAnOpenKiosk(t *testing.T) {
 	browsertest.Do(t, adm, "apply", chromedp.Click("#confirm-apply"))
 	browsertest.WaitFor(t, adm, "applied", `!document.getElementById('confirm').open && document.getElementById('banner').textContent.includes('4')`)
 
-	browsertest.WaitFor(t, kiosk, "the new service on the open kiosk",
+	// The kiosk refreshes its services every 10 s: on a loaded machine give it
+	// more than one step's time.
+	waitLong(t, kiosk, "the new service on the open kiosk",
 		`[...document.querySelectorAll('button.service')].some(b => b.textContent.includes('Hôn nhân gia đình'))`)
 	browsertest.WaitFor(t, display, "the new service on the open display",
 		`[...document.querySelectorAll('li.waiting-item')].some(li => li.textContent.includes('Hôn nhân gia đình'))`)
