@@ -576,3 +576,58 @@ func TestAdminEditsHoursPolicyAndHolidays(t *testing.T) {
 	browsertest.WaitFor(t, adm, "the policy change before → after",
 		`document.querySelector('#audit-table tr[data-kind="policy"]')?.textContent.includes('priority: strict → interleave')`)
 }
+
+// Counter pages follow a hall change live: a counter that now also serves a
+// new service shows it (its waiting count and name) and its new name without
+// a reload, and an officer at a counter that was retired is sent back to
+// choose another.
+func TestCounterPagesFollowHallChanges(t *testing.T) {
+	env := servertest.New(t)
+	b := browsertest.New(t)
+	signIn := func(counter int) context.Context {
+		tab := b.Tab(1366, 768)
+		browsertest.Do(t, tab, fmt.Sprintf("sign in at counter %d", counter),
+			chromedp.Navigate(fmt.Sprintf("%s/counter?counter=%d", env.URL, counter)),
+			chromedp.WaitVisible("#login-username"),
+			chromedp.SendKeys("#login-username", "admin"),
+			chromedp.SendKeys("#login-password", servertest.AdminPassword),
+			chromedp.Click("#login-submit"),
+			chromedp.WaitVisible("#btn-next"),
+		)
+		browsertest.WaitFor(t, tab, "the counter connected", `!document.getElementById('btn-next').disabled`)
+		return tab
+	}
+	desk1, desk3 := signIn(1), signIn(3)
+
+	var hall map[string]any
+	env.Do("GET", "/api/v1/hall", env.AdminToken, nil, &hall)
+	hall["services"] = append(hall["services"].([]any), map[string]any{"code": "HN", "name": "Hôn nhân gia đình", "prefix": "8"})
+	counters := hall["counters"].([]any)
+	c1 := counters[0].(map[string]any)
+	c1["services"] = append(c1["services"].([]any), "HN")
+	c1["name"] = "Quầy 1 – Hộ tịch, Hôn nhân"
+	hall["counters"] = append(counters[:2:2], counters[3:]...) // counter 3 retired; counter 4 serves its services
+	if status, raw := env.Raw("PUT", "/api/v1/hall", env.AdminToken, hall); status != 200 {
+		t.Fatalf("PUT the hall: got %d %s", status, raw)
+	}
+	var services []struct {
+		ID   int64  `json:"id"`
+		Code string `json:"code"`
+	}
+	env.Do("GET", "/api/v1/services", "", nil, &services)
+	var hn int64
+	for _, s := range services {
+		if s.Code == "HN" {
+			hn = s.ID
+		}
+	}
+	tk := env.Issue(hn, false)
+
+	browsertest.WaitFor(t, desk1, "counter 1's new name", `document.getElementById('counter-title').textContent === 'Quầy 1 – Hộ tịch, Hôn nhân'`)
+	browsertest.WaitFor(t, desk1, "the new service's waiting count at counter 1",
+		`[...document.querySelectorAll('#service-counts li')].some(li => li.textContent.includes('Hôn nhân gia đình') && li.querySelector('.svc-count').textContent === '1')`)
+	browsertest.WaitFor(t, desk1, "its ticket in the queue, named", `document.querySelector('#queue-list li[data-ticket-id="`+fmt.Sprint(tk.ID)+`"] .q-service')?.textContent === 'Hôn nhân gia đình'`)
+
+	browsertest.WaitFor(t, desk3, "counter 3's officer sent to choose another counter",
+		`!document.getElementById('view-pick').hidden && document.getElementById('status-line').textContent.includes('Quầy 3') && !document.querySelector('#counter-select button[data-counter-id="3"]')`)
+}

@@ -286,9 +286,41 @@
         applyCallEvent(msg);
         scheduleQueueRefresh();
         break;
+      case 'hall':
+        reloadHall();
+        break;
       default:
         break; // dossier and future events are not this page's business yet
     }
+  }
+
+  // reloadHall follows a change of the hall's configuration (issue 12): the
+  // services' and priority groups' names, the counters to choose from, and
+  // this counter's own services and name. A counter that was retired sends
+  // the officer back to choosing one.
+  async function reloadHall() {
+    try {
+      const [counters, services, groups] = await Promise.all([
+        api('GET', '/counters'), api('GET', '/services'), api('GET', '/priority-groups')]);
+      state.services = new Map((services || []).map((s) => [s.id, s]));
+      if (Array.isArray(groups) && groups.length) state.priorityGroups = new Map(groups.map((g) => [g.code, g]));
+      state.counters = Array.isArray(counters) ? counters : [];
+      renderCounterChoices();
+      const c = state.counter;
+      if (!c) return;
+      const mine = state.counters.find((x) => x.id === c.id);
+      if (!mine) {
+        disconnect();
+        state.counter = null;
+        showView('pick');
+        setStatus('Quầy ' + c.number + ' đã ngừng hoạt động; hãy chọn quầy khác. / Counter ' + c.number + ' was retired; choose another.', 'error');
+        return;
+      }
+      state.counter = Object.assign({}, c, mine);
+      renderCounterTitle();
+      renderAll();
+      scheduleQueueRefresh();
+    } catch (_) { /* names stay as they were; the next change tries again */ }
   }
 
   function applySnapshot(msg) {
