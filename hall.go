@@ -15,6 +15,7 @@ type Hall struct {
 	WorkingDays []Holiday     `yaml:"working_days"` // announced working Saturdays/Sundays
 	Privacy     Privacy       `yaml:"privacy"`
 	Dossiers    DossierPolicy `yaml:"dossiers"`
+	Booking     BookingPolicy `yaml:"booking"` // online numbers
 }
 
 // DossierPolicy tunes how dossiers are watched.

@@ -123,6 +123,7 @@ type description struct {
 	WorkingDays []motcua.Holiday     `json:"working_days" yaml:"working_days"`
 	Privacy     motcua.Privacy       `json:"privacy" yaml:"privacy"`
 	Dossiers    motcua.DossierPolicy `json:"dossiers" yaml:"dossiers"`
+	Booking     motcua.BookingPolicy `json:"booking" yaml:"booking"`
 }
 
 type policySpec struct {

@@ -246,6 +246,7 @@ func document(h motcua.Hall) description {
 		WorkingDays: days(h.WorkingDays),
 		Privacy:     h.Privacy,
 		Dossiers:    h.Dossiers,
+		Booking:     bookingDoc(h.Booking),
 	}
 	for i, s := range h.Services {
 		d.Services[i] = serviceDoc(s)
@@ -307,4 +308,15 @@ func ProceduresJSON(procs []motcua.Procedure) ([]byte, error) {
 		out[i] = procedureDoc(p)
 	}
 	return json.Marshal(out)
+}
+
+// bookingDoc writes the online-number rules with every list present.
+func bookingDoc(b motcua.BookingPolicy) motcua.BookingPolicy {
+	services := make([]motcua.ServiceBooking, len(b.Services))
+	for i, s := range b.Services {
+		s.Hours = sessions(s.Hours)
+		services[i] = s
+	}
+	b.Services = services
+	return b
 }

@@ -102,6 +102,9 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 			return err
 		}
 		site, err = newSite(next.Branch, next.Policy, next.Reception, next.Holidays, next.WorkingDays, services, counters, h.Site.Clock)
+		if err == nil {
+			site.SetBooking(next.Booking)
+		}
 		return err
 	}, func() {
 		if site == nil {

@@ -36,7 +36,7 @@ func (t *Tx) ApplyHall(h motcua.Hall, now time.Time) error {
 		key   string
 		value any
 	}{{"branch", h.Branch}, {"policy", h.Policy}, {"reception", h.Reception}, {"privacy", h.Privacy},
-		{"at_risk_days", h.Dossiers.AtRiskDays}}
+		{"at_risk_days", h.Dossiers.AtRiskDays}, {"booking", h.Booking}}
 	for _, s := range settings {
 		if err := t.PutSetting(s.key, s.value); err != nil {
 			return err
@@ -281,7 +281,7 @@ func (t *Tx) Hall() (motcua.Hall, error) { return readHall(t.ctx, t.tx) }
 func readHall(ctx context.Context, q queryer) (motcua.Hall, error) {
 	var h motcua.Hall
 	for key, dest := range map[string]any{"branch": &h.Branch, "policy": &h.Policy, "reception": &h.Reception,
-		"privacy": &h.Privacy, "at_risk_days": &h.Dossiers.AtRiskDays} {
+		"privacy": &h.Privacy, "at_risk_days": &h.Dossiers.AtRiskDays, "booking": &h.Booking} {
 		if err := setting(ctx, q, key, dest); err != nil {
 			return h, fmt.Errorf("setting %s: %w", key, err)
 		}
