@@ -42,6 +42,7 @@ func TestBookOnlineCheckInAtKiosk(t *testing.T) {
 		chromedp.SendKeys("#id_number", idNumber),
 		chromedp.SendKeys("#phone", phoneNumber))
 	browsertest.Screenshot(t, phone, "book-form")
+	a11y(t, phone, "the booking form")
 	browsertest.Do(t, phone, "tap Đặt số", chromedp.Click("#submit"))
 	browsertest.WaitFor(t, phone, "the booking with its QR",
 		`!document.querySelector('#result').hidden && document.querySelector('#qr').complete && document.querySelector('#qr').naturalWidth > 0`)
@@ -57,6 +58,7 @@ func TestBookOnlineCheckInAtKiosk(t *testing.T) {
 		t.Errorf("booking status: got %q, want Đã đặt…", got)
 	}
 	browsertest.Screenshot(t, phone, "book-result")
+	a11y(t, phone, "the booking")
 	shot, err := chromedp.Run(phone, chromedp.ScreenshotScale("#qr", 2))
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +84,7 @@ func TestBookOnlineCheckInAtKiosk(t *testing.T) {
 
 	browsertest.Do(t, kiosk, "open the check-in box", chromedp.Click("#checkin-open"))
 	browsertest.WaitFor(t, kiosk, "the check-in box", `!document.querySelector('#checkin').hidden`)
+	a11y(t, kiosk, "the kiosk's check-in box")
 	browsertest.Do(t, kiosk, "type the scanned text and Enter", chromedp.SendKeys("#checkin-code", scanned+"\r"))
 	browsertest.WaitFor(t, kiosk, "the ticket screen", `document.body.dataset.screen === 'ticket' && document.querySelector('#checkin').hidden`)
 	browsertest.WaitFor(t, kiosk, "the automatic print", `window.__prints.length === 1`)
@@ -132,5 +135,16 @@ func noPersonalData(t *testing.T, tab context.Context, where string, values ...s
 		if strings.Contains(html, v) {
 			t.Errorf("%s shows %q", where, v)
 		}
+	}
+}
+
+// a11y checks that every control has a name and every text reads (WCAG AA).
+func a11y(t *testing.T, tab context.Context, where string) {
+	t.Helper()
+	if u := browsertest.UnnamedControls(t, tab); len(u) > 0 {
+		t.Errorf("%s: controls without a name: %v", where, u)
+	}
+	if c := browsertest.LowContrastText(t, tab); len(c) > 0 {
+		t.Errorf("%s: low-contrast text: %v", where, c)
 	}
 }
