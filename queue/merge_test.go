@@ -94,3 +94,44 @@ func TestBookingMergePolicies(t *testing.T) {
 		})
 	}
 }
+
+// TestDailyCapKeepsTheOnlineShare: with a daily cap of 10 and 40% online,
+// walk-ins get 6 numbers; check-ins of bookings are not stopped by the cap
+// and do not take walk-in numbers.
+func TestDailyCapKeepsTheOnlineShare(t *testing.T) {
+	ctx := context.Background()
+	h := testHall(motcua.QueuePolicy{})
+	h.Services[0].DailyCap = 10
+	h.Booking = motcua.BookingPolicy{Services: []motcua.ServiceBooking{{Service: "TP", DaysAhead: 6,
+		SlotMinutes: 30, SlotCapacity: 4, OnlineShare: 40, CheckInBefore: 30, CheckInAfter: 15,
+		Hours: []motcua.Session{{From: "09:00", To: "11:00"}}}}}
+	e := newEnv(t, storetest.SQLiteDSN(t), h)
+	var codes []string
+	for i := range 4 {
+		a, err := e.Hub.Appointments.Book(ctx, motcua.BookingRequest{ServiceID: 1, Date: "2026-11-27", SlotFrom: "09:30",
+			IDNumber: fmt.Sprintf("0010890000%02d", i), Phone: "0912345678"})
+		if err != nil {
+			t.Fatalf("booking %d: %v", i, err)
+		}
+		codes = append(codes, a.Code)
+	}
+	if _, err := e.Hub.Appointments.Book(ctx, motcua.BookingRequest{ServiceID: 1, Date: "2026-11-27", SlotFrom: "10:00",
+		IDNumber: "001089000099", Phone: "0912345678"}); motcua.ErrorCode(err) != motcua.EConflict {
+		t.Errorf("a fifth booking over 40%% of 10: got %v, want a 409", err)
+	}
+	e.Clock.Set(time.Date(2026, 11, 27, 9, 10, 0, 0, hanoi))
+	if _, err := e.Hub.Appointments.CheckIn(ctx, codes[0]); err != nil {
+		t.Fatal(err)
+	}
+	for range 6 {
+		e.Issue(t, 1, false)
+	}
+	if _, err := e.Hub.Queue.IssueTicket(ctx, motcua.IssueRequest{ServiceID: 1}); motcua.ErrorCode(err) != motcua.EClosed {
+		t.Errorf("a seventh walk-in: got %v, want service_closed (4 numbers kept online)", err)
+	}
+	for _, c := range codes[1:] {
+		if _, err := e.Hub.Appointments.CheckIn(ctx, c); err != nil {
+			t.Errorf("check-in after the walk-ins: %v", err)
+		}
+	}
+}

@@ -73,6 +73,20 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 			if err != nil {
 				return err
 			}
+			// The online share of the daily cap is kept for bookings
+			// all day: walk-ins count against the rest, and the
+			// tickets of check-ins (which the cap does not stop) do
+			// not count against walk-ins.
+			if b, ok := q.site.ServiceBooking(svc.ID); ok {
+				booked, err := tx.Tickets.AppointmentTicketCount(svc.ID, day)
+				if err != nil {
+					return err
+				}
+				if kept := b.OnlineQuota(svc.DailyCap, 0); n-booked >= svc.DailyCap-kept {
+					return motcua.Errorf(motcua.EClosed, "Dịch vụ %s đã hết số lấy trực tiếp hôm nay; %d số dành cho người đặt trực tuyến. / %s has issued all its walk-in numbers today; %d are kept for online bookings.",
+						svc.Name, kept, svc.Name, kept)
+				}
+			}
 			if n >= svc.DailyCap {
 				return motcua.Errorf(motcua.EClosed, "Dịch vụ %s đã hết số hôm nay (%d số). Mời quay lại ngày làm việc tiếp theo. / %s has issued all %d numbers for today.",
 					svc.Name, svc.DailyCap, svc.Name, svc.DailyCap)

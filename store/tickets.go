@@ -284,6 +284,14 @@ func (t TicketTx) OverdueBookingForCounter(counterID int64, day string, due time
 	return tk, true, nil
 }
 
+// AppointmentTicketCount is how many tickets of a service's day came from
+// bookings' check-ins.
+func (t TicketTx) AppointmentTicketCount(serviceID int64, day string) (int, error) {
+	var n int
+	err := t.get(&n, `SELECT COUNT(*) FROM tickets WHERE service_id = ? AND day = ? AND appointment = ?`, serviceID, day, true)
+	return n, err
+}
+
 // BookingStreak returns how many overdue bookings the counter took in a row.
 func (t TicketTx) BookingStreak(counterID int64) (int, error) {
 	var n int
