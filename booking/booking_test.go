@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub/hubtest"
 	"github.com/motcua/motcua/internal/qrtest"
+	"github.com/motcua/motcua/server"
 	"github.com/motcua/motcua/server/servertest"
 )
 
@@ -240,4 +242,52 @@ func TestBookingRateLimitPerAddress(t *testing.T) {
 	if fmt.Sprint(got) != "[201 201 201 201 201 201 429 429]" {
 		t.Errorf("eight bookings from one address: got %v, want six then 429", got)
 	}
+}
+
+// TestNoPersonalDataInLogs books, fails, checks in and cancels with the
+// hub's log at debug level, and reads the log.
+func TestNoPersonalDataInLogs(t *testing.T) {
+	var buf syncBuffer
+	e := servertest.New(t, servertest.WithHall(hall(2)), func(c *server.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	var b struct{ Code, Token string }
+	if st := e.Do("POST", "/api/v1/appointments", "", bookBody(1, "09:30"), &b); st != 201 {
+		t.Fatalf("book: %d", st)
+	}
+	e.Raw("POST", "/api/v1/appointments", "", bookBody(1, "10:00"))                         // 409: the field limit
+	e.Raw("POST", "/api/v1/appointments", "", map[string]any{"id_number": "0010890000019"}) // 422
+	if st, raw := e.Raw("POST", "/api/v1/appointments/check-in", "", map[string]any{"code": b.Code}); st != 201 {
+		t.Fatalf("check-in: %d %s", st, raw)
+	}
+	if st := e.Do("POST", "/api/v1/appointments", "", bookBody(2, "10:00"), &b); st != 201 {
+		t.Fatalf("book: %d", st)
+	}
+	e.Raw("DELETE", "/api/v1/appointments/"+b.Token, "", nil)
+	log := buf.String()
+	if log == "" {
+		t.Fatal("the hub logged nothing: the test reads the wrong log")
+	}
+	for _, v := range []string{"001089000001", "001089000002", "0010890000019", "0912345678"} {
+		if strings.Contains(log, v) {
+			t.Errorf("the log holds %s", v)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
