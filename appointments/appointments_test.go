@@ -12,6 +12,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/hub/hubtest"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -340,3 +341,32 @@ func dumpTables(t *testing.T, db *sql.DB) string {
 }
 
 func asError(err error, target **motcua.Error) bool { return errors.As(err, target) }
+
+// TestHubExpiresNoShows: the hub's background work (every minute, here
+// every 20 ms) expires a booking once its window has closed by the hub's clock.
+func TestHubExpiresNoShows(t *testing.T) {
+	ctx := context.Background()
+	e := hubtest.OpenWith(t, storetest.SQLiteDSN(t), hubtest.WeekdayMorning, func(c *hub.Config) {
+		c.Hall = bookingHall()
+		c.OverdueCheckEvery = 20 * time.Millisecond
+	})
+	a := mustBook(t, e, 1, "2026-11-27", "09:30", 1)
+	e.Clock.Set(time.Date(2026, 11, 27, 9, 46, 0, 0, hubtest.Hanoi)) // the window closed at 09:45
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := e.Hub.Appointments.ByToken(ctx, a.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == motcua.AppointmentExpired {
+			if got.Phone != "" {
+				t.Errorf("expired booking keeps its phone %q", got.Phone)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("booking still %s 10 s after its window closed, want expired by the hub", got.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
