@@ -291,3 +291,46 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestBookingRulesEditedLive: the rules are part of the hall description:
+// GET /api/v1/hall shows them, PUT changes them at once, without a restart.
+func TestBookingRulesEditedLive(t *testing.T) {
+	valid := hall(2) // as the validator leaves it: the defaults written out
+	valid.Policy = motcua.QueuePolicy{Priority: motcua.PolicyStrict, InterleaveN: 3, NoShowMinCalls: 2, ReactivateMinutes: 30}
+	e := servertest.New(t, servertest.WithHall(valid))
+	var h map[string]any
+	if st := e.Do("GET", "/api/v1/hall", e.AdminToken, nil, &h); st != 200 {
+		t.Fatalf("GET /api/v1/hall: %d", st)
+	}
+	bk, ok := h["booking"].(map[string]any)
+	if !ok || bk["per_person_daily"] != float64(2) {
+		t.Fatalf("the hall's booking section: got %v", h["booking"])
+	}
+	svc := bk["services"].([]any)[0].(map[string]any)
+	svc["slot_capacity"] = 5
+	var out struct {
+		Changes []struct{ Kind, Key, Action string } `json:"changes"`
+	}
+	if st, raw := e.Raw("PUT", "/api/v1/hall", e.AdminToken, h); st != 200 || json.Unmarshal(raw, &out) != nil ||
+		len(out.Changes) != 1 || out.Changes[0].Kind != "booking" || out.Changes[0].Action != "change" {
+		t.Fatalf("PUT the new capacity: got %d %s, want one booking change", st, raw)
+	}
+	var avail struct{ Slots []motcua.Slot }
+	e.Do("GET", "/api/v1/appointments/availability?service_id=1&date=2026-11-27", "", nil, &avail)
+	if fmt.Sprint(avail.Slots) != "[{09:30 10:00 5} {10:00 10:30 5}]" {
+		t.Errorf("availability after the change: got %v, want 5 places a slot", avail.Slots)
+	}
+	// A broken rule is a 422 naming it, and nothing changes.
+	svc["slot_minutes"] = 1
+	if st, raw := e.Raw("PUT", "/api/v1/hall", e.AdminToken, h); st != 422 || !strings.Contains(string(raw), "booking.services[0].slot_minutes") {
+		t.Errorf("PUT a 1-minute slot: got %d %s, want 422 naming booking.services[0].slot_minutes", st, raw)
+	}
+	// Leaving the section out turns online numbers off.
+	delete(h, "booking")
+	if st, raw := e.Raw("PUT", "/api/v1/hall", e.AdminToken, h); st != 200 {
+		t.Fatalf("PUT without booking: %d %s", st, raw)
+	}
+	if st, _ := e.Raw("POST", "/api/v1/appointments", "", bookBody(1, "09:30")); st != 422 {
+		t.Errorf("booking once the section is gone: got %d, want 422 (the service takes no online numbers)", st)
+	}
+}
