@@ -105,6 +105,23 @@ func TestBookOnlineCheckInAtKiosk(t *testing.T) {
 		t.Errorf("second check-in: got %q, want the booking already checked in", got)
 	}
 
+	// The next citizen holds a phone to the scanner on the start screen: the
+	// scanner's keys alone check in, no tap needed.
+	var second struct {
+		ManageURL string `json:"manage_url"`
+	}
+	if st := env.Do("POST", "/api/v1/appointments", "", map[string]any{"service_id": 1, "date": "2026-11-27", "slot_from": "09:30",
+		"id_number": "001089099999", "phone": "0987000111"}, &second); st != 201 {
+		t.Fatalf("second booking: %d", st)
+	}
+	browsertest.Do(t, kiosk, "close the check-in box", chromedp.Click("#checkin .back"))
+	browsertest.WaitFor(t, kiosk, "the start screen", `document.body.dataset.screen === 'start' && document.querySelector('#checkin').hidden`)
+	browsertest.Do(t, kiosk, "the scanner types the QR and Enter", chromedp.KeyEvent(second.ManageURL+"\r"))
+	browsertest.WaitFor(t, kiosk, "the second ticket, printed", `document.body.dataset.screen === 'ticket' && window.__prints.length === 2`)
+	if got := browsertest.Eval[string](t, kiosk, `document.querySelector('#ticket-number').textContent`); got == number || !strings.HasPrefix(got, "1") {
+		t.Errorf("second check-in's ticket: got %q, want the next Tư pháp number after %s", got, number)
+	}
+
 	// The phone's manage page now leads to the ticket.
 	browsertest.Do(t, phone, "reload the manage page", chromedp.Reload())
 	browsertest.WaitFor(t, phone, "the link to the ticket", `!document.querySelector('#track').hidden`)
