@@ -11,29 +11,31 @@ import (
 	"github.com/motcua/motcua/store/storetest"
 )
 
-// TestBookingMergePolicies plays one scripted morning under several merge
-// policies: walk-ins (W), priority citizens (P) and bookings (A, B for the
-// 09:30 slot, C for 10:00) at service 1, called by counter 1. The clock is
-// the hub's manual clock.
+// morningScript is one scripted morning at service 1, called by counter 1:
+// walk-ins (W), priority citizens (P) and bookings (A, B for the 09:30
+// slot, C for 10:00). The clock is the hub's manual clock.
+var morningScript = []struct {
+	at   string
+	what []string
+}{
+	{"09:00", []string{"W1", "W2", "W3"}},
+	{"09:01", []string{"book A 09:30", "book B 09:30", "book C 10:00"}},
+	{"09:25", []string{"in A", "in B"}},
+	{"09:31", []string{"W4", "P1"}},
+	{"09:35", []string{"call"}},
+	{"09:36", []string{"call"}},
+	{"09:41", []string{"P2"}},
+	{"09:42", []string{"call"}},
+	{"09:43", []string{"call"}},
+	{"09:44", []string{"call"}},
+	{"09:50", []string{"in C"}},
+	{"09:55", []string{"W5"}},
+	{"09:56", []string{"call", "call", "call", "call", "call"}},
+}
+
+// TestBookingMergePolicies plays the scripted morning under several merge
+// policies and checks the order counter 1 calls.
 func TestBookingMergePolicies(t *testing.T) {
-	script := []struct {
-		at   string
-		what []string
-	}{
-		{"09:00", []string{"W1", "W2", "W3"}},
-		{"09:01", []string{"book A 09:30", "book B 09:30", "book C 10:00"}},
-		{"09:25", []string{"in A", "in B"}},
-		{"09:31", []string{"W4", "P1"}},
-		{"09:35", []string{"call"}},
-		{"09:36", []string{"call"}},
-		{"09:41", []string{"P2"}},
-		{"09:42", []string{"call"}},
-		{"09:43", []string{"call"}},
-		{"09:44", []string{"call"}},
-		{"09:50", []string{"in C"}},
-		{"09:55", []string{"W5"}},
-		{"09:56", []string{"call", "call", "call", "call", "call"}},
-	}
 	cases := []struct {
 		name  string
 		merge motcua.BookingMerge
@@ -51,48 +53,57 @@ func TestBookingMergePolicies(t *testing.T) {
 		// MaxInRow left out takes the default, 2.
 		{"slot-bound10-default", motcua.BookingMerge{ServeWithinMinutes: 10}, "P1 W1 A B P2 W2 W3 W4 W5 C"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := context.Background()
-			h := testHall(motcua.QueuePolicy{Priority: motcua.PolicyStrict})
-			h.Booking = motcua.BookingPolicy{Merge: c.merge, Services: []motcua.ServiceBooking{{Service: "TP", DaysAhead: 6,
-				SlotMinutes: 30, SlotCapacity: 2, OnlineShare: 100, CheckInBefore: 30, CheckInAfter: 15,
-				Hours: []motcua.Session{{From: "08:00", To: "11:00"}}}}}
-			e := newEnv(t, storetest.SQLiteDSN(t), h)
-			label := map[int64]string{}
-			codes := map[string]string{}
-			var got []string
-			for i, step := range script {
-				at, _ := time.ParseInLocation("2006-01-02 15:04", "2026-11-27 "+step.at, hanoi)
-				e.Clock.Set(at)
-				for j, what := range step.what {
-					f := strings.Fields(what)
-					switch {
-					case f[0] == "book":
-						a, err := e.Hub.Appointments.Book(ctx, motcua.BookingRequest{ServiceID: 1, Date: "2026-11-27", SlotFrom: f[2],
-							IDNumber: fmt.Sprintf("00108901%02d%02d", i, j), Phone: "0912345678"})
-						if err != nil {
-							t.Fatalf("%s %s: %v", step.at, what, err)
-						}
-						codes[f[1]] = a.Code
-					case f[0] == "in":
-						tk, err := e.Hub.Appointments.CheckIn(ctx, codes[f[1]])
-						if err != nil {
-							t.Fatalf("%s %s: %v", step.at, what, err)
-						}
-						label[tk.ID] = f[1]
-					case f[0] == "call":
-						got = append(got, label[e.CallNext(t, 1).ID])
-					default:
-						label[e.Issue(t, 1, f[0][0] == 'P').ID] = f[0]
-					}
+	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				if got := playMorning(t, dsn(t), c.merge); got != c.want {
+					t.Errorf("call order: got %s, want %s", got, c.want)
 				}
+			})
+		}
+	})
+}
+
+// playMorning plays morningScript under a merge policy and returns the
+// labels of the tickets counter 1 called, in order.
+func playMorning(t *testing.T, dsn string, merge motcua.BookingMerge) string {
+	t.Helper()
+	ctx := context.Background()
+	h := testHall(motcua.QueuePolicy{Priority: motcua.PolicyStrict})
+	h.Booking = motcua.BookingPolicy{Merge: merge, Services: []motcua.ServiceBooking{{Service: "TP", DaysAhead: 6,
+		SlotMinutes: 30, SlotCapacity: 2, OnlineShare: 100, CheckInBefore: 30, CheckInAfter: 15,
+		Hours: []motcua.Session{{From: "08:00", To: "11:00"}}}}}
+	e := newEnv(t, dsn, h)
+	label := map[int64]string{}
+	codes := map[string]string{}
+	var got []string
+	for i, step := range morningScript {
+		at, _ := time.ParseInLocation("2006-01-02 15:04", "2026-11-27 "+step.at, hanoi)
+		e.Clock.Set(at)
+		for j, what := range step.what {
+			f := strings.Fields(what)
+			switch f[0] {
+			case "book":
+				a, err := e.Hub.Appointments.Book(ctx, motcua.BookingRequest{ServiceID: 1, Date: "2026-11-27", SlotFrom: f[2],
+					IDNumber: fmt.Sprintf("00108901%02d%02d", i, j), Phone: "0912345678"})
+				if err != nil {
+					t.Fatalf("%s %s: %v", step.at, what, err)
+				}
+				codes[f[1]] = a.Code
+			case "in":
+				tk, err := e.Hub.Appointments.CheckIn(ctx, codes[f[1]])
+				if err != nil {
+					t.Fatalf("%s %s: %v", step.at, what, err)
+				}
+				label[tk.ID] = f[1]
+			case "call":
+				got = append(got, label[e.CallNext(t, 1).ID])
+			default:
+				label[e.Issue(t, 1, f[0][0] == 'P').ID] = f[0]
 			}
-			if g := strings.Join(got, " "); g != c.want {
-				t.Errorf("call order: got %s, want %s", g, c.want)
-			}
-		})
+		}
 	}
+	return strings.Join(got, " ")
 }
 
 // TestDailyCapKeepsTheOnlineShare: with a daily cap of 10 and 40% online,
