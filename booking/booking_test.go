@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub/hubtest"
@@ -332,5 +335,59 @@ func TestBookingRulesEditedLive(t *testing.T) {
 	}
 	if st, _ := e.Raw("POST", "/api/v1/appointments", "", bookBody(1, "09:30")); st != 422 {
 		t.Errorf("booking once the section is gone: got %d, want 422 (the service takes no online numbers)", st)
+	}
+}
+
+// TestNoPersonalDataOnSockets follows a booking from the check-in to the
+// call on the display's socket and the phone's: every frame is read raw.
+func TestNoPersonalDataOnSockets(t *testing.T) {
+	e := servertest.New(t, servertest.WithHall(hall(2)))
+	display, _, err := e.WS("/ws/display", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer display.Close()
+	var b struct{ Code string }
+	if st := e.Do("POST", "/api/v1/appointments", "", bookBody(7, "09:30"), &b); st != 201 {
+		t.Fatalf("book: %d", st)
+	}
+	var tk struct {
+		ID          int64  `json:"id"`
+		Token       string `json:"token"`
+		Number      string `json:"number"`
+		Appointment bool   `json:"appointment"`
+	}
+	if st := e.Do("POST", "/api/v1/appointments/check-in", "", map[string]any{"code": b.Code}, &tk); st != 201 || !tk.Appointment {
+		t.Fatalf("check-in: %d %+v, want a booked ticket", st, tk)
+	}
+	phone, _, err := e.WS("/ws/track/"+tk.Token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer phone.Close()
+	if _, ok := e.CallNext(1); !ok {
+		t.Fatal("counter 1 found nobody")
+	}
+	frames := map[string][]string{}
+	for name, c := range map[string]*websocket.Conn{"display": display, "phone": phone} {
+		for {
+			c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			_, raw, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("%s socket: %v (frames so far %v)", name, err, frames[name])
+			}
+			frames[name] = append(frames[name], string(raw))
+			if strings.Contains(string(raw), `"type":"call"`) || (name == "phone" && strings.Contains(string(raw), `"status":"called"`)) {
+				break
+			}
+		}
+		for _, f := range frames[name] {
+			if strings.Contains(f, "001089000007") || strings.Contains(f, "0912345678") || strings.Contains(f, b.Code) {
+				t.Errorf("%s frame holds personal data or the booking code: %s", name, f)
+			}
+		}
+	}
+	if !strings.Contains(strings.Join(frames["display"], ""), tk.Number) {
+		t.Errorf("the display never showed the call of %s: %v", tk.Number, frames["display"])
 	}
 }
