@@ -165,3 +165,47 @@ func a11y(t *testing.T, tab context.Context, where string) {
 		t.Errorf("%s: low-contrast text: %v", where, c)
 	}
 }
+
+// TestBookingPageErrorsAndCancel: a wrong ID number is named on the form,
+// nothing is booked; a booking's page cancels it.
+func TestBookingPageErrorsAndCancel(t *testing.T) {
+	env := servertest.New(t)
+	b := browsertest.New(t)
+	phone := b.Tab(390, 844)
+	browsertest.Do(t, phone, "open /book", chromedp.Navigate(env.URL+"/book"))
+	browsertest.WaitFor(t, phone, "the slots", `document.querySelectorAll('#slots input:not([disabled])').length > 0`)
+	browsertest.Do(t, phone, "fill in a short ID number",
+		chromedp.Click(`#slots label:has(input[value="10:00"])`),
+		chromedp.SendKeys("#id_number", "12345"),
+		chromedp.SendKeys("#phone", "0912345678"),
+		chromedp.Click("#submit"))
+	browsertest.WaitFor(t, phone, "the error", `!document.querySelector('#error').hidden`)
+	if got := browsertest.Eval[string](t, phone, `document.querySelector('#error').textContent`); !strings.Contains(got, "12 chữ số") {
+		t.Errorf("form error: got %q, want the ID number's rule", got)
+	}
+	if !browsertest.Eval[bool](t, phone, `document.querySelector('#result').hidden && location.pathname === '/book'`) {
+		t.Error("a refused booking left the form")
+	}
+
+	var booked struct {
+		Token     string `json:"token"`
+		ManageURL string `json:"manage_url"`
+	}
+	if st := env.Do("POST", "/api/v1/appointments", "", map[string]any{"service_id": 1, "date": "2026-11-30", "slot_from": "08:00",
+		"id_number": "001089012346", "phone": "0912345678"}, &booked); st != 201 {
+		t.Fatalf("book: %d", st)
+	}
+	browsertest.Do(t, phone, "open the booking's page", chromedp.Navigate(booked.ManageURL))
+	browsertest.WaitFor(t, phone, "the booking", `!document.querySelector('#cancel').hidden`)
+	browsertest.Eval[bool](t, phone, `window.confirm = function () { return true; }, true`)
+	browsertest.Do(t, phone, "tap Huỷ lịch hẹn", chromedp.Click("#cancel"))
+	browsertest.WaitFor(t, phone, "the cancelled booking", `document.querySelector('#status').textContent.startsWith('Đã huỷ')`)
+	if !browsertest.Eval[bool](t, phone, `document.querySelector('#cancel').hidden && document.querySelector('#qr').hidden`) {
+		t.Error("a cancelled booking still offers its QR or the cancel button")
+	}
+	var a struct{ Status string }
+	if env.Do("GET", "/api/v1/appointments/"+booked.Token, "", nil, &a); a.Status != "cancelled" {
+		t.Errorf("the hub's booking after the page's cancel: got %q, want cancelled", a.Status)
+	}
+	browsertest.Screenshot(t, phone, "book-cancelled")
+}
