@@ -82,6 +82,8 @@ func TestBookOnlineCheckInAtKiosk(t *testing.T) {
 	display := b.Tab(1920, 1080)
 	browsertest.Do(t, display, "open the display", chromedp.Navigate(env.URL+"/display?mute=1"))
 
+	browsertest.Eval[bool](t, kiosk, `document.querySelector('#checkin-open').scrollIntoView({block: 'center'}), true`)
+	browsertest.Screenshot(t, kiosk, "kiosk-start-checkin")
 	browsertest.Do(t, kiosk, "open the check-in box", chromedp.Click("#checkin-open"))
 	browsertest.WaitFor(t, kiosk, "the check-in box", `!document.querySelector('#checkin').hidden`)
 	a11y(t, kiosk, "the kiosk's check-in box")
@@ -101,6 +103,8 @@ func TestBookOnlineCheckInAtKiosk(t *testing.T) {
 	browsertest.Screenshot(t, kiosk, "kiosk-checked-in")
 	// A second scan of the same booking is refused, on screen.
 	browsertest.Do(t, kiosk, "tap Xong", chromedp.Click("#screen-ticket .done"))
+	browsertest.WaitFor(t, kiosk, "the start screen", `document.body.dataset.screen === 'start'`)
+	browsertest.Eval[bool](t, kiosk, `document.querySelector('#checkin-open').scrollIntoView({block: 'center'}), true`)
 	browsertest.Do(t, kiosk, "open the check-in box again", chromedp.Click("#checkin-open"))
 	browsertest.Do(t, kiosk, "type the code again", chromedp.SendKeys("#checkin-code", strings.ToLower(code)+"\r"))
 	browsertest.WaitFor(t, kiosk, "the refusal", `!document.querySelector('#checkin-error').hidden`)

@@ -1,7 +1,7 @@
 // The kiosk's check-in of online bookings (issue 16). The kiosk's 2D scanner
 // types like a keyboard: it types the booking's QR (the manage URL) and
 // Enter. Scanned on the start screen, the text checks in at once; the
-// "Booked online" button opens a box to scan into or to type the 8-character
+// "Booked online" button (under the services) opens a box to scan into or to type the 8-character
 // code on the screen's keys. The hub answers with a ticket, which kiosk.js
 // shows and prints (motcua.kioskTicket) like any other.
 (function () {
@@ -131,7 +131,10 @@
     }
   }, true);
 
-  document.querySelector('.bottombar').appendChild(openBtn);
+  // At the end of the start screen, under the services: nothing above them
+  // moves and the bottom bar keeps its height, so neither ever covers a
+  // service at a large system font. A scan needs no tap at all.
+  document.getElementById('screen-start').appendChild(openBtn);
   document.body.appendChild(box);
   label();
 })();
