@@ -19,6 +19,7 @@ type Hall struct {
 	// PriorityGroups are served ahead of the queue (issue 17); the kiosk
 	// offers them in this order.
 	PriorityGroups []PriorityGroup `yaml:"priority_groups"`
+	Booking        BookingPolicy   `yaml:"booking"` // online numbers
 }
 
 // DossierPolicy tunes how dossiers are watched.

@@ -31,6 +31,7 @@ func Diff(cur, next motcua.Hall) []motcua.HallChange {
 	section(motcua.KindReception, a.Reception, b.Reception)
 	section(motcua.KindPrivacy, a.Privacy, b.Privacy)
 	section(motcua.KindDossiers, a.Dossiers, b.Dossiers)
+	section(motcua.KindBooking, a.Booking, b.Booking)
 	out = append(out, diffList(motcua.KindService, a.Services, b.Services, func(s serviceSpec) string { return s.Code })...)
 	out = append(out, diffList(motcua.KindCounter, a.Counters, b.Counters, func(c motcua.CounterSpec) string { return strconv.Itoa(c.Number) })...)
 	out = append(out, diffList(motcua.KindProcedure, a.Procedures, b.Procedures, func(p procedureSpec) string { return p.Code })...)

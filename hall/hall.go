@@ -126,6 +126,7 @@ type description struct {
 
 	// Priority groups (issue 17): left out, the legal ones.
 	PriorityGroups []motcua.PriorityGroup `json:"priority_groups" yaml:"priority_groups"`
+	Booking        motcua.BookingPolicy   `json:"booking" yaml:"booking"`
 }
 
 type policySpec struct {

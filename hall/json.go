@@ -248,6 +248,7 @@ func document(h motcua.Hall) description {
 		Dossiers:    h.Dossiers,
 
 		PriorityGroups: priorityGroups(h.PriorityGroups),
+		Booking:        bookingDoc(h.Booking),
 	}
 	for i, s := range h.Services {
 		d.Services[i] = serviceDoc(s)
@@ -316,4 +317,15 @@ func ProceduresJSON(procs []motcua.Procedure) ([]byte, error) {
 		out[i] = procedureDoc(p)
 	}
 	return json.Marshal(out)
+}
+
+// bookingDoc writes the online-number rules with every list present.
+func bookingDoc(b motcua.BookingPolicy) motcua.BookingPolicy {
+	services := make([]motcua.ServiceBooking, len(b.Services))
+	for i, s := range b.Services {
+		s.Hours = sessions(s.Hours)
+		services[i] = s
+	}
+	b.Services = services
+	return b
 }

@@ -39,13 +39,17 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Errorf("the sample read back from its JSON differs: %+v", changes)
 	}
 	for _, field := range []string{"branch", "policy", "reception", "services", "counters", "procedures",
-		"holidays", "working_days", "privacy", "dossiers"} {
+		"holidays", "working_days", "privacy", "dossiers", "booking"} {
 		if !strings.Contains(string(raw), `"`+field+`":`) {
 			t.Errorf("the JSON lacks %q", field)
 		}
 	}
 	if !strings.Contains(string(raw), "Tư pháp – Hộ tịch") {
 		t.Errorf("the JSON lost the diacritics: %.200s", raw)
+	}
+	// Hà Nội's rules for online numbers are the sample's.
+	if b := h.Booking; b.PerPersonDaily != 2 || b.PerPersonField != 1 || len(b.Services) != 2 || b.Services[0].DaysAhead != 6 {
+		t.Errorf("sample booking rules: got %+v, want 2 a day, 1 per field, today + 6 days", b)
 	}
 }
 
@@ -78,6 +82,17 @@ func TestParseJSONNamesTheField(t *testing.T) {
 		}, "holidays[1].date", motcua.EValidation},
 		{"counter serving an unknown service", func(m map[string]any) { ctr(m, 2)["services"] = []any{"DD", "XX"} }, "counters[2].services[1]", motcua.EValidation},
 		{"empty hall: no services", func(m map[string]any) { m["services"] = []any{} }, "services", motcua.EValidation},
+		{"booking for an unknown service", func(m map[string]any) { bk(m, 0)["service"] = "XX" }, "booking.services[0].service", motcua.EValidation},
+		{"booking slot of 0 minutes", func(m map[string]any) { bk(m, 1)["slot_minutes"] = 0 }, "booking.services[1].slot_minutes", motcua.EValidation},
+		{"booking share over 100%", func(m map[string]any) { bk(m, 0)["online_share"] = 120 }, "booking.services[0].online_share", motcua.EValidation},
+		{"booking slot capacity 0", func(m map[string]any) { bk(m, 0)["slot_capacity"] = 0 }, "booking.services[0].slot_capacity", motcua.EValidation},
+		{"booking overlapping hours", func(m map[string]any) {
+			bk(m, 0)["hours"] = []any{map[string]any{"from": "08:00", "to": "10:00"}, map[string]any{"from": "09:00", "to": "11:00"}}
+		}, "booking.services[0].hours[1]", motcua.EValidation},
+		{"booking unknown merge", func(m map[string]any) {
+			m["booking"].(map[string]any)["merge"].(map[string]any)["join"] = "front"
+		}, "booking.merge.join", motcua.EValidation},
+		{"booking negative daily limit", func(m map[string]any) { m["booking"].(map[string]any)["per_person_daily"] = -1 }, "booking.per_person_daily", motcua.EValidation},
 		{"empty hall: no counters", func(m map[string]any) { m["counters"] = []any{} }, "counters", motcua.EValidation},
 		{"procedure of an unknown service", func(m map[string]any) {
 			m["procedures"].([]any)[0].(map[string]any)["service"] = "XX"
@@ -133,6 +148,9 @@ func TestParseJSONMalformed(t *testing.T) {
 
 func svc(m map[string]any, i int) map[string]any { return m["services"].([]any)[i].(map[string]any) }
 func ctr(m map[string]any, i int) map[string]any { return m["counters"].([]any)[i].(map[string]any) }
+func bk(m map[string]any, i int) map[string]any {
+	return m["booking"].(map[string]any)["services"].([]any)[i].(map[string]any)
+}
 
 func TestDiff(t *testing.T) {
 	cur := Sample()
@@ -181,6 +199,22 @@ func TestDiff(t *testing.T) {
 	}
 	if changes := Diff(cur, cur); len(changes) != 0 {
 		t.Errorf("a hall against itself: got %v, want no change", changes)
+	}
+
+	// The booking rules are one section.
+	next = Sample()
+	next.Booking.Services[0].SlotCapacity = 9
+	next.Booking.PerPersonDaily = 3
+	got = Diff(cur, next)
+	if len(got) != 1 || got[0].Kind != motcua.KindBooking || got[0].Action != motcua.ChangeChange ||
+		!reflect.DeepEqual(got[0].Fields, []string{"per_person_daily", "services"}) {
+		t.Errorf("booking change: got %+v, want one booking change of per_person_daily and services", got)
+	}
+	// A hall without the section and one with it written empty are the same.
+	a, b := Sample(), Sample()
+	a.Booking, b.Booking = motcua.BookingPolicy{}, motcua.BookingPolicy{Services: []motcua.ServiceBooking{}}
+	if changes := Diff(a, b); len(changes) != 0 {
+		t.Errorf("no booking section against an empty one: got %v, want no change", changes)
 	}
 }
 

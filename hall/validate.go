@@ -77,6 +77,7 @@ func (v *validator) check(d *description) motcua.Hall {
 	h.Procedures = v.checkProcedures(d.Procedures, h.Services)
 	v.checkDays(d.Holidays, d.WorkingDays)
 	h.PriorityGroups = v.checkPriorityGroups(d.PriorityGroups)
+	h.Booking = v.checkBooking(d.Booking, h.Services)
 	return h
 }
 
@@ -420,4 +421,61 @@ func weekdayVi(d time.Weekday) string {
 		return "Chủ nhật"
 	}
 	return "thứ " + []string{"", "Hai", "Ba", "Tư", "Năm", "Sáu", "Bảy"}[d]
+}
+
+// checkBooking checks the rules of online numbers: every entry names a
+// service once, with slots that fit its hours and counts that make sense.
+// Zero values stay zero (the queue reads a default at use), so a hall
+// without the section and one that writes it empty are the same hall.
+func (v *validator) checkBooking(b motcua.BookingPolicy, services []motcua.ServiceSpec) motcua.BookingPolicy {
+	nonNegative := func(path string, n int) {
+		if n < 0 {
+			v.add(path, "%s không được âm / %s must not be negative", path, path)
+		}
+	}
+	nonNegative("booking.per_person_daily", b.PerPersonDaily)
+	nonNegative("booking.per_person_field", b.PerPersonField)
+	nonNegative("booking.reminder_minutes", b.ReminderMinutes)
+	nonNegative("booking.merge.serve_within_minutes", b.Merge.ServeWithinMinutes)
+	nonNegative("booking.merge.max_in_row", b.Merge.MaxInRow)
+	switch b.Merge.Join {
+	case "", motcua.JoinSlot, motcua.JoinCheckIn:
+	default:
+		v.add("booking.merge.join", "cách nhập hàng %q không hợp lệ, chọn slot hoặc check_in / merge join %q is unknown: use slot or check_in", b.Merge.Join, b.Merge.Join)
+	}
+	byCode := map[string]motcua.ServiceSpec{}
+	for _, s := range services {
+		byCode[s.Code] = s
+	}
+	seen := map[string]bool{}
+	for i, s := range b.Services {
+		item := fmt.Sprintf("booking.services[%d]", i)
+		svc, ok := byCode[s.Service]
+		switch {
+		case !ok:
+			v.add(item+".service", "không có dịch vụ %q / there is no service %q", s.Service, s.Service)
+		case seen[s.Service]:
+			v.add(item+".service", "dịch vụ %q đã có quy định đặt số / service %q already has booking rules", s.Service, s.Service)
+		}
+		seen[s.Service] = true
+		if s.SlotMinutes < 5 || s.SlotMinutes > 240 {
+			v.add(item+".slot_minutes", "slot_minutes phải từ 5 đến 240 / slot_minutes must be 5 to 240")
+		}
+		if s.SlotCapacity < 1 {
+			v.add(item+".slot_capacity", "slot_capacity phải từ 1 trở lên / slot_capacity must be at least 1")
+		}
+		if s.OnlineShare < 0 || s.OnlineShare > 100 {
+			v.add(item+".online_share", "online_share là phần trăm, từ 0 đến 100 / online_share is a percentage, 0 to 100")
+		}
+		if s.DaysAhead < 0 || s.DaysAhead > 60 {
+			v.add(item+".days_ahead", "days_ahead phải từ 0 đến 60 / days_ahead must be 0 to 60")
+		}
+		nonNegative(item+".check_in_before", s.CheckInBefore)
+		nonNegative(item+".check_in_after", s.CheckInAfter)
+		v.checkSessions(item+".hours", s.Hours)
+		if ok && len(s.Hours) == 0 && len(svc.Hours) == 0 {
+			v.add(item+".hours", "dịch vụ %q mở cả ngày: ghi giờ nhận đặt số (hours) / service %q has no opening hours: give the hours slots fill", s.Service, s.Service)
+		}
+	}
+	return b
 }

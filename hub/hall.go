@@ -121,6 +121,7 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 			return err
 		}
 		site.SetPriorityGroups(priorityGroups(next.PriorityGroups))
+		site.SetBooking(next.Booking)
 		return nil
 	}, func() {
 		if site == nil {

@@ -74,25 +74,27 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 			if err != nil {
 				return err
 			}
+			// The online share of the daily cap is kept for bookings
+			// all day: walk-ins count against the rest, and the
+			// tickets of check-ins (which the cap does not stop) do
+			// not count against walk-ins.
+			if b, ok := q.site.ServiceBooking(svc.ID); ok {
+				booked, err := tx.Tickets.AppointmentTicketCount(svc.ID, day)
+				if err != nil {
+					return err
+				}
+				if kept := b.OnlineQuota(svc.DailyCap, 0); n-booked >= svc.DailyCap-kept {
+					return motcua.Errorf(motcua.EClosed, "Dịch vụ %s đã hết số lấy trực tiếp hôm nay; %d số dành cho người đặt trực tuyến. / %s has issued all its walk-in numbers today; %d are kept for online bookings.",
+						svc.Name, kept, svc.Name, kept)
+				}
+			}
 			if n >= svc.DailyCap {
 				return motcua.Errorf(motcua.EClosed, "Dịch vụ %s đã hết số hôm nay (%d số). Mời quay lại ngày làm việc tiếp theo. / %s has issued all %d numbers for today.",
 					svc.Name, svc.DailyCap, svc.Name, svc.DailyCap)
 			}
 		}
-		seq, err := tx.Tickets.NextSeq(svc.ID, day)
-		if err != nil {
-			return err
-		}
-		tk = motcua.Ticket{
-			Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
-			ServiceID: svc.ID, Priority: req.Priority, PriorityGroup: req.PriorityGroup,
-			Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: now,
-			Token: motcua.RandomToken(16),
-		}
-		if err := tx.Tickets.InsertTicketDrawingCode(&tk, shortCode); err != nil {
-			return err
-		}
-		counts, err := tx.Tickets.WaitingCounts(day)
+		var counts map[int64]int
+		tk, counts, err = q.insertTicket(tx, svc, req, now, now, false)
 		if err != nil {
 			return err
 		}
@@ -100,13 +102,52 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 			// Everyone else waiting in the service came earlier.
 			ahead = max(0, counts[svc.ID]-1)
 		}
-		return q.queueEventCounts(tx, now, counts, svc.ID)
+		return nil
 	})
 	if err != nil {
 		return tk, -1, err
 	}
 	q.metrics.issued.WithLabelValues(svc.Code).Inc()
 	return q.local(tk), ahead, nil
+}
+
+// insertTicket writes the next number of svc, waiting in line from
+// queuedAt, with the new waiting count's event; counts are the day's
+// waiting counts after it.
+func (q *Queue) insertTicket(tx *store.Tx, svc motcua.Service, req motcua.IssueRequest, now, queuedAt time.Time, appointment bool) (motcua.Ticket, map[int64]int, error) {
+	day := q.site.Day(now)
+	seq, err := tx.Tickets.NextSeq(svc.ID, day)
+	if err != nil {
+		return motcua.Ticket{}, nil, err
+	}
+	tk := motcua.Ticket{
+		Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
+		ServiceID: svc.ID, Priority: req.Priority, PriorityGroup: req.PriorityGroup, Appointment: appointment,
+		Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: queuedAt,
+		Token: motcua.RandomToken(16),
+	}
+	if err := tx.Tickets.InsertTicketDrawingCode(&tk, shortCode); err != nil {
+		return tk, nil, err
+	}
+	counts, err := tx.Tickets.WaitingCounts(day)
+	if err != nil {
+		return tk, nil, err
+	}
+	return tk, counts, q.queueEventCounts(tx, now, counts, svc.ID)
+}
+
+// IssueBooked writes the ticket a booking's check-in gives, inside the
+// caller's write, so the booking is marked checked in by the same commit.
+// The daily cap does not apply (the booking holds its place) and neither do
+// the opening hours (the check-in window does); queuedAt is its place in
+// line (the merge policy's join).
+func (q *Queue) IssueBooked(tx *store.Tx, serviceID int64, now, queuedAt time.Time) (motcua.Ticket, error) {
+	svc, err := q.service(serviceID)
+	if err != nil {
+		return motcua.Ticket{}, err
+	}
+	tk, _, err := q.insertTicket(tx, svc, motcua.IssueRequest{ServiceID: serviceID}, now, queuedAt, true)
+	return q.local(tk), err
 }
 
 func closedError(svc motcua.Service, opensAt *time.Time) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/admin"
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/booking"
 	"github.com/motcua/motcua/counter"
 	"github.com/motcua/motcua/display"
 	"github.com/motcua/motcua/hub"
@@ -168,6 +169,20 @@ func routes(d deps) http.Handler {
 	r.Post("/api/v1/rate/counters/{id}", rt.TabletRate)
 	r.Get("/rate", rt.TabletPage)
 	r.With(login.Require(motcua.RoleSupervisor)).Get("/ws/supervisor", rt.Socket)
+
+	// Online numbers (issue 16, public): the booking page for the phone,
+	// the manage page, their API and the kiosk's check-in.
+	bk := &booking.Handler{Site: h.Site, Appointments: h.Appointments, Tickets: h.Queue, Clients: d.clients, Static: files,
+		Booking: &web.RateLimiter{Clients: d.clients, Every: booking.BookEvery, Burst: booking.BookBurst}}
+	r.Get("/book", bk.Page)
+	r.Get("/book/{token}", bk.ManagePage)
+	r.Get("/api/v1/appointments/services", bk.Services)
+	r.Get("/api/v1/appointments/availability", bk.Availability)
+	r.Post("/api/v1/appointments", bk.Book)
+	r.Post("/api/v1/appointments/check-in", bk.CheckIn)
+	r.Get("/api/v1/appointments/{token}", bk.Get)
+	r.Delete("/api/v1/appointments/{token}", bk.Cancel)
+	r.Get("/api/v1/appointments/{token}/qr.png", bk.QRPNG)
 
 	// Websockets (public).
 	r.Get("/ws/display", disp.Socket)

@@ -45,6 +45,9 @@ type Config struct {
 	// MaxBatch bounds how many write requests share one commit (group
 	// commit); 1 makes every request its own commit, 0 takes the default.
 	MaxBatch int
+	// BookingKey keys the hash of the ID numbers of online bookings; it
+	// must not change between starts. Empty: a key for this run only.
+	BookingKey []byte
 }
 
 // Server is a running hub with its HTTP handler.
@@ -87,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	hb, err := hub.New(ctx, hub.Config{Store: st, Clock: cfg.Clock, Publisher: broadcaster, Logger: cfg.Logger, Hall: h,
 		ApplyHall: cfg.Config != "", HallSource: source,
 		AdminPassword: cfg.AdminPassword, BcryptCost: cfg.BcryptCost, Registerer: reg, MaxBatch: cfg.MaxBatch,
-		Webhook: cfg.Webhook})
+		Webhook: cfg.Webhook, BookingKey: cfg.BookingKey})
 	if err != nil {
 		if cfg.Config != "" {
 			err = hall.Locate(cfg.Config, err)

@@ -512,6 +512,7 @@
       const g = t.priority_group && state.priorityGroups.get(t.priority_group);
       prio.replaceChildren(document.createTextNode(priorityText(t) + ' '), el('span', 'en', g ? 'Priority · ' + g.en : 'Priority'));
     }
+    $('current-booked').hidden = !(t && t.appointment);
     $('current-ooo').hidden = !(t && t.out_of_order);
     renderElapsed();
 
@@ -574,7 +575,7 @@
     const list = $('queue-list');
     list.replaceChildren();
     for (const q of state.queue) {
-      const li = el('li', q.priority ? 'prio' : '');
+      const li = el('li', q.priority ? 'prio' : q.appointment ? 'booked' : '');
       li.dataset.ticketId = q.id;
       li.append(el('span', 'q-number', q.number));
       const svc = el('span', 'q-service', serviceName(q.service_id));
@@ -582,6 +583,11 @@
         const g = q.priority_group && state.priorityGroups.get(q.priority_group);
         const mark = el('span', 'q-prio', 'Ưu tiên');
         mark.title = g ? `${g.vi} / ${g.en}` : 'Ưu tiên / Priority';
+        mark.setAttribute('aria-label', mark.title);
+        li.append(mark);
+      } else if (q.appointment) {
+        const mark = el('span', 'q-booked', 'Đặt trước');
+        mark.title = 'Đặt số trực tuyến / Booked online';
         mark.setAttribute('aria-label', mark.title);
         li.append(mark);
       }
@@ -791,6 +797,7 @@
       input.addEventListener('change', () => { $('call-number').value = q.number; });
       label.append(input, el('span', 'choice-main', q.number));
       if (q.priority) label.append(el('span', 'q-prio', 'Ưu tiên'));
+      else if (q.appointment) label.append(el('span', 'q-booked', 'Đặt trước'));
       label.append(el('span', 'choice-sub', `${serviceName(q.service_id)} · ${waitedText(q.issued_at)}`));
       if (String(q.id) === String(preselectID)) { input.checked = true; $('call-number').value = q.number; }
       box.append(label);

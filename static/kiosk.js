@@ -757,4 +757,15 @@
   }
 
   init();
+
+  // Hook for other kiosk scripts (kiosk-checkin.js, online bookings): show
+  // and print a ticket the hub issued to them, like one issued here.
+  motcua.kioskTicket = function (ticket) {
+    clearTimeout(timers.ticketScreen);
+    rememberTicket(ticket, false);
+    showTicketScreen();
+    printWhenReady();
+    loadAll();
+  };
+  motcua.kioskLang = function () { return state.lang; };
 })();

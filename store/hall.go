@@ -36,7 +36,7 @@ func (t *Tx) ApplyHall(h motcua.Hall, now time.Time) error {
 		key   string
 		value any
 	}{{"branch", h.Branch}, {"policy", h.Policy}, {"reception", h.Reception}, {"privacy", h.Privacy},
-		{"at_risk_days", h.Dossiers.AtRiskDays}, {"priority_groups", h.PriorityGroups}}
+		{"at_risk_days", h.Dossiers.AtRiskDays}, {"priority_groups", h.PriorityGroups}, {"booking", h.Booking}}
 	for _, s := range settings {
 		if err := t.PutSetting(s.key, s.value); err != nil {
 			return err
@@ -282,7 +282,7 @@ func readHall(ctx context.Context, q queryer) (motcua.Hall, error) {
 	var h motcua.Hall
 	for key, dest := range map[string]any{"branch": &h.Branch, "policy": &h.Policy, "reception": &h.Reception,
 		"privacy": &h.Privacy, "at_risk_days": &h.Dossiers.AtRiskDays,
-		"priority_groups": &h.PriorityGroups} {
+		"priority_groups": &h.PriorityGroups, "booking": &h.Booking} {
 		if err := setting(ctx, q, key, dest); err != nil {
 			return h, fmt.Errorf("setting %s: %w", key, err)
 		}

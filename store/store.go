@@ -47,6 +47,8 @@ type Store struct {
 	Dossiers DossierStore
 	Outbox   OutboxStore
 	Users    UserStore
+	// Appointments reads online bookings (appointments.go).
+	Appointments AppointmentStore
 }
 
 // conn is the database connection every group of reads shares.
@@ -75,7 +77,7 @@ type UserStore struct{ *conn }
 
 func newStore(c *conn) *Store {
 	return &Store{Dialect: c.dialect, conn: c, Tickets: TicketStore{c}, Events: EventStore{c},
-		Dossiers: DossierStore{c}, Outbox: OutboxStore{c}, Users: UserStore{c}}
+		Dossiers: DossierStore{c}, Outbox: OutboxStore{c}, Users: UserStore{c}, Appointments: AppointmentStore{c}}
 }
 
 // Open opens (and migrates) the database named by dsn: a postgres:// URL or

@@ -3,20 +3,25 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the branch time zone must load even on a host without zoneinfo
 
 	"github.com/motcua/motcua/server"
+	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/writer"
 )
 
@@ -31,8 +36,9 @@ func main() {
 
 // options are the hub's settings from flags, environment and defaults.
 type options struct {
-	addr string
-	cfg  server.Config
+	addr       string
+	cfg        server.Config
+	bookingKey string // MOTCUA_BOOKING_KEY; see bookingKey
 }
 
 // parseOptions reads flags over environment variables over defaults. A
@@ -68,7 +74,48 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 	if o.cfg.Webhook.URL != "" && o.cfg.Webhook.Secret == "" {
 		return o, fmt.Errorf("-webhook-url needs MOTCUA_WEBHOOK_SECRET to sign the notifications")
 	}
+	o.bookingKey = env("MOTCUA_BOOKING_KEY", "")
 	return o, nil
+}
+
+// bookingKey is the key of the hash online bookings keep instead of the ID
+// number: MOTCUA_BOOKING_KEY (a secret, so not a flag), or the file
+// booking.key in the data folder (next to the SQLite file), made at the
+// first start. With PostgreSQL and no variable there is no data folder:
+// nil, and the hub uses a key for this run only (and says so).
+func bookingKey(db, fromEnv string) ([]byte, error) {
+	if fromEnv != "" {
+		if len(fromEnv) < 16 {
+			return nil, fmt.Errorf("MOTCUA_BOOKING_KEY must have at least 16 characters")
+		}
+		return []byte(fromEnv), nil
+	}
+	if store.IsPostgres(db) {
+		return nil, nil
+	}
+	path := filepath.Join(filepath.Dir(db), "booking.key")
+	if key, err := os.ReadFile(path); err == nil {
+		if len(key) < 16 {
+			return nil, fmt.Errorf("%s: the booking key is too short", path)
+		}
+		return key, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("booking key: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	key := []byte(hex.EncodeToString(raw))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("booking key: %w", err)
+	}
+	if _, err := f.Write(key); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("booking key: %w", err)
+	}
+	return key, f.Close()
 }
 
 // run starts the hub and serves until ctx ends, or runs a subcommand
@@ -84,6 +131,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	o.cfg.Logger = log
+	if o.cfg.BookingKey, err = bookingKey(o.cfg.DB, o.bookingKey); err != nil {
+		return err
+	}
 	srv, err := server.New(ctx, o.cfg)
 	if err != nil {
 		return err
