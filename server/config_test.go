@@ -151,7 +151,7 @@ func TestConfigFileOnAnExistingHall(t *testing.T) {
 			}
 			// A file that strands the citizen waiting for DD stops it too.
 			dropDD := editSample(t, edited,
-				"  - code: DD\n    name: \"Đất đai\"\n    name_en: \"Land\"\n    field: \"Tài nguyên và Môi trường\"\n    prefix: \"3\"\n", "",
+				"  - code: DD\n    name: \"Đất đai\"\n    name_en: \"Land\"\n    field: \"Nông nghiệp và Môi trường\"\n    prefix: \"3\"\n", "",
 				"services: [DD, XD]", "services: [XD]", "services: [DKKD, XD, DD]", "services: [DKKD, XD]",
 				"    service: DD\n", "    service: XD\n")
 			if _, err := hall.Parse([]byte(dropDD)); err != nil {
