@@ -146,7 +146,7 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 	unit := rg.site.Branch().UnitCode
 	if !motcua.ValidUnitCode(unit) {
 		return motcua.Dossier{}, motcua.Errorf(motcua.EConflict,
-			"Mã đơn vị của chi nhánh (%q) chưa đúng dạng V1V2V3.Z1Z2.Y1Y2.MX1X2, chưa tạo được mã hồ sơ; báo quản trị viên. / The branch unit code %q is not of the form 000.00.01.H26; ask the administrator.", unit, unit)
+			"Mã đơn vị của chi nhánh (%q) chưa đúng dạng (%s), chưa tạo được mã hồ sơ; báo quản trị viên. / The branch unit code %q is not valid; ask the administrator.", unit, motcua.UnitCodeRule, unit)
 	}
 	var id int64
 	err = rg.w.Write(ctx, func(tx *store.Tx) error {

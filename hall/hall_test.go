@@ -196,8 +196,8 @@ func TestValidationRules(t *testing.T) {
 		{"branch code missing", []string{"  code: CN01\n", ""}, "branch.code", 1, "branch code is required"},
 		{"branch name empty", []string{"  name: Chi nhánh thử", "  name: \"  \""}, "branch.name", 3, "branch name is required"},
 		{"unit code missing", []string{"  unit_code: \"000.00.01.H26\"\n", ""}, "branch.unit_code", 1, "unit code is required"},
-		{"unit code malformed", []string{"\"000.00.01.H26\"", "\"000..01.H26\""}, "branch.unit_code", 4, "V1V2V3.Z1Z2.Y1Y2.MX1X2"},
-		{"unit code single group", []string{"\"000.00.01.H26\"", "\"H26\""}, "branch.unit_code", 4, "V1V2V3.Z1Z2.Y1Y2.MX1X2"},
+		{"unit code malformed", []string{"\"000.00.01.H26\"", "\"000..01.H26\""}, "branch.unit_code", 4, "20/2020/QĐ-TTg"},
+		{"unit code single group", []string{"\"000.00.01.H26\"", "\"H26\""}, "branch.unit_code", 4, "20/2020/QĐ-TTg"},
 		{"time zone unknown", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  time_zone: Mars/Base\n"}, "branch.time_zone", 5, "Mars/Base"},
 		{"time zone Local", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  time_zone: Local\n"}, "branch.time_zone", 5, "unknown time zone"},
 		// policy

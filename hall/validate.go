@@ -90,7 +90,7 @@ func (v *validator) checkBranch(b *motcua.Branch) {
 	case blank(b.UnitCode):
 		v.add("branch.unit_code", "cần mã định danh đơn vị (ví dụ \"000.00.01.H26\") / the unit code is required (e.g. \"000.00.01.H26\")")
 	case !motcua.ValidUnitCode(b.UnitCode):
-		v.add("branch.unit_code", "mã định danh %q phải có dạng V1V2V3.Z1Z2.Y1Y2.MX1X2 (chữ in hoa và số), ví dụ \"000.00.01.H26\" / unit code %q must have the form V1V2V3.Z1Z2.Y1Y2.MX1X2 (capital letters and digits), e.g. \"000.00.01.H26\"", b.UnitCode, b.UnitCode)
+		v.add("branch.unit_code", "mã định danh %q không hợp lệ: %s", b.UnitCode, motcua.UnitCodeRule)
 	}
 	if b.TimeZone == "" {
 		b.TimeZone = DefaultTimeZone
