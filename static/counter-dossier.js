@@ -378,7 +378,7 @@
       li.setAttribute('role', 'option');
       li.id = 'dp-match-' + i;
       li.setAttribute('aria-selected', i === state.active ? 'true' : 'false');
-      li.append(el('span', 'dp-match-name', p.name), el('span', 'dp-match-sub', `${p.code} · ${p.field} · ${daysText(p.processing_days)}`));
+      li.append(el('span', 'dp-match-name', p.name), el('span', 'dp-match-sub', `${p.code} · ${p.field} · ${daysText(p)}`));
       li.addEventListener('mousedown', (e) => { e.preventDefault(); choose(p); });
       list.append(li);
     });
@@ -410,8 +410,13 @@
     }
   }
 
-  function daysText(n) {
-    return n > 0 ? `${n} ngày làm việc` : 'trong ngày';
+  // A procedure's processing time: "3 ngày làm việc", "0,5 ngày làm việc",
+  // "4 giờ làm việc", "trong ngày"; a cut-off is said with it.
+  function daysText(p) {
+    let text = p.processing_days > 0 ? `${p.processing_days} ngày làm việc` : 'trong ngày';
+    if (p.processing_time && !/^\d+ ngày$/.test(p.processing_time)) text = p.processing_time.replace('.', ',') + ' làm việc';
+    if (p.cutoff) text += ` (nhận sau ${p.cutoff} tính từ ngày làm việc tiếp theo)`;
+    return text;
   }
 
   function choose(p) {
@@ -435,7 +440,7 @@
       docs.append(el('p', 'muted', 'Chọn thủ tục trước. / Choose a procedure first.'));
       return;
     }
-    box.append(el('span', '', `${p.code} · ${p.agency || ''} · ${daysText(p.processing_days)}`));
+    box.append(el('span', '', `${p.code} · ${p.agency || ''} · ${daysText(p)}`));
     if (p.due_at) {
       box.append(document.createTextNode(' · Hẹn trả nếu nhận bây giờ: '), el('strong', 'dp-due-preview', dateText(p.due_at)));
     }
