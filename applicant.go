@@ -59,6 +59,18 @@ func (a Applicant) Masked() Applicant {
 		Nationality: a.Nationality, OrgCode: a.OrgCode, OrgName: a.OrgName}
 }
 
+// Filer is who filed, as lists and ledgers name them: the person, or an
+// organisation with the person who submitted for it.
+func (a Applicant) Filer() string {
+	if a.OrgName != "" {
+		if a.Name == "" {
+			return a.OrgName
+		}
+		return a.OrgName + " (người nộp: " + a.Name + ")"
+	}
+	return a.Name
+}
+
 // IDLabel names the applicant's identity document the way forms print it.
 func (a Applicant) IDLabel() string {
 	switch a.Kind {

@@ -48,3 +48,18 @@ func TestValidPassportAndNationality(t *testing.T) {
 		}
 	}
 }
+
+func TestApplicantFilerAndMasked(t *testing.T) {
+	org := motcua.Applicant{Kind: motcua.ApplicantOrganisation, Name: "Phạm Thu Hà", IDNumber: "001190054321", Phone: "0912345678",
+		Address: "Số 9 phố Huế", OrgCode: "0101248141", OrgName: "Công ty Cổ phần Ánh Dương"}
+	if got, want := org.Filer(), "Công ty Cổ phần Ánh Dương (người nộp: Phạm Thu Hà)"; got != want {
+		t.Errorf("Filer() = %q, want %q", got, want)
+	}
+	if got := (motcua.Applicant{Name: "Lê Văn A"}).Filer(); got != "Lê Văn A" {
+		t.Errorf("Filer() of a person = %q, want the name", got)
+	}
+	m := org.Masked()
+	if m.IDNumber != "********4321" || m.Address != "" || m.OrgCode != "0101248141" || m.Kind != motcua.ApplicantOrganisation {
+		t.Errorf("Masked() = %+v, want the numbers masked, no address, the organisation kept", m)
+	}
+}

@@ -90,7 +90,7 @@ func TestConfigFileOnAnExistingHall(t *testing.T) {
 			// The edit: a renamed service, a new holiday, a procedure gone.
 			edited := editSample(t, sample,
 				`name: "Chứng thực"`, `name: "Chứng thực bản sao, chữ ký"`,
-				`  - { date: "2027-01-01", name: "Tết Dương lịch" }`, `  - { date: "2027-01-01", name: "Tết Dương lịch" }
+				`  - { date: "2027-01-01", name: "Tết Dương lịch", assumed: true }`, `  - { date: "2027-01-01", name: "Tết Dương lịch", assumed: true }
   - { date: "2026-12-31", name: "Nghỉ cuối năm" }`,
 				`  - code: "1.000656"`, `  - code: "1.000656.1"`)
 			write(edited)
