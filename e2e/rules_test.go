@@ -48,12 +48,19 @@ func TestCounterReceivesCanCuocAndEnterprise(t *testing.T) {
 	if label := browsertest.Eval[string](t, counter, `document.getElementById('dp-id-label').textContent`); !strings.Contains(label, "thẻ căn cước") {
 		t.Errorf("ID label: got %q, want it to name the thẻ căn cước", label)
 	}
-	browsertest.Do(t, counter, "choose the procedure, type the phone, receive",
+	t.Cleanup(func() {
+		if t.Failed() {
+			browsertest.Screenshot(t, counter, "dossier-counter-can-cuoc-failed")
+		}
+	})
+	browsertest.Do(t, counter, "choose the procedure",
 		chromedp.SendKeys("#dp-proc-search", "xac nhan hon nhan"),
 		chromedp.WaitVisible("#dp-match-0"),
 		chromedp.Click("#dp-match-0"),
 		chromedp.WaitVisible("#dp-doc-0"),
 		chromedp.Click("#dp-docs-all"),
+	)
+	browsertest.Do(t, counter, "type the phone and receive",
 		chromedp.SendKeys("#dp-phone", "0912 000 111"),
 		chromedp.Click("#dp-submit"),
 		chromedp.WaitVisible("#dp-print"),
@@ -75,7 +82,7 @@ func TestCounterReceivesCanCuocAndEnterprise(t *testing.T) {
 	browsertest.Do(t, counter, "next visitor: an enterprise with a mistyped tax code",
 		chromedp.Click("#btn-next"),
 	)
-	browsertest.WaitFor(t, counter, "the new-dossier button", `!document.getElementById('dp-new').disabled && document.getElementById('dp-form').hidden`)
+	browsertest.WaitFor(t, counter, "the panel on the second visit", `document.getElementById('dp-ticket').textContent === '1002' && document.querySelector('#dp-list [data-code]') === null && !document.getElementById('dp-new').disabled`)
 	browsertest.Do(t, counter, "open the form", chromedp.Click("#dp-new"), chromedp.WaitVisible("#dp-kind"))
 	browsertest.Eval[bool](t, counter, `(() => { const s = document.getElementById('dp-kind'); s.value = 'organisation'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
 	browsertest.Do(t, counter, "fill the enterprise's dossier",

@@ -465,11 +465,19 @@
   }
 
   // A USB scanner types the card's QR like a keyboard, usually ending with Enter.
+  // The Enter is swallowed on keydown and keypress (a separate keypress would
+  // otherwise submit the form); focus moves on once the key is up, so no part
+  // of it lands in the next field.
+  let focusAfterScan = false;
   function onScanKey(e) {
-    if (e.key === 'Enter') {
-      e.preventDefault();
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    if (e.type === 'keydown') {
       clearTimeout(scanTimer);
-      applyScan(true);
+      focusAfterScan = applyScan(true);
+    } else if (e.type === 'keyup' && focusAfterScan) {
+      focusAfterScan = false;
+      (state.chosen ? $('dp-phone') : $('dp-proc-search')).focus();
     }
   }
 
@@ -503,7 +511,7 @@
       // The rest of the thẻ căn cước just read (relatives' names and numbers): not kept.
       input.value = '';
       if ($('dp-kind').value === 'cccd') { $('dp-kind').value = 'can_cuoc'; applyKind(); }
-      return;
+      return true;
     }
     const parts = raw.trim().split('|').map((s) => s.trim());
     if (parts.length < 7 || (parts.length > 7 && !/^\d{8}$/.test(parts[6]))) {
@@ -532,9 +540,9 @@
     setMessage(canCuoc ? 'Đã điền họ tên, số định danh, địa chỉ từ thẻ căn cước. / Filled from the thẻ căn cước.'
       : 'Đã điền họ tên, số CCCD, địa chỉ từ thẻ. / Filled from the ID card.', 'ok');
     lastScanAt = Date.now();
-    // After Enter the scan is over: on to the next field. Applied on a pause,
-    // the scanner may still be typing: stay, so nothing lands elsewhere.
-    if (complain) (state.chosen ? $('dp-phone') : $('dp-proc-search')).focus();
+    // After Enter the scan is over: onScanKey moves on to the next field.
+    // Applied on a pause, the scanner may still be typing: stay.
+    return true;
   }
 
   function onDeliveryChange() {
@@ -679,6 +687,8 @@
     $('dp-proc-search').addEventListener('keydown', onProcKey);
     $('dp-proc-search').addEventListener('blur', () => setTimeout(hideMatches, 150));
     $('dp-scan').addEventListener('keydown', onScanKey);
+    $('dp-scan').addEventListener('keypress', onScanKey);
+    $('dp-scan').addEventListener('keyup', onScanKey);
     $('dp-scan').addEventListener('input', onScanInput);
     $('dp-kind').addEventListener('change', applyKind);
     $('dp-docs-all').addEventListener('click', tickAll);
