@@ -78,6 +78,19 @@ func TestCounterReceivesCanCuocAndEnterprise(t *testing.T) {
 		}
 	}
 
+	// Verification needed: the officer extends it by the procedure's 3 days, with the reason.
+	item := `#dp-list [data-code="` + code + `"]`
+	if due := browsertest.Eval[string](t, counter, `document.querySelector('`+item+` .dp-due').textContent`); !strings.Contains(due, "02/12/2026") {
+		t.Errorf("due before the extension: got %q, want 02/12/2026", due)
+	}
+	browsertest.Do(t, counter, "extend the dossier with a reason",
+		chromedp.Click(item+` .dp-act[data-action="extend"]`),
+		chromedp.WaitVisible(item+` .dp-note-row input`),
+		chromedp.SendKeys(item+` .dp-note-row input`, "Cần xác minh tình trạng hôn nhân tại nơi cư trú trước"),
+		chromedp.Click(item+` .dp-note-row button[type="submit"]`),
+	)
+	browsertest.WaitFor(t, counter, "the extended due date", `(document.querySelector('`+item+` .dp-due') || {textContent: ''}).textContent.includes('07/12/2026') && document.querySelector('`+item+` .dp-act[data-action="extend"]') === null`)
+
 	// An enterprise: its code with a wrong check digit is refused by the hub, next to the field.
 	browsertest.Do(t, counter, "next visitor: an enterprise with a mistyped tax code",
 		chromedp.Click("#btn-next"),

@@ -16,10 +16,12 @@
     result_ready: ['Có kết quả', 'Result ready'],
     return: ['Trả kết quả', 'Return result'],
     reject: ['Từ chối', 'Reject'],
+    extend: ['Gia hạn (cần xác minh)', 'Extend (verification)'],
   };
   const NOTE_PROMPT = {
     request_supplement: 'Giấy tờ cần bổ sung và lý do / What is missing and why',
     reject: 'Lý do từ chối / Reason for the refusal',
+    extend: 'Lý do gia hạn: cần xác minh gì / Why: what must be verified',
   };
   // 422 field keys → the input next to which the message shows.
   const FIELD_INPUT = {
