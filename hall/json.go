@@ -271,7 +271,7 @@ func policyDoc(p motcua.QueuePolicy) policySpec {
 
 func serviceDoc(s motcua.ServiceSpec) serviceSpec {
 	return serviceSpec{Code: s.Code, Name: s.Name, NameEn: s.NameEn, Field: s.Field, Prefix: s.Prefix,
-		Digits: &s.Digits, DailyCap: s.DailyCap, Hours: sessions(s.Hours)}
+		Digits: &s.Digits, DailyCap: s.DailyCap, Hours: sessions(s.Hours), TargetWaitMinutes: s.TargetWaitMinutes}
 }
 
 func counterDoc(c motcua.CounterSpec) motcua.CounterSpec {

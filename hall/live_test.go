@@ -44,6 +44,15 @@ func TestJSONRoundTrip(t *testing.T) {
 			t.Errorf("the JSON lacks %q", field)
 		}
 	}
+	// Every field comes back, not only those the diff would notice.
+	if !strings.Contains(string(raw), `"target_wait_minutes":20`) {
+		t.Errorf("the JSON lost the sample's target wait: %.300s", raw)
+	}
+	next := Sample()
+	next.Services[0].TargetWaitMinutes = 15
+	if changes := Diff(Sample(), next); len(changes) != 1 || changes[0].Key != next.Services[0].Code {
+		t.Errorf("a changed target wait: got changes %+v, want one of service %s", changes, next.Services[0].Code)
+	}
 	if !strings.Contains(string(raw), "Tư pháp – Hộ tịch") {
 		t.Errorf("the JSON lost the diacritics: %.200s", raw)
 	}
