@@ -296,7 +296,7 @@ func readHall(ctx context.Context, q queryer) (motcua.Hall, error) {
 	for _, sv := range services {
 		codes[sv.ID] = sv.Code
 		h.Services = append(h.Services, motcua.ServiceSpec{Code: sv.Code, Name: sv.Name, NameEn: sv.NameEn, Field: sv.Field,
-			Prefix: sv.Prefix, Digits: sv.Digits, DailyCap: sv.DailyCap, Hours: sv.Hours})
+			Prefix: sv.Prefix, Digits: sv.Digits, DailyCap: sv.DailyCap, Hours: sv.Hours, TargetWaitMinutes: sv.TargetWaitMinutes})
 	}
 	counters, err := counters(ctx, q)
 	if err != nil {
