@@ -27,6 +27,10 @@ const (
 	DossierMarkResultReady    DossierAction = "result_ready"
 	DossierReturn             DossierAction = "return"
 	DossierReject             DossierAction = "reject"
+	// DossierExtend extends the processing time by the procedure's
+	// extended_days when verification is needed, once, with the reason. The
+	// status stays; the new due date is recorded in the history.
+	DossierExtend DossierAction = "extend"
 )
 
 // dossierMoves is the whole dossier lifecycle: from each status, the actions
@@ -75,11 +79,12 @@ var dossierActionNames = map[DossierAction][2]string{
 	DossierMarkResultReady:    {"ghi nhận có kết quả", "mark the result ready for"},
 	DossierReturn:             {"trả kết quả", "return the result of"},
 	DossierReject:             {"từ chối", "reject"},
+	DossierExtend:             {"gia hạn", "extend"},
 }
 
 // DossierActions lists every action in lifecycle order.
 var DossierActions = []DossierAction{DossierTransfer, DossierStartProcessing, DossierRequestSupplement,
-	DossierSupplementReceived, DossierMarkResultReady, DossierReturn, DossierReject}
+	DossierSupplementReceived, DossierMarkResultReady, DossierReturn, DossierReject, DossierExtend}
 
 // IsDossierAction reports whether a names a lifecycle action.
 func IsDossierAction(a DossierAction) bool {
@@ -112,9 +117,23 @@ func NextDossierActions(from DossierStatus) []DossierAction {
 }
 
 // DossierActionNeedsNote reports the actions that must say why: a supplement
-// request says what is missing (Mẫu 02), a refusal gives its reason (Mẫu 03).
+// request says what is missing (Mẫu 02), a refusal gives its reason (Mẫu 03),
+// an extension why verification is needed.
 func DossierActionNeedsNote(a DossierAction) bool {
-	return a == DossierRequestSupplement || a == DossierReject
+	return a == DossierRequestSupplement || a == DossierReject || a == DossierExtend
+}
+
+// CanExtend reports whether a dossier in status from may be extended: it is
+// still being handled and has not been extended yet.
+func CanExtend(from DossierStatus, extended bool) bool {
+	if extended {
+		return false
+	}
+	switch from {
+	case DossierReceived, DossierTransferred, DossierProcessing:
+		return true
+	}
+	return false
 }
 
 // Result delivery: at the counter or by post (dịch vụ bưu chính công ích).
@@ -144,7 +163,7 @@ type DossierStep struct {
 	By       UserRef       `json:"by"`
 	Note     string        `json:"note"`
 	TicketID *int64        `json:"ticket_id,omitempty"`
-	DueAt    *time.Time    `json:"due_at,omitempty"` // the new due date a supplement brought
+	DueAt    *time.Time    `json:"due_at,omitempty"` // the new due date a supplement or an extension brought
 }
 
 // Dossier is a dossier as staff see it. Lists carry a masked Applicant and no
@@ -160,6 +179,8 @@ type Dossier struct {
 	ProcedureName   string          `json:"procedure_name"`
 	Agency          string          `json:"agency"`
 	ProcessingDays  int             `json:"processing_days"`
+	ProcessingTime  string          `json:"processing_time"` // "15 ngày", "0.5 ngày", "4 giờ"
+	ExtendedAt      *time.Time      `json:"extended_at,omitempty"`
 	Status          DossierStatus   `json:"status"`
 	ReceivedAt      time.Time       `json:"received_at"`
 	DueAt           time.Time       `json:"due_at"`
@@ -214,8 +235,8 @@ func (d Dossier) Public() PublicDossier {
 		p.Apologies = append(p.Apologies, a.PublicApology())
 	}
 	for _, s := range d.Steps {
-		if s.Type == "visit" {
-			continue
+		if s.Type == "visit" || s.Type == string(DossierExtend) {
+			continue // an extension moves the due date, not the status
 		}
 		p.History = append(p.History, DossierHistory{Status: s.To, At: s.At})
 	}

@@ -56,17 +56,21 @@ func (h *DossierHandler) Procedures(w http.ResponseWriter, r *http.Request) {
 				req = append(req, d)
 			}
 		}
-		out[i] = procedureItem{Procedure: p, RequiredDocuments: req, DueAt: h.Site.Calendar().DueAt(now, p.ProcessingDays)}
+		out[i] = procedureItem{Procedure: p, RequiredDocuments: req, DueAt: h.Site.Calendar().DueFor(now, p)}
 	}
 	web.JSON(w, http.StatusOK, out)
 }
 
 type applicantBody struct {
-	Name     string `json:"name"`
-	IDNumber string `json:"id_number"`
-	Phone    string `json:"phone"`
-	Address  string `json:"address"`
-	Email    string `json:"email"`
+	Kind        string `json:"kind"` // cccd (default), can_cuoc, passport, organisation
+	Name        string `json:"name"`
+	IDNumber    string `json:"id_number"`
+	Phone       string `json:"phone"`
+	Address     string `json:"address"`
+	Email       string `json:"email"`
+	Nationality string `json:"nationality"` // passport
+	OrgCode     string `json:"org_code"`    // organisation
+	OrgName     string `json:"org_name"`    // organisation
 }
 
 type createDossierBody struct {
@@ -109,8 +113,9 @@ func (h *DossierHandler) Create(w http.ResponseWriter, r *http.Request) {
 	u, _ := web.UserFrom(r.Context())
 	d, err := h.Registry.CreateDossier(r.Context(), ticketID, motcua.DossierRequest{
 		ProcedureID: req.ProcedureID,
-		Applicant: motcua.Applicant{Name: req.Applicant.Name, IDNumber: req.Applicant.IDNumber, Phone: req.Applicant.Phone,
-			Address: req.Applicant.Address, Email: req.Applicant.Email},
+		Applicant: motcua.Applicant{Kind: req.Applicant.Kind, Name: req.Applicant.Name, IDNumber: req.Applicant.IDNumber,
+			Phone: req.Applicant.Phone, Address: req.Applicant.Address, Email: req.Applicant.Email,
+			Nationality: req.Applicant.Nationality, OrgCode: req.Applicant.OrgCode, OrgName: req.Applicant.OrgName},
 		Documents: req.Documents, Sets: req.Sets, Delivery: req.Delivery, DeliveryAddress: req.DeliveryAddress, Note: req.Note,
 	}, u)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -76,11 +77,14 @@ var printFuncs = template.FuncMap{
 	"timeDate": func(t time.Time) string {
 		return fmt.Sprintf("%02d giờ %02d phút, ngày %02d tháng %02d năm %d", t.Hour(), t.Minute(), t.Day(), t.Month(), t.Year())
 	},
-	"processing": func(days int) string {
-		if days <= 0 {
+	// The processing time the dossier was received under: "15 ngày làm
+	// việc", "0.5 ngày làm việc", "4 giờ làm việc", or "trong ngày làm việc".
+	"processing": func(d motcua.Dossier) string {
+		pt := motcua.ProcessingTimeOf(motcua.Procedure{ProcessingDays: d.ProcessingDays, ProcessingTime: d.ProcessingTime})
+		if !pt.ByHours() && pt.Days <= 0 {
 			return "trong ngày làm việc"
 		}
-		return fmt.Sprintf("%d ngày làm việc", days)
+		return strings.Replace(pt.String(), ".", ",", 1) + " làm việc"
 	},
 }
 

@@ -83,6 +83,11 @@ func compare(kind, key string, before, after any) (motcua.HallChange, bool) {
 				c.Fields = append(c.Fields, name)
 			}
 		}
+		for name := range bm { // a field left out now (omitempty: "assumed")
+			if _, ok := am[name]; !ok {
+				c.Fields = append(c.Fields, name)
+			}
+		}
 		slices.Sort(c.Fields)
 	}
 	return c, true

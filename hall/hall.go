@@ -160,6 +160,13 @@ type procedureSpec struct {
 	Fee            string   `json:"fee" yaml:"fee"`
 	Documents      []string `json:"documents" yaml:"documents"`
 	Service        string   `json:"service" yaml:"service"`
+
+	// Deadlines (issue 17): "15 ngày", "0.5 ngày", "4 giờ"; the cut-off
+	// "HH:MM" after which a receipt counts from the next working day; the
+	// working days an officer may extend by when verification is needed.
+	ProcessingTime string `json:"processing_time" yaml:"processing_time"`
+	Cutoff         string `json:"cutoff" yaml:"cutoff"`
+	ExtendedDays   int    `json:"extended_days" yaml:"extended_days"`
 }
 
 // problem is one thing wrong with the file.

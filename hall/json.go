@@ -123,6 +123,11 @@ func (w *jsonWalker) value(t reflect.Type, path string) error {
 			w.add(path, "giá trị %s không phải chuỗi ký tự (đặt trong dấu nháy kép) / %s is not a text (put it in double quotes)", tokenText(tk), tokenText(tk))
 			return w.skip(tk)
 		}
+	case reflect.Bool:
+		if _, ok := tk.(bool); !ok {
+			w.add(path, "giá trị %s không phải true/false / %s is not true or false", tokenText(tk), tokenText(tk))
+			return w.skip(tk)
+		}
 	case reflect.Int:
 		n, ok := tk.(json.Number)
 		i, err := strconv.ParseInt(string(n), 10, 64)
@@ -285,7 +290,8 @@ func procedureDoc(p motcua.Procedure) procedureSpec {
 		docs = []string{}
 	}
 	return procedureSpec{Code: p.Code, Name: p.Name, Field: p.Field, Agency: p.Agency,
-		ProcessingDays: &p.ProcessingDays, Fee: p.Fee, Documents: docs, Service: p.ServiceCode}
+		ProcessingDays: &p.ProcessingDays, Fee: p.Fee, Documents: docs, Service: p.ServiceCode,
+		ProcessingTime: p.ProcessingTime, Cutoff: p.Cutoff, ExtendedDays: p.ExtendedDays}
 }
 
 func sessions(s []motcua.Session) []motcua.Session {

@@ -44,12 +44,93 @@ func TestJSONRoundTrip(t *testing.T) {
 			t.Errorf("the JSON lacks %q", field)
 		}
 	}
+	// Every field comes back, not only those the diff would notice.
+	if !strings.Contains(string(raw), `"target_wait_minutes":20`) {
+		t.Errorf("the JSON lost the sample's target wait: %.300s", raw)
+	}
+	next := Sample()
+	next.Services[0].TargetWaitMinutes = 15
+	if changes := Diff(Sample(), next); len(changes) != 1 || changes[0].Key != next.Services[0].Code {
+		t.Errorf("a changed target wait: got changes %+v, want one of service %s", changes, next.Services[0].Code)
+	}
 	if !strings.Contains(string(raw), "Tư pháp – Hộ tịch") {
 		t.Errorf("the JSON lost the diacritics: %.200s", raw)
 	}
 	// Hà Nội's rules for online numbers are the sample's.
 	if b := h.Booking; b.PerPersonDaily != 2 || b.PerPersonField != 1 || len(b.Services) != 2 || b.Services[0].DaysAhead != 6 {
 		t.Errorf("sample booking rules: got %+v, want 2 a day, 1 per field, today + 6 days", b)
+	}
+}
+
+// TestDeadlineFieldsTravel: the procedure deadline fields and a holiday's
+// "assumed" go out in GET /api/v1/hall's JSON, come back through ParseJSON,
+// and a change of any of them is a change of that entity in the diff.
+func TestDeadlineFieldsTravel(t *testing.T) {
+	cur := Sample()
+	var cert motcua.Procedure
+	for _, p := range cur.Procedures {
+		if p.Code == "2.000815" {
+			cert = p
+		}
+	}
+	if cert.Cutoff != "15:00" {
+		t.Fatalf("sample certification cut-off: got %q, want 15:00", cert.Cutoff)
+	}
+	next := Sample()
+	for i := range next.Procedures {
+		switch next.Procedures[i].Code {
+		case "2.000815":
+			next.Procedures[i].Cutoff = "16:00"
+		case "1.004873":
+			next.Procedures[i].ProcessingTime, next.Procedures[i].ExtendedDays = "0.5 ngày", 2
+			next.Procedures[i].ProcessingDays = 0
+		}
+	}
+	next.Holidays[0].Assumed = true
+	raw, err := JSON(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"cutoff":"16:00"`, `"processing_time":"0.5 ngày"`, `"extended_days":2`, `"assumed":true`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the JSON lacks %s", want)
+		}
+	}
+	back, err := ParseJSON(raw)
+	if err != nil {
+		t.Fatalf("ParseJSON: %v", err)
+	}
+	if changes := Diff(next, back); len(changes) != 0 {
+		t.Errorf("read back from JSON: got changes %+v, want none", changes)
+	}
+	type row struct {
+		kind, key, action string
+		fields            string
+	}
+	var rows []row
+	for _, c := range Diff(cur, back) {
+		rows = append(rows, row{c.Kind, c.Key, c.Action, strings.Join(c.Fields, ",")})
+	}
+	want := []row{
+		{"procedure", "2.000815", "change", "cutoff"},
+		{"procedure", "1.004873", "change", "extended_days,processing_days,processing_time"},
+		{"holiday", cur.Holidays[0].Date, "change", "assumed"},
+	}
+	// The diff lists procedures in the description's order.
+	if len(rows) == 3 && rows[0].key == "1.004873" {
+		rows[0], rows[1] = rows[1], rows[0]
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("got changes %v, want %v", rows, want)
+	}
+
+	m := sampleJSON(t)
+	m["holidays"].([]any)[0].(map[string]any)["assumed"] = "yes"
+	bad, _ := json.Marshal(m)
+	_, err = ParseJSON(bad)
+	var e *motcua.Error
+	if !errors.As(err, &e) || e.Fields["holidays[0].assumed"] == "" {
+		t.Errorf("assumed as a text: got %v, want a problem at holidays[0].assumed", err)
 	}
 }
 
@@ -163,7 +244,7 @@ func TestDiff(t *testing.T) {
 	next.Counters = append(next.Counters[:4], motcua.CounterSpec{Number: 6, Name: "Quầy 6", Services: []string{"HT", "LDXH"}})
 	next.Procedures = next.Procedures[1:]
 	next.Holidays = append(next.Holidays, motcua.Holiday{Date: "2026-12-31", Name: "Nghỉ thử"})
-	next.WorkingDays = []motcua.Holiday{{Date: cur.WorkingDays[0].Date, Name: "Làm bù (đổi tên)"}}
+	next.WorkingDays = append([]motcua.Holiday{{Date: cur.WorkingDays[0].Date, Name: "Làm bù (đổi tên)"}}, cur.WorkingDays[1:]...)
 	next.Branch.Notice = "Thông báo mới"
 
 	got := Diff(cur, next)
@@ -237,6 +318,12 @@ func TestParseProceduresCSV(t *testing.T) {
 	}
 	if procs[1].Name != "Thủ tục hai, có dấu phẩy" || len(procs[1].Documents) != 2 {
 		t.Errorf("got %+v", procs[1])
+	}
+
+	timed := "code,name,agency,processing_days,processing_time,cutoff,extended_days,documents\n1.000004,Bốn,UBND,,4 giờ,15:00,2,Tờ khai\n"
+	if procs, err := ParseProcedures([]byte(timed), FormatCSV); err != nil || len(procs) != 1 ||
+		procs[0].ProcessingTime != "4 giờ" || procs[0].Cutoff != "15:00" || procs[0].ExtendedDays != 2 {
+		t.Errorf("CSV with deadlines: got %+v, %v", procs, err)
 	}
 
 	semicolons := "code;name;agency;processing_days;documents\n1.000003;Ba;UBND;5;Tờ khai\n"

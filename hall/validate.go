@@ -92,7 +92,7 @@ func (v *validator) checkBranch(b *motcua.Branch) {
 	case blank(b.UnitCode):
 		v.add("branch.unit_code", "cần mã định danh đơn vị (ví dụ \"000.00.01.H26\") / the unit code is required (e.g. \"000.00.01.H26\")")
 	case !motcua.ValidUnitCode(b.UnitCode):
-		v.add("branch.unit_code", "mã định danh %q phải có dạng V1V2V3.Z1Z2.Y1Y2.MX1X2 (chữ in hoa và số), ví dụ \"000.00.01.H26\" / unit code %q must have the form V1V2V3.Z1Z2.Y1Y2.MX1X2 (capital letters and digits), e.g. \"000.00.01.H26\"", b.UnitCode, b.UnitCode)
+		v.add("branch.unit_code", "mã định danh %q không hợp lệ: %s", b.UnitCode, motcua.UnitCodeRule)
 	}
 	if b.TimeZone == "" {
 		b.TimeZone = DefaultTimeZone
@@ -349,15 +349,32 @@ func (v *validator) checkProcedures(specs []procedureSpec, services []motcua.Ser
 			v.add(item+".agency", "cần cơ quan có thẩm quyền giải quyết / the competent agency is required")
 		}
 		days := 0
+		timeText := strings.TrimSpace(p.ProcessingTime)
 		switch {
+		case timeText != "":
+			pt, err := motcua.ParseProcessingTime(timeText)
+			if err != nil {
+				v.add(item+".processing_time", "thời hạn %q không hợp lệ: viết \"15 ngày\", \"0.5 ngày\" hoặc \"4 giờ\" / processing time %q is not valid: write \"15 ngày\", \"0.5 ngày\" or \"4 giờ\"", p.ProcessingTime, p.ProcessingTime)
+				break
+			}
+			timeText, days = pt.String(), pt.Days
+			if p.ProcessingDays != nil && *p.ProcessingDays != pt.Days {
+				v.add(item+".processing_days", "processing_days (%d) khác số ngày của processing_time %q; chỉ cần ghi một trong hai / processing_days (%d) disagrees with processing_time %q; write only one", *p.ProcessingDays, p.ProcessingTime, *p.ProcessingDays, p.ProcessingTime)
+			}
 		case p.ProcessingDays == nil:
 			// Left out must not silently mean "same day": every due date
 			// the hall prints comes from this number.
-			v.add(item+".processing_days", "cần thời hạn giải quyết (số ngày làm việc, 0 nếu trả trong ngày) / processing_days is required (working days, 0 for same day)")
+			v.add(item+".processing_days", "cần thời hạn giải quyết (số ngày làm việc, 0 nếu trả trong ngày, hoặc processing_time như \"4 giờ\") / processing_days is required (working days, 0 for same day, or processing_time such as \"4 giờ\")")
 		case *p.ProcessingDays < 0:
 			v.add(item+".processing_days", "processing_days không được âm / processing_days must not be negative")
 		default:
 			days = *p.ProcessingDays
+		}
+		if !motcua.ValidCutoff(p.Cutoff) {
+			v.add(item+".cutoff", "giờ chốt %q không hợp lệ, cần dạng HH:MM, ví dụ \"15:00\" / cut-off %q is not valid, expected HH:MM, e.g. \"15:00\"", p.Cutoff, p.Cutoff)
+		}
+		if p.ExtendedDays < 0 || p.ExtendedDays > 365 {
+			v.add(item+".extended_days", "extended_days phải từ 0 đến 365 / extended_days must be 0 to 365")
 		}
 		if len(p.Documents) == 0 {
 			v.add(item+".documents", "cần danh sách thành phần hồ sơ / the list of required documents is needed")
@@ -373,6 +390,7 @@ func (v *validator) checkProcedures(specs []procedureSpec, services []motcua.Ser
 		out = append(out, motcua.Procedure{
 			Code: p.Code, Name: p.Name, Field: p.Field, Agency: p.Agency,
 			ProcessingDays: days, Fee: p.Fee, Documents: p.Documents, ServiceCode: p.Service,
+			ProcessingTime: timeText, Cutoff: p.Cutoff, ExtendedDays: p.ExtendedDays,
 		})
 	}
 	return out

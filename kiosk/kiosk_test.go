@@ -24,10 +24,10 @@ func fairUseHall() motcua.Hall {
 			// Service 1: no limits.
 			{Code: "TP", Name: "Tư pháp – Hộ tịch", Field: "Tư pháp", Prefix: "1", Digits: 3},
 			// Service 2: afternoon only; the test clock starts at 09:00.
-			{Code: "DD", Name: "Đất đai", Field: "Tài nguyên và Môi trường", Prefix: "2", Digits: 3,
+			{Code: "DD", Name: "Đất đai", Field: "Nông nghiệp và Môi trường", Prefix: "2", Digits: 3,
 				Hours: []motcua.Session{{From: "13:00", To: "16:45"}}},
 			// Service 3: two numbers a day.
-			{Code: "KD", Name: "Đăng ký kinh doanh", Field: "Kế hoạch và Đầu tư", Prefix: "3", Digits: 3, DailyCap: 2},
+			{Code: "KD", Name: "Đăng ký kinh doanh", Field: "Tài chính", Prefix: "3", Digits: 3, DailyCap: 2},
 		},
 		Counters: []motcua.CounterSpec{
 			{Number: 1, Name: "Quầy 1", Services: []string{"TP", "DD", "KD"}},

@@ -91,7 +91,7 @@ func TestConfigFileOnAnExistingHall(t *testing.T) {
 			// priority group renamed.
 			edited := editSample(t, sample,
 				`name: "Chứng thực"`, `name: "Chứng thực bản sao, chữ ký"`,
-				`  - { date: "2027-01-01", name: "Tết Dương lịch" }`, `  - { date: "2027-01-01", name: "Tết Dương lịch" }
+				`  - { date: "2027-01-01", name: "Tết Dương lịch", assumed: true }`, `  - { date: "2027-01-01", name: "Tết Dương lịch", assumed: true }
   - { date: "2026-12-31", name: "Nghỉ cuối năm" }`,
 				`  - code: "1.000656"`, `  - code: "1.000656.1"`,
 				`name: "Người đi cùng trẻ em dưới 6 tuổi"`, `name: "Người đi cùng trẻ em dưới 36 tháng tuổi"`)
@@ -154,7 +154,7 @@ func TestConfigFileOnAnExistingHall(t *testing.T) {
 			}
 			// A file that strands the citizen waiting for DD stops it too.
 			dropDD := editSample(t, edited,
-				"  - code: DD\n    name: \"Đất đai\"\n    name_en: \"Land\"\n    field: \"Tài nguyên và Môi trường\"\n    prefix: \"3\"\n", "",
+				"  - code: DD\n    name: \"Đất đai\"\n    name_en: \"Land\"\n    field: \"Nông nghiệp và Môi trường\"\n    prefix: \"3\"\n", "",
 				"services: [DD, XD]", "services: [XD]", "services: [DKKD, XD, DD]", "services: [DKKD, XD]",
 				"    service: DD\n", "    service: XD\n")
 			if _, err := hall.Parse([]byte(dropDD)); err != nil {

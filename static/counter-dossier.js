@@ -16,15 +16,19 @@
     result_ready: ['Có kết quả', 'Result ready'],
     return: ['Trả kết quả', 'Return result'],
     reject: ['Từ chối', 'Reject'],
+    extend: ['Gia hạn (cần xác minh)', 'Extend (verification)'],
   };
   const NOTE_PROMPT = {
     request_supplement: 'Giấy tờ cần bổ sung và lý do / What is missing and why',
     reject: 'Lý do từ chối / Reason for the refusal',
+    extend: 'Lý do gia hạn: cần xác minh gì / Why: what must be verified',
   };
   // 422 field keys → the input next to which the message shows.
   const FIELD_INPUT = {
     procedure_id: 'dp-proc-search', 'applicant.name': 'dp-name', 'applicant.id_number': 'dp-id',
     'applicant.phone': 'dp-phone', 'applicant.address': 'dp-address', 'applicant.email': 'dp-email',
+    'applicant.kind': 'dp-kind', 'applicant.nationality': 'dp-nationality',
+    'applicant.org_code': 'dp-org-code', 'applicant.org_name': 'dp-org-name',
     documents: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
   };
   // When a marked field counts as corrected, as the hub would judge it; its
@@ -32,7 +36,10 @@
   const digits = (v) => v.replace(/[\s.\-()]/g, '');
   const FIELD_OK = {
     'applicant.name': (v) => v.trim() !== '',
-    'applicant.id_number': (v) => /^\d{12}$/.test(digits(v)),
+    'applicant.id_number': (v) => idNumberOK($('dp-kind').value, v),
+    'applicant.nationality': (v) => /^([A-Z]{3}|D)$/.test(v.trim().toUpperCase()),
+    'applicant.org_code': (v) => /^\d{10}(-\d{3})?$/.test(v.replace(/\s/g, '')),
+    'applicant.org_name': (v) => v.trim() !== '',
     'applicant.phone': (v) => /^(0\d{9,10}|\+84\d{9,10})$/.test(digits(v)),
     'applicant.address': (v) => v.trim() !== '',
     'applicant.email': (v) => v.trim() === '' || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()),
@@ -40,8 +47,29 @@
     delivery_address: (v) => v.trim() !== '',
     note: (v) => v.length <= 1000,
   };
-  // The QR on a chip ID card: number|old number|name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
-  const ID_CARD_QR = /^\s*(\d{12})\|(\d{9}|\d{12})?\|([^|]+)\|(\d{8})\|([^|]*)\|([^|]*)\|(\d{8})\s*$/;
+  // The QR on a chip ID card (CCCD): number|old number|name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
+  // The thẻ căn cước (from 1/7/2024) starts with the same seven fields and may
+  // carry more after them (relatives' names and numbers), which are never kept.
+  const ID_CARD_QR = /^\s*(\d{12})\|(\d{9}|\d{12})?\|([^|]+)\|(\d{8})\|([^|]*)\|([^|]*)\|(\d{8})(\|[^|]*)*\s*$/;
+  // The thẻ căn cước replaced the CCCD on 1/7/2024 (Law 26/2023/QH15).
+  const CAN_CUOC_FROM = '20240701';
+  // Labels of the ID number by applicant kind.
+  const ID_LABEL = {
+    cccd: ['Số CCCD', 'ID number (12 digits)'],
+    can_cuoc: ['Số định danh cá nhân (thẻ căn cước)', 'Personal ID number (12 digits)'],
+    passport: ['Số hộ chiếu', 'Passport number'],
+    organisation: ['Số CCCD / hộ chiếu của người nộp', 'ID or passport of the person submitting'],
+  };
+  const NAME_LABEL = {
+    organisation: ['Họ và tên người nộp thay tổ chức', 'Person submitting for the organisation'],
+  };
+  function idNumberOK(kind, v) {
+    const plain = digits(v).toUpperCase();
+    const passport = /^(?=.*\d)[A-Z0-9]{6,9}$/.test(plain);
+    if (kind === 'passport') return passport;
+    if (kind === 'organisation') return /^\d{12}$/.test(plain) || passport;
+    return /^\d{12}$/.test(plain);
+  }
 
   const state = {
     ticket: null,
@@ -154,7 +182,10 @@
     li.append(el('div', 'dp-item-proc', d.procedure_name || ''));
     const facts = el('div', 'dp-item-facts');
     facts.append(document.createTextNode(`Hẹn trả: `), el('strong', 'dp-due', dateText(d.due_at)));
-    const who = d.applicant && d.applicant.name ? ` · ${d.applicant.name}` : '';
+    const a = d.applicant || {};
+    const org = a.org_name ? `${a.org_name} (${a.org_code}), người nộp: ` : '';
+    const passport = a.kind === 'passport' && a.nationality ? ` (hộ chiếu, ${a.nationality})` : '';
+    const who = a.name ? ` · ${org}${a.name}${passport}` : '';
     facts.append(document.createTextNode(` · Nhận: ${dateText(d.received_at)}${who}`));
     li.append(facts);
 
@@ -258,10 +289,24 @@
     }
   }
 
+  // The fields of the chosen applicant kind: nationality for a passport,
+  // the enterprise code and name for an organisation; the labels follow.
+  function applyKind() {
+    const kind = $('dp-kind').value;
+    for (const e of document.querySelectorAll('#dp-form .dp-passport')) e.hidden = kind !== 'passport';
+    for (const e of document.querySelectorAll('#dp-form .dp-org')) e.hidden = kind !== 'organisation';
+    const [vi, en] = ID_LABEL[kind] || ID_LABEL.cccd;
+    $('dp-id-label').replaceChildren(document.createTextNode(vi + ' '), el('span', 'en', en));
+    $('dp-id').inputMode = kind === 'cccd' || kind === 'can_cuoc' ? 'numeric' : 'text';
+    const [nvi, nen] = NAME_LABEL[kind] || ['Họ và tên', 'Full name'];
+    $('dp-name-label').replaceChildren(document.createTextNode(nvi + ' '), el('span', 'en', nen));
+  }
+
   function closeForms() {
     const form = $('dp-form');
     form.hidden = true;
     form.reset();
+    applyKind();
     state.chosen = null;
     renderChosen();
     hideMatches();
@@ -335,7 +380,7 @@
       li.setAttribute('role', 'option');
       li.id = 'dp-match-' + i;
       li.setAttribute('aria-selected', i === state.active ? 'true' : 'false');
-      li.append(el('span', 'dp-match-name', p.name), el('span', 'dp-match-sub', `${p.code} · ${p.field} · ${daysText(p.processing_days)}`));
+      li.append(el('span', 'dp-match-name', p.name), el('span', 'dp-match-sub', `${p.code} · ${p.field} · ${daysText(p)}`));
       li.addEventListener('mousedown', (e) => { e.preventDefault(); choose(p); });
       list.append(li);
     });
@@ -367,8 +412,13 @@
     }
   }
 
-  function daysText(n) {
-    return n > 0 ? `${n} ngày làm việc` : 'trong ngày';
+  // A procedure's processing time: "3 ngày làm việc", "0,5 ngày làm việc",
+  // "4 giờ làm việc", "trong ngày"; a cut-off is said with it.
+  function daysText(p) {
+    let text = p.processing_days > 0 ? `${p.processing_days} ngày làm việc` : 'trong ngày';
+    if (p.processing_time && !/^\d+ ngày$/.test(p.processing_time)) text = p.processing_time.replace('.', ',') + ' làm việc';
+    if (p.cutoff) text += ` (nhận sau ${p.cutoff} tính từ ngày làm việc tiếp theo)`;
+    return text;
   }
 
   function choose(p) {
@@ -392,7 +442,7 @@
       docs.append(el('p', 'muted', 'Chọn thủ tục trước. / Choose a procedure first.'));
       return;
     }
-    box.append(el('span', '', `${p.code} · ${p.agency || ''} · ${daysText(p.processing_days)}`));
+    box.append(el('span', '', `${p.code} · ${p.agency || ''} · ${daysText(p)}`));
     if (p.due_at) {
       box.append(document.createTextNode(' · Hẹn trả nếu nhận bây giờ: '), el('strong', 'dp-due-preview', dateText(p.due_at)));
     }
@@ -417,15 +467,41 @@
   }
 
   // A USB scanner types the card's QR like a keyboard, usually ending with Enter.
+  // The Enter is swallowed on keydown and keypress (a separate keypress would
+  // otherwise submit the form); focus moves on once the key is up, so no part
+  // of it lands in the next field.
+  let focusAfterScan = false;
   function onScanKey(e) {
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      applyScan(true);
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    if (e.type === 'keydown') {
+      clearTimeout(scanTimer);
+      focusAfterScan = applyScan(true);
+    } else if (e.type === 'keyup' && focusAfterScan) {
+      focusAfterScan = false;
+      (state.chosen ? $('dp-phone') : $('dp-proc-search')).focus();
     }
   }
 
+  // A scanner without Enter: apply once the typing pauses. Not at once on a
+  // match: a thẻ căn cước's QR matches after its seventh field while the
+  // scanner is still typing the rest.
+  // A card issued from 1/7/2024 may go on after its seventh field: wait longer.
+  // Whatever still comes after an applied scan (starting with "|") is the
+  // rest of that thẻ căn cước and is dropped.
+  let scanTimer = 0;
+  let lastScanAt = 0;
   function onScanInput() {
-    if (ID_CARD_QR.test($('dp-scan').value)) applyScan(false);
+    clearTimeout(scanTimer);
+    const value = $('dp-scan').value;
+    if (value.startsWith('|') && Date.now() - lastScanAt < 5000) {
+      scanTimer = setTimeout(() => applyScan(false), 300);
+      return;
+    }
+    const m = ID_CARD_QR.exec(value);
+    if (!m) return;
+    const issued = m[7].slice(4) + m[7].slice(2, 4) + m[7].slice(0, 2);
+    scanTimer = setTimeout(() => applyScan(false), issued >= CAN_CUOC_FROM ? 1500 : 300);
   }
 
   function applyScan(complain) {
@@ -433,14 +509,27 @@
     const raw = input.value;
     const box = document.querySelector('#dossier-panel .dp-err[data-for="scan"]');
     if (!raw.trim()) return;
+    if (raw.startsWith('|') && Date.now() - lastScanAt < 5000) {
+      // The rest of the thẻ căn cước just read (relatives' names and numbers): not kept.
+      input.value = '';
+      if ($('dp-kind').value === 'cccd') { $('dp-kind').value = 'can_cuoc'; applyKind(); }
+      return true;
+    }
     const parts = raw.trim().split('|').map((s) => s.trim());
-    if (parts.length !== 7) {
-      if (complain) box.textContent = 'Không phải mã QR của thẻ căn cước (cần 7 trường ngăn bởi |), hãy quét lại. / Not an ID card QR code, scan again.';
+    if (parts.length < 7 || (parts.length > 7 && !/^\d{8}$/.test(parts[6]))) {
+      if (complain) box.textContent = 'Không phải mã QR của thẻ CCCD / căn cước (cần ít nhất 7 trường ngăn bởi |), hãy quét lại. / Not an ID card QR code, scan again.';
       return;
     }
     if (!/^\d{12}$/.test(parts[0])) {
       box.textContent = 'Số CCCD trên mã QR không đủ 12 chữ số, hãy quét lại. / The ID number in the QR is not 12 digits.';
       return;
+    }
+    // Issued from 1/7/2024, or more than the CCCD's seven fields: a thẻ căn cước.
+    const issued = /^\d{8}$/.test(parts[6]) ? parts[6].slice(4) + parts[6].slice(2, 4) + parts[6].slice(0, 2) : '';
+    const canCuoc = parts.length > 7 || issued >= CAN_CUOC_FROM;
+    if ($('dp-kind').value !== 'organisation') {
+      $('dp-kind').value = canCuoc ? 'can_cuoc' : 'cccd';
+      applyKind();
     }
     $('dp-id').value = parts[0];
     $('dp-name').value = parts[2];
@@ -450,8 +539,12 @@
     box.textContent = '';
     for (const id of ['dp-id', 'dp-name', 'dp-address']) $(id).removeAttribute('aria-invalid');
     for (const f of ['applicant.id_number', 'applicant.name', 'applicant.address']) showError(f, '');
-    setMessage('Đã điền họ tên, số CCCD, địa chỉ từ thẻ. / Filled from the ID card.', 'ok');
-    (state.chosen ? $('dp-phone') : $('dp-proc-search')).focus();
+    setMessage(canCuoc ? 'Đã điền họ tên, số định danh, địa chỉ từ thẻ căn cước. / Filled from the thẻ căn cước.'
+      : 'Đã điền họ tên, số CCCD, địa chỉ từ thẻ. / Filled from the ID card.', 'ok');
+    lastScanAt = Date.now();
+    // After Enter the scan is over: onScanKey moves on to the next field.
+    // Applied on a pause, the scanner may still be typing: stay.
+    return true;
   }
 
   function onDeliveryChange() {
@@ -465,8 +558,12 @@
     return {
       procedure_id: state.chosen ? state.chosen.id : 0,
       applicant: {
+        kind: $('dp-kind').value,
         name: $('dp-name').value, id_number: $('dp-id').value, phone: $('dp-phone').value,
         address: $('dp-address').value, email: $('dp-email').value,
+        nationality: $('dp-kind').value === 'passport' ? $('dp-nationality').value : '',
+        org_code: $('dp-kind').value === 'organisation' ? $('dp-org-code').value : '',
+        org_name: $('dp-kind').value === 'organisation' ? $('dp-org-name').value : '',
       },
       documents: [...$('dp-docs').querySelectorAll('input[type=checkbox]:checked')].map((c) => c.value),
       sets: Number($('dp-sets').value) || 0,
@@ -592,7 +689,10 @@
     $('dp-proc-search').addEventListener('keydown', onProcKey);
     $('dp-proc-search').addEventListener('blur', () => setTimeout(hideMatches, 150));
     $('dp-scan').addEventListener('keydown', onScanKey);
+    $('dp-scan').addEventListener('keypress', onScanKey);
+    $('dp-scan').addEventListener('keyup', onScanKey);
     $('dp-scan').addEventListener('input', onScanInput);
+    $('dp-kind').addEventListener('change', applyKind);
     $('dp-docs-all').addEventListener('click', tickAll);
     $('dp-form').addEventListener('input', onFieldEdit);
     $('dp-form').addEventListener('change', onFieldEdit);

@@ -35,6 +35,12 @@ type DossierRow struct {
 	ApplicantPhone    string     `db:"applicant_phone"`
 	ApplicantAddress  string     `db:"applicant_address"`
 	ApplicantEmail    string     `db:"applicant_email"`
+	ApplicantKind     string     `db:"applicant_kind"`
+	Nationality       string     `db:"applicant_nationality"`
+	OrgCode           string     `db:"applicant_org_code"`
+	OrgName           string     `db:"applicant_org_name"`
+	ProcessingTime    string     `db:"processing_time"`
+	ExtendedAt        *time.Time `db:"extended_at"`
 	PurgedAt          *time.Time `db:"purged_at"`
 	DocumentsJSON     string     `db:"documents"`
 	Sets              int        `db:"sets"`
@@ -56,7 +62,8 @@ func (r DossierRow) Documents() []string {
 
 const dossierColumns = `id, code, unit_code, day, seq, ticket_id, procedure_id, processing_days, status, received_at, due_at,
 	transfer_due_at, transferred_at, finished_at, returned_at, applicant_name, applicant_id_number, applicant_phone,
-	applicant_address, applicant_email, purged_at, documents, sets, delivery, delivery_address, note, received_by, counter_id`
+	applicant_address, applicant_email, purged_at, documents, sets, delivery, delivery_address, note, received_by, counter_id,
+	applicant_kind, applicant_nationality, applicant_org_code, applicant_org_name, processing_time, extended_at`
 
 // NextDossierSeq reserves the next daily sequence of a unit's dossier codes.
 // Like ticket numbers, the counter row is written in the dossier's own
@@ -81,16 +88,26 @@ func (t DossierTx) InsertDossier(r *DossierRow) error {
 	}
 	id, err := t.insert(`INSERT INTO dossiers (code, unit_code, day, seq, ticket_id, procedure_id, processing_days, status,
 		received_at, due_at, transfer_due_at, applicant_name, applicant_id_number, applicant_phone, applicant_address,
-		applicant_email, documents, sets, delivery, delivery_address, note, received_by, counter_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		applicant_email, documents, sets, delivery, delivery_address, note, received_by, counter_id,
+		applicant_kind, applicant_nationality, applicant_org_code, applicant_org_name, processing_time)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Code, r.UnitCode, r.Day, r.Seq, r.TicketID, r.ProcedureID, r.ProcessingDays, r.Status,
 		r.ReceivedAt.UTC(), r.DueAt.UTC(), r.TransferDueAt.UTC(), r.ApplicantName, r.ApplicantIDNumber, r.ApplicantPhone,
-		r.ApplicantAddress, r.ApplicantEmail, string(docs), r.Sets, r.Delivery, r.DeliveryAddress, r.Note, r.ReceivedBy, r.CounterID)
+		r.ApplicantAddress, r.ApplicantEmail, string(docs), r.Sets, r.Delivery, r.DeliveryAddress, r.Note, r.ReceivedBy, r.CounterID,
+		applicantKind(r.ApplicantKind), r.Nationality, r.OrgCode, r.OrgName, r.ProcessingTime)
 	if err != nil {
 		return err
 	}
 	r.ID = id
 	return t.LinkDossierTicket(id, r.TicketID, r.ReceivedAt)
+}
+
+// applicantKind stores an unset kind as the default, a citizen with a CCCD.
+func applicantKind(k string) string {
+	if k == "" {
+		return motcua.ApplicantCCCD
+	}
+	return k
 }
 
 // LinkDossierTicket links a visit's ticket to a dossier; linking twice is harmless.
@@ -129,6 +146,7 @@ type DossierMove struct {
 	TransferredAt *time.Time // first time the dossier left the counter
 	FinishedAt    *time.Time
 	ReturnedAt    *time.Time
+	ExtendedAt    *time.Time // the processing time was extended (issue 17)
 }
 
 // MoveDossier applies m, provided the dossier is still in status m.From.
@@ -145,6 +163,7 @@ func (t DossierTx) MoveDossier(m DossierMove) error {
 	add("transferred_at", m.TransferredAt)
 	add("finished_at", m.FinishedAt)
 	add("returned_at", m.ReturnedAt)
+	add("extended_at", m.ExtendedAt)
 	args = append(args, m.ID, m.From)
 	res, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`UPDATE dossiers SET `+strings.Join(set, ", ")+` WHERE id = ? AND status = ?`), args...)
 	if err != nil {
@@ -366,7 +385,9 @@ func (t DossierTx) PurgeDossierApplicants(cutoff, now time.Time) ([]int64, error
 		return nil, err
 	}
 	q, args, err := sqlx.In(`UPDATE dossiers SET applicant_name = '', applicant_id_number = '', applicant_phone = '',
-		applicant_address = '', applicant_email = '', delivery_address = '', note = '', purged_at = ? WHERE id IN (?)`, now.UTC(), ids)
+		applicant_address = '', applicant_email = '', applicant_nationality = '', applicant_org_code = '',
+		applicant_org_name = '', delivery_address = '', note = '', purged_at = ?
+		WHERE id IN (?)`, now.UTC(), ids)
 	if err != nil {
 		return nil, err
 	}

@@ -196,14 +196,16 @@ func (t *Tx) applyProcedures(specs []motcua.Procedure, now time.Time) error {
 		}
 		if id, ok := ids[p.Code]; ok {
 			if err := t.exec(`UPDATE procedures SET name = ?, field = ?, agency = ?, processing_days = ?, fee = ?, documents = ?,
-				service_code = ?, retired_at = NULL WHERE id = ?`,
-				p.Name, p.Field, p.Agency, p.ProcessingDays, p.Fee, string(docs), p.ServiceCode, id); err != nil {
+				service_code = ?, processing_time = ?, cutoff = ?, extended_days = ?, retired_at = NULL WHERE id = ?`,
+				p.Name, p.Field, p.Agency, p.ProcessingDays, p.Fee, string(docs), p.ServiceCode,
+				p.ProcessingTime, p.Cutoff, p.ExtendedDays, id); err != nil {
 				return fmt.Errorf("procedure %s: %w", p.Code, err)
 			}
 			continue
 		}
-		if _, err := t.insert(`INSERT INTO procedures (code, name, field, agency, processing_days, fee, documents, service_code)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.Code, p.Name, p.Field, p.Agency, p.ProcessingDays, p.Fee, string(docs), p.ServiceCode); err != nil {
+		if _, err := t.insert(`INSERT INTO procedures (code, name, field, agency, processing_days, fee, documents, service_code,
+			processing_time, cutoff, extended_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Code, p.Name, p.Field, p.Agency,
+			p.ProcessingDays, p.Fee, string(docs), p.ServiceCode, p.ProcessingTime, p.Cutoff, p.ExtendedDays); err != nil {
 			return fmt.Errorf("procedure %s: %w", p.Code, err)
 		}
 	}
@@ -230,9 +232,9 @@ func (t *Tx) applyCalendar(holidays, workingDays []motcua.Holiday, now time.Time
 	put := func(d motcua.Holiday, kind string) error {
 		kept[d.Date] = true
 		if stored[d.Date] {
-			return t.exec(`UPDATE calendar_days SET name = ?, kind = ?, retired_at = NULL WHERE date = ?`, d.Name, kind, d.Date)
+			return t.exec(`UPDATE calendar_days SET name = ?, kind = ?, assumed = ?, retired_at = NULL WHERE date = ?`, d.Name, kind, d.Assumed, d.Date)
 		}
-		return t.exec(`INSERT INTO calendar_days (date, name, kind) VALUES (?, ?, ?)`, d.Date, d.Name, kind)
+		return t.exec(`INSERT INTO calendar_days (date, name, kind, assumed) VALUES (?, ?, ?, ?)`, d.Date, d.Name, kind, d.Assumed)
 	}
 	for _, d := range holidays {
 		if err := put(d, "off"); err != nil {
@@ -399,8 +401,8 @@ func (s *Store) Procedures(ctx context.Context) ([]motcua.Procedure, error) {
 
 func procedures(ctx context.Context, q queryer) ([]motcua.Procedure, error) {
 	var rows []procedureRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, code, name, field, agency, processing_days, fee, documents, service_code, retired_at
-		FROM procedures ORDER BY code`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, code, name, field, agency, processing_days, fee, documents, service_code,
+		processing_time, cutoff, extended_days, retired_at FROM procedures ORDER BY code`); err != nil {
 		return nil, Normalize(err)
 	}
 	out := make([]motcua.Procedure, len(rows))
@@ -423,15 +425,16 @@ func (t *Tx) CalendarDays() (off, work []motcua.Holiday, err error) { return cal
 
 func calendarDays(ctx context.Context, q queryer) (off, work []motcua.Holiday, err error) {
 	var rows []struct {
-		Date string `db:"date"`
-		Name string `db:"name"`
-		Kind string `db:"kind"`
+		Date    string `db:"date"`
+		Name    string `db:"name"`
+		Kind    string `db:"kind"`
+		Assumed bool   `db:"assumed"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT date, name, kind FROM calendar_days WHERE retired_at IS NULL ORDER BY date`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT date, name, kind, assumed FROM calendar_days WHERE retired_at IS NULL ORDER BY date`); err != nil {
 		return nil, nil, Normalize(err)
 	}
 	for _, r := range rows {
-		d := motcua.Holiday{Date: r.Date, Name: r.Name}
+		d := motcua.Holiday{Date: r.Date, Name: r.Name, Assumed: r.Assumed}
 		if r.Kind == "work" {
 			work = append(work, d)
 		} else {

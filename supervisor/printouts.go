@@ -150,7 +150,7 @@ func ledgerRow(i int, d motcua.Dossier) []string {
 		by = d.ReceivedBy.Username
 	}
 	return []string{
-		strconv.Itoa(i + 1), d.Code, d.ProcedureName, strconv.Itoa(d.Sets), d.Applicant.Name, contact, d.Agency,
+		strconv.Itoa(i + 1), d.Code, d.ProcedureName, strconv.Itoa(d.Sets), d.Applicant.Filer(), contact, d.Agency,
 		dayTime(&d.ReceivedAt), dayTime(&promised), dayTime(d.TransferredAt), dayTime(d.FinishedAt), dayTime(d.ReturnedAt),
 		by, statusNames[d.Status], strings.Join(notes, ". "),
 	}
