@@ -14,6 +14,7 @@ const (
 	DossierResultReady         DossierStatus = "result_ready"         // the result is back at the one-stop
 	DossierReturned            DossierStatus = "returned"             // the citizen has the result
 	DossierRejected            DossierStatus = "rejected"             // refused, with a reason
+	DossierStopped             DossierStatus = "stopped"              // stopped, with a reason (Mẫu 05)
 )
 
 // DossierAction is a move staff make on a dossier (POST /dossiers/{id}/events "type").
@@ -27,6 +28,7 @@ const (
 	DossierMarkResultReady    DossierAction = "result_ready"
 	DossierReturn             DossierAction = "return"
 	DossierReject             DossierAction = "reject"
+	DossierStop               DossierAction = "stop"
 )
 
 // dossierMoves is the whole dossier lifecycle: from each status, the actions
@@ -37,7 +39,8 @@ const (
 // from received straight to processing or result_ready. A supplement can be
 // asked for at any point before the result; the papers come back through the
 // counter, so the dossier is received again and transferred again, with a new
-// due date. A refusal can come at any point before the result.
+// due date. A refusal can come at any point before the result, and so can a
+// stop (Mẫu 05: the citizen withdraws, or the law stops the procedure).
 var dossierMoves = map[DossierStatus]map[DossierAction]DossierStatus{
 	DossierReceived: {
 		DossierTransfer:          DossierTransferred,
@@ -45,21 +48,25 @@ var dossierMoves = map[DossierStatus]map[DossierAction]DossierStatus{
 		DossierMarkResultReady:   DossierResultReady,
 		DossierRequestSupplement: DossierSupplementRequested,
 		DossierReject:            DossierRejected,
+		DossierStop:              DossierStopped,
 	},
 	DossierTransferred: {
 		DossierStartProcessing:   DossierProcessing,
 		DossierMarkResultReady:   DossierResultReady,
 		DossierRequestSupplement: DossierSupplementRequested,
 		DossierReject:            DossierRejected,
+		DossierStop:              DossierStopped,
 	},
 	DossierProcessing: {
 		DossierMarkResultReady:   DossierResultReady,
 		DossierRequestSupplement: DossierSupplementRequested,
 		DossierReject:            DossierRejected,
+		DossierStop:              DossierStopped,
 	},
 	DossierSupplementRequested: {
 		DossierSupplementReceived: DossierReceived,
 		DossierReject:             DossierRejected,
+		DossierStop:               DossierStopped,
 	},
 	DossierResultReady: {
 		DossierReturn: DossierReturned,
@@ -75,11 +82,12 @@ var dossierActionNames = map[DossierAction][2]string{
 	DossierMarkResultReady:    {"ghi nhận có kết quả", "mark the result ready for"},
 	DossierReturn:             {"trả kết quả", "return the result of"},
 	DossierReject:             {"từ chối", "reject"},
+	DossierStop:               {"dừng giải quyết", "stop"},
 }
 
 // DossierActions lists every action in lifecycle order.
 var DossierActions = []DossierAction{DossierTransfer, DossierStartProcessing, DossierRequestSupplement,
-	DossierSupplementReceived, DossierMarkResultReady, DossierReturn, DossierReject}
+	DossierSupplementReceived, DossierMarkResultReady, DossierReturn, DossierReject, DossierStop}
 
 // IsDossierAction reports whether a names a lifecycle action.
 func IsDossierAction(a DossierAction) bool {
@@ -112,9 +120,10 @@ func NextDossierActions(from DossierStatus) []DossierAction {
 }
 
 // DossierActionNeedsNote reports the actions that must say why: a supplement
-// request says what is missing (Mẫu 02), a refusal gives its reason (Mẫu 03).
+// request says what is missing (Mẫu 02), a refusal gives its reason (Mẫu 03,
+// or the agency's letter), a stop gives its reason (Mẫu 05).
 func DossierActionNeedsNote(a DossierAction) bool {
-	return a == DossierRequestSupplement || a == DossierReject
+	return a == DossierRequestSupplement || a == DossierReject || a == DossierStop
 }
 
 // Result delivery: at the counter or by post (dịch vụ bưu chính công ích).
@@ -128,7 +137,8 @@ type DossierRequest struct {
 	ProcedureID     int64
 	Applicant       Applicant
 	Documents       []string
-	Sets            int // 0 means 1
+	DocumentDetails []DocumentCopy // optional: original or copy, how many (Mẫu 01)
+	Sets            int            // 0 means 1
 	Delivery        string
 	DeliveryAddress string
 	Note            string
@@ -145,6 +155,10 @@ type DossierStep struct {
 	Note     string        `json:"note"`
 	TicketID *int64        `json:"ticket_id,omitempty"`
 	DueAt    *time.Time    `json:"due_at,omitempty"` // the new due date a supplement brought
+	// A refusal after processing is the competent agency's own letter, not
+	// Mẫu 03: its number and date (YYYY-MM-DD).
+	LetterNumber string `json:"letter_number,omitempty"`
+	LetterDate   string `json:"letter_date,omitempty"`
 }
 
 // Dossier is a dossier as staff see it. Lists carry a masked Applicant and no
@@ -182,7 +196,11 @@ type Dossier struct {
 	NextActions     []DossierAction `json:"next_actions"`
 	Steps           []DossierStep   `json:"events,omitempty"`
 	Apologies       []Apology       `json:"apologies"`
-	TrackToken      string          `json:"-"` // the creating ticket's token, for the receipt's QR
+	Handovers       []Handover      `json:"handovers"`        // Mẫu 06, oldest first
+	DocumentDetails []DocumentCopy  `json:"document_details"` // Mẫu 01: original or copy, how many
+	LedgerBook      int             `json:"ledger_book"`      // "Quyển số": the year's book of the ledger
+	LedgerEntry     int             `json:"ledger_entry"`     // "Số thứ tự" in that book
+	TrackToken      string          `json:"-"`                // the creating ticket's token, for the receipt's QR
 	Purged          bool            `json:"personal_data_purged,omitempty"`
 }
 
@@ -204,6 +222,8 @@ type PublicDossier struct {
 	AtRisk     bool             `json:"at_risk"`
 	Apologies  []Apology        `json:"apologies"`
 	History    []DossierHistory `json:"history"`
+	StopReason string           `json:"stop_reason,omitempty"` // Mẫu 05, written for the citizen
+	Handovers  []PublicHandover `json:"handovers"`
 }
 
 // Public returns the fields of d a citizen may see.
@@ -218,6 +238,13 @@ func (d Dossier) Public() PublicDossier {
 			continue
 		}
 		p.History = append(p.History, DossierHistory{Status: s.To, At: s.At})
+		if s.Type == string(DossierStop) {
+			p.StopReason = s.Note
+		}
+	}
+	p.Handovers = make([]PublicHandover, 0, len(d.Handovers))
+	for _, h := range d.Handovers {
+		p.Handovers = append(p.Handovers, h.Public())
 	}
 	return p
 }
