@@ -16,10 +16,12 @@
     result_ready: ['Có kết quả', 'Result ready'],
     return: ['Trả kết quả', 'Return result'],
     reject: ['Từ chối', 'Reject'],
+    stop: ['Dừng giải quyết', 'Stop'],
   };
   const NOTE_PROMPT = {
     request_supplement: 'Giấy tờ cần bổ sung và lý do / What is missing and why',
     reject: 'Lý do từ chối / Reason for the refusal',
+    stop: 'Lý do dừng giải quyết (gửi công dân) / Why it stops (for the citizen)',
   };
   // 422 field keys → the input next to which the message shows.
   const FIELD_INPUT = {
@@ -171,6 +173,8 @@
     print('receipt', 'In giấy hẹn', 'Receipt', 'dp-print-receipt');
     if (d.status === 'supplement_requested') print('supplement', 'In phiếu bổ sung', 'Supplement form');
     if (d.status === 'rejected') print('refusal', 'In phiếu từ chối', 'Refusal form');
+    if (d.status === 'stopped') print('stop', 'In thông báo dừng (Mẫu 05)', 'Stop notice');
+    if ((d.handovers || []).length) print('control', 'Phiếu kiểm soát (Mẫu 06)', 'Control sheet');
     for (const action of d.next_actions || []) {
       const b = el('button', 'btn btn-small dp-act');
       b.type = 'button';
@@ -201,27 +205,41 @@
     cancel.type = 'button';
     cancel.append(bi('Huỷ', 'Cancel'));
     const err = el('p', 'dp-err');
-    box.append(input, ok, cancel, err);
+    box.append(input);
+    // A refusal after processing is the agency's own letter: its number and date.
+    let letterNo = null, letterDate = null;
+    if (action === 'reject' && d.transferred_at) {
+      letterNo = el('input', 'dp-letter-number');
+      letterNo.placeholder = 'Số văn bản từ chối của cơ quan giải quyết / Agency letter no.';
+      letterNo.setAttribute('aria-label', letterNo.placeholder);
+      letterDate = el('input', 'dp-letter-date');
+      letterDate.type = 'date';
+      letterDate.setAttribute('aria-label', 'Ngày văn bản / Letter date');
+      box.append(letterNo, letterDate);
+    }
+    box.append(ok, cancel, err);
     cancel.addEventListener('click', () => box.remove());
     box.addEventListener('submit', (e) => {
       e.preventDefault();
       const note = input.value.trim();
       if (!note) { err.textContent = 'Cần ghi nội dung. / A note is required.'; input.focus(); return; }
-      act(d, action, note, err);
+      const extra = letterNo ? { letter_number: letterNo.value.trim(), letter_date: letterDate.value } : {};
+      act(d, action, note, err, extra);
     });
     li.append(box);
     input.focus();
   }
 
-  async function act(d, action, note, errBox) {
+  async function act(d, action, note, errBox, extra) {
     state.busy = true;
     try {
-      await api('POST', `/dossiers/${d.id}/events`, { type: action, note });
+      await api('POST', `/dossiers/${d.id}/events`, Object.assign({ type: action, note }, extra || {}));
       const [vi, en] = ACTIONS[action] || [action, action];
       setMessage(`${d.code}: ${vi}. / ${en}.`, 'ok');
       await refreshList();
     } catch (err) {
-      if (errBox && err.fields && err.fields.note) errBox.textContent = err.fields.note;
+      const f = err.fields || {};
+      if (errBox && (f.note || f.letter_number || f.letter_date)) errBox.textContent = [f.note, f.letter_number, f.letter_date].filter(Boolean).join(' ');
       else setMessage(err.message, 'error');
       if (err.status === 409) refreshList();
     } finally {
