@@ -48,7 +48,8 @@ func HandoverTiming(at, due time.Time, loc *time.Location) string {
 		return TimingLate
 	}
 	ay, am, ad := at.In(loc).Date()
-	dy, dm, dd := due.In(loc).Date()
+	// A deadline at midnight is the end of the day before.
+	dy, dm, dd := due.Add(-time.Nanosecond).In(loc).Date()
 	if time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC).Before(time.Date(dy, dm, dd, 0, 0, 0, 0, time.UTC)) {
 		return TimingEarly
 	}

@@ -592,7 +592,7 @@ func (rg *Registry) build(r store.DossierRow, l *store.DossierLinks, procName st
 	for _, s := range l.Steps {
 		d.Steps = append(d.Steps, motcua.DossierStep{ID: s.ID, Type: s.Type, From: motcua.DossierStatus(s.From),
 			To: motcua.DossierStatus(s.To), At: s.At.In(rg.site.Location()), By: motcua.UserRef{ID: s.UserID, Username: s.Username, FullName: s.FullName},
-			Note: s.Note, TicketID: s.TicketID, DueAt: rg.site.Local(s.DueAt)})
+			Note: s.Note, TicketID: s.TicketID, DueAt: rg.site.Local(s.DueAt), LetterNumber: s.LetterNumber, LetterDate: s.LetterDate})
 	}
 	d.DocumentDetails = r.DocumentDetails()
 	d.Handovers = make([]motcua.Handover, 0, len(l.Handovers))
