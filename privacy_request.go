@@ -37,3 +37,12 @@ type PrivacyRequest struct {
 	Answer      string     `json:"answer"`
 	Overdue     bool       `json:"overdue"` // not answered by DueAt
 }
+
+// PrivacyRequestInput is what a supervisor records when a citizen asks.
+type PrivacyRequestInput struct {
+	Kind        string
+	Requester   string
+	Contact     string
+	DossierCode string
+	Detail      string
+}

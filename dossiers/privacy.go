@@ -21,21 +21,12 @@ const PrivacyAnswerDays = 2
 // AuditPrivacyRequest is the audit action of recording or answering a request.
 const AuditPrivacyRequest = "privacy_request"
 
-// PrivacyRequestInput is what a supervisor records when a citizen asks.
-type PrivacyRequestInput struct {
-	Kind        string
-	Requester   string
-	Contact     string
-	DossierCode string
-	Detail      string
-}
-
 var privacyKinds = map[string]bool{motcua.PrivacyAccess: true, motcua.PrivacyCorrect: true, motcua.PrivacyDelete: true}
 var privacyOutcomes = map[string]bool{motcua.PrivacyDone: true, motcua.PrivacyPartial: true, motcua.PrivacyRefused: true}
 
 // RecordPrivacyRequest writes a citizen's request to see, correct or delete
 // their personal data into the register, with its deadline.
-func (rg *Registry) RecordPrivacyRequest(ctx context.Context, in PrivacyRequestInput, by motcua.User) (motcua.PrivacyRequest, error) {
+func (rg *Registry) RecordPrivacyRequest(ctx context.Context, in motcua.PrivacyRequestInput, by motcua.User) (motcua.PrivacyRequest, error) {
 	in.Requester = strings.Join(strings.Fields(in.Requester), " ")
 	in.Contact = strings.TrimSpace(in.Contact)
 	in.DossierCode = strings.TrimSpace(in.DossierCode)

@@ -22,10 +22,10 @@ type formsDossier struct {
 }
 
 type formsProcedure struct {
-	ID                int64    `json:"id"`
-	ProcessingDays    int      `json:"processing_days"`
-	Agency            string   `json:"agency"`
-	Documents         []string `json:"documents"`
+	ID             int64    `json:"id"`
+	ProcessingDays int      `json:"processing_days"`
+	Agency         string   `json:"agency"`
+	Documents      []string `json:"documents"`
 }
 
 // formsFixture receives dossiers from tickets called at counter 1.

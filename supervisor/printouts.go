@@ -52,8 +52,8 @@ var printFuncs = template.FuncMap{
 	// "17 giờ 00 phút, ngày 02 tháng 12 năm 2026".
 	"timeDate": motcua.TimeWords,
 	"signCol":  func(i int) bool { return i == signColumn },
-	"day":    func(t time.Time) string { return t.Format("02/01/2006") },
-	"status": func(s motcua.DossierStatus) string { return statusNames[s] },
+	"day":      func(t time.Time) string { return t.Format("02/01/2006") },
+	"status":   func(s motcua.DossierStatus) string { return statusNames[s] },
 }
 
 // dayTime writes an optional time as the ledger shows it: "02/12/2026 17:00".

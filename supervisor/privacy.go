@@ -5,13 +5,12 @@ import (
 	"net/http"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/dossiers"
 	"github.com/motcua/motcua/web"
 )
 
 // PrivacyRegister keeps citizens' requests about their personal data.
 type PrivacyRegister interface {
-	RecordPrivacyRequest(ctx context.Context, in dossiers.PrivacyRequestInput, by motcua.User) (motcua.PrivacyRequest, error)
+	RecordPrivacyRequest(ctx context.Context, in motcua.PrivacyRequestInput, by motcua.User) (motcua.PrivacyRequest, error)
 	AnswerPrivacyRequest(ctx context.Context, id int64, outcome, answer string, by motcua.User) (motcua.PrivacyRequest, error)
 	PrivacyRequests(ctx context.Context) ([]motcua.PrivacyRequest, error)
 }
@@ -49,7 +48,7 @@ func (h *PrivacyHandler) Create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	p, err := h.Register.RecordPrivacyRequest(r.Context(), dossiers.PrivacyRequestInput{Kind: req.Kind, Requester: req.Requester,
+	p, err := h.Register.RecordPrivacyRequest(r.Context(), motcua.PrivacyRequestInput{Kind: req.Kind, Requester: req.Requester,
 		Contact: req.Contact, DossierCode: req.DossierCode, Detail: req.Detail}, u)
 	if err != nil {
 		web.Error(w, r, err)
