@@ -175,3 +175,38 @@ func TestFormsPrintWithTheirFieldsInAVietnameseSerif(t *testing.T) {
 	}
 	browsertest.Screenshot(t, phone, "phone-stopped-handovers")
 }
+
+// The supervisor records a citizen's request about their personal data from
+// the register's page, sees its deadline, and records the answer.
+func TestPrivacyRegisterPage(t *testing.T) {
+	env := servertest.New(t)
+	b := browsertest.New(t)
+	sup := b.Tab(1280, 900)
+	browsertest.Do(t, sup, "sign in as admin on the supervisor page",
+		chromedp.Navigate(env.URL+"/supervisor"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "admin"),
+		chromedp.SendKeys("#login-password", servertest.AdminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#privacy-link"),
+		chromedp.Click("#privacy-link"),
+		chromedp.WaitVisible("#pv-form"),
+	)
+	browsertest.WaitFor(t, sup, "the empty register", `document.getElementById('pv-list').textContent.includes('Chưa có yêu cầu')`)
+	browsertest.Do(t, sup, "submit without a name", chromedp.Click("#pv-submit"))
+	browsertest.WaitFor(t, sup, "the field errors", `document.querySelector('.pv-err[data-for="requester"]').textContent.length > 0 && document.querySelector('.pv-err[data-for="contact"]').textContent.length > 0`)
+	browsertest.Do(t, sup, "record a deletion request",
+		chromedp.SetValue("#pv-kind", "delete"),
+		chromedp.SendKeys("#pv-requester", "Nguyễn Thị Bình"),
+		chromedp.SendKeys("#pv-contact", "0912345678"),
+		chromedp.Click("#pv-submit"),
+	)
+	// Friday 27/11/2026: two working days is Tuesday 1/12.
+	browsertest.WaitFor(t, sup, "the request and its deadline", `document.querySelector('#pv-list tr[data-id="1"]') !== null && document.querySelector('#pv-list tr[data-id="1"] td.due').textContent.includes('01/12/2026')`)
+	browsertest.Do(t, sup, "answer it",
+		chromedp.SendKeys(`#pv-list tr[data-id="1"] .pv-answer input`, "Đã xóa số điện thoại khỏi hồ sơ"),
+		chromedp.Click(`#pv-list tr[data-id="1"] .pv-answer button`),
+	)
+	browsertest.WaitFor(t, sup, "the answer recorded", `document.querySelector('#pv-list tr[data-id="1"] .pv-answer') === null && document.getElementById('pv-list').textContent.includes('Đã xóa số điện thoại')`)
+	browsertest.Screenshot(t, sup, "privacy-register")
+}

@@ -146,6 +146,7 @@ func routes(d deps) http.Handler {
 		r.Get("/api/v1/privacy-requests", priv.List)
 		r.Post("/api/v1/privacy-requests", priv.Create)
 		r.Post("/api/v1/privacy-requests/{id}/answer", priv.Answer)
+		r.Get("/supervisor/privacy", web.Page(files, "privacy.html"))
 	})
 
 	// Staff accounts (issue 12): the admin manages them; everyone changes
