@@ -174,6 +174,35 @@ func TestFormsPrintWithTheirFieldsInAVietnameseSerif(t *testing.T) {
 		}
 	}
 	browsertest.Screenshot(t, phone, "phone-stopped-handovers")
+
+	// The report counts the stop and the hand-overs, and the supervisor's table shows them.
+	var rep struct {
+		Raw map[string]any `json:"total"`
+	}
+	if status := env.Do("GET", "/api/v1/reports/on-time?from=2026-11-27&to=2026-11-27", env.AdminToken, nil, &rep); status != http.StatusOK {
+		t.Fatalf("on-time report: got %d", status)
+	}
+	if rep.Raw["stopped"] != 1.0 || rep.Raw["handovers"] != 5.0 || rep.Raw["handovers_late"] != 1.0 {
+		t.Errorf("on-time report total: got stopped %v, hand-overs %v (late %v); want 1, 5 (1)", rep.Raw["stopped"], rep.Raw["handovers"], rep.Raw["handovers_late"])
+	}
+	sup := b.Tab(1366, 900)
+	browsertest.Do(t, sup, "sign in on the supervisor page",
+		chromedp.Navigate(env.URL+"/supervisor"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "admin"),
+		chromedp.SendKeys("#login-password", servertest.AdminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#r-run"),
+		chromedp.SetValue("#r-from", "27/11/2026"),
+		chromedp.SetValue("#r-to", "27/11/2026"),
+		chromedp.Click("#r-run"),
+	)
+	browsertest.WaitFor(t, sup, "the on-time table", `!document.getElementById('report').hidden && document.querySelector('#report tfoot') !== null`)
+	head := browsertest.Eval[string](t, sup, `document.querySelector('#report thead').innerText`)
+	foot := browsertest.Eval[string](t, sup, `[...document.querySelectorAll('#report tfoot td')].map((td) => td.textContent).join('|')`)
+	if !strings.Contains(head, "Dừng giải quyết") || !strings.HasSuffix(foot, "|1|1/5") {
+		t.Errorf("supervisor's on-time table: head %q, total %q; want the stopped and hand-over columns ending 1|1/5", head, foot)
+	}
 }
 
 // The supervisor records a citizen's request about their personal data from
