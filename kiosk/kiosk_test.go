@@ -301,9 +301,9 @@ func TestTrackPageForAnUnknownTokenIs404HTML(t *testing.T) {
 // trackFields is everything the citizen's track object may carry; anything
 // else is a new field someone must check for personal data first.
 var trackFields = map[string][]string{
-	"":           {"number", "status", "service", "counter", "position", "est_wait_s", "issued_at", "priority", "short_code", "calls", "dossiers"},
-	"service":    {"id", "name"},
-	"counter":    {"id", "number", "name"},
+	"":        {"number", "status", "service", "counter", "position", "est_wait_s", "issued_at", "priority", "short_code", "calls", "dossiers"},
+	"service": {"id", "name"},
+	"counter": {"id", "number", "name"},
 	// Issue 17: "stop_reason" is written by staff for the citizen (Mẫu 05);
 	// "handovers" name units and times only (see handoverFields).
 	"dossiers[]": {"code", "procedure", "status", "received_at", "due_at", "overdue", "at_risk", "apologies", "history",
