@@ -239,3 +239,60 @@ func TestPrivacyRegisterPage(t *testing.T) {
 	browsertest.WaitFor(t, sup, "the answer recorded", `document.querySelector('#pv-list tr[data-id="1"] .pv-answer') === null && document.getElementById('pv-list').textContent.includes('Đã xóa số điện thoại')`)
 	browsertest.Screenshot(t, sup, "privacy-register")
 }
+
+// At the counter the officer says, per document, original or copy and how
+// many, reads the personal data notice, and the receipt prints both.
+func TestCounterFormDocumentDetailsAndNotice(t *testing.T) {
+	env := servertest.New(t)
+	env.Issue(1, false)
+	b := browsertest.New(t)
+	counter := b.Tab(1366, 900)
+	browsertest.Do(t, counter, "sign in at counter 1 and call",
+		chromedp.Navigate(env.URL+"/counter?counter=1"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "admin"),
+		chromedp.SendKeys("#login-password", servertest.AdminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#btn-next"),
+	)
+	browsertest.WaitFor(t, counter, "the call-next button", `!document.getElementById('btn-next').disabled`)
+	browsertest.Do(t, counter, "call the next ticket", chromedp.Click("#btn-next"))
+	browsertest.WaitFor(t, counter, "the dossier panel", `!document.getElementById('dossier-panel').hidden`)
+	browsertest.Do(t, counter, "fill the form",
+		chromedp.Click("#dp-new"),
+		chromedp.WaitVisible("#dp-name"),
+		chromedp.SendKeys("#dp-name", "Nguyễn Thị Bình"),
+		chromedp.SendKeys("#dp-id", "001190012345"),
+		chromedp.SendKeys("#dp-phone", "0912345678"),
+		chromedp.SendKeys("#dp-address", "Số 5 phố Hàng Bạc, Hà Nội"),
+		chromedp.SendKeys("#dp-proc-search", "xac nhan hon nhan"),
+		chromedp.WaitVisible("#dp-match-0"),
+		chromedp.Click("#dp-match-0"),
+		chromedp.WaitVisible("#dp-doc-0"),
+		chromedp.Click("#dp-docs-all"),
+		chromedp.SetValue("#dp-doc-kind-0", "certified_copy"),
+		chromedp.SetValue("#dp-doc-count-0", "2"),
+	)
+	notice := browsertest.Eval[string](t, counter, `document.getElementById('dp-privacy').innerText`)
+	for _, w := range []string{"Thông báo về xử lý dữ liệu cá nhân", "thời hạn lưu trữ", "xóa dữ liệu"} {
+		if !strings.Contains(notice, w) {
+			t.Errorf("counter notice: %q missing from %q", w, notice)
+		}
+	}
+	browsertest.Do(t, counter, "receive the dossier", chromedp.Click("#dp-submit"), chromedp.WaitVisible("#dp-print"))
+	href := browsertest.Eval[string](t, counter, `document.getElementById('dp-print').getAttribute('href')`)
+	receipt := b.Tab(900, 1100)
+	browsertest.Do(t, receipt, "open the receipt", chromedp.Navigate(env.URL+href))
+	browsertest.WaitFor(t, receipt, "the receipt", `document.querySelectorAll('section.sheet').length === 2`)
+	docs := browsertest.Eval[string](t, receipt, `document.querySelector('ol.docs').innerText`)
+	if !strings.Contains(docs, "Bản sao có chứng thực: 2") || !strings.Contains(docs, "Bản chính/bản sao: ……") {
+		t.Errorf("receipt documents: got %q, want the first a certified copy ×2 and the second left to fill", docs)
+	}
+
+	kiosk := b.Tab(1080, 1920)
+	browsertest.Do(t, kiosk, "open the kiosk", chromedp.Navigate(env.URL+"/kiosk"))
+	browsertest.WaitFor(t, kiosk, "the kiosk's notice", `document.getElementById('privacy-note') !== null && document.getElementById('privacy-note').getBoundingClientRect().height > 0`)
+	if text := browsertest.Eval[string](t, kiosk, `document.getElementById('privacy-note').innerText`); !strings.Contains(text, "Nhóm ưu tiên") || !strings.Contains(text, "xóa") {
+		t.Errorf("kiosk notice: got %q", text)
+	}
+}

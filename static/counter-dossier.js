@@ -27,7 +27,7 @@
   const FIELD_INPUT = {
     procedure_id: 'dp-proc-search', 'applicant.name': 'dp-name', 'applicant.id_number': 'dp-id',
     'applicant.phone': 'dp-phone', 'applicant.address': 'dp-address', 'applicant.email': 'dp-email',
-    documents: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
+    documents: 'dp-docs', document_details: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
   };
   // When a marked field counts as corrected, as the hub would judge it; its
   // error then goes at once, without waiting for the next submit.
@@ -424,7 +424,25 @@
       input.id = 'dp-doc-' + i;
       label.append(input, el('span', '', doc));
       if (required.has(doc)) label.append(el('span', 'dp-required', 'bắt buộc'));
-      docs.append(label);
+      // Mẫu 01 says for each paper whether it is an original or a copy, and how many.
+      const row = el('div', 'dp-doc-row');
+      const kind = el('select', 'dp-doc-kind');
+      kind.id = 'dp-doc-kind-' + i;
+      kind.setAttribute('aria-label', 'Bản chính hay bản sao / Original or copy: ' + doc);
+      for (const [v, t] of [['', 'Bản chính/sao?'], ['original', 'Bản chính'], ['copy', 'Bản sao'], ['certified_copy', 'Bản sao chứng thực']]) {
+        const o = el('option', '', t);
+        o.value = v;
+        kind.append(o);
+      }
+      const count = el('input', 'dp-doc-count');
+      count.id = 'dp-doc-count-' + i;
+      count.type = 'number';
+      count.min = '1';
+      count.max = '50';
+      count.value = '1';
+      count.setAttribute('aria-label', 'Số lượng / How many: ' + doc);
+      row.append(label, kind, count);
+      docs.append(row);
     });
     if (!(p.documents || []).length) docs.append(el('p', 'muted', 'Thủ tục không liệt kê giấy tờ. / No documents listed.'));
   }
@@ -487,6 +505,11 @@
         address: $('dp-address').value, email: $('dp-email').value,
       },
       documents: [...$('dp-docs').querySelectorAll('input[type=checkbox]:checked')].map((c) => c.value),
+      document_details: [...$('dp-docs').querySelectorAll('.dp-doc-row')].filter((r) =>
+        r.querySelector('input[type=checkbox]').checked && r.querySelector('.dp-doc-kind').value).map((r) => ({
+        name: r.querySelector('input[type=checkbox]').value, kind: r.querySelector('.dp-doc-kind').value,
+        count: Number(r.querySelector('.dp-doc-count').value) || 0,
+      })),
       sets: Number($('dp-sets').value) || 0,
       delivery,
       delivery_address: delivery === 'post' ? $('dp-delivery-address').value : '',
