@@ -30,3 +30,13 @@ func DateLine(place string, t time.Time) string {
 func TimeWords(t time.Time) string {
 	return fmt.Sprintf("%02d giờ %02d phút, %s", t.Hour(), t.Minute(), DateWords(t))
 }
+
+// DeadlineWords writes a deadline like TimeWords, but a deadline at midnight
+// as the end of the day before: "24 giờ 00 phút, ngày 27 tháng 11 năm 2026"
+// (the transfer to the agency is due by the end of the day of receipt).
+func DeadlineWords(t time.Time) string {
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+		return "24 giờ 00 phút, " + DateWords(t.AddDate(0, 0, -1))
+	}
+	return TimeWords(t)
+}

@@ -26,6 +26,12 @@ func TestDateLine(t *testing.T) {
 			t.Errorf("DateLine(%q, %s): got %q, want %q", tc.place, tc.at.Format(time.DateOnly), got, tc.want)
 		}
 	}
+	if got, want := motcua.DeadlineWords(time.Date(2026, 11, 28, 0, 0, 0, 0, hanoi)), "24 giờ 00 phút, ngày 27 tháng 11 năm 2026"; got != want {
+		t.Errorf("DeadlineWords at midnight: got %q, want %q", got, want)
+	}
+	if got, want := motcua.DeadlineWords(time.Date(2026, 3, 2, 17, 0, 0, 0, hanoi)), "17 giờ 00 phút, ngày 02 tháng 3 năm 2026"; got != want {
+		t.Errorf("DeadlineWords: got %q, want %q", got, want)
+	}
 	if got, want := motcua.TimeWords(time.Date(2026, 12, 2, 17, 0, 0, 0, hanoi)), "17 giờ 00 phút, ngày 02 tháng 12 năm 2026"; got != want {
 		t.Errorf("TimeWords: got %q, want %q", got, want)
 	}

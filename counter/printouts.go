@@ -82,6 +82,7 @@ var printFuncs = template.FuncMap{
 	"dateLine": motcua.DateLine,
 	// "09 giờ 00 phút, ngày 27 tháng 11 năm 2026".
 	"timeDate": motcua.TimeWords,
+	"deadline": motcua.DeadlineWords,
 	"kind":     motcua.DocumentKindName,
 	"timing": func(s string) string {
 		return map[string]string{motcua.TimingEarly: "Trước hạn", motcua.TimingOnTime: "Đúng hạn", motcua.TimingLate: "Quá hạn"}[s]

@@ -289,6 +289,35 @@ func TestCounterFormDocumentDetailsAndNotice(t *testing.T) {
 		t.Errorf("receipt documents: got %q, want the first a certified copy ×2 and the second left to fill", docs)
 	}
 
+	// The officer passes the dossier on, then records a hand-over inside the agency.
+	browsertest.Do(t, counter, "transfer it", chromedp.Click(`#dp-list .dp-act[data-action="transfer"]`))
+	browsertest.WaitFor(t, counter, "the hand-over button", `document.querySelector('#dp-list .dp-handover') !== null`)
+	browsertest.Do(t, counter, "record a hand-over with a bad date, then a good one",
+		chromedp.Click(`#dp-list .dp-handover`),
+		chromedp.WaitVisible(`#dp-list .dp-handover-to`),
+		chromedp.SendKeys(`#dp-list .dp-handover-to`, "Phòng Tư pháp"),
+		chromedp.Click(`#dp-list .dp-handover-row button[type=submit]`),
+	)
+	browsertest.WaitFor(t, counter, "the deadline's error", `document.querySelector('#dp-list .dp-handover-row .dp-err').textContent.length > 0`)
+	browsertest.Do(t, counter, "give the deadline",
+		chromedp.SetValue(`#dp-list .dp-handover-due`, "2026-12-01"),
+		chromedp.Click(`#dp-list .dp-handover-row button[type=submit]`),
+	)
+	browsertest.WaitFor(t, counter, "the control sheet's link", `document.querySelector('#dp-list a[href$="/control"]') !== null && document.querySelector('#dp-list .dp-handover-row') === null`)
+	id := browsertest.Eval[float64](t, counter, `Number(document.querySelector('#dp-list [data-dossier-id]').dataset.dossierId)`)
+	var got struct {
+		Handovers []struct {
+			From, To string
+			DueAt    time.Time `json:"due_at"`
+			Timing   string
+		} `json:"handovers"`
+	}
+	env.Do("GET", fmt.Sprintf("/api/v1/dossiers/%d", int64(id)), env.AdminToken, nil, &got)
+	if len(got.Handovers) != 2 || got.Handovers[1].To != "Phòng Tư pháp" || got.Handovers[1].Timing != "early" ||
+		!got.Handovers[1].DueAt.Equal(time.Date(2026, 12, 1, 17, 0, 0, 0, servertest.Hanoi)) {
+		t.Errorf("hand-overs: got %+v, want the transfer then Phòng Tư pháp due 01/12 17:00, early", got.Handovers)
+	}
+
 	kiosk := b.Tab(1080, 1920)
 	browsertest.Do(t, kiosk, "open the kiosk", chromedp.Navigate(env.URL+"/kiosk"))
 	browsertest.WaitFor(t, kiosk, "the kiosk's notice", `document.getElementById('privacy-note') !== null && document.getElementById('privacy-note').getBoundingClientRect().height > 0`)

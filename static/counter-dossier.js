@@ -175,6 +175,13 @@
     if (d.status === 'rejected') print('refusal', 'In phiếu từ chối', 'Refusal form');
     if (d.status === 'stopped') print('stop', 'In thông báo dừng (Mẫu 05)', 'Stop notice');
     if ((d.handovers || []).length) print('control', 'Phiếu kiểm soát (Mẫu 06)', 'Control sheet');
+    if (d.status === 'transferred' || d.status === 'processing') {
+      const hb = el('button', 'btn btn-small dp-handover');
+      hb.type = 'button';
+      hb.append(bi('Giao nhận trong cơ quan', 'Hand-over'));
+      hb.addEventListener('click', () => startHandover(li, d));
+      actions.append(hb);
+    }
     for (const action of d.next_actions || []) {
       const b = el('button', 'btn btn-small dp-act');
       b.type = 'button';
@@ -186,6 +193,46 @@
     }
     li.append(actions);
     return li;
+  }
+
+  // A hand-over inside the agency (Mẫu 06): the unit that takes the dossier
+  // (never a person's name: the citizen's phone shows it) and the step's deadline.
+  function startHandover(li, d) {
+    if (state.busy) return;
+    let box = li.querySelector('.dp-note-row');
+    if (box) box.remove();
+    box = el('form', 'dp-note-row dp-handover-row');
+    const to = el('input', 'dp-handover-to');
+    to.placeholder = 'Đơn vị, bộ phận nhận (không ghi tên người) / Unit that takes it';
+    to.setAttribute('aria-label', to.placeholder);
+    to.maxLength = 200;
+    const due = el('input', 'dp-handover-due');
+    due.type = 'date';
+    due.setAttribute('aria-label', 'Hạn của bước này / Deadline of this step');
+    const ok = el('button', 'btn btn-small btn-primary');
+    ok.type = 'submit';
+    ok.append(bi('Ghi giao nhận', 'Record'));
+    const cancel = el('button', 'btn btn-small');
+    cancel.type = 'button';
+    cancel.append(bi('Huỷ', 'Cancel'));
+    const err = el('p', 'dp-err');
+    box.append(to, due, ok, cancel, err);
+    cancel.addEventListener('click', () => box.remove());
+    box.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      state.busy = true;
+      try {
+        await api('POST', `/dossiers/${d.id}/handovers`, { to: to.value.trim(), due_date: due.value });
+        setMessage(`${d.code}: Đã ghi giao nhận. / Hand-over recorded.`, 'ok');
+        await refreshList();
+      } catch (x) {
+        err.textContent = Object.values(x.fields || {}).join(' ') || x.message;
+      } finally {
+        state.busy = false;
+      }
+    });
+    li.append(box);
+    to.focus();
   }
 
   function startAction(li, d, action) {
