@@ -12,8 +12,8 @@ type Branch struct {
 	// 05 tháng 3 năm 2026"); Phone is the one-stop's number the supplement
 	// request (Mẫu 02) gives for guidance. Both optional: the forms then leave
 	// a dotted space to write by hand.
-	Place string `json:"place,omitempty" yaml:"place"`
-	Phone string `json:"phone,omitempty" yaml:"phone"`
+	Place string `json:"place" yaml:"place"`
+	Phone string `json:"phone" yaml:"phone"`
 }
 
 // Priority policies for serving priority tickets at a counter.

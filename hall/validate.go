@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/motcua/motcua"
 )
@@ -91,6 +92,13 @@ func (v *validator) checkBranch(b *motcua.Branch) {
 		v.add("branch.unit_code", "cần mã định danh đơn vị (ví dụ \"000.00.01.H26\") / the unit code is required (e.g. \"000.00.01.H26\")")
 	case !motcua.ValidUnitCode(b.UnitCode):
 		v.add("branch.unit_code", "mã định danh %q phải có dạng V1V2V3.Z1Z2.Y1Y2.MX1X2 (chữ in hoa và số), ví dụ \"000.00.01.H26\" / unit code %q must have the form V1V2V3.Z1Z2.Y1Y2.MX1X2 (capital letters and digits), e.g. \"000.00.01.H26\"", b.UnitCode, b.UnitCode)
+	}
+	// The forms' place and the guidance phone (Mẫu 02) are printed as typed.
+	if n := utf8.RuneCountInString(b.Place); n > 100 {
+		v.add("branch.place", "địa danh tối đa 100 ký tự / the place has at most 100 characters")
+	}
+	if n := utf8.RuneCountInString(b.Phone); n > 40 {
+		v.add("branch.phone", "số điện thoại tối đa 40 ký tự / the phone has at most 40 characters")
 	}
 	if b.TimeZone == "" {
 		b.TimeZone = DefaultTimeZone
