@@ -145,7 +145,13 @@ func (rg *Registry) RecordHandover(ctx context.Context, id int64, req motcua.Han
 			DueAt: req.DueAt, UserID: by.ID, Note: req.Note}); err != nil {
 			return err
 		}
-		return rg.dossierEvents(tx, id, now, nil)
+		// The phones hear of it; the status did not move, so no alert changes,
+		// and the webhook names the hand-over (not the last lifecycle move).
+		d, err := rg.appendDossierEvents(tx, id, now, nil)
+		if err != nil {
+			return err
+		}
+		return rg.notify.Queue(tx, "dossier.handover", d, now)
 	})
 	if err != nil {
 		return motcua.Dossier{}, err

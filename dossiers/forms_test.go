@@ -3,12 +3,16 @@ package dossiers_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/dossiers"
+	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/store/storetest"
 )
 
@@ -38,7 +42,11 @@ func act(t *testing.T, e interface {
 // reach the phone without any officer, and the report counts them.
 func TestStopAndHandovers(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
-		e := openWith(t, dsn(t), weekdayMorning, nil)
+		gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		t.Cleanup(gateway.Close)
+		e := openWith(t, dsn(t), weekdayMorning, func(c *hub.Config) {
+			c.Webhook.URL, c.Webhook.Secret = gateway.URL, "gateway-shared-secret"
+		})
 		ctx := context.Background()
 		rg := e.Hub.Dossiers
 		d := e.Receive(t, "1.004873") // due Wed 2/12 17:00
@@ -72,6 +80,18 @@ func TestStopAndHandovers(t *testing.T) {
 			}
 		}
 
+		deliveries, err := e.Hub.Notify.Deliveries(ctx, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var events []string
+		for _, dl := range deliveries {
+			events = append(events, dl.Event)
+		}
+		slices.Sort(events)
+		if want := []string{"dossier.handover", "dossier.received", "dossier.stop", "dossier.transfer"}; !slices.Equal(events, want) {
+			t.Errorf("webhook events: got %v, want %v", events, want)
+		}
 		pub := publicDossierEvents(t, e.Pub.All())
 		last := pub[len(pub)-1]
 		if last.Status != motcua.DossierStopped || last.StopReason != "Công dân rút hồ sơ" || len(last.Handovers) != 3 {
