@@ -294,6 +294,11 @@ func (rg *Registry) Act(ctx context.Context, id int64, req motcua.DossierActionR
 		if err != nil {
 			return err
 		}
+		if action == motcua.DossierStop {
+			if err := checkPublicText(row, map[string]string{"note": note}); err != nil {
+				return err
+			}
+		}
 		if err := tx.Dossiers.MoveDossier(m); err != nil {
 			return err
 		}

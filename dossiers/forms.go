@@ -133,6 +133,9 @@ func (rg *Registry) RecordHandover(ctx context.Context, id int64, req motcua.Han
 			return &motcua.Error{Code: motcua.EValidation, Message: "Thời hạn trước ngày tiếp nhận. / The deadline is before the receipt.",
 				Fields: map[string]string{"due_at": "Thời hạn phải sau ngày tiếp nhận. / Must be after the receipt."}}
 		}
+		if err := checkPublicText(row, map[string]string{"from": req.From, "to": req.To}); err != nil {
+			return err
+		}
 		links, err := tx.Dossiers.DossierLinks([]int64{id}, false)
 		if err != nil {
 			return err
@@ -265,4 +268,31 @@ func documentDetailsJSON(details []motcua.DocumentCopy) (string, error) {
 	}
 	raw, err := json.Marshal(details)
 	return string(raw), err
+}
+
+// checkPublicText refuses text bound for the citizen's phone (a stop's reason,
+// the units of a hand-over) that carries the applicant's name, ID number or
+// phone: the phone page is public to whoever holds the ticket.
+func checkPublicText(row store.DossierRow, texts map[string]string) error {
+	fields := map[string]string{}
+	for key, text := range texts {
+		folded := Fold(text)
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, text)
+		switch {
+		case row.ApplicantName != "" && strings.Contains(folded, Fold(row.ApplicantName)):
+			fields[key] = "Nội dung này hiện trên điện thoại của công dân: không ghi họ tên người nộp. / This is shown on the citizen's phone: leave out the applicant's name."
+		case row.ApplicantIDNumber != "" && strings.Contains(digits, row.ApplicantIDNumber),
+			row.ApplicantPhone != "" && strings.Contains(digits, row.ApplicantPhone):
+			fields[key] = "Nội dung này hiện trên điện thoại của công dân: không ghi số định danh, số điện thoại. / This is shown on the citizen's phone: leave out ID and phone numbers."
+		}
+	}
+	if len(fields) > 0 {
+		return &motcua.Error{Code: motcua.EValidation, Message: "Không ghi dữ liệu cá nhân vào nội dung công khai. / No personal data in public text.", Fields: fields}
+	}
+	return nil
 }

@@ -62,6 +62,14 @@ func TestStopAndHandovers(t *testing.T) {
 		if _, err := rg.Act(ctx, d.ID, motcua.DossierActionRequest{Action: motcua.DossierStop}, e.Staff); motcua.ErrorCode(err) != motcua.EValidation {
 			t.Errorf("stop without a reason: got %v, want a 422", err)
 		}
+		for _, leak := range []string{"Bà " + applicant.Name + " rút hồ sơ", "Người có CCCD 001 190 012 345 rút hồ sơ", "Gọi 0912.345.678"} {
+			if _, err := rg.Act(ctx, d.ID, motcua.DossierActionRequest{Action: motcua.DossierStop, Note: leak}, e.Staff); fieldsOf(err)["note"] == "" {
+				t.Errorf("stop reason %q: got %v, want a 422 on note (it is public)", leak, err)
+			}
+		}
+		if _, err := rg.RecordHandover(ctx, d.ID, motcua.HandoverRequest{To: "nguyen thi binh", DueAt: d.DueAt}, e.Staff); fieldsOf(err)["to"] == "" {
+			t.Errorf("hand-over to the applicant by name: got %v, want a 422 on to", err)
+		}
 		got := act(t, rg, d.ID, motcua.DossierActionRequest{Action: motcua.DossierStop, Note: "Công dân rút hồ sơ"}, e.Staff)
 		if got.Status != motcua.DossierStopped || got.Overdue || len(got.NextActions) != 0 {
 			t.Errorf("stopped: got status %s overdue %v next %v", got.Status, got.Overdue, got.NextActions)
