@@ -185,6 +185,9 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 		if row.DocumentsJSON, err = documentsJSON(req.Documents); err != nil {
 			return err
 		}
+		if row.DocumentDetailsJSON, err = documentDetailsJSON(req.DocumentDetails); err != nil {
+			return err
+		}
 		if err := tx.Dossiers.InsertDossier(&row); err != nil {
 			return err
 		}
@@ -233,7 +236,14 @@ func (rg *Registry) endOfDay(t time.Time) time.Time {
 
 // ActOnDossier applies a lifecycle action, recording who, when and why.
 func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.DossierAction, note string, by motcua.User) (motcua.Dossier, error) {
-	note = strings.TrimSpace(note)
+	return rg.Act(ctx, id, motcua.DossierActionRequest{Action: action, Note: note}, by)
+}
+
+// Act applies a lifecycle action with everything it carries (a refusal after
+// processing names the agency's letter), and records the hand-over it makes
+// (Mẫu 06, forms.go).
+func (rg *Registry) Act(ctx context.Context, id int64, req motcua.DossierActionRequest, by motcua.User) (motcua.Dossier, error) {
+	action, note := req.Action, strings.TrimSpace(req.Note)
 	fields := map[string]string{}
 	if !motcua.IsDossierAction(action) {
 		names := make([]string, len(motcua.DossierActions))
@@ -278,7 +288,7 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 			m.TransferredAt = &now
 		}
 		switch to {
-		case motcua.DossierResultReady, motcua.DossierRejected:
+		case motcua.DossierResultReady, motcua.DossierRejected, motcua.DossierStopped:
 			m.FinishedAt = &now
 		case motcua.DossierReturned:
 			m.ReturnedAt = &now
@@ -292,11 +302,23 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 			due := rg.site.Calendar().DueFor(now, proc)
 			m.DueAt = &due
 		}
+		letter, err := rg.refusalLetter(tx, row, action, req)
+		if err != nil {
+			return err
+		}
+		if action == motcua.DossierStop {
+			if err := checkPublicText(row, map[string]string{"note": note}); err != nil {
+				return err
+			}
+		}
 		if err := tx.Dossiers.MoveDossier(m); err != nil {
 			return err
 		}
 		if err := tx.Dossiers.InsertDossierStep(store.DossierStepRow{DossierID: id, Type: string(action), From: row.Status, To: string(to),
-			At: now, UserID: by.ID, Note: note, DueAt: m.DueAt}); err != nil {
+			At: now, UserID: by.ID, Note: note, DueAt: m.DueAt, LetterNumber: letter.number, LetterDate: letter.date}); err != nil {
+			return err
+		}
+		if err := rg.lifecycleHandover(tx, row, action, now, by); err != nil {
 			return err
 		}
 		return rg.dossierEvents(tx, id, now, nil)
@@ -405,7 +427,12 @@ func (rg *Registry) Dossier(ctx context.Context, id int64, by motcua.User, purpo
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
-	return rg.dossierView(ctx, id, true, true)
+	d, err := rg.dossierView(ctx, id, true, true)
+	if err != nil {
+		return d, err
+	}
+	d.LedgerBook, d.LedgerEntry, err = rg.ledgerEntry(ctx, d)
+	return d, err
 }
 
 // Dossiers lists dossiers with the applicant masked and no history.
@@ -453,7 +480,13 @@ func (rg *Registry) ApplyRetention(ctx context.Context) (int, error) {
 	if p.DossierRetentionDays <= 0 {
 		return 0, nil
 	}
-	return rg.PurgeDossierPersonalData(ctx, time.Duration(p.DossierRetentionDays)*24*time.Hour)
+	retention := time.Duration(p.DossierRetentionDays) * 24 * time.Hour
+	n, err := rg.PurgeDossierPersonalData(ctx, retention)
+	if err != nil {
+		return n, err
+	}
+	_, err = rg.purgePriorityGroups(ctx, retention)
+	return n, err
 }
 
 // PurgeDossierPersonalData empties the applicant data of dossiers whose
@@ -625,7 +658,12 @@ func (rg *Registry) build(r store.DossierRow, l *store.DossierLinks, procName st
 	for _, s := range l.Steps {
 		d.Steps = append(d.Steps, motcua.DossierStep{ID: s.ID, Type: s.Type, From: motcua.DossierStatus(s.From),
 			To: motcua.DossierStatus(s.To), At: s.At.In(rg.site.Location()), By: motcua.UserRef{ID: s.UserID, Username: s.Username, FullName: s.FullName},
-			Note: s.Note, TicketID: s.TicketID, DueAt: rg.site.Local(s.DueAt)})
+			Note: s.Note, TicketID: s.TicketID, DueAt: rg.site.Local(s.DueAt), LetterNumber: s.LetterNumber, LetterDate: s.LetterDate})
+	}
+	d.DocumentDetails = r.DocumentDetails()
+	d.Handovers = make([]motcua.Handover, 0, len(l.Handovers))
+	for _, h := range l.Handovers {
+		d.Handovers = append(d.Handovers, rg.handover(h))
 	}
 	d.Overdue = isOverdue(d, now)
 	d.AtRisk = !d.Overdue && rg.alertOf(d.Status, d.DueAt, now) == alertAtRisk
@@ -636,7 +674,7 @@ func (rg *Registry) build(r store.DossierRow, l *store.DossierLinks, procName st
 // isOverdue: not finished by the due date. The clock stops while the citizen
 // completes the dossier (the due date is recomputed when the papers are back).
 func isOverdue(d motcua.Dossier, now time.Time) bool {
-	if d.Status == motcua.DossierSupplementRequested {
+	if d.Status == motcua.DossierSupplementRequested || d.Status == motcua.DossierStopped {
 		return false
 	}
 	if d.FinishedAt != nil {
@@ -703,6 +741,7 @@ func validateDossier(req motcua.DossierRequest, procs map[int64]motcua.Procedure
 		if problem != "" {
 			fields["documents"] = problem
 		}
+		req.DocumentDetails = checkDocumentDetails(req.DocumentDetails, req.Documents, fields)
 	}
 	switch {
 	case req.Sets == 0:

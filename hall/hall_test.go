@@ -200,6 +200,8 @@ func TestValidationRules(t *testing.T) {
 		{"unit code single group", []string{"\"000.00.01.H26\"", "\"H26\""}, "branch.unit_code", 4, "20/2020/QĐ-TTg"},
 		{"time zone unknown", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  time_zone: Mars/Base\n"}, "branch.time_zone", 5, "Mars/Base"},
 		{"time zone Local", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  time_zone: Local\n"}, "branch.time_zone", 5, "unknown time zone"},
+		{"place too long", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  place: \"Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội \"\n"}, "branch.place", 5, "at most 100"},
+		{"phone too long", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  phone: \"024 3123 4567 024 3123 4567 024 3123 4567\"\n"}, "branch.phone", 5, "at most 40"},
 		// policy
 		{"priority unknown", []string{"priority: strict", "priority: fifo"}, "policy.priority", 6, "strict, interleave or none"},
 		{"interleave_n zero", []string{"  priority: strict\n", "  priority: interleave\n  interleave_n: 0\n"}, "policy.interleave_n", 7, "at least 1"},

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/motcua/motcua"
 )
@@ -93,6 +94,13 @@ func (v *validator) checkBranch(b *motcua.Branch) {
 		v.add("branch.unit_code", "cần mã định danh đơn vị (ví dụ \"000.00.01.H26\") / the unit code is required (e.g. \"000.00.01.H26\")")
 	case !motcua.ValidUnitCode(b.UnitCode):
 		v.add("branch.unit_code", "mã định danh %q không hợp lệ: %s", b.UnitCode, motcua.UnitCodeRule)
+	}
+	// The forms' place and the guidance phone (Mẫu 02) are printed as typed.
+	if n := utf8.RuneCountInString(b.Place); n > 100 {
+		v.add("branch.place", "địa danh tối đa 100 ký tự / the place has at most 100 characters")
+	}
+	if n := utf8.RuneCountInString(b.Phone); n > 40 {
+		v.add("branch.phone", "số điện thoại tối đa 40 ký tự / the phone has at most 40 characters")
 	}
 	if b.TimeZone == "" {
 		b.TimeZone = DefaultTimeZone

@@ -301,11 +301,17 @@ func TestTrackPageForAnUnknownTokenIs404HTML(t *testing.T) {
 // trackFields is everything the citizen's track object may carry; anything
 // else is a new field someone must check for personal data first.
 var trackFields = map[string][]string{
-	"":           {"number", "status", "service", "counter", "position", "est_wait_s", "issued_at", "priority", "short_code", "calls", "dossiers"},
-	"service":    {"id", "name"},
-	"counter":    {"id", "number", "name"},
-	"dossiers[]": {"code", "procedure", "status", "received_at", "due_at", "overdue", "at_risk", "apologies", "history"},
+	"":        {"number", "status", "service", "counter", "position", "est_wait_s", "issued_at", "priority", "short_code", "calls", "dossiers"},
+	"service": {"id", "name"},
+	"counter": {"id", "number", "name"},
+	// Issue 17: "stop_reason" is written by staff for the citizen (Mẫu 05);
+	// "handovers" name units and times only (see handoverFields).
+	"dossiers[]": {"code", "procedure", "status", "received_at", "due_at", "overdue", "at_risk", "apologies", "history",
+		"stop_reason", "handovers"},
 }
+
+// handoverFields is everything a public hand-over may carry: units, times, timing; never the officer or a note.
+var handoverFields = []string{"at", "from", "to", "due_at", "timing"}
 
 func TestTrackCarriesNoPersonalData(t *testing.T) {
 	env := servertest.New(t)
@@ -325,8 +331,21 @@ func TestTrackCarriesNoPersonalData(t *testing.T) {
 	}
 	body := map[string]any{"procedure_id": procs[0].ID, "applicant": applicant, "documents": procs[0].RequiredDocuments,
 		"sets": 1, "delivery": "counter", "note": ""}
+	var created struct {
+		ID int64 `json:"id"`
+	}
 	if status, raw := env.Raw("POST", fmt.Sprintf("/api/v1/tickets/%d/dossiers", tk.ID), env.AdminToken, body); status != http.StatusCreated {
 		t.Fatalf("create dossier: got %d %s", status, raw)
+	} else if err := json.Unmarshal(raw, &created); err != nil {
+		t.Fatal(err)
+	}
+	// A hand-over with a note that names the citizen: the note stays with staff.
+	if status := env.Do("POST", fmt.Sprintf("/api/v1/dossiers/%d/events", created.ID), env.AdminToken, map[string]string{"type": "transfer"}, nil); status != http.StatusOK {
+		t.Fatalf("transfer: got %d", status)
+	}
+	if status, raw := env.Raw("POST", fmt.Sprintf("/api/v1/dossiers/%d/handovers", created.ID), env.AdminToken,
+		map[string]any{"to": "Phòng Tư pháp", "due_at": "2026-12-01T17:00:00+07:00", "note": "Bà Lê Thị Hoa gọi hỏi"}); status != http.StatusCreated {
+		t.Fatalf("hand-over: got %d %s", status, raw)
 	}
 
 	status, raw := env.Raw("GET", "/api/v1/track/"+tk.Token, "", nil)
@@ -385,6 +404,15 @@ func checkDossier(t *testing.T, d map[string]any) {
 	for k := range d {
 		if !slices.Contains(trackFields["dossiers[]"], k) {
 			t.Errorf("track dossier: field %q is not in the reviewed list", k)
+		}
+	}
+	hs, _ := d["handovers"].([]any)
+	for _, h := range hs {
+		m, _ := h.(map[string]any)
+		for k := range m {
+			if !slices.Contains(handoverFields, k) {
+				t.Errorf("track hand-over: field %q is not in the reviewed list %v", k, handoverFields)
+			}
 		}
 	}
 }

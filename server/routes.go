@@ -132,6 +132,24 @@ func routes(d deps) http.Handler {
 		r.Get("/reports/ledger", sup.LedgerPage)
 	})
 
+	// Forms and personal data (issue 17, part B): Mẫu 05 and 06 printouts and
+	// the hand-overs (staff); the register of citizens' requests about their
+	// personal data (supervisor).
+	r.Group(func(r chi.Router) {
+		r.Use(staff)
+		r.Post("/api/v1/dossiers/{id}/handovers", dossiers.Handover)
+		r.Get("/dossiers/{id}/stop", dossiers.Stop)
+		r.Get("/dossiers/{id}/control", dossiers.Control)
+	})
+	priv := &supervisor.PrivacyHandler{Register: h.Dossiers}
+	r.Group(func(r chi.Router) {
+		r.Use(login.Require(motcua.RoleSupervisor))
+		r.Get("/api/v1/privacy-requests", priv.List)
+		r.Post("/api/v1/privacy-requests", priv.Create)
+		r.Post("/api/v1/privacy-requests/{id}/answer", priv.Answer)
+		r.Get("/supervisor/privacy", web.Page(files, "privacy.html"))
+	})
+
 	// Staff accounts (issue 12): the admin manages them; everyone changes
 	// their own password.
 	r.With(staff).Post("/api/v1/auth/password", accounts.ChangeOwnPassword)

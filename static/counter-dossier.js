@@ -17,11 +17,13 @@
     return: ['Trả kết quả', 'Return result'],
     reject: ['Từ chối', 'Reject'],
     extend: ['Gia hạn (cần xác minh)', 'Extend (verification)'],
+    stop: ['Dừng giải quyết', 'Stop'],
   };
   const NOTE_PROMPT = {
     request_supplement: 'Giấy tờ cần bổ sung và lý do / What is missing and why',
     reject: 'Lý do từ chối / Reason for the refusal',
     extend: 'Lý do gia hạn: cần xác minh gì / Why: what must be verified',
+    stop: 'Lý do dừng giải quyết (gửi công dân) / Why it stops (for the citizen)',
   };
   // 422 field keys → the input next to which the message shows.
   const FIELD_INPUT = {
@@ -29,7 +31,7 @@
     'applicant.phone': 'dp-phone', 'applicant.address': 'dp-address', 'applicant.email': 'dp-email',
     'applicant.kind': 'dp-kind', 'applicant.nationality': 'dp-nationality',
     'applicant.org_code': 'dp-org-code', 'applicant.org_name': 'dp-org-name',
-    documents: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
+    documents: 'dp-docs', document_details: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
   };
   // When a marked field counts as corrected, as the hub would judge it; its
   // error then goes at once, without waiting for the next submit.
@@ -202,6 +204,15 @@
     print('receipt', 'In giấy hẹn', 'Receipt', 'dp-print-receipt');
     if (d.status === 'supplement_requested') print('supplement', 'In phiếu bổ sung', 'Supplement form');
     if (d.status === 'rejected') print('refusal', 'In phiếu từ chối', 'Refusal form');
+    if (d.status === 'stopped') print('stop', 'In thông báo dừng (Mẫu 05)', 'Stop notice');
+    if ((d.handovers || []).length) print('control', 'Phiếu kiểm soát (Mẫu 06)', 'Control sheet');
+    if (d.status === 'transferred' || d.status === 'processing') {
+      const hb = el('button', 'btn btn-small dp-handover');
+      hb.type = 'button';
+      hb.append(bi('Giao nhận trong cơ quan', 'Hand-over'));
+      hb.addEventListener('click', () => startHandover(li, d));
+      actions.append(hb);
+    }
     for (const action of d.next_actions || []) {
       const b = el('button', 'btn btn-small dp-act');
       b.type = 'button';
@@ -213,6 +224,46 @@
     }
     li.append(actions);
     return li;
+  }
+
+  // A hand-over inside the agency (Mẫu 06): the unit that takes the dossier
+  // (never a person's name: the citizen's phone shows it) and the step's deadline.
+  function startHandover(li, d) {
+    if (state.busy) return;
+    let box = li.querySelector('.dp-note-row');
+    if (box) box.remove();
+    box = el('form', 'dp-note-row dp-handover-row');
+    const to = el('input', 'dp-handover-to');
+    to.placeholder = 'Đơn vị, bộ phận nhận (không ghi tên người) / Unit that takes it';
+    to.setAttribute('aria-label', to.placeholder);
+    to.maxLength = 200;
+    const due = el('input', 'dp-handover-due');
+    due.type = 'date';
+    due.setAttribute('aria-label', 'Hạn của bước này / Deadline of this step');
+    const ok = el('button', 'btn btn-small btn-primary');
+    ok.type = 'submit';
+    ok.append(bi('Ghi giao nhận', 'Record'));
+    const cancel = el('button', 'btn btn-small');
+    cancel.type = 'button';
+    cancel.append(bi('Huỷ', 'Cancel'));
+    const err = el('p', 'dp-err');
+    box.append(to, due, ok, cancel, err);
+    cancel.addEventListener('click', () => box.remove());
+    box.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      state.busy = true;
+      try {
+        await api('POST', `/dossiers/${d.id}/handovers`, { to: to.value.trim(), due_date: due.value });
+        setMessage(`${d.code}: Đã ghi giao nhận. / Hand-over recorded.`, 'ok');
+        await refreshList();
+      } catch (x) {
+        err.textContent = Object.values(x.fields || {}).join(' ') || x.message;
+      } finally {
+        state.busy = false;
+      }
+    });
+    li.append(box);
+    to.focus();
   }
 
   function startAction(li, d, action) {
@@ -232,27 +283,41 @@
     cancel.type = 'button';
     cancel.append(bi('Huỷ', 'Cancel'));
     const err = el('p', 'dp-err');
-    box.append(input, ok, cancel, err);
+    box.append(input);
+    // A refusal after processing is the agency's own letter: its number and date.
+    let letterNo = null, letterDate = null;
+    if (action === 'reject' && d.transferred_at) {
+      letterNo = el('input', 'dp-letter-number');
+      letterNo.placeholder = 'Số văn bản từ chối của cơ quan giải quyết / Agency letter no.';
+      letterNo.setAttribute('aria-label', letterNo.placeholder);
+      letterDate = el('input', 'dp-letter-date');
+      letterDate.type = 'date';
+      letterDate.setAttribute('aria-label', 'Ngày văn bản / Letter date');
+      box.append(letterNo, letterDate);
+    }
+    box.append(ok, cancel, err);
     cancel.addEventListener('click', () => box.remove());
     box.addEventListener('submit', (e) => {
       e.preventDefault();
       const note = input.value.trim();
       if (!note) { err.textContent = 'Cần ghi nội dung. / A note is required.'; input.focus(); return; }
-      act(d, action, note, err);
+      const extra = letterNo ? { letter_number: letterNo.value.trim(), letter_date: letterDate.value } : {};
+      act(d, action, note, err, extra);
     });
     li.append(box);
     input.focus();
   }
 
-  async function act(d, action, note, errBox) {
+  async function act(d, action, note, errBox, extra) {
     state.busy = true;
     try {
-      await api('POST', `/dossiers/${d.id}/events`, { type: action, note });
+      await api('POST', `/dossiers/${d.id}/events`, Object.assign({ type: action, note }, extra || {}));
       const [vi, en] = ACTIONS[action] || [action, action];
       setMessage(`${d.code}: ${vi}. / ${en}.`, 'ok');
       await refreshList();
     } catch (err) {
-      if (errBox && err.fields && err.fields.note) errBox.textContent = err.fields.note;
+      const f = err.fields || {};
+      if (errBox && (f.note || f.letter_number || f.letter_date)) errBox.textContent = [f.note, f.letter_number, f.letter_date].filter(Boolean).join(' ');
       else setMessage(err.message, 'error');
       if (err.status === 409) refreshList();
     } finally {
@@ -456,7 +521,25 @@
       input.id = 'dp-doc-' + i;
       label.append(input, el('span', '', doc));
       if (required.has(doc)) label.append(el('span', 'dp-required', 'bắt buộc'));
-      docs.append(label);
+      // Mẫu 01 says for each paper whether it is an original or a copy, and how many.
+      const row = el('div', 'dp-doc-row');
+      const kind = el('select', 'dp-doc-kind');
+      kind.id = 'dp-doc-kind-' + i;
+      kind.setAttribute('aria-label', 'Bản chính hay bản sao / Original or copy: ' + doc);
+      for (const [v, t] of [['', 'Bản chính/sao?'], ['original', 'Bản chính'], ['copy', 'Bản sao'], ['certified_copy', 'Bản sao chứng thực']]) {
+        const o = el('option', '', t);
+        o.value = v;
+        kind.append(o);
+      }
+      const count = el('input', 'dp-doc-count');
+      count.id = 'dp-doc-count-' + i;
+      count.type = 'number';
+      count.min = '1';
+      count.max = '50';
+      count.value = '1';
+      count.setAttribute('aria-label', 'Số lượng / How many: ' + doc);
+      row.append(label, kind, count);
+      docs.append(row);
     });
     if (!(p.documents || []).length) docs.append(el('p', 'muted', 'Thủ tục không liệt kê giấy tờ. / No documents listed.'));
   }
@@ -566,6 +649,11 @@
         org_name: $('dp-kind').value === 'organisation' ? $('dp-org-name').value : '',
       },
       documents: [...$('dp-docs').querySelectorAll('input[type=checkbox]:checked')].map((c) => c.value),
+      document_details: [...$('dp-docs').querySelectorAll('.dp-doc-row')].filter((r) =>
+        r.querySelector('input[type=checkbox]').checked && r.querySelector('.dp-doc-kind').value).map((r) => ({
+        name: r.querySelector('input[type=checkbox]').value, kind: r.querySelector('.dp-doc-kind').value,
+        count: Number(r.querySelector('.dp-doc-count').value) || 0,
+      })),
       sets: Number($('dp-sets').value) || 0,
       delivery,
       delivery_address: delivery === 'post' ? $('dp-delivery-address').value : '',

@@ -349,7 +349,8 @@ func TestLedgerCSV(t *testing.T) {
 	}
 	wantHeader := []string{"STT", "Mã hồ sơ", "Tên thủ tục hành chính", "Số lượng hồ sơ (bộ)", "Tên cá nhân, tổ chức",
 		"Địa chỉ, số điện thoại", "Cơ quan chủ trì giải quyết", "Ngày nhận hồ sơ", "Ngày hẹn trả kết quả",
-		"Ngày chuyển hồ sơ", "Ngày có kết quả", "Ngày trả kết quả", "Người tiếp nhận", "Trạng thái", "Ghi chú"}
+		"Ngày chuyển hồ sơ", "Ngày có kết quả", "Ngày trả kết quả", "Ký nhận kết quả", "Giao nhận hồ sơ (Mẫu 06)",
+		"Người tiếp nhận", "Trạng thái", "Ghi chú"}
 	if len(records) != 2 || !slices.Equal(records[0], wantHeader) {
 		t.Fatalf("ledger: got %d records, header %q", len(records), records[0])
 	}
