@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ const CSRFHeader = "X-CSRF-Token"
 // Sessions checks passwords and session tokens (the auth package).
 type Sessions interface {
 	Authenticate(ctx context.Context, token string) (motcua.User, error)
-	Login(ctx context.Context, username, password string) (string, motcua.User, error)
+	Login(ctx context.Context, from netip.Addr, username, password string) (string, motcua.User, error)
 	Logout(ctx context.Context, token string) error
 }
 
@@ -146,7 +147,7 @@ func (a Auth) Login(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"username": "required", "password": "required"}})
 		return
 	}
-	tok, u, err := a.Sessions.Login(r.Context(), req.Username, req.Password)
+	tok, u, err := a.Sessions.Login(r.Context(), Addr(r), req.Username, req.Password)
 	if err != nil {
 		Error(w, r, err)
 		return
