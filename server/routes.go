@@ -33,6 +33,8 @@ type deps struct {
 	registry *prometheus.Registry
 	log      *slog.Logger
 	store    *store.Store // the reports read it (issue 15)
+	// bodyTimeout bounds reading a request's body and writing its answer.
+	bodyTimeout time.Duration
 }
 
 // routes maps the whole HTTP surface of the hub (see docs/API.md).
@@ -54,6 +56,7 @@ func routes(d deps) http.Handler {
 	r := chi.NewRouter()
 	r.Use(web.WithLogger(d.log))
 	r.Use(middleware.Recoverer)
+	r.Use(withDeadlines(d.bodyTimeout))
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.MethodNotAllowed)
 

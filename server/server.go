@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -45,6 +47,13 @@ type Config struct {
 	// MaxBatch bounds how many write requests share one commit (group
 	// commit); 1 makes every request its own commit, 0 takes the default.
 	MaxBatch int
+	// Slow and greedy clients (0 takes the defaults, see http.go):
+	// HeaderTimeout bounds reading a request's headers, BodyTimeout its
+	// body and answer; MaxConnsPerAddr caps the open connections of one
+	// untrusted address.
+	HeaderTimeout   time.Duration
+	BodyTimeout     time.Duration
+	MaxConnsPerAddr int
 }
 
 // Server is a running hub with its HTTP handler.
@@ -53,6 +62,9 @@ type Server struct {
 	Live    *live.Broadcaster
 	Store   *store.Store
 	Handler http.Handler
+
+	trusted  []netip.Prefix
+	timeouts httpLimits
 }
 
 // New opens the database, loads the hall into it when empty and builds the handler.
@@ -94,9 +106,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		return nil, errors.Join(err, st.Close())
 	}
-	handler := routes(deps{hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
+	limits := httpLimits{header: cfg.HeaderTimeout, body: cfg.BodyTimeout, maxConns: cfg.MaxConnsPerAddr}
+	if limits.header <= 0 {
+		limits.header = DefaultHeaderTimeout
+	}
+	if limits.body <= 0 {
+		limits.body = DefaultBodyTimeout
+	}
+	if limits.maxConns <= 0 {
+		limits.maxConns = DefaultMaxConnsPerAddr
+	}
+	handler := routes(deps{bodyTimeout: limits.body, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
 		registry: reg, log: cfg.Logger, store: st})
-	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler}, nil
+	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, trusted: trusted, timeouts: limits}, nil
 }
 
 // Close closes websockets, stops the hub's writer and closes the database.

@@ -92,9 +92,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return errors.Join(err, srv.Close())
 	}
-	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	httpSrv := srv.HTTP()
 	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
+	go func() { errc <- httpSrv.Serve(srv.Listener(ln)) }()
 	log.Info("motcua hub ready", "url", "http://"+ln.Addr().String(), "db", srv.Store.Dialect,
 		"branch", srv.Hub.Site.Branch().Name, "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "motcua listening on http://%s\n", ln.Addr())

@@ -77,7 +77,11 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("start hub: %v", err)
 	}
-	ts := httptest.NewServer(srv.Handler)
+	// The hub's own HTTP server settings and connection cap, as in production.
+	ts := httptest.NewUnstartedServer(srv.Handler)
+	ts.Config = srv.HTTP()
+	ts.Listener = srv.Listener(ts.Listener)
+	ts.Start()
 	e := &Env{T: t, Server: srv, HTTP: ts, Clock: clock, URL: ts.URL}
 	t.Cleanup(e.Close)
 	e.AdminToken = e.Login("admin", AdminPassword)
