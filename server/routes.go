@@ -33,6 +33,8 @@ type deps struct {
 	registry *prometheus.Registry
 	log      *slog.Logger
 	store    *store.Store // the reports read it (issue 15)
+	// allowedOrigins are other origins trusted for cross-origin writes.
+	allowedOrigins []string
 	// bodyTimeout bounds reading a request's body and writing its answer.
 	bodyTimeout time.Duration
 }
@@ -57,6 +59,11 @@ func routes(d deps) http.Handler {
 	r.Use(web.WithLogger(d.log))
 	r.Use(middleware.Recoverer)
 	r.Use(withDeadlines(d.bodyTimeout))
+	// Hardening (issue 18): browser headers on every answer, no writes on
+	// behalf of another web site, no odd bytes in paths and queries.
+	r.Use(web.SecurityHeaders)
+	r.Use(web.CrossOrigin(d.allowedOrigins))
+	r.Use(web.RefuseOddURLs)
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.MethodNotAllowed)
 

@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if limits.maxConns <= 0 {
 		limits.maxConns = DefaultMaxConnsPerAddr
 	}
-	handler := routes(deps{bodyTimeout: limits.body, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
+	handler := routes(deps{bodyTimeout: limits.body, allowedOrigins: cfg.AllowedOrigins, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
 		registry: reg, log: cfg.Logger, store: st})
 	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, trusted: trusted, timeouts: limits}, nil
 }

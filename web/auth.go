@@ -55,15 +55,18 @@ type Auth struct {
 	Secure bool
 }
 
-// token finds the session token: bearer header, then ?token= (websockets
-// cannot set headers from a browser), then the cookie. fromCookie tells the
-// caller that CSRF protection applies.
+// token finds the session token: bearer header, then ?token= on websocket
+// paths only (a browser cannot set headers on a websocket; anywhere else a
+// token in the URL would end up in histories, logs and printed pages), then
+// the cookie. fromCookie tells the caller that CSRF protection applies.
 func token(r *http.Request) (tok string, fromCookie bool) {
 	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 		return strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), false
 	}
-	if t := r.URL.Query().Get("token"); t != "" {
-		return t, false
+	if strings.HasPrefix(r.URL.Path, "/ws/") {
+		if t := r.URL.Query().Get("token"); t != "" {
+			return t, false
+		}
 	}
 	if c, err := r.Cookie(SessionCookie); err == nil {
 		return c.Value, true

@@ -12,9 +12,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -145,14 +148,29 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// Decode reads a JSON body into dst: bounded in size, one object, no unknown
-// fields. Every failure is an *motcua.Error a person can act on.
+// Decode reads a JSON body into dst: sent as application/json (a form or a
+// body without a type, which another web site can make a browser send, is
+// refused), bounded in size, valid UTF-8, one object, no unknown fields, and
+// no control or bidirectional characters in any string (motcua.CheckText).
+// Every failure is an *motcua.Error a person can act on, before any SQL.
 func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return motcua.Errorf(motcua.EInvalid, "Nội dung phải là JSON (Content-Type: application/json). / The body must be JSON (Content-Type: application/json).")
+	if err := requireJSON(r); err != nil {
+		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	return DecodeBytes(body, dst)
+}
+
+// DecodeBytes is Decode's check of a body already read.
+func DecodeBytes(body []byte, dst any) error {
+	if !utf8.Valid(body) {
+		return &motcua.Error{Code: motcua.EInvalid, Message: "Nội dung không phải UTF-8 hợp lệ. / The body is not valid UTF-8.",
+			Fields: map[string]string{"body": "không phải UTF-8 hợp lệ / not valid UTF-8"}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
@@ -160,7 +178,46 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return motcua.Errorf(motcua.EInvalid, "Chỉ gửi một đối tượng JSON. / Send exactly one JSON object.")
 	}
+	return motcua.CheckText(dst, "json")
+}
+
+// requireJSON refuses a body that is not declared JSON.
+func requireJSON(r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return &motcua.Error{Code: motcua.EInvalid,
+			Message: "Nội dung phải là JSON (Content-Type: application/json). / The body must be JSON (Content-Type: application/json).",
+			Fields:  map[string]string{"Content-Type": "application/json"}}
+	}
 	return nil
+}
+
+// RefuseOddURLs is middleware that answers 400 to a path or query holding
+// odd text (motcua.OddText: NUL, invalid UTF-8, controls, bidirectional
+// overrides), so no handler passes it on to the database.
+func RefuseOddURLs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := motcua.OddText(r.URL.Path); p != "" {
+			Error(w, r, &motcua.Error{Code: motcua.EInvalid, Message: "Đường dẫn " + p + ". / The path " + p + ".",
+				Fields: map[string]string{"path": p}})
+			return
+		}
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			Error(w, r, motcua.Errorf(motcua.EInvalid, "Tham số truy vấn không đọc được. / The query string cannot be read."))
+			return
+		}
+		for k, vs := range q {
+			for _, v := range append([]string{k}, vs...) {
+				if p := motcua.OddText(v); p != "" {
+					Error(w, r, &motcua.Error{Code: motcua.EInvalid, Message: "Tham số " + k + " " + p + ". / The parameter " + k + " " + p + ".",
+						Fields: map[string]string{k: p}})
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func decodeError(err error) error {

@@ -1,0 +1,149 @@
+package server_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/motcua/motcua/server/servertest"
+	"github.com/motcua/motcua/store/storetest"
+)
+
+// Every answer carries the browser hardening headers.
+func TestBrowserHardeningHeaders(t *testing.T) {
+	env := servertest.New(t)
+	tk := env.Issue(1, false)
+	for _, path := range []string{"/", "/kiosk", "/t/" + tk.Token, "/api/v1/services", "/no-such-page", "/static/motcua.js"} {
+		resp, err := http.Get(env.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h := resp.Header
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("%s: Content-Security-Policy %q, want script-src 'self' and frame-ancestors 'none'", path, csp)
+		}
+		if got := h.Get("Referrer-Policy"); got != "no-referrer" {
+			t.Errorf("%s: Referrer-Policy %q, want no-referrer", path, got)
+		}
+		if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options %q, want nosniff", path, got)
+		}
+	}
+}
+
+// A JSON endpoint refuses a body that is not declared JSON: a browser sends
+// a body without a type, or as text/plain, for any web site.
+func TestJSONEndpointsRequireJSON(t *testing.T) {
+	env := servertest.New(t)
+	cases := []struct{ name, path, contentType, body string }{
+		{"ticket, no type", "/api/v1/tickets", "", `{"service_id":1}`},
+		{"ticket, text/plain", "/api/v1/tickets", "text/plain", `{"service_id":1}`},
+		{"ticket, form", "/api/v1/tickets", "application/x-www-form-urlencoded", `{"service_id":1}`},
+		{"ticket, json-ish", "/api/v1/tickets", "application/jsonp", `{"service_id":1}`},
+		{"login, no type", "/api/v1/auth/login", "", `{"username":"admin","password":"` + servertest.AdminPassword + `"}`},
+		{"reactivate, no type", "/api/v1/tickets/reactivate", "", `{"short_code":"ABCD"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", env.URL+tc.path, strings.NewReader(tc.body))
+			if tc.contentType != "" {
+				req.Header.Set("Content-Type", tc.contentType)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), "application/json") {
+				t.Errorf("got %d %s, want 400 naming application/json", resp.StatusCode, raw)
+			}
+		})
+	}
+	if n := env.Do("GET", "/api/v1/services", "", nil, nil); n != http.StatusOK {
+		t.Fatal(n)
+	}
+	req, _ := http.NewRequest("POST", env.URL+"/api/v1/tickets", strings.NewReader(`{"service_id":1}`))
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("ticket as application/json; charset=utf-8: got %d, want 201", resp.StatusCode)
+	}
+}
+
+// ?token= authenticates websockets only: never staff API calls or printouts.
+func TestTokenInTheQueryOnlyOnWebsockets(t *testing.T) {
+	env := servertest.New(t)
+	for _, path := range []string{"/api/v1/counters", "/api/v1/dossiers", "/reports/ledger?from=2026-11-01&to=2026-11-30&x=1", "/api/v1/auth/me"} {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		status, _ := env.Raw("GET", path+sep+"token="+env.AdminToken, "", nil)
+		if status != http.StatusUnauthorized {
+			t.Errorf("GET %s with ?token=: got %d, want 401", path, status)
+		}
+	}
+	ws, _, err := env.WS("/ws/counter/1?token="+env.AdminToken, nil)
+	if err != nil {
+		t.Fatalf("counter websocket with ?token=: %v", err)
+	}
+	ws.Close()
+}
+
+// Odd bytes in any text field (NUL, invalid UTF-8, controls, bidirectional
+// overrides), login included, are a 400 naming the field before any SQL,
+// on every database (PostgreSQL refuses NUL and bad UTF-8 with an error the
+// hub used to answer as a 500).
+func TestOddBytesAreRefusedBeforeSQL(t *testing.T) {
+	odd := []struct{ name, raw string }{
+		{"NUL", `A\u0000B`},
+		{"invalid UTF-8", "A\xff\xfeB"},
+		{"control", `A\u0007B`},
+		{"bidi override", "A\u202eB"},
+	}
+	for _, d := range storetest.Dialects() {
+		t.Run(d.Name, func(t *testing.T) {
+			env := servertest.New(t, servertest.WithDSN(d.DSN(t)))
+			tk := env.Issue(1, false)
+			env.CallNext(1)
+			for _, o := range odd {
+				bodies := []struct{ what, path, field, body string }{
+					{"login username", "/api/v1/auth/login", "username", `{"username":"` + o.raw + `","password":"whatever-1"}`},
+					{"login password", "/api/v1/auth/login", "password", `{"username":"admin","password":"` + o.raw + `"}`},
+					{"reactivation code", "/api/v1/tickets/reactivate", "short_code", `{"short_code":"` + o.raw + `"}`},
+					{"user full name", "/api/v1/users", "full_name", `{"username":"u1","full_name":"` + o.raw + `","role":"staff","password":"` + servertest.StaffPassword + `","counter_ids":[]}`},
+					{"applicant name", "/api/v1/tickets/" + itoa(tk.ID) + "/dossiers", "applicant.name", `{"procedure_id":1,"applicant":{"name":"` + o.raw + `","id_number":"001088001234"},"documents":[]}`},
+				}
+				for _, b := range bodies {
+					status, raw := env.Raw("POST", b.path, env.AdminToken, []byte(b.body))
+					var e struct {
+						Error struct {
+							Fields map[string]string `json:"fields"`
+						} `json:"error"`
+					}
+					json.Unmarshal(raw, &e)
+					wantField := b.field
+					if o.name == "invalid UTF-8" {
+						wantField = "body"
+					}
+					if status != http.StatusBadRequest || e.Error.Fields[wantField] == "" {
+						t.Errorf("%s with %s: got %d %s, want 400 naming %s", b.what, o.name, status, raw, wantField)
+					}
+				}
+			}
+			for _, path := range []string{"/t/A%00B", "/api/v1/track/A%00B", "/api/v1/track/A%FFB", "/api/v1/dossiers?q=A%00B", "/api/v1/procedures?q=%E2%80%AE"} {
+				if status, raw := env.Raw("GET", path, env.AdminToken, nil); status != http.StatusBadRequest {
+					t.Errorf("GET %s: got %d %s, want 400", path, status, raw)
+				}
+			}
+		})
+	}
+}
