@@ -185,14 +185,14 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 	err := q.w.Write(ctx, func(tx *store.Tx) error {
 		now := q.site.Now()
 		cur, err := tx.Tickets.TicketByShortCode(q.site.Day(now), code)
-		if motcua.ErrorCode(err) == motcua.ENotFound {
-			return motcua.Errorf(motcua.ENotFound, "Không tìm thấy phiếu có mã %s hôm nay. / No ticket with code %s today.", code, code)
+		// An unknown code and a ticket that was not missed get the same
+		// answer: a guesser learns nothing of the other tickets.
+		if motcua.ErrorCode(err) == motcua.ENotFound || (err == nil && cur.Status != motcua.TicketNoShow) {
+			return motcua.Errorf(motcua.ENotFound,
+				"Không có phiếu vắng mặt nào mang mã %s hôm nay. / No missed ticket has the code %s today.", code, code)
 		}
 		if err != nil {
 			return err
-		}
-		if cur.Status != motcua.TicketNoShow {
-			return motcua.Errorf(motcua.EConflict, "Số %s không ở trạng thái vắng mặt, không cần kích hoạt lại. / Ticket %s is not a no-show.", cur.Number, cur.Number)
 		}
 		limit := time.Duration(q.site.Policy().ReactivateMinutes) * time.Minute
 		if cur.FinishedAt == nil || now.Sub(*cur.FinishedAt) > limit {

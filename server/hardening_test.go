@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -145,5 +146,24 @@ func TestOddBytesAreRefusedBeforeSQL(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Reactivation codes are limited for every address, the hall's trusted
+// kiosks included: at most 20 tries a minute.
+func TestReactivationCodesAreLimitedEverywhere(t *testing.T) {
+	env := servertest.New(t) // loopback is trusted: no ticket limit, but this one
+	statuses := map[int]int{}
+	for i := range 30 {
+		status, _ := env.Raw("POST", "/api/v1/tickets/reactivate", "", map[string]string{"short_code": fmt.Sprintf("ZZZ%03d", i)})
+		statuses[status]++
+	}
+	if statuses[http.StatusNotFound] != 20 || statuses[http.StatusTooManyRequests] != 10 {
+		t.Errorf("30 codes from one trusted address: got %v, want 20×404 then 10×429", statuses)
+	}
+	// Another address is not held back by the first.
+	status, _ := env.RawVia(servertest.ClientFrom("127.0.0.5"), "POST", "/api/v1/tickets/reactivate", "", map[string]string{"short_code": "ZZZ999"})
+	if status != http.StatusNotFound {
+		t.Errorf("a code from another address: got %d, want 404", status)
 	}
 }

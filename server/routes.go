@@ -90,7 +90,11 @@ func routes(d deps) http.Handler {
 	r.Get("/api/v1/services", k.Services)
 	r.Get("/api/v1/priority-groups", k.PriorityGroups)
 	r.Post("/api/v1/tickets", k.IssueTicket)
-	r.Post("/api/v1/tickets/reactivate", k.Reactivate)
+	// Reactivation codes can be guessed: limited for every address, the
+	// hall's own kiosks included (issue 18).
+	r.With(web.LimitPerAddress(reactivateLimit, time.Minute,
+		"Nhập mã quá nhiều lần, vui lòng chờ một phút. / Too many codes tried; please wait a minute.")).
+		Post("/api/v1/tickets/reactivate", k.Reactivate)
 	r.Get("/api/v1/tickets/{token}/qr.png", k.QRPNG)
 	r.Get("/api/v1/tickets/{token}/qr.svg", k.QRSVG)
 	r.Get("/api/v1/track/{token}", k.Track)
@@ -189,6 +193,9 @@ func routes(d deps) http.Handler {
 const (
 	kioskIssueEvery = 3 * time.Second
 	kioskIssueBurst = 5
+	// reactivateLimit is how many reactivation codes one address may try a
+	// minute: a hall's kiosk serves a few late citizens, never a guesser.
+	reactivateLimit = 20
 )
 
 func health(h *hub.Hub) http.HandlerFunc {

@@ -3,6 +3,9 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/go-chi/httprate"
 
 	"github.com/motcua/motcua"
 )
@@ -48,4 +51,16 @@ func CrossOrigin(trusted []string) func(http.Handler) http.Handler {
 			"Yêu cầu từ một trang web khác bị từ chối. / A request from another web site was refused."))
 	}))
 	return cop.Handler
+}
+
+// LimitPerAddress is middleware that lets every client address, trusted or
+// not, make at most n requests a window (chi's httprate, a sliding window
+// counter), and answers the rest with ETooMany and message. It guards what
+// can be guessed: the reactivation codes, typed at the hall's own kiosks.
+func LimitPerAddress(n int, window time.Duration, message string) func(http.Handler) http.Handler {
+	return httprate.LimitBy(n, window, func(r *http.Request) (string, error) {
+		return Addr(r).String(), nil
+	}, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+		Error(w, r, motcua.Errorf(motcua.ETooMany, "%s", message))
+	}))
 }
