@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -81,6 +82,13 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 		seq, err := tx.Tickets.NextSeq(svc.ID, day)
 		if err != nil {
 			return err
+		}
+		// A number must keep its width: "1" with 3 digits after 1999 would
+		// give 11000, another service's number (prefix "11"), and the
+		// service would then refuse every ticket for the day.
+		if last := lastSeq(svc.Digits); seq > last {
+			return motcua.Errorf(motcua.EClosed, "Dịch vụ %s đã hết số hôm nay (%d số). Mời quay lại ngày làm việc tiếp theo. / %s has issued all %d numbers for today.",
+				svc.Name, last, svc.Name, last)
 		}
 		tk = motcua.Ticket{
 			Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
@@ -219,4 +227,16 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 		return q.queueEvent(tx, now, cur.ServiceID)
 	})
 	return q.local(tk), err
+}
+
+// lastSeq is the highest sequence a number of this many digits holds.
+func lastSeq(digits int) int {
+	if digits <= 0 || digits > 9 {
+		return math.MaxInt32
+	}
+	n := 1
+	for range digits {
+		n *= 10
+	}
+	return n - 1
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/server/servertest"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -165,5 +166,40 @@ func TestReactivationCodesAreLimitedEverywhere(t *testing.T) {
 	status, _ := env.RawVia(servertest.ClientFrom("127.0.0.5"), "POST", "/api/v1/tickets/reactivate", "", map[string]string{"short_code": "ZZZ999"})
 	if status != http.StatusNotFound {
 		t.Errorf("a code from another address: got %d, want 404", status)
+	}
+}
+
+// A service whose numbers would outgrow their digits stops for the day with
+// a clear message ("hết số hôm nay") instead of making another service's
+// number: prefix "1" with one digit would go on to 110 and 111, the numbers
+// of prefix "11".
+func TestNumbersNeverOutgrowTheirDigits(t *testing.T) {
+	h := motcua.Hall{
+		Branch: motcua.Branch{Code: "CN09", Name: "Chi nhánh thử", CenterName: "Trung tâm thử", UnitCode: "000.00.09.H26",
+			TimeZone: "Asia/Ho_Chi_Minh"},
+		Policy: motcua.QueuePolicy{Priority: motcua.PolicyStrict, InterleaveN: 3, NoShowMinCalls: 2, ReactivateMinutes: 15},
+		Services: []motcua.ServiceSpec{
+			{Code: "A", Name: "Dịch vụ A", Field: "Thử", Prefix: "1", Digits: 1},
+			{Code: "B", Name: "Dịch vụ B", Field: "Thử", Prefix: "11", Digits: 1},
+		},
+		Counters: []motcua.CounterSpec{{Number: 1, Name: "Quầy 1", Services: []string{"A", "B"}}},
+	}
+	env := servertest.New(t, servertest.WithHall(h))
+	if tk := env.Issue(2, false); tk.Number != "111" {
+		t.Fatalf("service B's first number: got %q, want 111", tk.Number)
+	}
+	for i := 1; i <= 9; i++ {
+		if tk := env.Issue(1, false); tk.Number != "1"+itoa(int64(i)) {
+			t.Fatalf("service A's number %d: got %q", i, tk.Number)
+		}
+	}
+	for range 2 {
+		status, raw := env.Raw("POST", "/api/v1/tickets", "", map[string]any{"service_id": 1})
+		if status != http.StatusConflict || !strings.Contains(string(raw), "hết số hôm nay") {
+			t.Errorf("service A's tenth number: got %d %s, want 409 hết số hôm nay", status, raw)
+		}
+	}
+	if tk := env.Issue(2, false); tk.Number != "112" {
+		t.Errorf("service B after A ran out: got %q, want 112", tk.Number)
 	}
 }
