@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -77,7 +78,7 @@ func routes(d deps) http.Handler {
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServer(http.FS(files))))
 
 	// Operations.
-	r.Get("/healthz", health(d.hub))
+	r.Get("/healthz", health(d.hub, d.log))
 	r.Handle("/metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{}))
 
 	// Auth.
@@ -198,12 +199,30 @@ const (
 	reactivateLimit = 20
 )
 
-func health(h *hub.Hub) http.HandlerFunc {
+// health answers GET /healthz: ok only when the database answers and takes
+// a write (issue 18: it said ok while every ticket got 503). The cause goes
+// to the log, not to the answer.
+func health(h *hub.Hub, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h.Ping(r.Context()); err != nil {
-			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+		defer cancel()
+		if err := h.Ping(ctx); err != nil {
+			log.Warn("health: the database does not answer", "err", err)
+			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "no answer"})
+			return
+		}
+		if err := h.CheckWrites(ctx); err != nil {
+			if r.Context().Err() != nil {
+				return // the prober went away
+			}
+			log.Warn("health: the database does not take writes", "err", err)
+			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "writes fail"})
 			return
 		}
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}
 }
+
+// healthTimeout bounds a health check: a writer stuck behind a slow disk is
+// unhealthy too.
+const healthTimeout = 5 * time.Second

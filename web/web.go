@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -63,31 +64,42 @@ type errorBody struct {
 type loggerKey struct{}
 
 // WithLogger is middleware that hands the logger to Error through the
-// request's context: internal errors are logged where they are answered.
+// request's context: failures are logged where they are answered, the same
+// failure at most once every few seconds (see errorLog).
 func WithLogger(log *slog.Logger) func(http.Handler) http.Handler {
+	errs := newErrorLog(log, time.Now)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loggerKey{}, log)))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loggerKey{}, errs)))
 		})
 	}
 }
 
-func loggerFrom(ctx context.Context) *slog.Logger {
-	if log, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return log
+func errorLogFrom(ctx context.Context) *errorLog {
+	if l, ok := ctx.Value(loggerKey{}).(*errorLog); ok {
+		return l
 	}
-	return slog.New(slog.DiscardHandler)
+	return newErrorLog(slog.New(slog.DiscardHandler), time.Now)
 }
+
+func loggerFrom(ctx context.Context) *slog.Logger { return errorLogFrom(ctx).log }
 
 // Error is the one writer of error answers. The API (/api/, /ws/) and a
 // client that asks for JSON get the error body {"error":{"code","message",
 // "fields"}}; a page, a printout or a phone's tracking link opened in a
-// browser gets a small HTML page a person can read (and print). Internal
-// errors are logged with the request path and answered with a generic message.
+// browser gets a small HTML page a person can read (and print). Failures of
+// the hub (5xx) are logged with their cause and the request path, the same
+// failure at most once every few seconds, and answered with a generic
+// message. A client that went away is not a failure: nothing is answered.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		loggerFrom(r.Context()).DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	status := StatusOf(err)
 	if status >= 500 {
-		loggerFrom(r.Context()).Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		errorLogFrom(r.Context()).failed(r.Context(), motcua.ErrorCode(err)+" "+causeOf(err),
+			"method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	if !wantsJSON(r) {
 		errorPage(w, r, status, err)
@@ -101,6 +113,20 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		body.Error.Fields = e.Fields
 	}
 	JSON(w, status, body)
+}
+
+// causeOf is what kind of failure err is, for grouping log lines: the
+// cause's text when there is one, else the error's.
+func causeOf(err error) string {
+	var e *motcua.Error
+	if errors.As(err, &e) && e.Cause != nil {
+		err = e.Cause
+	}
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
 }
 
 // wantsJSON says whether an error answer to r is JSON (the API, or a client
