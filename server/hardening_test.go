@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/server"
 	"github.com/motcua/motcua/server/servertest"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -201,5 +202,71 @@ func TestNumbersNeverOutgrowTheirDigits(t *testing.T) {
 	}
 	if tk := env.Issue(2, false); tk.Number != "112" {
 		t.Errorf("service B after A ran out: got %q, want 112", tk.Number)
+	}
+}
+
+// QR codes and tracking links never follow a forged Host header: without
+// a base URL they name the address the client connected to.
+func TestTrackLinksIgnoreAForgedHost(t *testing.T) {
+	issue := func(env *servertest.Env, host string) servertest.Ticket {
+		req, _ := http.NewRequest("POST", env.URL+"/api/v1/tickets", strings.NewReader(`{"service_id":1}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var tk servertest.Ticket
+		if err := json.NewDecoder(resp.Body).Decode(&tk); err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("issue with Host %s: got %d %v", host, resp.StatusCode, err)
+		}
+		return tk
+	}
+	env := servertest.New(t)
+	tk := issue(env, "evil.example")
+	if !strings.HasPrefix(tk.TrackURL, env.URL+"/t/") || !strings.HasPrefix(tk.QRURL, env.URL+"/") {
+		t.Errorf("Host evil.example: track_url %q, qr_url %q, want them on %s", tk.TrackURL, tk.QRURL, env.URL)
+	}
+	if tk := issue(env, strings.TrimPrefix(env.URL, "http://")); !strings.HasPrefix(tk.TrackURL, env.URL+"/t/") {
+		t.Errorf("the hub's own address as Host: track_url %q, want it on %s", tk.TrackURL, env.URL)
+	}
+	fixed := servertest.New(t, servertest.WithConfig(func(c *server.Config) { c.BaseURL = "https://motcua.example.gov.vn" }))
+	if tk := issue(fixed, "evil.example"); !strings.HasPrefix(tk.TrackURL, "https://motcua.example.gov.vn/t/") {
+		t.Errorf("with a base URL: track_url %q, want it on the base URL", tk.TrackURL)
+	}
+}
+
+// The login cookie is Secure with -secure-cookies or a base URL on https.
+func TestSecureCookies(t *testing.T) {
+	cases := []struct {
+		name string
+		set  func(*server.Config)
+		want bool
+	}{
+		{"default", func(*server.Config) {}, false},
+		{"-secure-cookies", func(c *server.Config) { c.SecureCookies = true }, true},
+		{"https base URL", func(c *server.Config) { c.BaseURL = "https://motcua.example.gov.vn" }, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := servertest.New(t, servertest.WithConfig(tc.set))
+			req, _ := http.NewRequest("POST", env.URL+"/api/v1/auth/login", strings.NewReader(`{"username":"admin","password":"`+servertest.AdminPassword+`"}`))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			var secure, found bool
+			for _, c := range resp.Cookies() {
+				if c.Name == "motcua_session" {
+					found, secure = true, c.Secure
+				}
+			}
+			if !found || secure != tc.want {
+				t.Errorf("session cookie found %v, Secure %v; want Secure %v", found, secure, tc.want)
+			}
+		})
 	}
 }

@@ -34,6 +34,8 @@ type deps struct {
 	registry *prometheus.Registry
 	log      *slog.Logger
 	store    *store.Store // the reports read it (issue 15)
+	// secureCookies marks the login cookie Secure.
+	secureCookies bool
 	// allowedOrigins are other origins trusted for cross-origin writes.
 	allowedOrigins []string
 	// bodyTimeout bounds reading a request's body and writing its answer.
@@ -53,7 +55,7 @@ func routes(d deps) http.Handler {
 	sup := &supervisor.Handler{Site: h.Site, Dossiers: h.Dossiers, Reports: h.Dossiers, Queues: h.Queue,
 		Outbox: h.Notify, Static: files}
 	accounts := &users.Handler{Site: h.Site, Accounts: h.Auth, Screens: h.Presence}
-	login := web.Auth{Sessions: h.Auth, SessionLength: auth.SessionLength}
+	login := web.Auth{Sessions: h.Auth, SessionLength: auth.SessionLength, Secure: d.secureCookies}
 	staff := login.Require(motcua.RoleStaff)
 
 	r := chi.NewRouter()

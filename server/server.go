@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +48,9 @@ type Config struct {
 	// MaxBatch bounds how many write requests share one commit (group
 	// commit); 1 makes every request its own commit, 0 takes the default.
 	MaxBatch int
+	// SecureCookies marks the login cookie Secure: the hub is reached over
+	// HTTPS (through a proxy that ends TLS). A BaseURL on https implies it.
+	SecureCookies bool
 	// Slow and greedy clients (0 takes the defaults, see http.go):
 	// HeaderTimeout bounds reading a request's headers, BodyTimeout its
 	// body and answer; MaxConnsPerAddr caps the open connections of one
@@ -116,7 +120,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if limits.maxConns <= 0 {
 		limits.maxConns = DefaultMaxConnsPerAddr
 	}
-	handler := routes(deps{bodyTimeout: limits.body, allowedOrigins: cfg.AllowedOrigins, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
+	secure := cfg.SecureCookies || strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https://")
+	handler := routes(deps{secureCookies: secure, bodyTimeout: limits.body, allowedOrigins: cfg.AllowedOrigins, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
 		registry: reg, log: cfg.Logger, store: st})
 	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, trusted: trusted, timeouts: limits}, nil
 }

@@ -51,7 +51,8 @@ type Auth struct {
 	Sessions Sessions
 	// SessionLength is the login cookie's lifetime.
 	SessionLength time.Duration
-	// Secure marks the cookie Secure (behind HTTPS).
+	// Secure marks the cookie Secure (behind HTTPS: -secure-cookies, or a
+	// base URL on https). A request that came in over TLS gets it anyway.
 	Secure bool
 }
 
@@ -155,7 +156,7 @@ func (a Auth) Login(w http.ResponseWriter, r *http.Request) {
 		Error(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: a.Secure,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: a.Secure || r.TLS != nil,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(a.SessionLength.Seconds())})
 	JSON(w, http.StatusOK, loginResponse{Token: tok, CSRF: CSRFToken(tok), User: summaryOf(u)})
 }
@@ -167,7 +168,8 @@ func (a Auth) Logout(w http.ResponseWriter, r *http.Request) {
 		Error(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.Secure || r.TLS != nil,
+		SameSite: http.SameSiteStrictMode})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -85,10 +85,10 @@ func freeAddr(t testing.TB) string {
 }
 
 // startHubProcess runs the binary on db, listening on addr ("127.0.0.1:0"
-// for any port), and waits until /healthz answers.
-func startHubProcess(t *testing.T, db, addr string) *hubProcess {
+// for any port), with any extra flags, and waits until /healthz answers.
+func startHubProcess(t *testing.T, db, addr string, extra ...string) *hubProcess {
 	t.Helper()
-	cmd := exec.Command(hubBinary(t), "-addr", addr, "-db", db)
+	cmd := exec.Command(hubBinary(t), append([]string{"-addr", addr, "-db", db}, extra...)...)
 	cmd.Env = append(os.Environ(), "MOTCUA_ADMIN_PASSWORD="+faultAdminPassword, "MOTCUA_TRUSTED=127.0.0.0/8")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
