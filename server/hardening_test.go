@@ -270,3 +270,25 @@ func TestSecureCookies(t *testing.T) {
 		})
 	}
 }
+
+// The hall description sent to PUT /api/v1/hall is checked for odd text
+// too, each bad field named, and nothing is applied.
+func TestHallDescriptionRefusesOddText(t *testing.T) {
+	env := servertest.New(t)
+	var hall map[string]any
+	if status := env.Do("GET", "/api/v1/hall", env.AdminToken, nil, &hall); status != http.StatusOK {
+		t.Fatalf("GET /api/v1/hall: %d", status)
+	}
+	branch := hall["branch"].(map[string]any)
+	name := branch["name"]
+	branch["name"] = "Chi nhánh\u202e1"
+	status, raw := env.Raw("PUT", "/api/v1/hall", env.AdminToken, hall)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(string(raw), "branch.name") {
+		t.Errorf("a bidirectional override in the branch name: got %d %s, want 422 naming branch.name", status, raw)
+	}
+	var after map[string]any
+	env.Do("GET", "/api/v1/hall", env.AdminToken, nil, &after)
+	if got := after["branch"].(map[string]any)["name"]; got != name {
+		t.Errorf("branch name after the refusal: got %q, want %q", got, name)
+	}
+}
