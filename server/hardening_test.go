@@ -1,12 +1,16 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/server"
@@ -291,4 +295,47 @@ func TestHallDescriptionRefusesOddText(t *testing.T) {
 	if got := after["branch"].(map[string]any)["name"]; got != name {
 		t.Errorf("branch name after the refusal: got %q, want %q", got, name)
 	}
+}
+
+// A client that goes away while its request waits is not an ERROR 500 in
+// the log: a login whose password check outlasts the client's patience.
+func TestClientGoneIsNotLoggedAsAFailure(t *testing.T) {
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(lockedBuffer{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	env := servertest.New(t, servertest.WithBcryptCost(12), servertest.WithConfig(func(c *server.Config) { c.Logger = logger }))
+	impatient := &http.Client{Timeout: 20 * time.Millisecond}
+	req, _ := http.NewRequest("POST", env.URL+"/api/v1/auth/login", strings.NewReader(`{"username":"admin","password":"`+servertest.AdminPassword+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := impatient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the login answered within 20 ms: bcrypt at cost 12 was faster than this test assumes")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		out := buf.String()
+		mu.Unlock()
+		if strings.Contains(out, "request failed") {
+			t.Fatalf("a client that went away was logged as a failure:\n%s", out)
+		}
+		if strings.Contains(out, "client went away") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the abandoned login left no trace in 10 s:\n%s", out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type lockedBuffer struct {
+	mu  *sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (b lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
 }
