@@ -303,15 +303,15 @@ func TestClientGoneIsNotLoggedAsAFailure(t *testing.T) {
 	var mu sync.Mutex
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(lockedBuffer{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	env := servertest.New(t, servertest.WithBcryptCost(12), servertest.WithConfig(func(c *server.Config) { c.Logger = logger }))
-	impatient := &http.Client{Timeout: 20 * time.Millisecond}
+	env := servertest.New(t, servertest.WithBcryptCost(10), servertest.WithConfig(func(c *server.Config) { c.Logger = logger }))
+	impatient := &http.Client{Timeout: 5 * time.Millisecond}
 	req, _ := http.NewRequest("POST", env.URL+"/api/v1/auth/login", strings.NewReader(`{"username":"admin","password":"`+servertest.AdminPassword+`"}`))
 	req.Header.Set("Content-Type", "application/json")
 	if resp, err := impatient.Do(req); err == nil {
 		resp.Body.Close()
-		t.Fatalf("the login answered within 20 ms: bcrypt at cost 12 was faster than this test assumes")
+		t.Fatalf("the login answered within 5 ms: bcrypt at cost 10 was faster than this test assumes")
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // bcrypt is slow under -race on a loaded machine
 	for {
 		mu.Lock()
 		out := buf.String()
@@ -323,7 +323,7 @@ func TestClientGoneIsNotLoggedAsAFailure(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the abandoned login left no trace in 10 s:\n%s", out)
+			t.Fatalf("the abandoned login left no trace in 60 s:\n%s", out)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
