@@ -91,6 +91,7 @@ window.print = () => { window.__printed = true; };`
 // script or handler is blocked, and a printout's button still prints.
 func TestPagesRunUnderTheContentSecurityPolicy(t *testing.T) {
 	env := servertest.New(t)
+	receipt := receiptOfNewDossier(t, env) // first: it calls the first ticket
 	tk := env.Issue(1, false)
 	b := browsertest.New(t)
 	tab := b.Tab(1280, 900)
@@ -110,6 +111,7 @@ func TestPagesRunUnderTheContentSecurityPolicy(t *testing.T) {
 		{"/supervisor", `document.readyState === 'complete'`},
 		{"/t/" + tk.Token, `document.body.textContent.includes('` + tk.Number + `')`},
 		{"/rate", `document.readyState === 'complete'`},
+		{receipt, `document.querySelector('[data-print]') !== null`},
 		{"/reports/ledger?from=2026-11-01&to=2026-11-30", `document.querySelector('[data-print]') !== null`},
 	}
 	for _, p := range pages {
@@ -122,4 +124,31 @@ func TestPagesRunUnderTheContentSecurityPolicy(t *testing.T) {
 	// The page now on screen is the ledger: its print button prints.
 	browsertest.Do(t, tab, "print the ledger", chromedp.Click(`[data-print]`))
 	browsertest.WaitFor(t, tab, "the print dialog", `window.__printed === true`)
+}
+
+// receiptOfNewDossier receives a dossier at counter 1 as the admin and returns
+// its receipt's path.
+func receiptOfNewDossier(t *testing.T, env *servertest.Env) string {
+	t.Helper()
+	tk := env.Issue(1, false)
+	if called, ok := env.CallNext(1); !ok || called.ID != tk.ID {
+		t.Fatalf("call next: got %+v", called)
+	}
+	var procs []struct {
+		ID                int64    `json:"id"`
+		RequiredDocuments []string `json:"required_documents"`
+	}
+	env.Do("GET", "/api/v1/procedures", env.AdminToken, nil, &procs)
+	if len(procs) == 0 {
+		t.Fatal("no procedures")
+	}
+	body := map[string]any{"procedure_id": procs[0].ID, "documents": procs[0].RequiredDocuments,
+		"applicant": map[string]string{"name": "Nguyễn Văn An", "id_number": "001088001234", "phone": "0912345678", "address": "Hà Nội"}}
+	var d struct {
+		ReceiptURL string `json:"receipt_url"`
+	}
+	if status := env.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/dossiers", tk.ID), env.AdminToken, body, &d); status != http.StatusCreated || d.ReceiptURL == "" {
+		t.Fatalf("create dossier: got %d %+v", status, d)
+	}
+	return d.ReceiptURL
 }
