@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -39,7 +40,7 @@ func (s *Server) HTTP() *http.Server {
 // they are accepted. Trusted addresses (the hall's own kiosks and screens)
 // are never capped.
 func (s *Server) Listener(ln net.Listener) net.Listener {
-	return &capListener{Listener: ln, max: s.timeouts.maxConns, trusted: s.trusted, open: map[netip.Addr]int{}}
+	return &capListener{Listener: ln, max: s.timeouts.maxConns, trusted: s.trusted, open: map[netip.Addr]int{}, log: s.log}
 }
 
 type httpLimits struct {
@@ -68,9 +69,11 @@ type capListener struct {
 	net.Listener
 	max     int
 	trusted []netip.Prefix
+	log     *slog.Logger
 
-	mu   sync.Mutex
-	open map[netip.Addr]int
+	mu     sync.Mutex
+	open   map[netip.Addr]int
+	warned time.Time // the last warning: at most one a minute
 }
 
 func (l *capListener) Accept() (net.Conn, error) {
@@ -85,8 +88,16 @@ func (l *capListener) Accept() (net.Conn, error) {
 		}
 		l.mu.Lock()
 		if l.open[addr] >= l.max {
+			warn := time.Since(l.warned) > time.Minute
+			if warn {
+				l.warned = time.Now()
+			}
 			l.mu.Unlock()
 			c.Close() // over the cap: refused at once, no descriptor held
+			if warn {
+				l.log.Warn("connections refused: an untrusted address holds the most it may (-max-conns-per-addr); "+
+					"if it is a NAT for many devices (the guest Wi-Fi), raise the cap", "addr", addr, "max", l.max)
+			}
 			continue
 		}
 		l.open[addr]++

@@ -69,6 +69,7 @@ type Server struct {
 
 	trusted  []netip.Prefix
 	timeouts httpLimits
+	log      *slog.Logger
 }
 
 // New opens the database, loads the hall into it when empty and builds the handler.
@@ -123,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	secure := cfg.SecureCookies || strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https://")
 	handler := routes(deps{secureCookies: secure, bodyTimeout: limits.body, allowedOrigins: cfg.AllowedOrigins, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
 		registry: reg, log: cfg.Logger, store: st})
-	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, trusted: trusted, timeouts: limits}, nil
+	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, trusted: trusted, timeouts: limits, log: cfg.Logger}, nil
 }
 
 // Close closes websockets, stops the hub's writer and closes the database.
