@@ -46,6 +46,7 @@ func (f *formsFixture) receive(days int) (formsDossier, servertest.Ticket) {
 	if _, ok := f.env.CallNext(1); !ok {
 		f.t.Fatal("call next: nobody called")
 	}
+	f.env.Start(tk.ID) // served, so the next call ends it as done
 	details := []map[string]any{{"name": p.Documents[0], "kind": "original", "count": 1},
 		{"name": p.Documents[1], "kind": "certified_copy", "count": 2}}
 	body := map[string]any{"procedure_id": p.ID, "documents": p.Documents, "document_details": details,

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
+
 	"github.com/motcua/motcua"
 )
 
@@ -453,11 +455,15 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("services: [\n"))
 	f.Add([]byte("branch: &b {code: X}\nother: *b\n"))
+	f.Add([]byte(strings.Replace(validHall, "name:", "name: \"\\u202e\\0\"\n  x:", 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, err := Parse(data)
 		if err == nil {
 			if len(h.Services) == 0 || len(h.Counters) == 0 {
 				t.Fatalf("accepted a hall without services or counters: %+v", h)
+			}
+			if err := motcua.CheckText(h, "yaml"); err != nil {
+				t.Fatalf("accepted a hall with odd text: %v", err)
 			}
 			return
 		}
@@ -489,4 +495,36 @@ func TestDocsExampleParses(t *testing.T) {
 	if _, err := Parse(m[1]); err != nil {
 		t.Errorf("the documented example does not parse: %v", err)
 	}
+}
+
+// FuzzParseJSON feeds arbitrary bodies of PUT /api/v1/hall to the JSON
+// reader: never a panic; an accepted hall has services, counters and no odd
+// text; a refusal is a 4xx *motcua.Error naming fields.
+func FuzzParseJSON(f *testing.F) {
+	raw, err := yaml.YAMLToJSON(SampleYAML())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"branch":{"name":"A\u0000B"}}`))
+	f.Add([]byte(`{"branch":{"name":"\u202eevil"},"services":[{"code":"A","name":"x","prefix":"1"}]}`))
+	f.Add([]byte("{\"branch\":{\"name\":\"\xff\"}}"))
+	f.Add([]byte(`[`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := ParseJSON(data)
+		if err == nil {
+			if len(h.Services) == 0 || len(h.Counters) == 0 {
+				t.Fatalf("accepted a hall without services or counters: %+v", h)
+			}
+			if err := motcua.CheckText(h, "yaml"); err != nil {
+				t.Fatalf("accepted a hall with odd text: %v", err)
+			}
+			return
+		}
+		var e *motcua.Error
+		if !errors.As(err, &e) || (e.Code != motcua.EValidation && e.Code != motcua.EInvalid) {
+			t.Fatalf("error = %#v, want a *motcua.Error (validation or invalid input)", err)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package hall
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -69,6 +70,19 @@ func (v *validator) check(d *description) motcua.Hall {
 	}
 	if d.Privacy.DossierRetentionDays < 0 {
 		v.add("privacy.dossier_retention_days", "dossier_retention_days không được âm / dossier_retention_days must not be negative")
+	}
+	// Odd bytes (NUL, controls, bidirectional overrides) anywhere in the
+	// description, before anything reaches the database.
+	var odd *motcua.Error
+	if errors.As(motcua.CheckText(d, "yaml"), &odd) {
+		paths := make([]string, 0, len(odd.Fields))
+		for p := range odd.Fields {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			v.add(p, "%s", odd.Fields[p])
+		}
 	}
 	v.checkBranch(&h.Branch)
 	h.Policy = v.checkPolicy(d.Policy)

@@ -354,3 +354,12 @@ func (h *Hub) Close() {
 
 // Ping reports whether the database answers.
 func (h *Hub) Ping(ctx context.Context) error { return h.store.Ping(ctx) }
+
+// CheckWrites reports whether the database takes writes: it writes one
+// setting through the writer, as a ticket would be (a database that answers
+// reads may still refuse every write: a full disk, a read-only file).
+func (h *Hub) CheckWrites(ctx context.Context) error {
+	return h.Writer.Write(ctx, func(tx *store.Tx) error {
+		return tx.PutSetting("health_checked_at", h.Site.Now().UTC())
+	})
+}

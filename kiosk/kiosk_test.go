@@ -234,9 +234,13 @@ func TestReactivateANoShowByShortCode(t *testing.T) {
 		t.Errorf("next call after reactivation: got %+v, want ticket %s again", again, missed.Number)
 	}
 
-	// A ticket that is not a no-show has nothing to reactivate.
-	if status, _, e := reactivate(t, env, behind.ShortCode); status != http.StatusConflict {
-		t.Errorf("reactivate a waiting ticket: got %d %+v, want 409", status, e)
+	// A ticket that is not a no-show has nothing to reactivate, and gets
+	// the answer of an unknown code: a guesser learns nothing from it.
+	status, _, waiting := reactivate(t, env, behind.ShortCode)
+	_, _, unknown := reactivate(t, env, unknownCode(behind.ShortCode))
+	sameAnswer := strings.ReplaceAll(waiting.Error.Message, behind.ShortCode, "X") == strings.ReplaceAll(unknown.Error.Message, unknownCode(behind.ShortCode), "X")
+	if status != http.StatusNotFound || waiting.Error.Code != unknown.Error.Code || !sameAnswer {
+		t.Errorf("reactivate a waiting ticket: got %d %+v, want 404 and the answer to an unknown code %+v", status, waiting, unknown)
 	}
 }
 

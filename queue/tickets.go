@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -120,6 +121,13 @@ func (q *Queue) insertTicket(tx *store.Tx, svc motcua.Service, req motcua.IssueR
 	if err != nil {
 		return motcua.Ticket{}, nil, err
 	}
+	// A number must keep its width: "1" with 3 digits after 1999 would
+	// give 11000, another service's number (prefix "11"), and the
+	// service would then refuse every ticket for the day.
+	if last := lastSeq(svc.Digits); seq > last {
+		return motcua.Ticket{}, nil, motcua.Errorf(motcua.EClosed, "Dịch vụ %s đã hết số hôm nay (%d số). Mời quay lại ngày làm việc tiếp theo. / %s has issued all %d numbers for today.",
+			svc.Name, last, svc.Name, last)
+	}
 	tk := motcua.Ticket{
 		Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
 		ServiceID: svc.ID, Priority: req.Priority, PriorityGroup: req.PriorityGroup, Appointment: appointment,
@@ -227,14 +235,14 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 	err := q.w.Write(ctx, func(tx *store.Tx) error {
 		now := q.site.Now()
 		cur, err := tx.Tickets.TicketByShortCode(q.site.Day(now), code)
-		if motcua.ErrorCode(err) == motcua.ENotFound {
-			return motcua.Errorf(motcua.ENotFound, "Không tìm thấy phiếu có mã %s hôm nay. / No ticket with code %s today.", code, code)
+		// An unknown code and a ticket that was not missed get the same
+		// answer: a guesser learns nothing of the other tickets.
+		if motcua.ErrorCode(err) == motcua.ENotFound || (err == nil && cur.Status != motcua.TicketNoShow) {
+			return motcua.Errorf(motcua.ENotFound,
+				"Không có phiếu vắng mặt nào mang mã %s hôm nay. / No missed ticket has the code %s today.", code, code)
 		}
 		if err != nil {
 			return err
-		}
-		if cur.Status != motcua.TicketNoShow {
-			return motcua.Errorf(motcua.EConflict, "Số %s không ở trạng thái vắng mặt, không cần kích hoạt lại. / Ticket %s is not a no-show.", cur.Number, cur.Number)
 		}
 		limit := time.Duration(q.site.Policy().ReactivateMinutes) * time.Minute
 		if cur.FinishedAt == nil || now.Sub(*cur.FinishedAt) > limit {
@@ -261,4 +269,16 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 		return q.queueEvent(tx, now, cur.ServiceID)
 	})
 	return q.local(tk), err
+}
+
+// lastSeq is the highest sequence a number of this many digits holds.
+func lastSeq(digits int) int {
+	if digits <= 0 || digits > 9 {
+		return math.MaxInt32
+	}
+	n := 1
+	for range digits {
+		n *= 10
+	}
+	return n - 1
 }

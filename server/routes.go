@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -34,6 +35,12 @@ type deps struct {
 	registry *prometheus.Registry
 	log      *slog.Logger
 	store    *store.Store // the reports read it (issue 15)
+	// secureCookies marks the login cookie Secure.
+	secureCookies bool
+	// allowedOrigins are other origins trusted for cross-origin writes.
+	allowedOrigins []string
+	// bodyTimeout bounds reading a request's body and writing its answer.
+	bodyTimeout time.Duration
 }
 
 // routes maps the whole HTTP surface of the hub (see docs/API.md).
@@ -49,12 +56,18 @@ func routes(d deps) http.Handler {
 	sup := &supervisor.Handler{Site: h.Site, Dossiers: h.Dossiers, Reports: h.Dossiers, Queues: h.Queue,
 		Outbox: h.Notify, Static: files}
 	accounts := &users.Handler{Site: h.Site, Accounts: h.Auth, Screens: h.Presence}
-	login := web.Auth{Sessions: h.Auth, SessionLength: auth.SessionLength}
+	login := web.Auth{Sessions: h.Auth, SessionLength: auth.SessionLength, Secure: d.secureCookies}
 	staff := login.Require(motcua.RoleStaff)
 
 	r := chi.NewRouter()
 	r.Use(web.WithLogger(d.log))
 	r.Use(middleware.Recoverer)
+	r.Use(withDeadlines(d.bodyTimeout))
+	// Hardening (issue 18): browser headers on every answer, no writes on
+	// behalf of another web site, no odd bytes in paths and queries.
+	r.Use(web.SecurityHeaders)
+	r.Use(web.CrossOrigin(d.allowedOrigins))
+	r.Use(web.RefuseOddURLs)
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.MethodNotAllowed)
 
@@ -68,7 +81,7 @@ func routes(d deps) http.Handler {
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServer(http.FS(files))))
 
 	// Operations.
-	r.Get("/healthz", health(d.hub))
+	r.Get("/healthz", health(d.hub, d.log))
 	r.Handle("/metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{}))
 
 	// Auth.
@@ -81,7 +94,11 @@ func routes(d deps) http.Handler {
 	r.Get("/api/v1/services", k.Services)
 	r.Get("/api/v1/priority-groups", k.PriorityGroups)
 	r.Post("/api/v1/tickets", k.IssueTicket)
-	r.Post("/api/v1/tickets/reactivate", k.Reactivate)
+	// Reactivation codes can be guessed: limited for every address, the
+	// hall's own kiosks included (issue 18).
+	r.With(web.LimitPerAddress(reactivateLimit, time.Minute,
+		"Nhập mã quá nhiều lần, vui lòng chờ một phút. / Too many codes tried; please wait a minute.")).
+		Post("/api/v1/tickets/reactivate", k.Reactivate)
 	r.Get("/api/v1/tickets/{token}/qr.png", k.QRPNG)
 	r.Get("/api/v1/tickets/{token}/qr.svg", k.QRSVG)
 	r.Get("/api/v1/track/{token}", k.Track)
@@ -213,14 +230,35 @@ func routes(d deps) http.Handler {
 const (
 	kioskIssueEvery = 3 * time.Second
 	kioskIssueBurst = 5
+	// reactivateLimit is how many reactivation codes one address may try a
+	// minute: a hall's kiosk serves a few late citizens, never a guesser.
+	reactivateLimit = 20
 )
 
-func health(h *hub.Hub) http.HandlerFunc {
+// health answers GET /healthz: ok only when the database answers and takes
+// a write (issue 18: it said ok while every ticket got 503). The cause goes
+// to the log, not to the answer.
+func health(h *hub.Hub, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h.Ping(r.Context()); err != nil {
-			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+		defer cancel()
+		if err := h.Ping(ctx); err != nil {
+			log.Warn("health: the database does not answer", "err", err)
+			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "no answer"})
+			return
+		}
+		if err := h.CheckWrites(ctx); err != nil {
+			if r.Context().Err() != nil {
+				return // the prober went away
+			}
+			log.Warn("health: the database does not take writes", "err", err)
+			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "writes fail"})
 			return
 		}
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}
 }
+
+// healthTimeout bounds a health check: a writer stuck behind a slow disk is
+// unhealthy too.
+const healthTimeout = 5 * time.Second

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -48,6 +51,16 @@ type Config struct {
 	// BookingKey keys the hash of the ID numbers of online bookings; it
 	// must not change between starts. Empty: a key for this run only.
 	BookingKey []byte
+	// SecureCookies marks the login cookie Secure: the hub is reached over
+	// HTTPS (through a proxy that ends TLS). A BaseURL on https implies it.
+	SecureCookies bool
+	// Slow and greedy clients (0 takes the defaults, see http.go):
+	// HeaderTimeout bounds reading a request's headers, BodyTimeout its
+	// body and answer; MaxConnsPerAddr caps the open connections of one
+	// untrusted address.
+	HeaderTimeout   time.Duration
+	BodyTimeout     time.Duration
+	MaxConnsPerAddr int
 }
 
 // Server is a running hub with its HTTP handler.
@@ -56,6 +69,10 @@ type Server struct {
 	Live    *live.Broadcaster
 	Store   *store.Store
 	Handler http.Handler
+
+	trusted  []netip.Prefix
+	timeouts httpLimits
+	log      *slog.Logger
 }
 
 // New opens the database, loads the hall into it when empty and builds the handler.
@@ -97,9 +114,20 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		return nil, errors.Join(err, st.Close())
 	}
-	handler := routes(deps{hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
+	limits := httpLimits{header: cfg.HeaderTimeout, body: cfg.BodyTimeout, maxConns: cfg.MaxConnsPerAddr}
+	if limits.header <= 0 {
+		limits.header = DefaultHeaderTimeout
+	}
+	if limits.body <= 0 {
+		limits.body = DefaultBodyTimeout
+	}
+	if limits.maxConns <= 0 {
+		limits.maxConns = DefaultMaxConnsPerAddr
+	}
+	secure := cfg.SecureCookies || strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https://")
+	handler := routes(deps{secureCookies: secure, bodyTimeout: limits.body, allowedOrigins: cfg.AllowedOrigins, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
 		registry: reg, log: cfg.Logger, store: st})
-	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler}, nil
+	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, trusted: trusted, timeouts: limits, log: cfg.Logger}, nil
 }
 
 // Close closes websockets, stops the hub's writer and closes the database.

@@ -309,7 +309,8 @@
     'van hoa, the thao va du lich': 'Culture, sports and tourism', 'giao thong van tai': 'Transport',
     'y te': 'Health', 'giao duc va dao tao': 'Education and training', 'cong thuong': 'Industry and trade',
     'noi vu': 'Home affairs', 'tai chinh': 'Finance', 'thong tin va truyen thong': 'Information and communications',
-    'nong nghiep va phat trien nong thon': 'Agriculture and rural development', 'khoa hoc va cong nghe': 'Science and technology',
+    'nong nghiep va phat trien nong thon': 'Agriculture and rural development',
+    'nong nghiep va moi truong': 'Agriculture and environment', 'noi vu; y te': 'Home affairs; Health', 'khoa hoc va cong nghe': 'Science and technology',
     'thue': 'Taxes', 'bao hiem xa hoi': 'Social insurance', 'cu tru': 'Residence', 'dan toc': 'Ethnic affairs',
     'thanh tra': 'Inspection', 'ngoai vu': 'Foreign affairs', 'quoc phong': 'Defence', 'cong an': 'Public security'
   };

@@ -3,7 +3,6 @@ package supervisor
 import (
 	"bytes"
 	"embed"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/sheet"
 	"github.com/motcua/motcua/web"
 )
 
@@ -203,16 +203,15 @@ func (h *Handler) LedgerCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// sheet.Writer: the byte order mark, and every cell neutralised, so an
+	// applicant named "=HYPERLINK(...)" stays text in a spreadsheet.
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = true
+	cw := sheet.NewWriter(&buf)
 	cw.Write(ledgerColumns)
 	for i, d := range ds {
 		cw.Write(ledgerRow(i, d))
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		web.Error(w, r, err)
 		return
 	}
