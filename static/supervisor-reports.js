@@ -1,4 +1,5 @@
-// Supervisor page, issue 15: low ratings as they come (/ws/supervisor), the
+// Supervisor page, issue 15: the floor live (counters, alerts, calls that
+// skipped someone) and low ratings as they come (/ws/supervisor), the
 // queue report (a table, and uPlot charts: waits by day or hour, served per
 // counter, the busiest hours of the week, satisfaction by day) and the
 // satisfaction report. Dates are typed dd/mm/yyyy.
@@ -56,7 +57,7 @@
         { splits: () => xs.filter((i) => i % step === 0), values: (u, splits) => splits.map((i) => labels[i] || ''), size: 36 },
         { label: yLabel || '', size: 48 },
       ],
-      series: [{ label: '', value: (u, i) => (i == null ? '' : labels[i] || '') }].concat(series.map((s) => ({
+      series: [{ label: 'Nhóm', value: (u, i) => (i == null ? '' : labels[i] || '') }].concat(series.map((s) => ({
         label: s.label,
         stroke: s.color,
         width: s.bars ? 1 : 2,
@@ -146,12 +147,96 @@
     }
   }
 
+  // The floor (live supervision): counters, their officers, what they do and
+  // for how long; durations tick locally between refreshes.
+  let floor = null, floorAt = 0, floorTimer = null;
+  const STATUS = { idle: 'rảnh', calling: 'đang gọi', serving: 'đang phục vụ' };
+  const dur = (s) => {
+    if (s == null) return '–';
+    s = Math.max(0, Math.floor(s));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), x = s % 60;
+    return (h ? h + ' giờ ' : '') + (h || m ? m + '′' + pad(x) : String(x)) + '″';
+  };
+  const hhmm = (t) => String(t).slice(11, 16); // the hub writes branch-local times
+
+  function alertText(a) {
+    if (a.kind === 'wait_over_target') {
+      return 'Số ' + a.ticket.number + ' (' + a.service + ') đã chờ ' + dur(a.for_s) + ', quá mục tiêu ' + Math.round(a.target_s / 60) + '′';
+    }
+    return (a.counter ? a.counter.name : 'Quầy') + (a.officer ? ' (' + a.officer.full_name + ')' : '') + ' rảnh ' + dur(a.for_s) +
+      ' trong khi ' + a.waiting + ' người chờ';
+  }
+
+  function addAlert(a) {
+    const list = $('floor-alerts');
+    const empty = list.querySelector('.empty');
+    if (empty) empty.remove();
+    const li = document.createElement('li');
+    li.className = 'alert ' + a.kind;
+    li.textContent = hhmm(a.at) + ' – ' + alertText(a);
+    list.prepend(li);
+    while (list.children.length > 30) list.lastChild.remove();
+  }
+
+  function renderFloor() {
+    if (!floor) return;
+    const el = (Date.now() - floorAt) / 1000;
+    const body = $('floor-table').tBodies[0];
+    body.textContent = '';
+    floor.counters.forEach((c) => {
+      const tr = document.createElement('tr');
+      tr.className = 'floor-' + c.status + (c.signed_in ? ' signed-in' : '');
+      tr.dataset.counter = String(c.number);
+      [c.name, c.officer ? c.officer.full_name + (c.signed_in ? '' : ' (không mở màn hình)') : '–', STATUS[c.status] || c.status,
+        c.current ? c.current.ticket.number : '', c.current ? dur(c.current.for_s + el) : '',
+        c.status === 'idle' && c.idle_s != null ? dur(c.idle_s + el) : '', c.waiting, c.served_today, c.out_of_order_today || '']
+        .forEach((v) => cell(tr, String(v)));
+      body.appendChild(tr);
+    });
+  }
+
+  function renderSkips() {
+    const list = $('floor-skips');
+    list.textContent = '';
+    if (!floor.out_of_order.length) {
+      const li = document.createElement('li'); li.className = 'empty'; li.textContent = 'Chưa có.'; list.appendChild(li); return;
+    }
+    floor.out_of_order.forEach((o) => {
+      const li = document.createElement('li');
+      li.className = 'alert skipped-call';
+      li.textContent = hhmm(o.at) + ' – ' + (o.counter ? o.counter.name : '') + (o.officer ? ' (' + o.officer.full_name + ')' : '') +
+        ' gọi số ' + o.ticket.number + ', vượt ' + o.skipped.join(', ') + (o.reason ? ' – lý do: “' + o.reason + '”' : '');
+      list.appendChild(li);
+    });
+  }
+
+  function showFloor(f) {
+    floor = f; floorAt = Date.now();
+    renderFloor();
+    renderSkips();
+  }
+
+  function refreshFloor() {
+    clearTimeout(floorTimer);
+    floorTimer = setTimeout(() => { get('/supervisor/floor').then(showFloor).catch(() => {}); }, 200);
+  }
+
   function alerts() {
     if (!token()) { setTimeout(alerts, 2000); return; }
     const proto = location.protocol === 'https:' ? 'wss://' : 'ws://';
     const ws = new WebSocket(proto + location.host + '/ws/supervisor?token=' + encodeURIComponent(token()));
     ws.onmessage = (m) => {
       const ev = JSON.parse(m.data);
+      if (ev.type === 'snapshot') {
+        if (ev.floor) {
+          $('floor-alerts').textContent = '';
+          showFloor(ev.floor);
+          (ev.floor.alerts || []).forEach(addAlert);
+        }
+        return;
+      }
+      if (ev.type === 'alert') { addAlert(ev); refreshFloor(); return; }
+      if (ev.type === 'call' || ev.type === 'ticket' || ev.type === 'queue') { refreshFloor(); return; }
       if (ev.type !== 'rating') return;
       const list = $('rating-alerts');
       const empty = list.querySelector('.empty');
@@ -172,6 +257,7 @@
     $('qr-from').value = ddmmyyyy(new Date(today.getFullYear(), today.getMonth(), 1));
     $('qr-to').value = ddmmyyyy(today);
     $('qr-form').addEventListener('submit', load);
+    setInterval(renderFloor, 1000);
     alerts();
   });
 })();

@@ -224,7 +224,8 @@ func (w *Watch) skippedCalls(ctx context.Context, start time.Time, manual []stor
 		}
 		var skipped []string
 		for _, t := range tickets {
-			if t.ID == called.ID || t.ServiceID != mv.ServiceID || !t.QueuedAt.Before(calledQueued) || t.QueuedAt.After(mv.At) {
+			older := t.QueuedAt.Before(calledQueued) || (t.QueuedAt.Equal(calledQueued) && t.ID < called.ID)
+			if t.ID == called.ID || t.ServiceID != mv.ServiceID || !older || t.QueuedAt.After(mv.At) {
 				continue
 			}
 			if fc, ok := firstCall[t.ID]; ok && !fc.After(mv.At) {
