@@ -61,7 +61,7 @@ func TestReportPageCharts(t *testing.T) {
 	visits(6) // Friday from 09:00
 	env.Clock.Set(time.Date(2026, 11, 30, 7, 40, 0, 0, servertest.Hanoi))
 	env.AdminToken = env.Login("admin", servertest.AdminPassword) // Friday's session has ended
-	visits(8) // Monday from 07:40
+	visits(8)                                                     // Monday from 07:40
 
 	// Counter 1 calls by hand past two people, serves, then stays idle.
 	a, b := env.Issue(1, false), env.Issue(1, false)
