@@ -13,6 +13,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/server/servertest"
+	"github.com/motcua/motcua/store/storetest"
 )
 
 // readUntil reads the supervisor's socket until a message of type typ that
@@ -66,7 +67,12 @@ func alertOf(t *testing.T, m servertest.Message) motcua.AlertBody {
 // the alerts: a counter idle while people wait, waits past the service's
 // target (TP: 20 minutes), each announced once.
 func TestLiveSupervision(t *testing.T) {
-	env := servertest.New(t)
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect.Name, func(t *testing.T) { liveSupervision(t, servertest.New(t, servertest.WithDSN(dialect.DSN(t)))) })
+	}
+}
+
+func liveSupervision(t *testing.T, env *servertest.Env) {
 	lanID, lan := env.AddUser("lan", "Nguyễn Thị Lan", motcua.RoleStaff, 1)
 	_, sup := env.AddUser("giamsat", "Trần Văn Giám", motcua.RoleSupervisor)
 	watch := env.Server.Hub.Supervision
