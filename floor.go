@@ -36,10 +36,11 @@ type CounterFloor struct {
 
 // FloorVisit is the visit a counter is calling or serving.
 type FloorVisit struct {
-	Ticket TicketRef    `json:"ticket"`
-	Status TicketStatus `json:"status"`
-	Since  time.Time    `json:"since"` // the call, or the start of service
-	ForS   int          `json:"for_s"`
+	Ticket  TicketRef    `json:"ticket"`
+	Service string       `json:"service"` // the service's name
+	Status  TicketStatus `json:"status"`
+	Since   time.Time    `json:"since"` // the call, or the start of service
+	ForS    int          `json:"for_s"`
 }
 
 // SkippedCall is a call out of queue order that passed over older tickets

@@ -188,7 +188,7 @@
       tr.className = 'floor-' + c.status + (c.signed_in ? ' signed-in' : '');
       tr.dataset.counter = String(c.number);
       [c.name, c.officer ? c.officer.full_name + (c.signed_in ? '' : ' (không mở màn hình)') : '–', STATUS[c.status] || c.status,
-        c.current ? c.current.ticket.number : '', c.current ? dur(c.current.for_s + el) : '',
+        c.current ? c.current.ticket.number + (c.current.service ? ' (' + c.current.service + ')' : '') : '', c.current ? dur(c.current.for_s + el) : '',
         c.status === 'idle' && c.idle_s != null ? dur(c.idle_s + el) : '', c.waiting, c.served_today, c.out_of_order_today || '']
         .forEach((v) => cell(tr, String(v)));
       body.appendChild(tr);

@@ -163,6 +163,9 @@ func (w *Watch) Floor(ctx context.Context) (motcua.Floor, error) {
 			if since != nil {
 				cf.Current = &motcua.FloorVisit{Ticket: motcua.TicketRef{ID: tv.ID, Number: tv.Number, ServiceID: tv.ServiceID},
 					Status: tv.Status, Since: since.In(w.Site.Location()), ForS: seconds(now.Sub(*since))}
+				if sv, ok := w.Site.Service(tv.ServiceID); ok {
+					cf.Current.Service = sv.Name
+				}
 			}
 		}
 		if cf.Status == "idle" && cf.IdleSince != nil {

@@ -125,8 +125,9 @@ func liveSupervision(t *testing.T, env *servertest.Env) {
 	}
 	f := floorOf(t, env, sup)
 	c1 := counterOf(t, f, 1)
-	if c1.Status != "calling" || c1.Current == nil || c1.Current.Ticket.Number != c.Number || c1.Current.ForS != 0 || c1.OutOfOrder != 1 {
-		t.Errorf("counter 1 after the call: got %+v (current %+v), want calling %s for 0 s, 1 out of order", c1, c1.Current, c.Number)
+	if c1.Status != "calling" || c1.Current == nil || c1.Current.Ticket.Number != c.Number || c1.Current.Service != "Tư pháp – Hộ tịch" ||
+		c1.Current.ForS != 0 || c1.OutOfOrder != 1 {
+		t.Errorf("counter 1 after the call: got %+v (current %+v), want calling %s (Tư pháp – Hộ tịch) for 0 s, 1 out of order", c1, c1.Current, c.Number)
 	}
 	if len(f.OutOfOrder) != 1 {
 		t.Fatalf("out of order: got %d calls, want 1", len(f.OutOfOrder))
