@@ -27,6 +27,7 @@ import (
 	"github.com/motcua/motcua/presence"
 	"github.com/motcua/motcua/queue"
 	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/supervision"
 	"github.com/motcua/motcua/writer"
 )
 
@@ -91,6 +92,8 @@ type Hub struct {
 	Presence *presence.Board
 	// Appointments are the online numbers (bookings and check-ins).
 	Appointments *appointments.Service
+	// Supervision watches the floor and alerts the supervisor (issue 15).
+	Supervision *supervision.Watch
 
 	store      *store.Store
 	log        *slog.Logger
@@ -163,6 +166,7 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 	h.Appointments = appointments.New(appointments.Config{Site: site, Store: st, Writer: h.Writer, Issuer: h.Queue,
 		Notifier: h.Notify, Key: key, Logger: cfg.Logger})
 	h.Auth = auth.New(auth.Config{Store: st, Writer: h.Writer, Clock: cfg.Clock, Logger: cfg.Logger, BcryptCost: cfg.BcryptCost})
+	h.Supervision = &supervision.Watch{Site: site, Store: st, Counters: h.Queue, Seats: h.Presence, Writer: h.Writer}
 	h.start()
 	if err := h.Auth.EnsureAdmin(ctx, cfg.AdminPassword); err != nil {
 		h.Close()
@@ -298,6 +302,15 @@ func (h *Hub) start() {
 		go func() {
 			defer h.background.Done()
 			h.watchOverdue(bctx)
+		}()
+	}
+	if h.checkEvery > 0 {
+		// Live supervision (issue 15): waits over target and idle counters,
+		// checked twice as often as the overdue watch.
+		h.background.Add(1)
+		go func() {
+			defer h.background.Done()
+			h.Supervision.Run(bctx, max(h.checkEvery/2, time.Second), func(err error) { h.log.Error("supervision check", "err", err) })
 		}()
 	}
 	h.background.Add(1)

@@ -54,7 +54,7 @@ func routes(d deps) http.Handler {
 	dossiers := &counter.DossierHandler{Site: h.Site, Registry: h.Dossiers, Clients: d.clients}
 	disp := &display.Handler{Site: h.Site, Events: h.Writer, Queue: h.Queue, Live: d.live, Static: files}
 	sup := &supervisor.Handler{Site: h.Site, Dossiers: h.Dossiers, Reports: h.Dossiers, Queues: h.Queue,
-		Outbox: h.Notify, Static: files}
+		Outbox: h.Notify, Live: h.Supervision, Static: files}
 	accounts := &users.Handler{Site: h.Site, Accounts: h.Auth, Screens: h.Presence}
 	login := web.Auth{Sessions: h.Auth, SessionLength: auth.SessionLength, Secure: d.secureCookies}
 	staff := login.Require(motcua.RoleStaff)
@@ -196,7 +196,7 @@ func routes(d deps) http.Handler {
 	rep := &reports.Handler{Reports: &reports.Reports{Site: h.Site, Store: d.store}}
 	r.With(staff).Get("/api/v1/reports/queue", rep.QueueReport)
 	rt := &reports.RatingHandler{Reports: rep.Reports.(*reports.Reports), Store: d.store, Writer: h.Writer,
-		Tickets: d.store.Tickets, Events: h.Writer, Live: d.live, Clients: d.clients, Static: files}
+		Tickets: d.store.Tickets, Events: h.Writer, Live: d.live, Floor: h.Supervision, Clients: d.clients, Static: files}
 	r.With(staff).Get("/api/v1/reports/satisfaction", rt.SatisfactionReport)
 	r.Post("/api/v1/track/{token}/rating", rt.Rate)
 	r.Get("/api/v1/track/{token}/rating", rt.Rated)
@@ -204,6 +204,8 @@ func routes(d deps) http.Handler {
 	r.Post("/api/v1/rate/counters/{id}", rt.TabletRate)
 	r.Get("/rate", rt.TabletPage)
 	r.With(login.Require(motcua.RoleSupervisor)).Get("/ws/supervisor", rt.Socket)
+	// Live supervision (issue 15): the floor, counter by counter.
+	r.With(login.Require(motcua.RoleSupervisor)).Get("/api/v1/supervisor/floor", sup.Floor)
 
 	// Online numbers (issue 16, public): the booking page for the phone,
 	// the manage page, their API and the kiosk's check-in.
