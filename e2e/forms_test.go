@@ -112,6 +112,12 @@ func TestFormsPrintWithTheirFieldsInAVietnameseSerif(t *testing.T) {
 
 	b := browsertest.New(t)
 	paper := b.Tab(900, 1100)
+	// Printouts take the session cookie, never ?token=: log in from a page of the hub.
+	browsertest.Do(t, paper, "open the start page", chromedp.Navigate(env.URL+"/"))
+	if login := browsertest.EvalAsync[int](t, paper, `fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+		body: JSON.stringify({username: 'admin', password: '`+servertest.AdminPassword+`'})}).then(r => r.status)`); login != http.StatusOK {
+		t.Fatalf("login from the page: got %d, want 200", login)
+	}
 	book := fmt.Sprint(servertest.Start.Year())
 	forms := []struct {
 		name, path string
@@ -133,11 +139,7 @@ func TestFormsPrintWithTheirFieldsInAVietnameseSerif(t *testing.T) {
 			"Giao nhận hồ sơ (Mẫu 06)", "Dừng giải quyết", "văn bản số 123/UBND-TP ngày 27/11/2026", "Từ chối tiếp nhận (Mẫu 03)"}},
 	}
 	for _, form := range forms {
-		sep := "?"
-		if strings.Contains(form.path, "?") {
-			sep = "&"
-		}
-		browsertest.Do(t, paper, "open "+form.name, chromedp.Navigate(env.URL+form.path+sep+"token="+env.AdminToken))
+		browsertest.Do(t, paper, "open "+form.name, chromedp.Navigate(env.URL+form.path))
 		browsertest.WaitFor(t, paper, form.name+"'s sheet", `document.querySelector('.sheet') !== null && document.fonts.status === 'loaded'`)
 		text := browsertest.Eval[string](t, paper, `[...document.querySelectorAll('.sheet')].map((s) => s.innerText).join('\n') + '\n' + document.querySelector('.toolbar').innerText`)
 		for _, w := range form.want {
