@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hall"
@@ -82,8 +81,8 @@ func (h *Handler) Put(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, err)
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		web.Error(w, r, motcua.Errorf(motcua.EInvalid, "Nội dung phải là JSON (Content-Type: application/json). / The body must be JSON (Content-Type: application/json)."))
+	if err := web.RequireJSON(r); err != nil {
+		web.Error(w, r, err)
 		return
 	}
 	body, err := readBody(w, r)

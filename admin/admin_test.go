@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -763,4 +764,44 @@ func TestDeadlineFieldsThroughPut(t *testing.T) {
 			t.Errorf("half a day from Friday 15:30: due %s, want Monday 10:00", p.DueAt)
 		}
 	})
+}
+
+// A description is taken only when declared JSON: a body without a
+// Content-Type, or as text/plain (what a cross-site form can send), is a 400
+// naming Content-Type, and nothing changes.
+func TestPutRequiresJSON(t *testing.T) {
+	env := servertest.New(t)
+	before := getHall(t, env)
+	d := getHall(t, env)
+	d["branch"].(map[string]any)["notice"] = "Thông báo mới"
+	body, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded"} {
+		req, err := http.NewRequest("PUT", env.URL+"/api/v1/hall", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e apiError
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("Content-Type %q: got status %d, want 400", ct, resp.StatusCode)
+		}
+		if _, ok := e.Error.Fields["Content-Type"]; !ok {
+			t.Errorf("Content-Type %q: got fields %v, want one for Content-Type", ct, e.Error.Fields)
+		}
+	}
+	if after := getHall(t, env); !reflect.DeepEqual(after, before) {
+		t.Errorf("a description not declared JSON was applied")
+	}
 }

@@ -180,7 +180,7 @@ func JSON(w http.ResponseWriter, status int, v any) {
 // no control or bidirectional characters in any string (motcua.CheckText).
 // Every failure is an *motcua.Error a person can act on, before any SQL.
 func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
-	if err := requireJSON(r); err != nil {
+	if err := RequireJSON(r); err != nil {
 		return err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -207,8 +207,9 @@ func DecodeBytes(body []byte, dst any) error {
 	return motcua.CheckText(dst, "json")
 }
 
-// requireJSON refuses a body that is not declared JSON.
-func requireJSON(r *http.Request) error {
+// RequireJSON refuses a body that is not declared JSON: a cross-site form
+// post cannot declare it.
+func RequireJSON(r *http.Request) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return &motcua.Error{Code: motcua.EInvalid,
