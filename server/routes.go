@@ -13,6 +13,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/admin"
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/city"
 	"github.com/motcua/motcua/counter"
 	"github.com/motcua/motcua/display"
 	"github.com/motcua/motcua/hub"
@@ -33,6 +34,7 @@ type deps struct {
 	registry *prometheus.Registry
 	log      *slog.Logger
 	store    *store.Store // the reports read it (issue 15)
+	city     *city.Link   // the link to the city registry; nil when alone (issue 14)
 }
 
 // routes maps the whole HTTP surface of the hub (see docs/API.md).
@@ -99,6 +101,13 @@ func routes(d deps) http.Handler {
 		r.Post("/api/v1/tickets/{id}/transfer", c.Transfer)
 		r.Get("/ws/counter/{id}", c.Socket)
 	})
+
+	// The city (issue 14): a hall that joined a registry finds dossiers of
+	// every branch through it.
+	if d.city != nil {
+		cityDossiers := &counter.CityHandler{City: d.city}
+		r.With(staff).Get("/api/v1/city/dossiers/{code}", cityDossiers.Dossier)
+	}
 
 	// Dossiers (staff) and their printouts; pages authenticate by the login cookie.
 	r.Group(func(r chi.Router) {

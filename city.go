@@ -1,0 +1,69 @@
+package motcua
+
+import "time"
+
+// The city (issue 14): branches that each run their own hall join one
+// registry (`motcua registry`), which sees every hall's queues and dossiers.
+// A hall sends the city its public events; nothing personal leaves the hall.
+
+// CityEvent is one event of a hall as it travels to the registry: the
+// branch's code and the event's seq in that branch's log are its identity,
+// so the registry applies it once however often it arrives.
+type CityEvent struct {
+	Branch string    `json:"branch"`
+	Seq    int64     `json:"seq"`
+	Type   string    `json:"type"`
+	At     time.Time `json:"at"`
+	Body   []byte    `json:"body"`
+}
+
+// CityEventTypes are the event types a hall sends the city: waiting counts
+// and tickets (for the queues) and dossiers (for the city-wide lookup and
+// the overdue lists). Calls are the hall screens' business.
+var CityEventTypes = []string{EventQueue, EventTicket, EventDossier}
+
+// IsCityEvent says whether an event of type typ goes to the city.
+func IsCityEvent(typ string) bool {
+	for _, t := range CityEventTypes {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// CityBranch is a branch as the registry sees it.
+type CityBranch struct {
+	Code     string     `json:"code"`
+	Name     string     `json:"name"`
+	UnitCode string     `json:"unit_code"`
+	Online   bool       `json:"online"`
+	LastSeen *time.Time `json:"last_seen"`
+	// OnlineSince is when the hall's current link came up.
+	OnlineSince *time.Time `json:"online_since,omitempty"`
+	Revoked  bool       `json:"revoked"`
+	// Waiting counts the tickets waiting now; Serving today's tickets called
+	// or at a counter.
+	Waiting int `json:"waiting"`
+	Serving int `json:"serving"`
+	// Overdue and AtRisk count the open dossiers past or near their due date.
+	Overdue int `json:"overdue"`
+	AtRisk  int `json:"at_risk"`
+	// Received counts today's dossiers.
+	Received int `json:"received_today"`
+	// LastSeq is the newest event of the branch the registry applied.
+	LastSeq int64 `json:"last_seq"`
+}
+
+// BranchRef names a branch.
+type BranchRef struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// CityDossier is a dossier found through the registry: its public part and
+// the branch that received it.
+type CityDossier struct {
+	PublicDossier
+	Branch BranchRef `json:"branch"`
+}
