@@ -41,7 +41,7 @@ type CityBranch struct {
 	LastSeen *time.Time `json:"last_seen"`
 	// OnlineSince is when the hall's current link came up.
 	OnlineSince *time.Time `json:"online_since,omitempty"`
-	Revoked  bool       `json:"revoked"`
+	Revoked     bool       `json:"revoked"`
 	// Waiting counts the tickets waiting now; Serving today's tickets called
 	// or at a counter.
 	Waiting int `json:"waiting"`
