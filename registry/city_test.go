@@ -16,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/registry"
 	"github.com/motcua/motcua/server"
@@ -390,6 +393,68 @@ func TestCity(t *testing.T) {
 		}
 	})
 
+	t.Run("the city API and its live page", func(t *testing.T) {
+		accounts := auth.New(auth.Config{Store: c.st, Writer: c.reg.Writer(), Clock: c.clock, BcryptCost: 4})
+		if err := accounts.EnsureAdmin(context.Background(), "Tr4m-Ha-Noi-2026!city"); err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(c.reg.Handler(accounts, auth.SessionLength, nil))
+		defer ts.Close()
+		resp, err := http.Get(ts.URL + "/api/v1/city/branches")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("branches without a login: got %d, want 401", resp.StatusCode)
+		}
+		resp, err = http.Post(ts.URL+"/api/v1/auth/login", "application/json",
+			strings.NewReader(`{"username":"admin","password":"Tr4m-Ha-Noi-2026!city"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var login struct {
+			Token string `json:"token"`
+		}
+		json.NewDecoder(resp.Body).Decode(&login)
+		resp.Body.Close()
+		req, _ := http.NewRequest("GET", ts.URL+"/api/v1/city/branches", nil)
+		req.Header.Set("Authorization", "Bearer "+login.Token)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []motcua.CityBranch
+		json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if len(list) != 3 || list[0].Code != "CN01" || list[0].Name != "Chi nhánh CN01" {
+			t.Fatalf("GET /api/v1/city/branches: got %+v, want CN01..CN03", list)
+		}
+		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws/city?token="+login.Token, nil)
+		if err != nil {
+			t.Fatalf("dial /ws/city: %v", err)
+		}
+		defer ws.Close()
+		waiting := func() int {
+			var msg struct {
+				Type     string              `json:"type"`
+				Branches []motcua.CityBranch `json:"branches"`
+			}
+			ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+			if err := ws.ReadJSON(&msg); err != nil {
+				t.Fatalf("read /ws/city: %v", err)
+			}
+			if msg.Type != "snapshot" || len(msg.Branches) != 3 {
+				t.Fatalf("/ws/city: got %+v, want a snapshot of 3 branches", msg)
+			}
+			return msg.Branches[1].Waiting
+		}
+		before := waiting()
+		b.issue(1)
+		for got := waiting(); got != before+1; got = waiting() {
+		}
+	})
+
 	t.Run("unit codes are unique city-wide", func(t *testing.T) {
 		_, err := registry.AddBranch(context.Background(), c.st, c.clock.Now(), "CN09", "Chi nhánh 9", "000.00.02.H26")
 		if motcua.ErrorCode(err) != motcua.EConflict {
@@ -456,6 +521,9 @@ func TestCity(t *testing.T) {
 	})
 
 	t.Run("the registry restarted mid-stream loses and duplicates nothing", func(t *testing.T) {
+		a.issue(10)
+		c.reg.Close()
+		a.issue(10) // while the registry is down
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -463,12 +531,13 @@ func TestCity(t *testing.T) {
 				a.do("POST", "/api/v1/tickets", map[string]any{"service_id": 1}, nil)
 			}
 		}()
-		c.reg.Close()
+		start := time.Now()
 		c.startRegistry()
 		<-done
 		for _, h := range []*hallEnv{a, b, h3} {
 			c.waitSynced(h)
 		}
+		t.Logf("caught up %v after the registry's start", time.Since(start))
 	})
 
 	t.Run("a revoked branch is disconnected", func(t *testing.T) {

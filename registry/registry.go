@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,10 @@ import (
 // (a branch added or revoked from the command line takes effect within it)
 // and notes which halls are connected.
 const DefaultSyncEvery = 5 * time.Second
+
+// ackWait is how long a fetched event may wait for its commit before it is
+// delivered again.
+const ackWait = 3 * time.Second
 
 // applyBatch is how many events the applier takes at once (one commit).
 const applyBatch = 256
@@ -81,9 +86,9 @@ type Registry struct {
 
 	mu      sync.Mutex
 	sources map[string]bool // branches the registry stream sources
+	resetAt map[string]time.Time
 	since   map[string]time.Time
-	// onBranches is told when the branch list or the connected halls change.
-	onChange func()
+	notice pageNotice // the /city sockets wait on it
 }
 
 // New starts the registry: its NATS server, the stream, the applier, the
@@ -145,7 +150,7 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 	}
 	r := &Registry{st: cfg.Store, clock: cfg.Clock, log: cfg.Logger, loc: loc, ns: ns, auth: auth, syncEvery: cfg.SyncEvery,
 		leafHost: host, leafPort: port, tls: cfg.TLS != nil,
-		sources: map[string]bool{}, since: map[string]time.Time{}}
+		sources: map[string]bool{}, resetAt: map[string]time.Time{}, since: map[string]time.Time{}}
 	if err := r.connect(ctx); err != nil {
 		ns.Shutdown()
 		return nil, err
@@ -164,7 +169,10 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 	bctx, stop := context.WithCancel(context.Background())
 	r.stop = stop
 	cons, err := r.js.CreateOrUpdateConsumer(ctx, city.RegistryStream, jetstream.ConsumerConfig{
-		Durable: "apply", AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 4 * applyBatch, AckWait: 30 * time.Second})
+		Durable: "apply", AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 4 * applyBatch,
+		// What a stopped registry had fetched but not applied comes again after
+		// AckWait: short, so a restarted registry catches up at once.
+		AckWait: ackWait})
 	if err != nil {
 		r.Close()
 		return nil, fmt.Errorf("registry consumer: %w", err)
@@ -212,15 +220,8 @@ func (r *Registry) LeafURL() string {
 	return fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, strconv.Itoa(r.leafPort)))
 }
 
-// OnChange sets a function told (in the background) when branches connect,
-// leave or change; the /city page's websocket uses it. Call before serving.
-func (r *Registry) OnChange(fn func()) { r.onChange = fn }
-
-func (r *Registry) changed() {
-	if r.onChange != nil {
-		r.onChange()
-	}
-}
+// changed tells the /city page that branches connected, left or sent events.
+func (r *Registry) changed() { r.notice.notify() }
 
 // SyncBranches reads the branch list: the credentials the leaf listener
 // accepts, a source in the registry stream for every branch, revoked halls
@@ -271,6 +272,9 @@ func (r *Registry) syncSources(ctx context.Context, rows []store.CityBranchRow, 
 			reset[code] = true
 		}
 	}
+	for code := range r.stalled(ctx, online) {
+		reset[code] = true
+	}
 	if !changed && len(reset) == 0 {
 		return nil
 	}
@@ -301,6 +305,38 @@ func (r *Registry) syncSources(ctx context.Context, rows []store.CityBranchRow, 
 		r.sources[code] = true
 	}
 	return nil
+}
+
+// stalledAfter is how long a connected hall's source may be silent (it
+// has a heartbeat every second) before the registry sets it up again.
+const stalledAfter = 3 * time.Second
+
+// stalled lists connected branches whose source is failing or silent: one
+// that failed while the hall was away waits out nats-server's backoff (up
+// to two minutes) otherwise. Each is reset at most once per stalledAfter.
+// Call with r.mu held.
+func (r *Registry) stalled(ctx context.Context, online map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	st, err := r.js.Stream(ctx, city.RegistryStream)
+	if err != nil {
+		return out
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return out
+	}
+	now := time.Now()
+	for _, si := range info.Sources {
+		code := strings.TrimPrefix(si.Name, city.HallStream(""))
+		if !online[code] || now.Sub(r.resetAt[code]) < stalledAfter {
+			continue
+		}
+		if si.Error != nil || si.Active < 0 || si.Active > stalledAfter {
+			out[code] = true
+			r.resetAt[code] = now
+		}
+	}
+	return out
 }
 
 // noteOnline records which branches are connected now, and when each was
@@ -405,8 +441,11 @@ func (r *Registry) apply(ctx context.Context, cons jetstream.Consumer) {
 			continue
 		}
 		if err := r.applyEvents(ctx, evs); err != nil {
-			// Not acknowledged: they come again after AckWait.
+			// Not acknowledged: they come again.
 			r.log.Error("city: apply", "err", err, "events", len(evs))
+			for _, m := range msgs {
+				_ = m.NakWithDelay(time.Second)
+			}
 			continue
 		}
 		for _, m := range msgs {
@@ -513,11 +552,15 @@ func (r *Registry) Branches(ctx context.Context) ([]motcua.CityBranch, error) {
 	out := make([]motcua.CityBranch, 0, len(rows))
 	for _, b := range rows {
 		c := counts[b.Code]
+		if b.LastSeen != nil {
+			t := b.LastSeen.In(r.loc)
+			b.LastSeen = &t
+		}
 		cb := motcua.CityBranch{Code: b.Code, Name: b.Name, UnitCode: b.UnitCode, LastSeen: b.LastSeen, Revoked: b.RevokedAt != nil,
 			Waiting: c.Waiting, Serving: c.Serving, Overdue: c.Overdue, AtRisk: c.AtRisk, Received: c.Received, LastSeq: c.LastSeq}
 		if since, ok := r.since[b.Code]; ok {
 			cb.Online = true
-			s := since
+			s := since.In(r.loc)
 			cb.OnlineSince = &s
 		}
 		out = append(out, cb)
@@ -566,3 +609,6 @@ func freePort(host string) (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Writer is the registry's single writer (the staff accounts use it too).
+func (r *Registry) Writer() *writer.Writer { return r.w }

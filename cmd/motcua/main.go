@@ -17,6 +17,7 @@ import (
 	_ "time/tzdata" // the branch time zone must load even on a host without zoneinfo
 
 	"github.com/motcua/motcua/server"
+	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/writer"
 )
 
@@ -56,8 +57,24 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 	// For measuring only (docs/PERFORMANCE.md): 1 makes every write request
 	// its own commit and fsync, the baseline group commit is compared with.
 	fs.IntVar(&o.cfg.MaxBatch, "max-batch", writer.DefaultMaxBatch, "write requests that may share one commit (group commit); 1 for one commit per request")
+	// The city (issue 14): join a registry; the password is a secret, not a flag.
+	var registryURL, cityDir string
+	fs.StringVar(&registryURL, "registry", env("MOTCUA_REGISTRY", ""), "city registry to join, e.g. nats://registry.example:7422 (none: the hall runs alone) [MOTCUA_REGISTRY]")
+	fs.StringVar(&cityDir, "city-dir", env("MOTCUA_CITY_DIR", ""), "the hall's NATS JetStream files when joined (default: next to the SQLite file) [MOTCUA_CITY_DIR]")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
+	}
+	if registryURL != "" {
+		if cityDir == "" {
+			cityDir = "motcua-city"
+			if !store.IsPostgres(o.cfg.DB) {
+				cityDir = o.cfg.DB + ".city"
+			}
+		}
+		o.cfg.City = &server.CityConfig{Registry: registryURL, Password: env("MOTCUA_REGISTRY_PASSWORD", ""), Dir: cityDir}
+		if o.cfg.City.Password == "" {
+			return o, fmt.Errorf("-registry needs MOTCUA_REGISTRY_PASSWORD, the branch's password from `motcua registry branch add`")
+		}
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -76,6 +93,9 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "user" {
 		return runUser(ctx, args, lookupEnv, stdin, stdout, stderr)
+	}
+	if len(args) > 1 && args[1] == "registry" { // the city registry (registry.go)
+		return runRegistry(ctx, args, lookupEnv, stdout, stderr)
 	}
 	start := time.Now()
 	o, err := parseOptions(args, lookupEnv, stderr)
