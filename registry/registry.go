@@ -88,7 +88,7 @@ type Registry struct {
 	sources map[string]bool // branches the registry stream sources
 	resetAt map[string]time.Time
 	since   map[string]time.Time
-	notice pageNotice // the /city sockets wait on it
+	notice  pageNotice // the /city sockets wait on it
 }
 
 // New starts the registry: its NATS server, the stream, the applier, the
