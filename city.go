@@ -1,6 +1,9 @@
 package motcua
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // The city (issue 14): branches that each run their own hall join one
 // registry (`motcua registry`), which sees every hall's queues and dossiers.
@@ -66,4 +69,30 @@ type BranchRef struct {
 type CityDossier struct {
 	PublicDossier
 	Branch BranchRef `json:"branch"`
+}
+
+// CityCalendar is the city's calendar, published at the registry: days off
+// and announced working days that every hall applies beside its own.
+// Revision is the registry's, so a hall applies each publication once.
+type CityCalendar struct {
+	Revision    uint64    `json:"revision"`
+	Holidays    []Holiday `json:"holidays"`
+	WorkingDays []Holiday `json:"working_days"`
+}
+
+// MergeDays is the union of a hall's own days and the city's, by date,
+// sorted; the hall's own name wins on a date both have.
+func MergeDays(own, city []Holiday) []Holiday {
+	seen := map[string]bool{}
+	out := make([]Holiday, 0, len(own)+len(city))
+	for _, list := range [][]Holiday{own, city} {
+		for _, d := range list {
+			if !seen[d.Date] {
+				seen[d.Date] = true
+				out = append(out, d)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	return out
 }

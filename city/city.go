@@ -22,6 +22,10 @@ const (
 	RegistryStream = "CITY"
 	// LookupSubject is where a hall asks the registry for a dossier by code.
 	LookupSubject = "city.lookup.dossier"
+	// ConfigBucket is the registry's key-value bucket of what the city
+	// publishes to its halls; CalendarKey holds the city's calendar.
+	ConfigBucket = "motcua_city"
+	CalendarKey  = "calendar"
 	// MsgSeqHeader carries the event's seq in the hall's log.
 	MsgSeqHeader = "Motcua-Seq"
 )

@@ -48,6 +48,9 @@ type Config struct {
 	StoreDir string
 	Events   Events
 	Logger   *slog.Logger
+	// Calendar applies the city's calendar when the registry publishes a
+	// new one (the hub's SetCityCalendar); nil ignores it.
+	Calendar func(ctx context.Context, cal motcua.CityCalendar) error
 }
 
 // Link is a hall's membership of the city: its embedded NATS server, the
@@ -140,7 +143,70 @@ func (l *Link) Start(ctx context.Context, branch string) error {
 	l.stop = stop
 	l.mu.Unlock()
 	go l.run(sctx)
+	if cfg.Calendar != nil {
+		go l.followConfig(sctx)
+	}
 	return nil
+}
+
+// configEvery is how often a hall asks the registry for the city's
+// configuration; offline, it asks again until the link is back.
+const configEvery = 2 * time.Second
+
+// followConfig reads the city's calendar from the registry's bucket (in the
+// registry's JetStream domain, through the leaf link) and applies each new
+// revision. A hall that was offline gets the newest one when it returns.
+func (l *Link) followConfig(ctx context.Context) {
+	cityJS, err := jetstream.NewWithDomain(l.nc, RegistryDomain)
+	if err != nil {
+		l.log.Error("city: configuration", "err", err)
+		return
+	}
+	var applied uint64
+	tick := time.NewTicker(configEvery)
+	defer tick.Stop()
+	for {
+		if l.Online() {
+			if rev, err := l.pullCalendar(ctx, cityJS, applied); err != nil && ctx.Err() == nil {
+				l.log.Warn("city: calendar", "err", err)
+			} else if err == nil {
+				applied = rev
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (l *Link) pullCalendar(ctx context.Context, js jetstream.JetStream, applied uint64) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, LookupTimeout)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, ConfigBucket)
+	if err != nil {
+		return applied, err
+	}
+	entry, err := kv.Get(ctx, CalendarKey)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return applied, nil
+	}
+	if err != nil {
+		return applied, err
+	}
+	if entry.Revision() == applied {
+		return applied, nil
+	}
+	var cal motcua.CityCalendar
+	if err := json.Unmarshal(entry.Value(), &cal); err != nil {
+		return applied, fmt.Errorf("city calendar: %w", err)
+	}
+	cal.Revision = entry.Revision()
+	if err := l.cfg.Calendar(ctx, cal); err != nil {
+		return applied, err
+	}
+	return cal.Revision, nil
 }
 
 // openStream creates the hall's stream and reads from it how far the sender
@@ -301,4 +367,9 @@ func (l *Link) shutdown() {
 	l.nc.Close()
 	l.ns.Shutdown()
 	l.ns.WaitForShutdown()
+}
+
+// SetCalendar sets who applies the city's calendar; call it before Start.
+func (l *Link) SetCalendar(fn func(ctx context.Context, cal motcua.CityCalendar) error) {
+	l.cfg.Calendar = fn
 }

@@ -51,12 +51,16 @@ func (a *leafAuth) Check(c server.ClientAuthentication) bool {
 // hallPermissions are what a hall's leaf connection may do, written from
 // the hall's side (the server turns them round for the registry's side): it
 // may send its own events, the answers of its own JetStream domain, and
-// lookups; it receives the requests to its domain, replies and flow control.
+// lookups, and it reads the city's configuration bucket; it receives the requests to its domain, replies and flow control.
 func hallPermissions(branch string) *server.Permissions {
 	domainAPI := "$JS." + city.HallDomain(branch) + ".API.>"
+	kv := "KV_" + city.ConfigBucket
+	cityAPI := "$JS." + city.RegistryDomain + ".API."
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
-			city.HallSubjects(branch), city.LookupSubject, "_INBOX.>", "$JS.ACK.>", "$JS.FC.>", "$JSC.>", "$JS.S.>"}},
+			city.HallSubjects(branch), city.LookupSubject, "_INBOX.>", "$JS.ACK.>", "$JS.FC.>", "$JSC.>", "$JS.S.>",
+			// Read the city's configuration bucket, nothing else of the registry's JetStream.
+			cityAPI + "STREAM.INFO." + kv, cityAPI + "STREAM.MSG.GET." + kv, cityAPI + "DIRECT.GET." + kv + ".>"}},
 		Subscribe: &server.SubjectPermission{Allow: []string{
 			domainAPI, "_INBOX.>", "$JS.ACK.>", "$JS.FC.>", "$JSC.>", "$JS.S.>"}},
 	}

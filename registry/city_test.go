@@ -186,6 +186,13 @@ func (h *hallEnv) issue(n int) {
 // it returns the dossier's code.
 func (h *hallEnv) dossier() string {
 	h.t.Helper()
+	code, _ := h.dossierDue()
+	return code
+}
+
+// dossierDue is dossier, with the dossier's due date.
+func (h *hallEnv) dossierDue() (string, time.Time) {
+	h.t.Helper()
 	var tk struct {
 		ID int64 `json:"id"`
 	}
@@ -212,7 +219,8 @@ func (h *hallEnv) dossier() string {
 		h.t.Fatal("the sample hall has no procedure with processing days")
 	}
 	var d struct {
-		Code string `json:"code"`
+		Code  string    `json:"code"`
+		DueAt time.Time `json:"due_at"`
 	}
 	body := map[string]any{"procedure_id": procs[i].ID, "documents": procs[i].RequiredDocuments,
 		"applicant": map[string]string{"name": "Nguyễn Thị Bình", "id_number": "001190012345", "phone": "0912345678",
@@ -220,7 +228,7 @@ func (h *hallEnv) dossier() string {
 	if st, raw := h.do("POST", fmt.Sprintf("/api/v1/tickets/%d/dossiers", tk.ID), body, &d); st != http.StatusCreated {
 		h.t.Fatalf("hall %s: dossier: %d %s", h.code, st, raw)
 	}
-	return d.Code
+	return d.Code, d.DueAt
 }
 
 // cityEvents are the seqs of the hall's logged events that go to the city.
@@ -485,6 +493,47 @@ func TestCity(t *testing.T) {
 		}
 		if strings.Contains(fmt.Sprint(d), "0912345678") {
 			t.Error("the city answer carries the applicant's phone")
+		}
+	})
+
+	t.Run("a holiday published at the registry moves due dates at every hall", func(t *testing.T) {
+		monday := time.Date(2026, 11, 30, 10, 0, 0, 0, servertest.Hanoi) // the next working day
+		before := map[string]time.Time{}
+		for _, h := range []*hallEnv{a, b, h3} {
+			_, before[h.code] = h.dossierDue()
+		}
+		cal, err := c.reg.PublishCalendar(context.Background(), motcua.CityCalendar{
+			Holidays: []motcua.Holiday{{Date: "2026-11-30", Name: "Ngày nghỉ của thành phố"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cal.Revision == 0 {
+			t.Errorf("published calendar: got revision 0, want one")
+		}
+		for _, h := range []*hallEnv{a, b, h3} {
+			waitFor(t, h.code+" applying the city's holiday", func() bool { return !h.srv.Hub.Site.Calendar().IsWorkingDay(monday) })
+			_, due := h.dossierDue()
+			if !due.After(before[h.code]) {
+				t.Errorf("%s: due date after the city's holiday: got %v, want later than %v", h.code, due, before[h.code])
+			}
+		}
+		// A change of the hall made at the hall keeps the city's days.
+		cur, err := a.srv.Hub.Hall(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur.Branch.Notice = "Thông báo mới của chi nhánh"
+		if _, err := a.srv.Hub.ApplyHall(context.Background(), cur, motcua.User{ID: 1, Username: "admin", Role: motcua.RoleAdmin}, false); err != nil {
+			t.Fatalf("apply the hall at CN01: %v", err)
+		}
+		if a.srv.Hub.Site.Calendar().IsWorkingDay(monday) {
+			t.Error("CN01 after a local change of its hall: the city's holiday is gone")
+		}
+		// And so does a restart.
+		a.stop()
+		a.start()
+		if a.srv.Hub.Site.Calendar().IsWorkingDay(monday) {
+			t.Error("CN01 after a restart: the city's holiday is gone")
 		}
 	})
 

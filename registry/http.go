@@ -67,6 +67,29 @@ func (r *Registry) Handler(sessions web.Sessions, sessionLength time.Duration, l
 		web.JSON(w, http.StatusOK, d)
 	})
 	mux.With(sup).Get("/ws/city", r.socket)
+	// The city's calendar, published to every hall (admin).
+	admin := login.Require(motcua.RoleAdmin)
+	mux.With(sup).Get("/api/v1/city/calendar", func(w http.ResponseWriter, req *http.Request) {
+		cal, err := r.Calendar(req.Context())
+		if err != nil {
+			web.Error(w, req, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, cal)
+	})
+	mux.With(admin).Put("/api/v1/city/calendar", func(w http.ResponseWriter, req *http.Request) {
+		var cal motcua.CityCalendar
+		if err := web.Decode(w, req, &cal); err != nil {
+			web.Error(w, req, err)
+			return
+		}
+		out, err := r.PublishCalendar(req.Context(), cal)
+		if err != nil {
+			web.Error(w, req, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, out)
+	})
 	return mux
 }
 

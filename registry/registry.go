@@ -72,6 +72,7 @@ type Registry struct {
 	nc    *nats.Conn
 	js    jetstream.JetStream
 	w     *writer.Writer
+	kv    jetstream.KeyValue
 	auth  *leafAuth
 
 	leafHost string
@@ -199,6 +200,13 @@ func (r *Registry) connect(ctx context.Context) error {
 		return err
 	}
 	r.nc, r.js = nc, js
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: city.ConfigBucket, History: 5,
+		Storage: jetstream.FileStorage})
+	if err != nil {
+		nc.Close()
+		return fmt.Errorf("registry configuration bucket: %w", err)
+	}
+	r.kv = kv
 	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: city.RegistryStream, Storage: jetstream.FileStorage,
 		Duplicates: 24 * time.Hour}); err != nil {
 		nc.Close()
@@ -612,3 +620,50 @@ func freePort(host string) (int, error) {
 
 // Writer is the registry's single writer (the staff accounts use it too).
 func (r *Registry) Writer() *writer.Writer { return r.w }
+
+// PublishCalendar publishes the city's calendar to every hall: each applies
+// it beside its own days (a hall offline when it returns). Dates are
+// checked first; a wrong one is named.
+func (r *Registry) PublishCalendar(ctx context.Context, cal motcua.CityCalendar) (motcua.CityCalendar, error) {
+	fields := map[string]string{}
+	for name, days := range map[string][]motcua.Holiday{"holidays": cal.Holidays, "working_days": cal.WorkingDays} {
+		for i, d := range days {
+			if _, err := time.Parse(time.DateOnly, d.Date); err != nil {
+				fields[fmt.Sprintf("%s[%d].date", name, i)] = "Ngày phải có dạng YYYY-MM-DD. / The date must be YYYY-MM-DD."
+			}
+		}
+	}
+	if len(fields) > 0 {
+		return cal, &motcua.Error{Code: motcua.EValidation, Message: "Lịch chưa đúng. / The calendar is not valid.", Fields: fields}
+	}
+	if cal.Holidays == nil {
+		cal.Holidays = []motcua.Holiday{}
+	}
+	if cal.WorkingDays == nil {
+		cal.WorkingDays = []motcua.Holiday{}
+	}
+	cal.Revision = 0
+	rev, err := r.kv.Put(ctx, city.CalendarKey, mustJSON(cal))
+	if err != nil {
+		return cal, err
+	}
+	cal.Revision = rev
+	return cal, nil
+}
+
+// Calendar is the city's calendar as last published (empty when never).
+func (r *Registry) Calendar(ctx context.Context) (motcua.CityCalendar, error) {
+	cal := motcua.CityCalendar{Holidays: []motcua.Holiday{}, WorkingDays: []motcua.Holiday{}}
+	e, err := r.kv.Get(ctx, city.CalendarKey)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return cal, nil
+	}
+	if err != nil {
+		return cal, err
+	}
+	if err := json.Unmarshal(e.Value(), &cal); err != nil {
+		return cal, err
+	}
+	cal.Revision = e.Revision()
+	return cal, nil
+}

@@ -130,6 +130,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.Join(err, st.Close())
 	}
 	if link != nil {
+		link.SetCalendar(hb.SetCityCalendar)
 		if err := link.Start(ctx, hb.Site.Branch().Code); err != nil {
 			hb.Close()
 			return nil, errors.Join(fmt.Errorf("join the city: %w", err), st.Close())

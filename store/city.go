@@ -235,3 +235,24 @@ func (t CityTx) PutDossier(branch string, seq int64, d motcua.PublicDossier, bod
 		at_risk = excluded.at_risk, body = excluded.body WHERE city_dossiers.seq < excluded.seq`,
 		d.Code, branch, seq, string(d.Status), d.ReceivedAt.UTC(), d.DueAt.UTC(), d.Overdue, d.AtRisk, string(body))
 }
+
+// cityCalendarKey is the setting that keeps, at a hall, the calendar the
+// city published; the hall's own days stay in its hall description.
+const cityCalendarKey = "city_calendar"
+
+// CityCalendar reads the city's calendar a hall applied (empty when none).
+func (s *Store) CityCalendar(ctx context.Context) (motcua.CityCalendar, error) {
+	var cal motcua.CityCalendar
+	err := setting(ctx, s.read, cityCalendarKey, &cal)
+	return cal, err
+}
+
+// CityCalendar reads the city's calendar inside the transaction.
+func (t *Tx) CityCalendar() (motcua.CityCalendar, error) {
+	var cal motcua.CityCalendar
+	err := setting(t.ctx, t.tx, cityCalendarKey, &cal)
+	return cal, err
+}
+
+// PutCityCalendar keeps the city's calendar at a hall.
+func (t *Tx) PutCityCalendar(cal motcua.CityCalendar) error { return t.PutSetting(cityCalendarKey, cal) }
