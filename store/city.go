@@ -255,4 +255,6 @@ func (t *Tx) CityCalendar() (motcua.CityCalendar, error) {
 }
 
 // PutCityCalendar keeps the city's calendar at a hall.
-func (t *Tx) PutCityCalendar(cal motcua.CityCalendar) error { return t.PutSetting(cityCalendarKey, cal) }
+func (t *Tx) PutCityCalendar(cal motcua.CityCalendar) error {
+	return t.PutSetting(cityCalendarKey, cal)
+}
