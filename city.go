@@ -22,8 +22,8 @@ type CityEvent struct {
 
 // CityEventTypes are the event types a hall sends the city: waiting counts
 // and tickets (for the queues) and dossiers (for the city-wide lookup and
-// the overdue lists). Calls are the hall screens' business.
-var CityEventTypes = []string{EventQueue, EventTicket, EventDossier}
+// the overdue lists) and visits about another branch's dossier. Calls are the hall screens' business.
+var CityEventTypes = []string{EventQueue, EventTicket, EventDossier, EventCityVisit}
 
 // IsCityEvent says whether an event of type typ goes to the city.
 func IsCityEvent(typ string) bool {
@@ -69,6 +69,8 @@ type BranchRef struct {
 type CityDossier struct {
 	PublicDossier
 	Branch BranchRef `json:"branch"`
+	// Visits are the visits linked to it at other branches.
+	Visits []CityVisit `json:"visits"`
 }
 
 // CityCalendar is the city's calendar, published at the registry: days off
@@ -95,4 +97,28 @@ func MergeDays(own, city []Holiday) []Holiday {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
 	return out
+}
+
+// EventCityVisit records, at a hall, a visit (a ticket) linked to a dossier
+// another branch received: the citizen came back here with a missing paper.
+const EventCityVisit = "city_visit"
+
+// CityVisitBody is the body of a "city_visit" event. It names the dossier by
+// code and the ticket by its number of the day; nothing personal.
+type CityVisitBody struct {
+	Code     string    `json:"code"`
+	Branch   BranchRef `json:"branch"` // where the dossier was received
+	TicketID int64     `json:"ticket_id"`
+	Number   string    `json:"number"`
+	At       time.Time `json:"at"`
+}
+
+// EventType is EventCityVisit.
+func (*CityVisitBody) EventType() string { return EventCityVisit }
+
+// CityVisit is a visit at a branch about a dossier, as the registry lists it.
+type CityVisit struct {
+	Branch BranchRef `json:"branch"`
+	Number string    `json:"number"`
+	At     time.Time `json:"at"`
 }

@@ -494,6 +494,31 @@ func TestCity(t *testing.T) {
 		if strings.Contains(fmt.Sprint(d), "0912345678") {
 			t.Error("the city answer carries the applicant's phone")
 		}
+
+		// The citizen comes back to CN02 with the missing paper: the visit is
+		// linked to CN01's dossier, and the registry lists it.
+		var tk struct {
+			ID     int64  `json:"id"`
+			Number string `json:"number"`
+		}
+		b.do("POST", "/api/v1/tickets", map[string]any{"service_id": 1}, &tk)
+		if st, raw := b.do("POST", "/api/v1/city/dossiers/"+codeA+"/visits", map[string]any{"ticket_id": tk.ID}, nil); st != http.StatusCreated {
+			t.Fatalf("link a CN02 visit to %s: got %d %s, want 201", codeA, st, raw)
+		}
+		if st, _ := b.do("POST", "/api/v1/city/dossiers/"+codeA+"/visits", map[string]any{"ticket_id": 99999}, nil); st != http.StatusNotFound {
+			t.Errorf("link an unknown ticket: got %d, want 404", st)
+		}
+		if st, _ := a.do("POST", "/api/v1/city/dossiers/"+codeA+"/visits", map[string]any{"ticket_id": 1}, nil); st != http.StatusConflict {
+			t.Errorf("link at CN01 its own dossier through the city: got %d, want 409", st)
+		}
+		c.waitSynced(b)
+		got, err := c.reg.Dossier(context.Background(), codeA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Visits) != 1 || got.Visits[0].Branch.Code != "CN02" || got.Visits[0].Number != tk.Number {
+			t.Errorf("visits of %s at the registry: got %+v, want one at CN02, ticket %s", codeA, got.Visits, tk.Number)
+		}
 	})
 
 	t.Run("a holiday published at the registry moves due dates at every hall", func(t *testing.T) {

@@ -496,6 +496,8 @@ func ApplyEvent(tx *store.Tx, ev motcua.CityEvent, now time.Time) error {
 				return err
 			}
 		}
+	case *motcua.CityVisitBody:
+		return tx.City().PutVisit(ev.Branch, ev.Seq, *b)
 	case *motcua.DossierBody:
 		return tx.City().PutDossier(ev.Branch, ev.Seq, b.Dossier, mustJSON(b.Dossier))
 	}
@@ -536,9 +538,25 @@ func (r *Registry) Dossier(ctx context.Context, code string) (motcua.CityDossier
 	if err := json.Unmarshal([]byte(row.Body), &d.PublicDossier); err != nil {
 		return d, err
 	}
-	d.Branch = motcua.BranchRef{Code: row.Branch}
-	if b, err := r.st.City().Branch(ctx, row.Branch); err == nil {
-		d.Branch.Name = b.Name
+	names := map[string]string{}
+	name := func(code string) string {
+		if n, ok := names[code]; ok {
+			return n
+		}
+		if b, err := r.st.City().Branch(ctx, code); err == nil {
+			names[code] = b.Name
+		}
+		return names[code]
+	}
+	d.Branch = motcua.BranchRef{Code: row.Branch, Name: name(row.Branch)}
+	visits, err := r.st.City().Visits(ctx, code)
+	if err != nil {
+		return d, err
+	}
+	d.Visits = []motcua.CityVisit{}
+	for _, v := range visits {
+		d.Visits = append(d.Visits, motcua.CityVisit{Branch: motcua.BranchRef{Code: v.Branch, Name: name(v.Branch)},
+			Number: v.Number, At: v.At.In(r.loc)})
 	}
 	return d, nil
 }

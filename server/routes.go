@@ -105,8 +105,9 @@ func routes(d deps) http.Handler {
 	// The city (issue 14): a hall that joined a registry finds dossiers of
 	// every branch through it.
 	if d.city != nil {
-		cityDossiers := &counter.CityHandler{City: d.city}
+		cityDossiers := &counter.CityHandler{Site: h.Site, City: d.city, Visits: h}
 		r.With(staff).Get("/api/v1/city/dossiers/{code}", cityDossiers.Dossier)
+		r.With(staff).Post("/api/v1/city/dossiers/{code}/visits", cityDossiers.LinkVisit)
 	}
 
 	// Dossiers (staff) and their printouts; pages authenticate by the login cookie.

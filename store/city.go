@@ -258,3 +258,23 @@ func (t *Tx) CityCalendar() (motcua.CityCalendar, error) {
 func (t *Tx) PutCityCalendar(cal motcua.CityCalendar) error {
 	return t.PutSetting(cityCalendarKey, cal)
 }
+
+// PutVisit records a visit linked to a dossier of another branch.
+func (t CityTx) PutVisit(branch string, seq int64, v motcua.CityVisitBody) error {
+	return t.exec(`INSERT INTO city_visits (branch, seq, code, ticket_id, number, at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (branch, seq) DO NOTHING`, branch, seq, v.Code, v.TicketID, v.Number, v.At.UTC())
+}
+
+// CityVisitRow is one visit linked to a dossier.
+type CityVisitRow struct {
+	Branch string    `db:"branch"`
+	Number string    `db:"number"`
+	At     time.Time `db:"at"`
+}
+
+// Visits lists the visits linked to a dossier at other branches, oldest first.
+func (s CityStore) Visits(ctx context.Context, code string) ([]CityVisitRow, error) {
+	var rows []CityVisitRow
+	err := s.read.SelectContext(ctx, &rows, s.read.Rebind(`SELECT branch, number, at FROM city_visits WHERE code = ? ORDER BY at, seq`), code)
+	return rows, Normalize(err)
+}

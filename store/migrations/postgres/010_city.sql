@@ -61,3 +61,15 @@ CREATE TABLE city_dossiers (
   body        TEXT NOT NULL
 );
 CREATE INDEX city_dossiers_branch ON city_dossiers (branch, status);
+-- Visits at a branch linked to a dossier another branch received (from
+-- "city_visit" events).
+CREATE TABLE city_visits (
+  branch     TEXT NOT NULL,
+  seq        BIGINT NOT NULL,
+  code       TEXT NOT NULL,
+  ticket_id  BIGINT NOT NULL,
+  number     TEXT NOT NULL,
+  at         TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (branch, seq)
+);
+CREATE INDEX city_visits_code ON city_visits (code);
