@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/hall"
+	"github.com/motcua/motcua/internal/netcut"
 	"github.com/motcua/motcua/registry"
 	"github.com/motcua/motcua/server"
 	"github.com/motcua/motcua/server/servertest"
@@ -67,7 +67,7 @@ func newCity(t *testing.T) *cityEnv {
 	t.Cleanup(func() {
 		for _, h := range c.halls {
 			h.stop()
-			h.proxy.close()
+			h.proxy.Close()
 		}
 		if c.reg != nil {
 			c.reg.Close()
@@ -110,7 +110,7 @@ type hallEnv struct {
 	password string
 	dir      string
 	clock    *motcua.ManualClock
-	proxy    *proxy
+	proxy    *netcut.Proxy
 	srv      *server.Server
 	http     *httptest.Server
 	token    string
@@ -122,7 +122,7 @@ func (h *hallEnv) start() {
 	hl.Branch.Code, hl.Branch.UnitCode, hl.Branch.Name = h.code, h.unit, "Chi nhánh "+h.code
 	srv, err := server.New(context.Background(), server.Config{DB: filepath.Join(h.dir, "motcua.db"), Hall: &hl,
 		Trusted: "127.0.0.0/8", AdminPassword: adminPassword, BcryptCost: 4, Clock: h.clock,
-		City: &server.CityConfig{Registry: "nats://" + h.proxy.addr(), Password: h.password, Dir: filepath.Join(h.dir, "city")}})
+		City: &server.CityConfig{Registry: "nats://" + h.proxy.Addr(), Password: h.password, Dir: filepath.Join(h.dir, "city")}})
 	if err != nil {
 		h.t.Fatalf("start hall %s: %v", h.code, err)
 	}
@@ -298,74 +298,13 @@ func (c *cityEnv) branch(code string) motcua.CityBranch {
 	return motcua.CityBranch{}
 }
 
-// proxy forwards TCP to the registry; cut drops every connection and
-// refuses new ones until restore, like a cable pulled out.
-type proxy struct {
-	t      *testing.T
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	down   bool
-	conns  []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// newProxy puts a cuttable TCP proxy in front of the registry.
+func newProxy(t *testing.T, target string) *netcut.Proxy {
+	p, err := netcut.New(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{t: t, ln: ln, target: target}
-	go p.serve()
 	return p
-}
-
-func (p *proxy) addr() string { return p.ln.Addr().String() }
-
-func (p *proxy) serve() {
-	for {
-		in, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			in.Close()
-			continue
-		}
-		out, err := net.Dial("tcp", p.target)
-		if err != nil {
-			in.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, in, out)
-		p.mu.Unlock()
-		go func() { io.Copy(out, in); out.Close() }()
-		go func() { io.Copy(in, out); in.Close() }()
-	}
-}
-
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = true
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *proxy) restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = false
-}
-
-func (p *proxy) close() {
-	p.cut()
-	p.ln.Close()
 }
 
 func TestCity(t *testing.T) {
@@ -563,7 +502,7 @@ func TestCity(t *testing.T) {
 	})
 
 	t.Run("a hall cut off works alone and catches up exactly once", func(t *testing.T) {
-		b.proxy.cut()
+		b.proxy.Cut()
 		waitFor(t, "CN02's link down", func() bool { return !b.srv.City.Online() })
 		b.issue(5)
 		code := b.dossier()
@@ -578,7 +517,7 @@ func TestCity(t *testing.T) {
 		if st, _ := b.do("GET", "/api/v1/services", nil, nil); st != 200 {
 			t.Errorf("services while cut off: got %d, want 200", st)
 		}
-		b.proxy.restore()
+		b.proxy.Restore()
 		c.waitSynced(b)
 		d, err := c.reg.Dossier(context.Background(), code)
 		if err != nil || d.Branch.Code != "CN02" {

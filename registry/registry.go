@@ -418,10 +418,19 @@ func (r *Registry) syncLoop(ctx context.Context) {
 	}
 }
 
-// apply takes the sourced events in order and writes each once.
+// apply takes the sourced events in order and writes each once. While
+// events wait it takes up to applyBatch at once (one commit); idle, it
+// waits for the next one, so an event is applied as soon as it arrives.
 func (r *Registry) apply(ctx context.Context, cons jetstream.Consumer) {
+	idle := true
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(applyBatch, jetstream.FetchMaxWait(time.Second))
+		var batch jetstream.MessageBatch
+		var err error
+		if idle {
+			batch, err = cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
+		} else {
+			batch, err = cons.FetchNoWait(applyBatch)
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				r.log.Warn("city: fetch", "err", err)
@@ -434,7 +443,9 @@ func (r *Registry) apply(ctx context.Context, cons jetstream.Consumer) {
 		}
 		var msgs []jetstream.Msg
 		var evs []motcua.CityEvent
+		n := 0
 		for m := range batch.Messages() {
+			n++
 			var ev motcua.CityEvent
 			if err := json.Unmarshal(m.Data(), &ev); err != nil || !city.ValidBranchCode(ev.Branch) ||
 				m.Subject() != city.EventSubject(ev.Branch, ev.Type) {
@@ -445,6 +456,7 @@ func (r *Registry) apply(ctx context.Context, cons jetstream.Consumer) {
 			msgs = append(msgs, m)
 			evs = append(evs, ev)
 		}
+		idle = n == 0
 		if len(evs) == 0 {
 			continue
 		}
