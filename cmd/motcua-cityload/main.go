@@ -194,9 +194,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 
 	// Wait for the registry to hold everything made.
 	deadline := time.Now().Add(5 * time.Minute)
+	report := time.Now()
 	for time.Now().Before(deadline) {
 		if done(ctx, rst, hs) {
 			break
+		}
+		if time.Since(report) > 5*time.Second {
+			report = time.Now()
+			fmt.Fprintf(out, "… waiting for the registry: %s\n", progress(ctx, rst, hs))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -268,4 +273,24 @@ func done(ctx context.Context, st *store.Store, hs []*hall) bool {
 		}
 	}
 	return true
+}
+
+// progress says how many events the registry holds of how many made, and
+// how many halls it has everything of.
+func progress(ctx context.Context, st *store.Store, hs []*hall) string {
+	counts, err := st.City().Counts(ctx, time.Time{})
+	if err != nil {
+		return err.Error()
+	}
+	var held, made int64
+	complete := 0
+	for _, h := range hs {
+		c := counts[h.code]
+		held += c.LastSeq
+		made += h.made.Load()
+		if c.LastSeq >= h.made.Load() {
+			complete++
+		}
+	}
+	return fmt.Sprintf("%d of %d events, %d of %d halls complete", held, made, complete, len(hs))
 }
