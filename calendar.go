@@ -284,6 +284,72 @@ func (c *Calendar) DueAt(received time.Time, processingDays int) time.Time {
 	return c.closeOfReception(c.addWorking(start, max(processingDays, 0)))
 }
 
+// DueFor is the appointment for returning the result of a dossier of
+// procedure p received at received: the one place a due date is computed.
+//
+//   - The receipt counts from the next working day when it falls on a day
+//     off, after the close of reception, or at/after the procedure's cut-off
+//     ("15:00" for certification: Decree 23/2015 art. 7).
+//   - Whole working days (p's processing time "N ngày", or processing_days):
+//     as DueAt, the close of reception on the N-th working day after the
+//     receipt day (the day of receipt not counted; 0 is the same day).
+//   - Half days and hours ("0.5 ngày", "4 giờ"): working hours inside the
+//     reception sessions of working days, counted from the moment of receipt
+//     (from the next opening when received outside the sessions, or from the
+//     next working day's opening after the cut-off); a day is
+//     WorkingDayHours hours.
+func (c *Calendar) DueFor(received time.Time, p Procedure) time.Time {
+	pt := ProcessingTimeOf(p)
+	cut, hasCut := parseClock(p.Cutoff)
+	received = received.In(c.loc)
+	d := c.dateOf(received)
+	late := !c.isWorking(d) || !received.Before(c.closeOfReception(d)) ||
+		(hasCut && !received.Before(d.at(c.loc, cut)))
+	if !pt.ByHours() {
+		start := d
+		if late {
+			start = c.nextWorking(d)
+		}
+		return c.closeOfReception(c.addWorking(start, pt.Days))
+	}
+	from := received
+	if late {
+		from = c.nextWorking(d).at(c.loc, c.reception[0].from)
+	}
+	return c.addWorkingMinutes(from, (pt.Days*WorkingDayHours+pt.Hours)*60)
+}
+
+// addWorkingMinutes walks n minutes of reception sessions on working days
+// from t; the answer is where the n-th minute ends.
+func (c *Calendar) addWorkingMinutes(t time.Time, n int) time.Time {
+	d := c.dateOf(t)
+	now := t.Hour()*60 + t.Minute()
+	for guard := 0; guard < maxWorkingDaySpan; guard++ {
+		if c.isWorking(d) {
+			for _, s := range c.reception {
+				from := max(s.from, now)
+				if from >= s.to {
+					continue
+				}
+				left := s.to - from
+				if n <= left {
+					return d.at(c.loc, from+n)
+				}
+				n -= left
+			}
+		}
+		d, now = d.addDays(1), 0
+	}
+	return d.at(c.loc, 0)
+}
+
+// Extend moves a due date by days working days (an extension for
+// verification): the close of reception on the days-th working day after
+// due's date.
+func (c *Calendar) Extend(due time.Time, days int) time.Time {
+	return c.closeOfReception(c.addWorking(c.dateOf(due), max(days, 0)))
+}
+
 // String lists the reception sessions, for logs and the admin page.
 func (c *Calendar) String() string {
 	var parts []string

@@ -62,8 +62,9 @@ func TestDueAt2026(t *testing.T) {
 		{"across Hùng Kings and 30/4–1/5", "2026-04-24 09:00", 3, "2026-05-04 17:00"},
 		{"deadline on 30/4 moves to the next working day", "2026-04-28 09:00", 2, "2026-05-04 17:00"},
 
-		{"1/9 and 2/9", "2026-08-31 10:00", 1, "2026-09-03 17:00"},
-		{"Friday before 1/9, 2 days", "2026-08-28 10:00", 2, "2026-09-03 17:00"},
+		{"31/8 is off (letter 9859/VPCP-KGVX): counts from 3/9", "2026-08-31 10:00", 1, "2026-09-04 17:00"},
+		{"Friday before the 29/8–2/9 break, 2 days", "2026-08-28 10:00", 2, "2026-09-04 17:00"},
+		{"Friday 21/8, one day, due on the working Saturday 22/8", "2026-08-21 10:00", 1, "2026-08-22 17:00"},
 
 		{"received on a Saturday", "2026-03-07 09:00", 1, "2026-03-10 17:00"},
 		{"received on a Saturday, same day", "2026-03-07 09:00", 0, "2026-03-09 17:00"},
@@ -169,8 +170,9 @@ func TestIsWorkingDay(t *testing.T) {
 
 func TestWorkingDaysIn2026(t *testing.T) {
 	c := vn2026Calendar(t)
-	// 2026 has 261 weekdays; 12 of them are days off (1/1, 2/1, 16–20/2,
-	// 27/4, 30/4, 1/5, 1/9, 2/9) and Saturday 10/1 is worked: 250.
+	// 2026 has 261 weekdays; 13 of them are days off (1/1, 2/1, 16–20/2,
+	// 27/4, 30/4, 1/5, 31/8, 1/9, 2/9) and Saturdays 10/1 and 22/8 are
+	// worked: 250.
 	from, to := localTime(t, "2025-12-31 12:00"), localTime(t, "2026-12-31 12:00")
 	if got := c.WorkingDaysBetween(from, to); got != 250 {
 		t.Errorf("working days in 2026 = %d, want 250", got)
@@ -290,11 +292,11 @@ func TestNewCalendarRejects(t *testing.T) {
 		field     string
 		mention   string
 	}{
-		{"impossible date", []motcua.Holiday{{"2026-02-30", "x"}}, nil, nil, "holidays", "2026-02-30"},
-		{"slashes", []motcua.Holiday{{"2026/01/01", "x"}}, nil, nil, "holidays", "2026/01/01"},
-		{"day first", nil, []motcua.Holiday{{"10-01-2026", "x"}}, nil, "working_days", "10-01-2026"},
-		{"empty date", []motcua.Holiday{{"", "x"}}, nil, nil, "holidays", `""`},
-		{"both off and working", []motcua.Holiday{{"2026-01-10", "x"}}, []motcua.Holiday{{"2026-01-10", "y"}}, nil, "working_days", "2026-01-10"},
+		{"impossible date", []motcua.Holiday{{Date: "2026-02-30", Name: "x"}}, nil, nil, "holidays", "2026-02-30"},
+		{"slashes", []motcua.Holiday{{Date: "2026/01/01", Name: "x"}}, nil, nil, "holidays", "2026/01/01"},
+		{"day first", nil, []motcua.Holiday{{Date: "10-01-2026", Name: "x"}}, nil, "working_days", "10-01-2026"},
+		{"empty date", []motcua.Holiday{{Date: "", Name: "x"}}, nil, nil, "holidays", `""`},
+		{"both off and working", []motcua.Holiday{{Date: "2026-01-10", Name: "x"}}, []motcua.Holiday{{Date: "2026-01-10", Name: "y"}}, nil, "working_days", "2026-01-10"},
 		{"session not HH:MM", nil, nil, []motcua.Session{{"7:30", "11:30"}}, "reception", "7:30"},
 		{"session backwards", nil, nil, []motcua.Session{{"11:30", "07:30"}}, "reception", "11:30"},
 		{"session empty", nil, nil, []motcua.Session{{"07:30", "07:30"}}, "reception", "07:30"},
@@ -376,4 +378,121 @@ func names(hs []motcua.Holiday) []string {
 		out = append(out, h.Name)
 	}
 	return out
+}
+
+// TestDueFor2026 is the due date of a procedure across every 2026 holiday
+// and swap, with the 15:00 cut-off, half-day and hour deadlines, receipts
+// after hours and on days off. Reception is 07:30–11:30, 13:00–17:00.
+func TestDueFor2026(t *testing.T) {
+	c := vn2026Calendar(t)
+	days := func(n int) motcua.Procedure { return motcua.Procedure{ProcessingDays: n} }
+	cert := motcua.Procedure{ProcessingDays: 0, Cutoff: "15:00"}
+	timed := func(s string) motcua.Procedure { return motcua.Procedure{ProcessingTime: s} }
+	timedCut := func(s string) motcua.Procedure { return motcua.Procedure{ProcessingTime: s, Cutoff: "15:00"} }
+	tests := []struct {
+		name     string
+		received string
+		proc     motcua.Procedure
+		want     string
+	}{
+		// Whole days across every holiday and swap of 2026.
+		{"1/1 and 2/1 off", "2025-12-31 09:00", days(1), "2026-01-05 17:00"},
+		{"Saturday 10/1 worked", "2026-01-09 10:00", days(1), "2026-01-10 17:00"},
+		{"Tết 14–22/2", "2026-02-13 10:00", days(1), "2026-02-23 17:00"},
+		{"received on Tết", "2026-02-18 09:00", days(0), "2026-02-23 17:00"},
+		{"Hùng Kings 27/4", "2026-04-24 09:00", days(1), "2026-04-28 17:00"},
+		{"30/4 and 1/5", "2026-04-29 10:00", days(1), "2026-05-04 17:00"},
+		{"Saturday 22/8 worked", "2026-08-21 10:00", days(1), "2026-08-22 17:00"},
+		{"received on the working Saturday 22/8", "2026-08-22 09:00", days(0), "2026-08-22 17:00"},
+		{"31/8, 1/9, 2/9 off", "2026-08-28 10:00", days(1), "2026-09-03 17:00"},
+		{"received on Monday 31/8, same day", "2026-08-31 09:00", days(0), "2026-09-03 17:00"},
+		{"received on 31/8, one day", "2026-08-31 09:00", days(1), "2026-09-04 17:00"},
+		{"15 days across 22/8 and 31/8–2/9", "2026-08-20 09:00", days(15), "2026-09-14 17:00"},
+		{"receipt after hours", "2026-03-10 17:30", days(1), "2026-03-12 17:00"},
+		{"receipt on a Sunday", "2026-03-08 10:00", days(2), "2026-03-11 17:00"},
+		{"processing_time in days", "2026-03-10 09:00", timed("3 ngày"), "2026-03-13 17:00"},
+
+		// The 15:00 cut-off (Decree 23/2015 art. 7).
+		{"certified at 14:59: same day", "2026-03-10 14:59", cert, "2026-03-10 17:00"},
+		{"certified at 15:00: next working day", "2026-03-10 15:00", cert, "2026-03-11 17:00"},
+		{"certified at 15:30: next working day", "2026-03-10 15:30", cert, "2026-03-11 17:00"},
+		{"certified Friday 21/8 at 15:30: the working Saturday", "2026-08-21 15:30", cert, "2026-08-22 17:00"},
+		{"certified Friday 28/8 at 15:30: after the break", "2026-08-28 15:30", cert, "2026-09-03 17:00"},
+		{"certified Friday 13/2 at 15:30: after Tết", "2026-02-13 15:30", cert, "2026-02-23 17:00"},
+		{"3 days, after the cut-off", "2026-03-10 15:30", motcua.Procedure{ProcessingDays: 3, Cutoff: "15:00"}, "2026-03-16 17:00"},
+		{"without a cut-off 15:30 is the same day", "2026-03-10 15:30", days(0), "2026-03-10 17:00"},
+
+		// Half days and hours, counted in reception hours.
+		{"half a day from 09:00", "2026-03-10 09:00", timed("0.5 ngày"), "2026-03-10 14:30"},
+		{"half a day written 0,5", "2026-03-10 09:00", timed("0,5 ngày"), "2026-03-10 14:30"},
+		{"half a day from 14:00 ends next morning", "2026-03-10 14:00", timed("0.5 ngày"), "2026-03-11 08:30"},
+		{"4 hours from the lunch break", "2026-03-10 12:00", timed("4 giờ"), "2026-03-10 17:00"},
+		{"4 hours before opening", "2026-03-10 06:00", timed("4 giờ"), "2026-03-10 11:30"},
+		{"4 hours after hours", "2026-03-10 18:00", timed("4 giờ"), "2026-03-11 11:30"},
+		{"4 hours on a Sunday", "2026-03-08 10:00", timed("4 giờ"), "2026-03-09 11:30"},
+		{"4 hours from Friday 28/8 16:00 skip 29/8–2/9", "2026-08-28 16:00", timed("4 giờ"), "2026-09-03 10:30"},
+		{"4 hours from 29/4 16:30 skip 30/4–3/5", "2026-04-29 16:30", timed("4 giờ"), "2026-05-04 11:00"},
+		{"half a day from Friday 13/2 16:00 skips Tết", "2026-02-13 16:00", timed("0.5 ngày"), "2026-02-23 10:30"},
+		{"8 hours into the working Saturday 10/1", "2026-01-09 13:00", timed("8 giờ"), "2026-01-10 11:30"},
+		{"1.5 days", "2026-03-10 07:30", timed("1.5 ngày"), "2026-03-11 11:30"},
+		{"4 hours after the cut-off start next opening", "2026-03-10 15:10", timedCut("4 giờ"), "2026-03-11 11:30"},
+		{"4 hours before the cut-off", "2026-03-10 14:50", timedCut("4 giờ"), "2026-03-11 09:20"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := c.DueFor(localTime(t, tt.received), tt.proc)
+			want := localTime(t, tt.want)
+			if !got.Equal(want) {
+				t.Errorf("DueFor(%s, %+v) = %s, want %s", tt.received, tt.proc, got.Format(time.DateTime), tt.want)
+			}
+		})
+	}
+}
+
+func TestExtend(t *testing.T) {
+	c := vn2026Calendar(t)
+	tests := []struct {
+		name string
+		due  string
+		days int
+		want string
+	}{
+		{"5 days over the working Saturday 22/8", "2026-08-21 17:00", 5, "2026-08-27 17:00"},
+		{"2 days over the National Day break", "2026-08-28 17:00", 2, "2026-09-04 17:00"},
+		{"an hour deadline extended by a day", "2026-03-10 14:30", 1, "2026-03-11 17:00"},
+	}
+	for _, tt := range tests {
+		if got := c.Extend(localTime(t, tt.due), tt.days); !got.Equal(localTime(t, tt.want)) {
+			t.Errorf("%s: Extend(%s, %d) = %s, want %s", tt.name, tt.due, tt.days, got.Format(time.DateTime), tt.want)
+		}
+	}
+}
+
+func TestParseProcessingTime(t *testing.T) {
+	tests := []struct {
+		in   string
+		want motcua.ProcessingTime
+		out  string
+	}{
+		{"15 ngày", motcua.ProcessingTime{Days: 15}, "15 ngày"},
+		{"15 ngày làm việc", motcua.ProcessingTime{Days: 15}, "15 ngày"},
+		{"0 ngày", motcua.ProcessingTime{}, "0 ngày"},
+		{"0.5 ngày", motcua.ProcessingTime{Hours: 4}, "0.5 ngày"},
+		{"0,5 ngày", motcua.ProcessingTime{Hours: 4}, "0.5 ngày"},
+		{"2.5 NGÀY", motcua.ProcessingTime{Days: 2, Hours: 4}, "2.5 ngày"},
+		{"4 giờ", motcua.ProcessingTime{Hours: 4, InHours: true}, "4 giờ"},
+		{"12 giờ", motcua.ProcessingTime{Days: 1, Hours: 4, InHours: true}, "12 giờ"},
+		{"8 giờ", motcua.ProcessingTime{Days: 1, InHours: true}, "8 giờ"},
+	}
+	for _, tt := range tests {
+		got, err := motcua.ParseProcessingTime(tt.in)
+		if err != nil || got != tt.want || got.String() != tt.out {
+			t.Errorf("ParseProcessingTime(%q) = %+v (%q), %v; want %+v (%q)", tt.in, got, got.String(), err, tt.want, tt.out)
+		}
+	}
+	for _, bad := range []string{"", "15", "ngày", "0.25 ngày", "1.5 giờ", "0 giờ", "-1 ngày", "15 days", "99999 ngày", "nửa ngày"} {
+		if _, err := motcua.ParseProcessingTime(bad); motcua.ErrorCode(err) != motcua.EValidation {
+			t.Errorf("ParseProcessingTime(%q): got %v, want a validation error", bad, err)
+		}
+	}
 }

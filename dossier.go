@@ -14,6 +14,7 @@ const (
 	DossierResultReady         DossierStatus = "result_ready"         // the result is back at the one-stop
 	DossierReturned            DossierStatus = "returned"             // the citizen has the result
 	DossierRejected            DossierStatus = "rejected"             // refused, with a reason
+	DossierStopped             DossierStatus = "stopped"              // stopped, with a reason (Mẫu 05)
 )
 
 // DossierAction is a move staff make on a dossier (POST /dossiers/{id}/events "type").
@@ -27,6 +28,11 @@ const (
 	DossierMarkResultReady    DossierAction = "result_ready"
 	DossierReturn             DossierAction = "return"
 	DossierReject             DossierAction = "reject"
+	// DossierExtend extends the processing time by the procedure's
+	// extended_days when verification is needed, once, with the reason. The
+	// status stays; the new due date is recorded in the history.
+	DossierExtend DossierAction = "extend"
+	DossierStop   DossierAction = "stop"
 )
 
 // dossierMoves is the whole dossier lifecycle: from each status, the actions
@@ -37,7 +43,8 @@ const (
 // from received straight to processing or result_ready. A supplement can be
 // asked for at any point before the result; the papers come back through the
 // counter, so the dossier is received again and transferred again, with a new
-// due date. A refusal can come at any point before the result.
+// due date. A refusal can come at any point before the result, and so can a
+// stop (Mẫu 05: the citizen withdraws, or the law stops the procedure).
 var dossierMoves = map[DossierStatus]map[DossierAction]DossierStatus{
 	DossierReceived: {
 		DossierTransfer:          DossierTransferred,
@@ -45,21 +52,25 @@ var dossierMoves = map[DossierStatus]map[DossierAction]DossierStatus{
 		DossierMarkResultReady:   DossierResultReady,
 		DossierRequestSupplement: DossierSupplementRequested,
 		DossierReject:            DossierRejected,
+		DossierStop:              DossierStopped,
 	},
 	DossierTransferred: {
 		DossierStartProcessing:   DossierProcessing,
 		DossierMarkResultReady:   DossierResultReady,
 		DossierRequestSupplement: DossierSupplementRequested,
 		DossierReject:            DossierRejected,
+		DossierStop:              DossierStopped,
 	},
 	DossierProcessing: {
 		DossierMarkResultReady:   DossierResultReady,
 		DossierRequestSupplement: DossierSupplementRequested,
 		DossierReject:            DossierRejected,
+		DossierStop:              DossierStopped,
 	},
 	DossierSupplementRequested: {
 		DossierSupplementReceived: DossierReceived,
 		DossierReject:             DossierRejected,
+		DossierStop:               DossierStopped,
 	},
 	DossierResultReady: {
 		DossierReturn: DossierReturned,
@@ -75,11 +86,13 @@ var dossierActionNames = map[DossierAction][2]string{
 	DossierMarkResultReady:    {"ghi nhận có kết quả", "mark the result ready for"},
 	DossierReturn:             {"trả kết quả", "return the result of"},
 	DossierReject:             {"từ chối", "reject"},
+	DossierExtend:             {"gia hạn", "extend"},
+	DossierStop:               {"dừng giải quyết", "stop"},
 }
 
 // DossierActions lists every action in lifecycle order.
 var DossierActions = []DossierAction{DossierTransfer, DossierStartProcessing, DossierRequestSupplement,
-	DossierSupplementReceived, DossierMarkResultReady, DossierReturn, DossierReject}
+	DossierSupplementReceived, DossierMarkResultReady, DossierReturn, DossierReject, DossierExtend, DossierStop}
 
 // IsDossierAction reports whether a names a lifecycle action.
 func IsDossierAction(a DossierAction) bool {
@@ -112,9 +125,24 @@ func NextDossierActions(from DossierStatus) []DossierAction {
 }
 
 // DossierActionNeedsNote reports the actions that must say why: a supplement
-// request says what is missing (Mẫu 02), a refusal gives its reason (Mẫu 03).
+// request says what is missing (Mẫu 02), a refusal gives its reason (Mẫu 03,
+// or the agency's letter), a stop gives its reason (Mẫu 05), an extension why
+// verification is needed.
 func DossierActionNeedsNote(a DossierAction) bool {
-	return a == DossierRequestSupplement || a == DossierReject
+	return a == DossierRequestSupplement || a == DossierReject || a == DossierStop || a == DossierExtend
+}
+
+// CanExtend reports whether a dossier in status from may be extended: it is
+// still being handled and has not been extended yet.
+func CanExtend(from DossierStatus, extended bool) bool {
+	if extended {
+		return false
+	}
+	switch from {
+	case DossierReceived, DossierTransferred, DossierProcessing:
+		return true
+	}
+	return false
 }
 
 // Result delivery: at the counter or by post (dịch vụ bưu chính công ích).
@@ -128,7 +156,8 @@ type DossierRequest struct {
 	ProcedureID     int64
 	Applicant       Applicant
 	Documents       []string
-	Sets            int // 0 means 1
+	DocumentDetails []DocumentCopy // optional: original or copy, how many (Mẫu 01)
+	Sets            int            // 0 means 1
 	Delivery        string
 	DeliveryAddress string
 	Note            string
@@ -144,7 +173,11 @@ type DossierStep struct {
 	By       UserRef       `json:"by"`
 	Note     string        `json:"note"`
 	TicketID *int64        `json:"ticket_id,omitempty"`
-	DueAt    *time.Time    `json:"due_at,omitempty"` // the new due date a supplement brought
+	DueAt    *time.Time    `json:"due_at,omitempty"` // the new due date a supplement or an extension brought
+	// A refusal after processing is the competent agency's own letter, not
+	// Mẫu 03: its number and date (YYYY-MM-DD).
+	LetterNumber string `json:"letter_number,omitempty"`
+	LetterDate   string `json:"letter_date,omitempty"`
 }
 
 // Dossier is a dossier as staff see it. Lists carry a masked Applicant and no
@@ -160,6 +193,8 @@ type Dossier struct {
 	ProcedureName   string          `json:"procedure_name"`
 	Agency          string          `json:"agency"`
 	ProcessingDays  int             `json:"processing_days"`
+	ProcessingTime  string          `json:"processing_time"` // "15 ngày", "0.5 ngày", "4 giờ"
+	ExtendedAt      *time.Time      `json:"extended_at,omitempty"`
 	Status          DossierStatus   `json:"status"`
 	ReceivedAt      time.Time       `json:"received_at"`
 	DueAt           time.Time       `json:"due_at"`
@@ -182,7 +217,11 @@ type Dossier struct {
 	NextActions     []DossierAction `json:"next_actions"`
 	Steps           []DossierStep   `json:"events,omitempty"`
 	Apologies       []Apology       `json:"apologies"`
-	TrackToken      string          `json:"-"` // the creating ticket's token, for the receipt's QR
+	Handovers       []Handover      `json:"handovers"`        // Mẫu 06, oldest first
+	DocumentDetails []DocumentCopy  `json:"document_details"` // Mẫu 01: original or copy, how many
+	LedgerBook      int             `json:"ledger_book"`      // "Quyển số": the year's book of the ledger
+	LedgerEntry     int             `json:"ledger_entry"`     // "Số thứ tự" in that book
+	TrackToken      string          `json:"-"`                // the creating ticket's token, for the receipt's QR
 	Purged          bool            `json:"personal_data_purged,omitempty"`
 }
 
@@ -204,6 +243,8 @@ type PublicDossier struct {
 	AtRisk     bool             `json:"at_risk"`
 	Apologies  []Apology        `json:"apologies"`
 	History    []DossierHistory `json:"history"`
+	StopReason string           `json:"stop_reason,omitempty"` // Mẫu 05, written for the citizen
+	Handovers  []PublicHandover `json:"handovers"`
 }
 
 // Public returns the fields of d a citizen may see.
@@ -214,10 +255,17 @@ func (d Dossier) Public() PublicDossier {
 		p.Apologies = append(p.Apologies, a.PublicApology())
 	}
 	for _, s := range d.Steps {
-		if s.Type == "visit" {
-			continue
+		if s.Type == "visit" || s.Type == string(DossierExtend) {
+			continue // an extension moves the due date, not the status
 		}
 		p.History = append(p.History, DossierHistory{Status: s.To, At: s.At})
+		if s.Type == string(DossierStop) {
+			p.StopReason = s.Note
+		}
+	}
+	p.Handovers = make([]PublicHandover, 0, len(d.Handovers))
+	for _, h := range d.Handovers {
+		p.Handovers = append(p.Handovers, h.Public())
 	}
 	return p
 }

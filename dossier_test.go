@@ -6,7 +6,7 @@ import (
 )
 
 var allDossierStatuses = []DossierStatus{DossierReceived, DossierTransferred, DossierProcessing,
-	DossierSupplementRequested, DossierResultReady, DossierReturned, DossierRejected}
+	DossierSupplementRequested, DossierResultReady, DossierReturned, DossierRejected, DossierStopped}
 
 // TestDossierLifecycle spells out every (status, action) pair: the legal moves
 // with their target, everything else a conflict.
@@ -14,19 +14,20 @@ func TestDossierLifecycle(t *testing.T) {
 	legal := map[DossierStatus]map[DossierAction]DossierStatus{
 		DossierReceived: {
 			"transfer": "transferred", "start_processing": "processing", "result_ready": "result_ready",
-			"request_supplement": "supplement_requested", "reject": "rejected",
+			"request_supplement": "supplement_requested", "reject": "rejected", "stop": "stopped",
 		},
 		DossierTransferred: {
 			"start_processing": "processing", "result_ready": "result_ready",
-			"request_supplement": "supplement_requested", "reject": "rejected",
+			"request_supplement": "supplement_requested", "reject": "rejected", "stop": "stopped",
 		},
 		DossierProcessing: {
-			"result_ready": "result_ready", "request_supplement": "supplement_requested", "reject": "rejected",
+			"result_ready": "result_ready", "request_supplement": "supplement_requested", "reject": "rejected", "stop": "stopped",
 		},
-		DossierSupplementRequested: {"supplement_received": "received", "reject": "rejected"},
+		DossierSupplementRequested: {"supplement_received": "received", "reject": "rejected", "stop": "stopped"},
 		DossierResultReady:         {"return": "returned"},
 		DossierReturned:            {},
 		DossierRejected:            {},
+		DossierStopped:             {},
 	}
 	for _, from := range allDossierStatuses {
 		for _, action := range DossierActions {
@@ -60,7 +61,7 @@ func TestDossierLifecycleUnknownAction(t *testing.T) {
 	}
 }
 
-// Every status is reachable from received, and only returned and rejected end the road.
+// Every status is reachable from received, and only returned, rejected and stopped end the road.
 func TestDossierLifecycleShape(t *testing.T) {
 	seen := map[DossierStatus]bool{DossierReceived: true}
 	queue := []DossierStatus{DossierReceived}
@@ -80,7 +81,7 @@ func TestDossierLifecycleShape(t *testing.T) {
 			t.Errorf("status %s: not reachable from received", s)
 		}
 		terminal := len(NextDossierActions(s)) == 0
-		wantTerminal := s == DossierReturned || s == DossierRejected
+		wantTerminal := s == DossierReturned || s == DossierRejected || s == DossierStopped
 		if terminal != wantTerminal {
 			t.Errorf("status %s: terminal %v, want %v", s, terminal, wantTerminal)
 		}

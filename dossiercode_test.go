@@ -19,16 +19,19 @@ func TestValidUnitCode(t *testing.T) {
 		{"000.00.00.G12", true},
 		{"000.17.25.H29", true},
 		{"A01.B2.00.H26", true},
-		{"000.00.01.h26", false}, // canonical form is upper case
-		{"000.00.01.H2", false},
-		{"000.00.01.26H", false},
-		{"000.00.01.HH6", false},
-		{"00.00.01.H26", false},
-		{"0000.00.01.H26", false},
-		{"000.0.01.H26", false},
-		{"000.00.001.H26", false},
-		{"000.00.01", false},
-		{"000.00.01.H26.01", false},
+		// Decision 20/2020/QĐ-TTg: other group counts and lengths.
+		{"000.00.01.H26.01", true},
+		{"H26.57.12", true},
+		{"000.00.01", true},
+		{"00.00.01.H26", true},
+		{"G01.H26", true},
+		{"000.00.01.H26.001.002.003.004.0005", true},    // 35 characters
+		{"000.00.01.H26.001.002.003.004.000005", false}, // 36
+		{"H26", false},                                  // one group
+		{"000.00.01.h26", false},                        // canonical form is upper case
+		{"000..01.H26", false},
+		{".000.00.01.H26", false},
+		{"000.00.01.H26.", false},
 		{"000-00-01-H26", false},
 		{"000.00.01.Ħ26", false},
 		{"000.0 .01.H26", false},

@@ -29,9 +29,20 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string
+	// Cause is what went wrong underneath (the disk is full, the database
+	// is read-only): for the log only, never shown to a client.
+	Cause error
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return e.Code + ": " + e.Message + ": " + e.Cause.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Unwrap gives the cause.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Errorf builds an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {

@@ -118,6 +118,8 @@ func DecodeEventBody(typ string, raw []byte) (EventBody, error) {
 		body = &RatingBody{}
 	case EventCityVisit: // issue 14
 		body = &CityVisitBody{}
+	case EventAlert: // issue 15, live supervision
+		body = &AlertBody{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

@@ -15,6 +15,11 @@ type Hall struct {
 	WorkingDays []Holiday     `yaml:"working_days"` // announced working Saturdays/Sundays
 	Privacy     Privacy       `yaml:"privacy"`
 	Dossiers    DossierPolicy `yaml:"dossiers"`
+
+	// PriorityGroups are served ahead of the queue (issue 17); the kiosk
+	// offers them in this order.
+	PriorityGroups []PriorityGroup `yaml:"priority_groups"`
+	Booking        BookingPolicy   `yaml:"booking"` // online numbers
 }
 
 // DossierPolicy tunes how dossiers are watched.

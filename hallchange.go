@@ -27,6 +27,7 @@ const (
 	KindProcedure  = "procedure"
 	KindHoliday    = "holiday"
 	KindWorkingDay = "working_day"
+	KindBooking    = "booking" // online numbers (one section)
 )
 
 // HallChange is one difference between the running hall and a new

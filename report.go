@@ -22,6 +22,13 @@ type OnTimeRow struct {
 	Apologies          int      `json:"apologies"`
 	ApologizedDossiers int      `json:"apologized_dossiers"`
 	WorstLateCode      string   `json:"worst_late_code,omitempty"`
+	// Issue 17: dossiers stopped (Mẫu 05) are an outcome of their own, neither
+	// finished nor pending; the hand-overs (Mẫu 06) counted by timing.
+	Stopped         int `json:"stopped"`
+	Handovers       int `json:"handovers"`
+	HandoversEarly  int `json:"handovers_early"`
+	HandoversOnTime int `json:"handovers_on_time"`
+	HandoversLate   int `json:"handovers_late"`
 }
 
 // OnTimeReport is the on-time figures for dossiers received in a date range.

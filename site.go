@@ -25,6 +25,8 @@ type siteState struct {
 	services map[int64]Service
 	counters map[int64]Counter
 	order    []int64 // service ids in display order
+	groups   []PriorityGroup
+	booking  BookingPolicy
 }
 
 // NewSite builds a site from the stored configuration. services come in
@@ -61,6 +63,28 @@ func NewSite(branch Branch, policy QueuePolicy, cal *Calendar, clock Clock, serv
 func (s *Site) Replace(next *Site) { s.state.Store(next.state.Load()) }
 
 func (s *Site) cur() *siteState { return s.state.Load() }
+
+// SetBooking sets the rules of online numbers; call it while building a
+// site, before it is shared (Replace takes them with the rest).
+func (s *Site) SetBooking(b BookingPolicy) {
+	next := *s.cur()
+	next.booking = b
+	s.state.Store(&next)
+}
+
+// Booking is the hall's rules for online numbers.
+func (s *Site) Booking() BookingPolicy { return s.cur().booking }
+
+// ServiceBooking returns the booking rules of a service; ok is false when
+// the service takes no online numbers.
+func (s *Site) ServiceBooking(serviceID int64) (ServiceBooking, bool) {
+	st := s.cur()
+	sv, ok := st.services[serviceID]
+	if !ok {
+		return ServiceBooking{}, false
+	}
+	return st.booking.For(sv.Code)
+}
 
 // Branch is the branch the hall belongs to.
 func (s *Site) Branch() Branch { return s.cur().branch }

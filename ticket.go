@@ -63,48 +63,31 @@ func NextTicketStatus(from TicketStatus, action TicketAction) (TicketStatus, err
 
 // Ticket is one citizen's place in a service queue for one day.
 type Ticket struct {
-	ID            int64        `db:"id" json:"id"`
-	Day           string       `db:"day" json:"-"` // branch-local YYYY-MM-DD the number belongs to
-	Seq           int          `db:"seq" json:"-"` // sequence within the service and day
-	Number        string       `db:"number" json:"number"`
-	ServiceID     int64        `db:"service_id" json:"service_id"`
-	Priority      bool         `db:"priority" json:"priority"`
-	PriorityGroup string       `db:"priority_group" json:"priority_group,omitempty"`
-	Status        TicketStatus `db:"status" json:"status"`
-	IssuedAt      time.Time    `db:"issued_at" json:"issued_at"`
-	QueuedAt      time.Time    `db:"queued_at" json:"-"` // place in line; kept across transfers
-	Token         string       `db:"token" json:"token"`
-	ShortCode     string       `db:"short_code" json:"short_code"`
-	CounterID     *int64       `db:"counter_id" json:"counter_id"`
-	Calls         int          `db:"calls" json:"calls"`
-	CalledAt      *time.Time   `db:"called_at" json:"called_at,omitempty"`
-	StartedAt     *time.Time   `db:"started_at" json:"started_at,omitempty"`
-	FinishedAt    *time.Time   `db:"finished_at" json:"finished_at,omitempty"`
-	OutOfOrder    bool         `db:"out_of_order" json:"out_of_order"`
+	ID            int64  `db:"id" json:"id"`
+	Day           string `db:"day" json:"-"` // branch-local YYYY-MM-DD the number belongs to
+	Seq           int    `db:"seq" json:"-"` // sequence within the service and day
+	Number        string `db:"number" json:"number"`
+	ServiceID     int64  `db:"service_id" json:"service_id"`
+	Priority      bool   `db:"priority" json:"priority"`
+	PriorityGroup string `db:"priority_group" json:"priority_group,omitempty"`
+	// Appointment: the ticket came from an online booking's check-in.
+	Appointment bool         `db:"appointment" json:"appointment"`
+	Status      TicketStatus `db:"status" json:"status"`
+	IssuedAt    time.Time    `db:"issued_at" json:"issued_at"`
+	QueuedAt    time.Time    `db:"queued_at" json:"-"` // place in line; kept across transfers
+	Token       string       `db:"token" json:"token"`
+	ShortCode   string       `db:"short_code" json:"short_code"`
+	CounterID   *int64       `db:"counter_id" json:"counter_id"`
+	Calls       int          `db:"calls" json:"calls"`
+	CalledAt    *time.Time   `db:"called_at" json:"called_at,omitempty"`
+	StartedAt   *time.Time   `db:"started_at" json:"started_at,omitempty"`
+	FinishedAt  *time.Time   `db:"finished_at" json:"finished_at,omitempty"`
+	OutOfOrder  bool         `db:"out_of_order" json:"out_of_order"`
 	// CalledBy is the officer who last called the ticket; ServedBy the
 	// officer at the counter that called or served the visit (reports group
 	// by it). A transfer or a reactivation clears both.
 	CalledBy *int64 `db:"called_by" json:"-"`
 	ServedBy *int64 `db:"served_by" json:"-"`
-}
-
-// PriorityGroups are the legal groups served ahead of the queue (đối tượng ưu tiên).
-var PriorityGroups = []struct{ Code, Vi, En string }{
-	{"elderly", "Người cao tuổi", "Elderly"},
-	{"disability", "Người khuyết tật", "Person with a disability"},
-	{"pregnant", "Phụ nữ mang thai", "Pregnant woman"},
-	{"meritorious", "Người có công với cách mạng", "Person with meritorious service"},
-	{"small_child", "Người đi cùng trẻ em dưới 6 tuổi", "With a child under 6"},
-}
-
-// IsPriorityGroup reports whether code names one of PriorityGroups.
-func IsPriorityGroup(code string) bool {
-	for _, g := range PriorityGroups {
-		if g.Code == code {
-			return true
-		}
-	}
-	return false
 }
 
 // IssueRequest is what a kiosk (or a phone) asks for.

@@ -47,6 +47,12 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 	web.Page(h.Static, "admin.html")(w, r)
 }
 
+// AccountPage handles GET /account: any signed-in user changes their own
+// password there (the page logs in by itself).
+func (h *Handler) AccountPage(w http.ResponseWriter, r *http.Request) {
+	web.Page(h.Static, "account.html")(w, r)
+}
+
 // Get handles GET /api/v1/hall: the running hall as a description, the same
 // fields as the YAML file.
 func (h *Handler) Get(w http.ResponseWriter, r *http.Request) {

@@ -667,6 +667,7 @@ func createDossier(t *testing.T, env *servertest.Env, procID int64) dossierView 
 	if tk, ok := env.CallNext(1); !ok || tk.ID != issued.ID {
 		t.Fatalf("call next: got %+v", tk)
 	}
+	env.Start(issued.ID) // served, so the next call ends it as done, not as a no-show
 	body := map[string]any{"procedure_id": procID, "documents": []string{"Tờ khai cấp Giấy xác nhận tình trạng hôn nhân (theo mẫu)"},
 		"applicant": map[string]string{"name": "Trần Văn Cường", "id_number": "001089067890", "phone": "0987654321",
 			"address": "Số 12 ngõ Văn Chương, Hà Nội"}, "sets": 1, "delivery": "counter"}
@@ -702,4 +703,64 @@ func hasCounter(snap servertest.Message, number int) bool {
 		}
 	}
 	return false
+}
+
+// TestDeadlineFieldsThroughPut: a procedure's cut-off, processing time and
+// extension and a holiday's "assumed" travel through GET and PUT
+// /api/v1/hall and the database (SQLite and PostgreSQL), a change of each is
+// a change of its entity, and a new cut-off moves new due dates (issue 17).
+func TestDeadlineFieldsThroughPut(t *testing.T) {
+	eachDB(t, func(t *testing.T, env *servertest.Env) {
+		d := getHall(t, env)
+		var cert, marriage map[string]any
+		for _, it := range d.list("procedures") {
+			p := it.(map[string]any)
+			switch p["code"] {
+			case "2.000815":
+				cert = p
+			case marriageCode:
+				marriage = p
+			}
+		}
+		if cert["cutoff"] != "15:00" || marriage["extended_days"] != float64(3) || marriage["processing_time"] != "3 ngày" {
+			t.Fatalf("GET /api/v1/hall: certification %v, marriage status %v; want the sample's cut-off and extension", cert, marriage)
+		}
+		var newYear map[string]any
+		for _, it := range d.list("holidays") {
+			if h := it.(map[string]any); h["date"] == "2027-01-01" {
+				newYear = h
+			}
+		}
+		if newYear["assumed"] != true {
+			t.Fatalf("GET /api/v1/hall: 2027-01-01 is %v, want assumed", newYear)
+		}
+		cert["cutoff"] = "16:00"
+		marriage["processing_time"], marriage["processing_days"] = "0.5 ngày", 0
+		delete(newYear, "assumed") // announced: no longer an assumption
+		changes := mustPut(t, env, d, false)
+		got := map[string]string{}
+		for _, c := range changes {
+			got[c.Kind+" "+c.Key+" "+c.Action] = strings.Join(c.Fields, ",")
+		}
+		want := map[string]string{
+			"procedure 2.000815 change":             "cutoff",
+			"procedure " + marriageCode + " change": "processing_days,processing_time",
+			"holiday 2027-01-01 change":             "assumed",
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("PUT: got changes %v, want %v", got, want)
+		}
+		if again := mustPut(t, env, getHall(t, env), false); len(again) != 0 {
+			t.Errorf("PUT of what GET gives back: got %v, want no change (stored and read back whole)", rows(again))
+		}
+		// Received at 15:30: before the new 16:00 cut-off, the same day.
+		env.Clock.Set(time.Date(2026, 11, 27, 15, 30, 0, 0, servertest.Hanoi))
+		if p := findProcedure(t, env, "2.000815"); !strings.HasPrefix(p.DueAt, "2026-11-27T17:00") {
+			t.Errorf("certification at 15:30 with a 16:00 cut-off: due %s, want the same day", p.DueAt)
+		}
+		// Half a day from 15:30: 1.5 hours today, 2.5 from Monday's opening.
+		if p := findProcedure(t, env, marriageCode); !strings.HasPrefix(p.DueAt, "2026-11-30T10:00") {
+			t.Errorf("half a day from Friday 15:30: due %s, want Monday 10:00", p.DueAt)
+		}
+	})
 }

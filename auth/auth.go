@@ -9,12 +9,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
-	"strings"
+	"net/netip"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-	"golang.org/x/time/rate"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/store"
@@ -33,9 +32,8 @@ type Auth struct {
 	cost   int
 	logins *loginLimiter
 
-	dummyOnce sync.Once
-	dummy     []byte
-	dummyErr  error
+	dummyMu sync.Mutex
+	dummy   []byte // the decoy hash, at the cost of the stored hashes
 }
 
 // Config is what New needs.
@@ -56,7 +54,7 @@ func New(cfg Config) *Auth {
 	if cfg.BcryptCost == 0 {
 		cfg.BcryptCost = bcrypt.DefaultCost
 	}
-	return &Auth{store: cfg.Store, w: cfg.Writer, clock: cfg.Clock, log: cfg.Logger, cost: cfg.BcryptCost, logins: newLoginLimiter()}
+	return &Auth{store: cfg.Store, w: cfg.Writer, clock: cfg.Clock, log: cfg.Logger, cost: cfg.BcryptCost, logins: newLoginLimiter(cfg.Clock)}
 }
 
 var (
@@ -119,26 +117,38 @@ func (a *Auth) CreateUser(ctx context.Context, username, fullName, role, passwor
 }
 
 // Login checks a password and opens a session; the returned token is shown
-// once and only its hash is stored.
-func (a *Auth) Login(ctx context.Context, username, password string) (string, motcua.User, error) {
-	if !a.logins.allow(username) {
+// once and only its hash is stored. from is the client's address: wrong
+// passwords are counted per address and per username (see loginLimiter), and
+// an unknown username costs the same time as a known one.
+func (a *Auth) Login(ctx context.Context, from netip.Addr, username, password string) (string, motcua.User, error) {
+	name := normalUsername(username)
+	if !a.logins.allow(from, name) {
 		return "", motcua.User{}, motcua.Errorf(motcua.ETooMany,
 			"Đăng nhập sai quá nhiều lần, vui lòng thử lại sau một phút. / Too many login attempts; try again in a minute.")
 	}
-	u, err := a.store.Users.UserByName(ctx, normalUsername(username))
+	u, err := a.store.Users.UserByName(ctx, name)
 	if err != nil {
-		if motcua.ErrorCode(err) == motcua.ENotFound {
-			// Spend the same time as a real check, so timing does not reveal usernames.
-			dummy, derr := a.dummyHash()
-			if derr != nil {
-				return "", motcua.User{}, derr
-			}
-			_ = bcrypt.CompareHashAndPassword(dummy, []byte(password)) // a mismatch either way
-			return "", motcua.User{}, errBadLogin
+		if motcua.ErrorCode(err) != motcua.ENotFound {
+			return "", motcua.User{}, err
 		}
-		return "", motcua.User{}, err
+		// Spend the same time as a real check, so timing does not reveal usernames.
+		dummy, derr := a.dummyHash(ctx, 0)
+		if derr != nil {
+			return "", motcua.User{}, derr
+		}
+		_ = bcrypt.CompareHashAndPassword(dummy, []byte(password)) // a mismatch either way
+		a.logins.failed(from, name)
+		return "", motcua.User{}, errBadLogin
+	}
+	if cost, cerr := bcrypt.Cost([]byte(u.PasswordHash)); cerr == nil {
+		// Keep the decoy as slow as this real hash (made at another cost,
+		// e.g. by an earlier hub or by the shell).
+		if _, derr := a.dummyHash(ctx, cost); derr != nil {
+			return "", motcua.User{}, derr
+		}
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		a.logins.failed(from, name)
 		return "", motcua.User{}, errBadLogin
 	}
 	if u.Disabled {
@@ -163,13 +173,33 @@ func (a *Auth) Login(ctx context.Context, username, password string) (string, mo
 	return token, u, nil
 }
 
-// dummyHash is the hash checked when the username does not exist, made at
-// the accounts' cost on first use.
-func (a *Auth) dummyHash() ([]byte, error) {
-	a.dummyOnce.Do(func() {
-		a.dummy, a.dummyErr = bcrypt.GenerateFromPassword([]byte("motcua-dummy-password"), a.cost)
-	})
-	return a.dummy, a.dummyErr
+// dummyHash is the decoy checked when the username does not exist. It is
+// made on first use at the highest cost of the stored hashes (never below the
+// hub's own cost), and made again when a real hash turns out costlier
+// (atLeast), so an unknown name takes as long as a known one.
+func (a *Auth) dummyHash(ctx context.Context, atLeast int) ([]byte, error) {
+	a.dummyMu.Lock()
+	defer a.dummyMu.Unlock()
+	want := max(a.cost, atLeast)
+	if a.dummy == nil {
+		users, err := a.store.Users.Users(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if c, err := bcrypt.Cost([]byte(u.PasswordHash)); err == nil {
+				want = max(want, c)
+			}
+		}
+	} else if c, _ := bcrypt.Cost(a.dummy); c >= want {
+		return a.dummy, nil
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte(motcua.RandomToken(16)), want)
+	if err != nil {
+		return nil, err
+	}
+	a.dummy = dummy
+	return dummy, nil
 }
 
 // Logout ends a session.
@@ -192,28 +222,4 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (motcua.User, err
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
-}
-
-// loginLimiter allows a burst of attempts per username, then one every few
-// seconds, so a password cannot be guessed from a counter PC.
-type loginLimiter struct {
-	mu  sync.Mutex
-	per map[string]*rate.Limiter
-}
-
-func newLoginLimiter() *loginLimiter { return &loginLimiter{per: map[string]*rate.Limiter{}} }
-
-func (l *loginLimiter) allow(username string) bool {
-	key := strings.ToLower(strings.TrimSpace(username))
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lim, ok := l.per[key]
-	if !ok {
-		if len(l.per) > 10000 {
-			l.per = map[string]*rate.Limiter{} // bounded memory under a spray of names
-		}
-		lim = rate.NewLimiter(rate.Every(6*time.Second), 10)
-		l.per[key] = lim
-	}
-	return lim.Allow()
 }

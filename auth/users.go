@@ -252,7 +252,7 @@ func (a *Auth) ResetPassword(ctx context.Context, id int64, password string, by 
 // current one; their other sessions end. A wrong current password is a 403
 // (not a 401: the session itself is fine) and counts as a failed login.
 func (a *Auth) ChangePassword(ctx context.Context, u motcua.User, token, current, next string) error {
-	if !a.logins.allow(u.Username) {
+	if !a.logins.allowName(u.Username) {
 		return motcua.Errorf(motcua.ETooMany,
 			"Nhập sai mật khẩu quá nhiều lần, vui lòng thử lại sau một phút. / Too many wrong passwords; try again in a minute.")
 	}
@@ -262,6 +262,7 @@ func (a *Auth) ChangePassword(ctx context.Context, u motcua.User, token, current
 		return err
 	}
 	if bcrypt.CompareHashAndPassword([]byte(stored.PasswordHash), []byte(current)) != nil {
+		a.logins.failedName(stored.Username)
 		return &motcua.Error{Code: motcua.EForbidden,
 			Message: "Mật khẩu hiện tại không đúng. / The current password is wrong.",
 			Fields:  map[string]string{"current_password": "Không đúng. / Wrong."}}

@@ -18,6 +18,8 @@ type Registry interface {
 	Dossier(ctx context.Context, id int64, by motcua.User, purpose string) (motcua.Dossier, error)
 	Dossiers(ctx context.Context, f motcua.DossierFilter) ([]motcua.Dossier, error)
 	ActOnDossier(ctx context.Context, id int64, action motcua.DossierAction, note string, by motcua.User) (motcua.Dossier, error)
+	Act(ctx context.Context, id int64, req motcua.DossierActionRequest, by motcua.User) (motcua.Dossier, error)
+	RecordHandover(ctx context.Context, id int64, req motcua.HandoverRequest, by motcua.User) (motcua.Dossier, error)
 	LinkDossierVisit(ctx context.Context, dossierID, ticketID int64, by motcua.User) (motcua.Dossier, error)
 }
 
@@ -56,27 +58,32 @@ func (h *DossierHandler) Procedures(w http.ResponseWriter, r *http.Request) {
 				req = append(req, d)
 			}
 		}
-		out[i] = procedureItem{Procedure: p, RequiredDocuments: req, DueAt: h.Site.Calendar().DueAt(now, p.ProcessingDays)}
+		out[i] = procedureItem{Procedure: p, RequiredDocuments: req, DueAt: h.Site.Calendar().DueFor(now, p)}
 	}
 	web.JSON(w, http.StatusOK, out)
 }
 
 type applicantBody struct {
-	Name     string `json:"name"`
-	IDNumber string `json:"id_number"`
-	Phone    string `json:"phone"`
-	Address  string `json:"address"`
-	Email    string `json:"email"`
+	Kind        string `json:"kind"` // cccd (default), can_cuoc, passport, organisation
+	Name        string `json:"name"`
+	IDNumber    string `json:"id_number"`
+	Phone       string `json:"phone"`
+	Address     string `json:"address"`
+	Email       string `json:"email"`
+	Nationality string `json:"nationality"` // passport
+	OrgCode     string `json:"org_code"`    // organisation
+	OrgName     string `json:"org_name"`    // organisation
 }
 
 type createDossierBody struct {
-	ProcedureID     int64         `json:"procedure_id"`
-	Applicant       applicantBody `json:"applicant"`
-	Documents       []string      `json:"documents"`
-	Sets            int           `json:"sets"`
-	Delivery        string        `json:"delivery"`
-	DeliveryAddress string        `json:"delivery_address"`
-	Note            string        `json:"note"`
+	ProcedureID     int64                 `json:"procedure_id"`
+	Applicant       applicantBody         `json:"applicant"`
+	Documents       []string              `json:"documents"`
+	DocumentDetails []motcua.DocumentCopy `json:"document_details"`
+	Sets            int                   `json:"sets"`
+	Delivery        string                `json:"delivery"`
+	DeliveryAddress string                `json:"delivery_address"`
+	Note            string                `json:"note"`
 }
 
 // dossierBody is the dossier object of the API with its links.
@@ -109,9 +116,10 @@ func (h *DossierHandler) Create(w http.ResponseWriter, r *http.Request) {
 	u, _ := web.UserFrom(r.Context())
 	d, err := h.Registry.CreateDossier(r.Context(), ticketID, motcua.DossierRequest{
 		ProcedureID: req.ProcedureID,
-		Applicant: motcua.Applicant{Name: req.Applicant.Name, IDNumber: req.Applicant.IDNumber, Phone: req.Applicant.Phone,
-			Address: req.Applicant.Address, Email: req.Applicant.Email},
-		Documents: req.Documents, Sets: req.Sets, Delivery: req.Delivery, DeliveryAddress: req.DeliveryAddress, Note: req.Note,
+		Applicant: motcua.Applicant{Kind: req.Applicant.Kind, Name: req.Applicant.Name, IDNumber: req.Applicant.IDNumber,
+			Phone: req.Applicant.Phone, Address: req.Applicant.Address, Email: req.Applicant.Email,
+			Nationality: req.Applicant.Nationality, OrgCode: req.Applicant.OrgCode, OrgName: req.Applicant.OrgName},
+		Documents: req.Documents, DocumentDetails: req.DocumentDetails, Sets: req.Sets, Delivery: req.Delivery, DeliveryAddress: req.DeliveryAddress, Note: req.Note,
 	}, u)
 	if err != nil {
 		web.Error(w, r, err)
@@ -141,6 +149,7 @@ func (h *DossierHandler) Get(w http.ResponseWriter, r *http.Request) {
 var dossierStatuses = map[motcua.DossierStatus]bool{
 	motcua.DossierReceived: true, motcua.DossierTransferred: true, motcua.DossierProcessing: true,
 	motcua.DossierSupplementRequested: true, motcua.DossierResultReady: true, motcua.DossierReturned: true, motcua.DossierRejected: true,
+	motcua.DossierStopped: true,
 }
 
 // List handles GET /api/v1/dossiers?status=&overdue=true&transfer_late=true&code=&ticket_id=&limit=:
@@ -199,8 +208,10 @@ func (h *DossierHandler) list(w http.ResponseWriter, r *http.Request, f motcua.D
 }
 
 type dossierEventBody struct {
-	Type string `json:"type"`
-	Note string `json:"note"`
+	Type         string `json:"type"`
+	Note         string `json:"note"`
+	LetterNumber string `json:"letter_number"` // a refusal after processing: the agency's letter
+	LetterDate   string `json:"letter_date"`   // YYYY-MM-DD
 }
 
 // Act handles POST /api/v1/dossiers/{id}/events {"type","note"}: a lifecycle move.
@@ -216,7 +227,8 @@ func (h *DossierHandler) Act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	d, err := h.Registry.ActOnDossier(r.Context(), id, motcua.DossierAction(req.Type), req.Note, u)
+	d, err := h.Registry.Act(r.Context(), id, motcua.DossierActionRequest{Action: motcua.DossierAction(req.Type), Note: req.Note,
+		LetterNumber: req.LetterNumber, LetterDate: req.LetterDate}, u)
 	if err != nil {
 		web.Error(w, r, err)
 		return

@@ -146,7 +146,7 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 	unit := rg.site.Branch().UnitCode
 	if !motcua.ValidUnitCode(unit) {
 		return motcua.Dossier{}, motcua.Errorf(motcua.EConflict,
-			"Mã đơn vị của chi nhánh (%q) chưa đúng dạng V1V2V3.Z1Z2.Y1Y2.MX1X2, chưa tạo được mã hồ sơ; báo quản trị viên. / The branch unit code %q is not of the form 000.00.01.H26; ask the administrator.", unit, unit)
+			"Mã đơn vị của chi nhánh (%q) chưa đúng dạng (%s), chưa tạo được mã hồ sơ; báo quản trị viên. / The branch unit code %q is not valid; ask the administrator.", unit, motcua.UnitCodeRule, unit)
 	}
 	var id int64
 	err = rg.w.Write(ctx, func(tx *store.Tx) error {
@@ -173,14 +173,19 @@ func (rg *Registry) CreateDossier(ctx context.Context, ticketID int64, req motcu
 		}
 		row := store.DossierRow{
 			Code: code, UnitCode: unit, Day: day, Seq: seq, TicketID: tk.ID, ProcedureID: proc.ID,
-			ProcessingDays: proc.ProcessingDays, Status: string(motcua.DossierReceived),
-			ReceivedAt: now, DueAt: rg.site.Calendar().DueAt(now, proc.ProcessingDays), TransferDueAt: rg.endOfDay(now),
+			ProcessingDays: proc.ProcessingDays, ProcessingTime: proc.ProcessingTime, Status: string(motcua.DossierReceived),
+			ReceivedAt: now, DueAt: rg.site.Calendar().DueFor(now, proc), TransferDueAt: rg.endOfDay(now),
 			ApplicantName: req.Applicant.Name, ApplicantIDNumber: req.Applicant.IDNumber, ApplicantPhone: req.Applicant.Phone,
 			ApplicantAddress: req.Applicant.Address, ApplicantEmail: req.Applicant.Email,
+			ApplicantKind: req.Applicant.Kind, Nationality: req.Applicant.Nationality,
+			OrgCode: req.Applicant.OrgCode, OrgName: req.Applicant.OrgName,
 			Sets: req.Sets, Delivery: req.Delivery, DeliveryAddress: req.DeliveryAddress, Note: req.Note,
 			ReceivedBy: by.ID, CounterID: tk.CounterID,
 		}
 		if row.DocumentsJSON, err = documentsJSON(req.Documents); err != nil {
+			return err
+		}
+		if row.DocumentDetailsJSON, err = documentDetailsJSON(req.DocumentDetails); err != nil {
 			return err
 		}
 		if err := tx.Dossiers.InsertDossier(&row); err != nil {
@@ -231,7 +236,14 @@ func (rg *Registry) endOfDay(t time.Time) time.Time {
 
 // ActOnDossier applies a lifecycle action, recording who, when and why.
 func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.DossierAction, note string, by motcua.User) (motcua.Dossier, error) {
-	note = strings.TrimSpace(note)
+	return rg.Act(ctx, id, motcua.DossierActionRequest{Action: action, Note: note}, by)
+}
+
+// Act applies a lifecycle action with everything it carries (a refusal after
+// processing names the agency's letter), and records the hand-over it makes
+// (Mẫu 06, forms.go).
+func (rg *Registry) Act(ctx context.Context, id int64, req motcua.DossierActionRequest, by motcua.User) (motcua.Dossier, error) {
+	action, note := req.Action, strings.TrimSpace(req.Note)
 	fields := map[string]string{}
 	if !motcua.IsDossierAction(action) {
 		names := make([]string, len(motcua.DossierActions))
@@ -241,9 +253,12 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 		fields["type"] = "Phải là một trong / Must be one of: " + strings.Join(names, ", ")
 	}
 	if motcua.DossierActionNeedsNote(action) && note == "" {
-		if action == motcua.DossierReject {
+		switch action {
+		case motcua.DossierReject:
 			fields["note"] = "Ghi rõ lý do từ chối. / Give the reason for the refusal."
-		} else {
+		case motcua.DossierExtend:
+			fields["note"] = "Ghi rõ lý do gia hạn (cần xác minh gì). / Give the reason for the extension (what must be verified)."
+		default:
 			fields["note"] = "Ghi rõ giấy tờ cần bổ sung và lý do. / Say what is missing and why."
 		}
 	}
@@ -261,6 +276,9 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 			return err
 		}
 		from := motcua.DossierStatus(row.Status)
+		if action == motcua.DossierExtend {
+			return rg.extend(tx, row, note, now, by)
+		}
 		to, err := motcua.NextDossierStatus(from, action)
 		if err != nil {
 			return err
@@ -270,21 +288,37 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 			m.TransferredAt = &now
 		}
 		switch to {
-		case motcua.DossierResultReady, motcua.DossierRejected:
+		case motcua.DossierResultReady, motcua.DossierRejected, motcua.DossierStopped:
 			m.FinishedAt = &now
 		case motcua.DossierReturned:
 			m.ReturnedAt = &now
 		}
 		if action == motcua.DossierSupplementReceived {
 			// The processing time starts again from the day the complete dossier is back.
-			due := rg.site.Calendar().DueAt(now, row.ProcessingDays)
+			proc, err := rg.procedureOf(tx, row)
+			if err != nil {
+				return err
+			}
+			due := rg.site.Calendar().DueFor(now, proc)
 			m.DueAt = &due
+		}
+		letter, err := rg.refusalLetter(tx, row, action, req)
+		if err != nil {
+			return err
+		}
+		if action == motcua.DossierStop {
+			if err := checkPublicText(row, map[string]string{"note": note}); err != nil {
+				return err
+			}
 		}
 		if err := tx.Dossiers.MoveDossier(m); err != nil {
 			return err
 		}
 		if err := tx.Dossiers.InsertDossierStep(store.DossierStepRow{DossierID: id, Type: string(action), From: row.Status, To: string(to),
-			At: now, UserID: by.ID, Note: note, DueAt: m.DueAt}); err != nil {
+			At: now, UserID: by.ID, Note: note, DueAt: m.DueAt, LetterNumber: letter.number, LetterDate: letter.date}); err != nil {
+			return err
+		}
+		if err := rg.lifecycleHandover(tx, row, action, now, by); err != nil {
 			return err
 		}
 		return rg.dossierEvents(tx, id, now, nil)
@@ -293,6 +327,48 @@ func (rg *Registry) ActOnDossier(ctx context.Context, id int64, action motcua.Do
 		return motcua.Dossier{}, err
 	}
 	return rg.dossierView(ctx, id, false, true)
+}
+
+// procedureOf is the procedure a dossier was received under: its
+// processing time as recorded on the dossier, the cut-off and extension of
+// the catalogue's procedure.
+func (rg *Registry) procedureOf(tx *store.Tx, row store.DossierRow) (motcua.Procedure, error) {
+	procs, err := rg.procedureMap(tx.Context())
+	if err != nil {
+		return motcua.Procedure{}, err
+	}
+	p := procs[row.ProcedureID]
+	p.ProcessingDays, p.ProcessingTime = row.ProcessingDays, row.ProcessingTime
+	return p, nil
+}
+
+// extend moves a dossier's due date by its procedure's extended_days, once,
+// while it is still being handled; the reason and the new date go into the
+// history. The status stays.
+func (rg *Registry) extend(tx *store.Tx, row store.DossierRow, reason string, now time.Time, by motcua.User) error {
+	proc, err := rg.procedureOf(tx, row)
+	if err != nil {
+		return err
+	}
+	from := motcua.DossierStatus(row.Status)
+	switch {
+	case proc.ExtendedDays <= 0:
+		return motcua.Errorf(motcua.EConflict, "Thủ tục %s không quy định gia hạn khi cần xác minh. / Procedure %s allows no extension.", proc.Code, proc.Code)
+	case row.ExtendedAt != nil:
+		return motcua.Errorf(motcua.EConflict, "Hồ sơ đã được gia hạn một lần. / The dossier was already extended.")
+	case !motcua.CanExtend(from, false):
+		return motcua.Errorf(motcua.EConflict, "Không thể gia hạn hồ sơ đang ở trạng thái %q. / Cannot extend a dossier that is %s.", from, from)
+	}
+	due := rg.site.Calendar().Extend(row.DueAt, proc.ExtendedDays)
+	m := store.DossierMove{ID: row.ID, From: row.Status, To: row.Status, DueAt: &due, ExtendedAt: &now}
+	if err := tx.Dossiers.MoveDossier(m); err != nil {
+		return err
+	}
+	if err := tx.Dossiers.InsertDossierStep(store.DossierStepRow{DossierID: row.ID, Type: string(motcua.DossierExtend),
+		From: row.Status, To: row.Status, At: now, UserID: by.ID, Note: reason, DueAt: &due}); err != nil {
+		return err
+	}
+	return rg.dossierEvents(tx, row.ID, now, nil)
 }
 
 // LinkDossierVisit links a later visit's ticket (bringing papers, collecting
@@ -351,7 +427,12 @@ func (rg *Registry) Dossier(ctx context.Context, id int64, by motcua.User, purpo
 	if err != nil {
 		return motcua.Dossier{}, err
 	}
-	return rg.dossierView(ctx, id, true, true)
+	d, err := rg.dossierView(ctx, id, true, true)
+	if err != nil {
+		return d, err
+	}
+	d.LedgerBook, d.LedgerEntry, err = rg.ledgerEntry(ctx, d)
+	return d, err
 }
 
 // Dossiers lists dossiers with the applicant masked and no history.
@@ -399,7 +480,13 @@ func (rg *Registry) ApplyRetention(ctx context.Context) (int, error) {
 	if p.DossierRetentionDays <= 0 {
 		return 0, nil
 	}
-	return rg.PurgeDossierPersonalData(ctx, time.Duration(p.DossierRetentionDays)*24*time.Hour)
+	retention := time.Duration(p.DossierRetentionDays) * 24 * time.Hour
+	n, err := rg.PurgeDossierPersonalData(ctx, retention)
+	if err != nil {
+		return n, err
+	}
+	_, err = rg.purgePriorityGroups(ctx, retention)
+	return n, err
 }
 
 // PurgeDossierPersonalData empties the applicant data of dossiers whose
@@ -518,6 +605,9 @@ func (rg *Registry) complete(ctx context.Context, rows []store.DossierRow, full,
 		p := procs[r.ProcedureID]
 		d := rg.build(r, links[r.ID], p.Name, now)
 		d.ProcedureCode, d.Agency = p.Code, p.Agency
+		if p.ExtendedDays > 0 && motcua.CanExtend(d.Status, d.ExtendedAt != nil) {
+			d.NextActions = append(d.NextActions, motcua.DossierExtend)
+		}
 		if d.ReceivedBy, err = userRef(r.ReceivedBy); err != nil {
 			return nil, err
 		}
@@ -542,11 +632,12 @@ func (rg *Registry) build(r store.DossierRow, l *store.DossierLinks, procName st
 	}
 	d := motcua.Dossier{
 		ID: r.ID, Code: r.Code, TicketID: r.TicketID, TicketIDs: l.TicketIDs, ProcedureID: r.ProcedureID, ProcedureName: procName,
-		ProcessingDays: r.ProcessingDays, Status: motcua.DossierStatus(r.Status),
+		ProcessingDays: r.ProcessingDays, ProcessingTime: r.ProcessingTime, ExtendedAt: rg.site.Local(r.ExtendedAt),
+		Status:     motcua.DossierStatus(r.Status),
 		ReceivedAt: r.ReceivedAt.In(rg.site.Location()), DueAt: r.DueAt.In(rg.site.Location()), TransferDueAt: r.TransferDueAt.In(rg.site.Location()),
 		TransferredAt: rg.site.Local(r.TransferredAt), FinishedAt: rg.site.Local(r.FinishedAt), ReturnedAt: rg.site.Local(r.ReturnedAt),
-		Applicant: motcua.Applicant{Name: r.ApplicantName, IDNumber: r.ApplicantIDNumber, Phone: r.ApplicantPhone,
-			Address: r.ApplicantAddress, Email: r.ApplicantEmail},
+		Applicant: motcua.Applicant{Kind: r.ApplicantKind, Name: r.ApplicantName, IDNumber: r.ApplicantIDNumber, Phone: r.ApplicantPhone,
+			Address: r.ApplicantAddress, Email: r.ApplicantEmail, Nationality: r.Nationality, OrgCode: r.OrgCode, OrgName: r.OrgName},
 		Documents: r.Documents(), Sets: r.Sets, Delivery: r.Delivery, DeliveryAddress: r.DeliveryAddress, Note: r.Note,
 		ReceivedBy: motcua.UserRef{ID: r.ReceivedBy}, Counter: rg.site.CounterRef(r.CounterID),
 		NextActions: motcua.NextDossierActions(motcua.DossierStatus(r.Status)),
@@ -554,6 +645,9 @@ func (rg *Registry) build(r store.DossierRow, l *store.DossierLinks, procName st
 	}
 	if d.TicketIDs == nil {
 		d.TicketIDs = []int64{}
+	}
+	if r.PurgedAt != nil {
+		d.Applicant = motcua.Applicant{} // erased after the retention period: nothing of it is shown
 	}
 	if tk, ok := l.Tickets[r.TicketID]; ok {
 		d.TicketNumber, d.TrackToken = tk.Number, tk.Token
@@ -564,7 +658,12 @@ func (rg *Registry) build(r store.DossierRow, l *store.DossierLinks, procName st
 	for _, s := range l.Steps {
 		d.Steps = append(d.Steps, motcua.DossierStep{ID: s.ID, Type: s.Type, From: motcua.DossierStatus(s.From),
 			To: motcua.DossierStatus(s.To), At: s.At.In(rg.site.Location()), By: motcua.UserRef{ID: s.UserID, Username: s.Username, FullName: s.FullName},
-			Note: s.Note, TicketID: s.TicketID, DueAt: rg.site.Local(s.DueAt)})
+			Note: s.Note, TicketID: s.TicketID, DueAt: rg.site.Local(s.DueAt), LetterNumber: s.LetterNumber, LetterDate: s.LetterDate})
+	}
+	d.DocumentDetails = r.DocumentDetails()
+	d.Handovers = make([]motcua.Handover, 0, len(l.Handovers))
+	for _, h := range l.Handovers {
+		d.Handovers = append(d.Handovers, rg.handover(h))
 	}
 	d.Overdue = isOverdue(d, now)
 	d.AtRisk = !d.Overdue && rg.alertOf(d.Status, d.DueAt, now) == alertAtRisk
@@ -575,7 +674,7 @@ func (rg *Registry) build(r store.DossierRow, l *store.DossierLinks, procName st
 // isOverdue: not finished by the due date. The clock stops while the citizen
 // completes the dossier (the due date is recomputed when the papers are back).
 func isOverdue(d motcua.Dossier, now time.Time) bool {
-	if d.Status == motcua.DossierSupplementRequested {
+	if d.Status == motcua.DossierSupplementRequested || d.Status == motcua.DossierStopped {
 		return false
 	}
 	if d.FinishedAt != nil {
@@ -615,23 +714,10 @@ func validateDossier(req motcua.DossierRequest, procs map[int64]motcua.Procedure
 		fields["procedure_id"] = "Chọn thủ tục trong danh mục. / Choose a procedure from the catalogue."
 	}
 	a := &req.Applicant
-	a.Name = strings.Join(strings.Fields(a.Name), " ")
 	a.Address = strings.TrimSpace(a.Address)
 	a.Email = strings.TrimSpace(a.Email)
-	a.IDNumber = stripSeparators(a.IDNumber)
 	a.Phone = normalizePhone(a.Phone)
-	switch {
-	case a.Name == "":
-		fields["applicant.name"] = "Nhập họ và tên người nộp. / Enter the applicant's full name."
-	case utf8.RuneCountInString(a.Name) > maxNameLen:
-		fields["applicant.name"] = fmt.Sprintf("Tối đa %d ký tự. / At most %d characters.", maxNameLen, maxNameLen)
-	}
-	switch {
-	case a.IDNumber == "":
-		fields["applicant.id_number"] = "Nhập số CCCD (12 chữ số). / Enter the citizen ID number (12 digits)."
-	case !motcua.ValidIDNumber(a.IDNumber):
-		fields["applicant.id_number"] = "Số CCCD phải có 12 chữ số. / The citizen ID number must have 12 digits."
-	}
+	checkApplicant(a, fields)
 	switch {
 	case a.Phone == "":
 		fields["applicant.phone"] = "Nhập số điện thoại. / Enter a phone number."
@@ -655,6 +741,7 @@ func validateDossier(req motcua.DossierRequest, procs map[int64]motcua.Procedure
 		if problem != "" {
 			fields["documents"] = problem
 		}
+		req.DocumentDetails = checkDocumentDetails(req.DocumentDetails, req.Documents, fields)
 	}
 	switch {
 	case req.Sets == 0:
@@ -685,6 +772,85 @@ func validateDossier(req motcua.DossierRequest, procs map[int64]motcua.Procedure
 			Message: "Hồ sơ chưa đủ thông tin, xem các trường được đánh dấu. / The dossier is incomplete; see the marked fields.", Fields: fields}
 	}
 	return req, nil
+}
+
+// checkApplicant normalises the applicant and checks it by its kind: a
+// citizen's 12-digit number (CCCD or thẻ căn cước), a foreigner's passport
+// number and nationality, an organisation's enterprise/tax code and name and
+// the person who submits for it. Each problem names its field.
+func checkApplicant(a *motcua.Applicant, fields map[string]string) {
+	a.Kind = strings.TrimSpace(a.Kind)
+	if a.Kind == "" {
+		a.Kind = motcua.ApplicantCCCD
+	}
+	a.Name = strings.Join(strings.Fields(a.Name), " ")
+	a.Nationality = strings.ToUpper(strings.TrimSpace(a.Nationality))
+	a.OrgName = strings.Join(strings.Fields(a.OrgName), " ")
+	a.OrgCode = strings.TrimSpace(strings.ReplaceAll(a.OrgCode, " ", ""))
+	person := "người nộp / the applicant's"
+	if a.Kind == motcua.ApplicantOrganisation {
+		person = "người nộp thay tổ chức / the person submitting for the organisation:"
+	}
+	switch {
+	case a.Name == "":
+		fields["applicant.name"] = "Nhập họ và tên " + person + " full name."
+	case utf8.RuneCountInString(a.Name) > maxNameLen:
+		fields["applicant.name"] = fmt.Sprintf("Tối đa %d ký tự. / At most %d characters.", maxNameLen, maxNameLen)
+	}
+	switch a.Kind {
+	case motcua.ApplicantCCCD, motcua.ApplicantCanCuoc:
+		a.IDNumber = stripSeparators(a.IDNumber)
+		a.Nationality, a.OrgCode, a.OrgName = "", "", ""
+		doc := "số CCCD / the citizen ID (CCCD) number"
+		if a.Kind == motcua.ApplicantCanCuoc {
+			doc = "số định danh cá nhân trên thẻ căn cước / the personal identification number on the thẻ căn cước"
+		}
+		switch {
+		case a.IDNumber == "":
+			fields["applicant.id_number"] = "Nhập " + doc + " (12 chữ số / 12 digits)."
+		case !motcua.ValidIDNumber(a.IDNumber):
+			fields["applicant.id_number"] = "Cần 12 chữ số: " + doc + " must have 12 digits."
+		}
+	case motcua.ApplicantPassport:
+		a.IDNumber = strings.ToUpper(stripSeparators(a.IDNumber))
+		a.OrgCode, a.OrgName = "", ""
+		switch {
+		case a.IDNumber == "":
+			fields["applicant.id_number"] = "Nhập số hộ chiếu. / Enter the passport number."
+		case !motcua.ValidPassportNumber(a.IDNumber):
+			fields["applicant.id_number"] = "Số hộ chiếu gồm 6–9 chữ cái in hoa và chữ số, ví dụ C1234567. / A passport number has 6 to 9 capital letters and digits, e.g. C1234567."
+		}
+		switch {
+		case a.Nationality == "":
+			fields["applicant.nationality"] = "Nhập quốc tịch (mã 3 chữ cái trên hộ chiếu, ví dụ KOR). / Enter the nationality (the 3-letter code on the passport, e.g. KOR)."
+		case !motcua.ValidNationality(a.Nationality):
+			fields["applicant.nationality"] = "Quốc tịch là mã 3 chữ cái trên hộ chiếu, ví dụ KOR, USA, JPN. / The nationality is the passport's 3-letter code, e.g. KOR, USA, JPN."
+		}
+	case motcua.ApplicantOrganisation:
+		a.Nationality = ""
+		// The person who submits: a citizen's 12 digits or a passport number.
+		a.IDNumber = strings.ToUpper(stripSeparators(a.IDNumber))
+		switch {
+		case a.IDNumber == "":
+			fields["applicant.id_number"] = "Nhập số CCCD hoặc hộ chiếu của người nộp thay tổ chức. / Enter the ID or passport number of the person submitting."
+		case !motcua.ValidIDNumber(a.IDNumber) && !motcua.ValidPassportNumber(a.IDNumber):
+			fields["applicant.id_number"] = "Số giấy tờ của người nộp: 12 chữ số (CCCD) hoặc số hộ chiếu. / The submitter's ID: 12 digits (CCCD) or a passport number."
+		}
+		switch {
+		case a.OrgCode == "":
+			fields["applicant.org_code"] = "Nhập mã số doanh nghiệp / mã số thuế của tổ chức. / Enter the organisation's enterprise or tax code."
+		case !motcua.ValidTaxCode(a.OrgCode):
+			fields["applicant.org_code"] = "Mã số doanh nghiệp / mã số thuế gồm 10 chữ số đúng chữ số kiểm tra (chi nhánh: thêm -001…), ví dụ 0101248141. / The enterprise or tax code is 10 digits with a valid check digit (a branch adds -001…), e.g. 0101248141."
+		}
+		switch {
+		case a.OrgName == "":
+			fields["applicant.org_name"] = "Nhập tên tổ chức, doanh nghiệp. / Enter the organisation's name."
+		case utf8.RuneCountInString(a.OrgName) > maxAddressLen:
+			fields["applicant.org_name"] = fmt.Sprintf("Tối đa %d ký tự. / At most %d characters.", maxAddressLen, maxAddressLen)
+		}
+	default:
+		fields["applicant.kind"] = "Chọn loại người nộp: cccd, can_cuoc, passport hoặc organisation. / Choose the applicant kind: cccd, can_cuoc, passport or organisation."
+	}
 }
 
 // checkDocuments keeps the ticked documents in the procedure's order and says

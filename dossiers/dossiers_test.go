@@ -508,3 +508,42 @@ func TestRetentionSettingErasesPersonalData(t *testing.T) {
 		t.Errorf("without a retention setting: got %d, %v; want nothing erased", n, err)
 	}
 }
+
+// The purge erases what a passport holder or an organisation's submitter
+// gave too (issue 17): nationality, enterprise code and name.
+func TestPurgeErasesEveryKindOfApplicant(t *testing.T) {
+	e := newEnv(t, storetest.SQLiteDSN(t), dossierHall())
+	ctx := context.Background()
+	e.Issue(t, 1, false)
+	tk := e.CallNext(t, 1)
+	proc := e.Procedure(t, "1.004873")
+	var ids []int64
+	for _, a := range []motcua.Applicant{
+		{Kind: motcua.ApplicantPassport, Name: "KIM MIN-JUN", IDNumber: "M12345678", Nationality: "KOR", Phone: "0912345000", Address: "Hà Nội"},
+		{Kind: motcua.ApplicantOrganisation, Name: "Phạm Thu Hà", IDNumber: "001190054321", OrgCode: "0101248141",
+			OrgName: "Công ty Cổ phần Ánh Dương", Phone: "0912345001", Address: "Hà Nội"},
+	} {
+		req := marriageRequest(proc.ID)
+		req.Applicant = a
+		d := e.CreateDossier(t, tk.ID, req)
+		for _, act := range []motcua.DossierAction{motcua.DossierTransfer, motcua.DossierMarkResultReady, motcua.DossierReturn} {
+			if _, err := e.Hub.Dossiers.ActOnDossier(ctx, d.ID, act, "", e.Staff); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids = append(ids, d.ID)
+	}
+	e.Clock.Advance(31 * 24 * time.Hour)
+	if n, err := e.Hub.Dossiers.PurgeDossierPersonalData(ctx, 30*24*time.Hour); err != nil || n != 2 {
+		t.Fatalf("purge: got %d, %v; want 2", n, err)
+	}
+	for _, id := range ids {
+		row, err := e.Store.Dossiers.Dossier(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.ApplicantName != "" || row.ApplicantIDNumber != "" || row.Nationality != "" || row.OrgCode != "" || row.OrgName != "" {
+			t.Errorf("dossier %d after the purge: got %+v, want the applicant erased", id, row)
+		}
+	}
+}

@@ -107,7 +107,23 @@ func (rg *Registry) OnTimeReport(ctx context.Context, start, end time.Time, by s
 				row.ApologizedDossiers++
 			}
 		}
+		for _, h := range d.Handovers {
+			for _, row := range []*motcua.OnTimeRow{g, total} {
+				row.Handovers++
+				switch h.Timing {
+				case motcua.TimingEarly:
+					row.HandoversEarly++
+				case motcua.TimingOnTime:
+					row.HandoversOnTime++
+				default:
+					row.HandoversLate++
+				}
+			}
+		}
 		switch {
+		case d.Status == motcua.DossierStopped:
+			g.Stopped++
+			total.Stopped++
 		case d.FinishedAt != nil:
 			late = d.FinishedAt.After(promise)
 			if late {
@@ -214,7 +230,8 @@ func (rg *Registry) Ledger(ctx context.Context, start, end time.Time, by motcua.
 		return nil, err
 	}
 	now := rg.site.Now()
-	ds, err := rg.complete(ctx, rows, true, false, now)
+	// With the steps: the ledger notes a stop's reason and a refusal's letter.
+	ds, err := rg.complete(ctx, rows, true, true, now)
 	if err != nil {
 		return nil, err
 	}

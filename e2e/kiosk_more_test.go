@@ -54,7 +54,7 @@ func TestKioskEnglishHeadings(t *testing.T) {
 	}
 	check("start")
 	fields := browsertest.Eval[[]string](t, kiosk, `Array.from(document.querySelectorAll('#services .field h2')).map(h => h.textContent)`)
-	if strings.Join(fields, "|") != "Justice|Natural resources and environment|Planning and investment|Construction|Labour, invalids and social affairs" {
+	if strings.Join(fields, "|") != "Justice|Agriculture and environment|Finance|Construction|Home affairs; Health" {
 		t.Errorf("field headings in English: got %q", fields)
 	}
 	browsertest.Screenshot(t, kiosk, "kiosk-english")

@@ -506,9 +506,9 @@ func limitedHall() motcua.Hall {
 		Policy: motcua.QueuePolicy{Priority: motcua.PolicyStrict, InterleaveN: 3, NoShowMinCalls: 2, ReactivateMinutes: 15},
 		Services: []motcua.ServiceSpec{
 			{Code: "TP", Name: "Tư pháp – Hộ tịch", Field: "Tư pháp", Prefix: "1", Digits: 3},
-			{Code: "DD", Name: "Đất đai", Field: "Tài nguyên và Môi trường", Prefix: "2", Digits: 3,
+			{Code: "DD", Name: "Đất đai", Field: "Nông nghiệp và Môi trường", Prefix: "2", Digits: 3,
 				Hours: []motcua.Session{{From: "13:00", To: "16:45"}}},
-			{Code: "KD", Name: "Đăng ký kinh doanh", Field: "Kế hoạch và Đầu tư", Prefix: "3", Digits: 3, DailyCap: 1},
+			{Code: "KD", Name: "Đăng ký kinh doanh", Field: "Tài chính", Prefix: "3", Digits: 3, DailyCap: 1},
 		},
 		Counters: []motcua.CounterSpec{{Number: 1, Name: "Quầy 1", Services: []string{"TP", "DD", "KD"}}},
 	}

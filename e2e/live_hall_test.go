@@ -189,15 +189,20 @@ func TestLiveHall(t *testing.T) {
 	browsertest.WaitFor(t, counter, "the counter's queue after the call",
 		`!document.querySelector('#queue-list li[data-ticket-id="`+fmt.Sprint(tk.ID)+`"]') &&
 		 document.querySelector('#queue-total').textContent === '1'`)
-	if disabled := browsertest.Eval[bool](t, counter, `document.querySelector('#btn-noshow').disabled`); !disabled {
-		t.Errorf("Vắng mặt is enabled after one call, want disabled until no_show_min_calls (2)")
+	// One rule for a no-show: Vắng mặt, Gọi tiếp and Gọi số would all end the
+	// called ticket as a no-show, so all wait for no_show_min_calls (2).
+	for _, id := range []string{"btn-noshow", "btn-next", "btn-call-number"} {
+		if disabled := browsertest.Eval[bool](t, counter, `document.querySelector('#`+id+`').disabled`); !disabled {
+			t.Errorf("#%s is enabled after one call, want disabled until no_show_min_calls (2)", id)
+		}
 	}
 
 	// Gọi lại: exactly one more announcement, a recall.
 	browsertest.Do(t, counter, "press Gọi lại", chromedp.Click("#btn-recall"))
 	browsertest.WaitFor(t, display, "the recall's announcement", `window.motcuaDisplay.announcements.length >= 2`)
 	browsertest.WaitFor(t, counter, "the recall at the counter",
-		`document.querySelector('#current-calls').textContent === '2' && !document.querySelector('#btn-noshow').disabled`)
+		`document.querySelector('#current-calls').textContent === '2' && !document.querySelector('#btn-noshow').disabled &&
+		 !document.querySelector('#btn-next').disabled`)
 	got = announcements(t, display)
 	if len(got) != 2 || got[1].Text != want || !got[1].Recall || got[1].Seq <= got[0].Seq {
 		t.Errorf("announcements after the recall: got %+v, want a second one, a recall of %s", got, tk.Number)

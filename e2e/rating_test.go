@@ -34,6 +34,10 @@ func TestLowRatingReachesSupervisor(t *testing.T) {
 		chromedp.Click("#login-submit"),
 		chromedp.WaitVisible("#sec-queue-report"),
 	)
+	// The page's socket is open once the floor of its snapshot is drawn:
+	// from then on it hears every rating.
+	browsertest.WaitFor(t, sup, "the counters from the supervisor socket's snapshot",
+		`document.querySelectorAll('#floor-table tbody tr').length > 0`)
 	// The hub's day is Friday 27/11/2026 (a manual clock); type it dd/mm/yyyy.
 	browsertest.Eval[bool](t, sup, `(function () {
 		document.getElementById('qr-from').value = '27/11/2026';

@@ -25,7 +25,7 @@ func TestStartPage(t *testing.T) {
 	env.Do("GET", "/api/v1/branch", "", nil, &branch)
 	browsertest.WaitFor(t, tab, "the branch's name", `document.querySelector('#branch-name').textContent === `+fmt.Sprintf("%q", branch.Name))
 
-	for _, screen := range []string{"/kiosk", "/display", "/counter", "/supervisor"} {
+	for _, screen := range []string{"/kiosk", "/display", "/counter", "/supervisor", "/admin", "/account"} {
 		what := browsertest.Eval[string](t, tab, `(function () {
   var a = document.querySelector('.start-links a[href="`+screen+`"]');
   return a ? a.closest('li').querySelector('p').textContent.trim() : '';

@@ -140,7 +140,7 @@ func skippedFor(t *testing.T, tab context.Context) map[string]string {
 // sentence the voice never finishes is abandoned without holding the calls
 // behind it, nor the nightly reload.
 func TestDisplayVoiceInARush(t *testing.T) {
-	env := servertest.New(t)
+	env := servertest.New(t, servertest.WithNoShowMinCalls(1)) // calls follow each other faster than anyone is served
 	b := browsertest.New(t)
 	tv := b.Tab(1920, 1080)
 	browsertest.Do(t, tv, "give the TV a test voice", browsertest.BeforeLoad(testVoice))
@@ -229,7 +229,7 @@ func TestDisplayVoiceInARush(t *testing.T) {
 // A voice clip that never downloads holds nothing: the announcement is
 // abandoned at its deadline and the next call is announced.
 func TestDisplayVoiceClipNeverLoads(t *testing.T) {
-	env := servertest.New(t)
+	env := servertest.New(t, servertest.WithNoShowMinCalls(1)) // calls follow each other faster than anyone is served
 	b := browsertest.New(t)
 	tv := b.Tab(1920, 1080)
 	browsertest.Do(t, tv, "stub the clock and the network", browsertest.BeforeLoad(testVoice), browsertest.BeforeLoad(clipsNeverLoad))

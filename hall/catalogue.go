@@ -92,7 +92,8 @@ func checkCatalogue(specs []procedureSpec, pos *positions) ([]motcua.Procedure, 
 
 // csvColumns are the columns a catalogue may have; true marks the required.
 var csvColumns = map[string]bool{"code": true, "name": true, "field": false, "agency": true,
-	"processing_days": true, "fee": false, "documents": true, "service": false}
+	"processing_days": true, "fee": false, "documents": true, "service": false,
+	"processing_time": false, "cutoff": false, "extended_days": false}
 
 func parseProceduresCSV(data []byte) ([]motcua.Procedure, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // the byte-order mark spreadsheets write
@@ -115,7 +116,7 @@ func parseProceduresCSV(data []byte) ([]motcua.Procedure, error) {
 		name = strings.ToLower(strings.TrimSpace(name))
 		if _, known := csvColumns[name]; !known {
 			problems = append(problems, problem{path: "columns[" + strconv.Itoa(i) + "]", line: 1,
-				msg: fmt.Sprintf("cột %q không có trong danh mục thủ tục (dùng code, name, field, agency, processing_days, fee, documents, service) / unknown column %q (use code, name, field, agency, processing_days, fee, documents, service)", name, name)})
+				msg: fmt.Sprintf("cột %q không có trong danh mục thủ tục (dùng code, name, field, agency, processing_days, processing_time, cutoff, extended_days, fee, documents, service) / unknown column %q (use code, name, field, agency, processing_days, processing_time, cutoff, extended_days, fee, documents, service)", name, name)})
 			continue
 		}
 		col[name] = i
@@ -159,6 +160,15 @@ func parseProceduresCSV(data []byte) ([]motcua.Procedure, error) {
 			} else {
 				p.ProcessingDays = &n
 			}
+		}
+		p.ProcessingTime, p.Cutoff = cell("processing_time"), cell("cutoff")
+		if ext := cell("extended_days"); ext != "" {
+			n, err := strconv.Atoi(ext)
+			if err != nil {
+				problems = append(problems, problem{path: item + ".extended_days", line: line,
+					msg: fmt.Sprintf("giá trị %q không phải số nguyên / %q is not a whole number", ext, ext)})
+			}
+			p.ExtendedDays = n
 		}
 		for _, doc := range strings.FieldsFunc(cell("documents"), func(r rune) bool { return r == '\n' || r == '|' }) {
 			if doc = strings.TrimSpace(doc); doc != "" {

@@ -16,7 +16,7 @@ import (
 // reception, privacy, dossiers) as one entity. An entity of cur that next
 // leaves out is retired. Both halls are as Parse returns them (defaults
 // filled in). The list follows the description's order: sections, services,
-// counters, procedures, holidays, working days; within a kind, next's order,
+// counters, procedures, holidays, working days, priority groups; within a kind, next's order,
 // then the retired ones in cur's order.
 func Diff(cur, next motcua.Hall) []motcua.HallChange {
 	a, b := document(cur), document(next)
@@ -31,11 +31,13 @@ func Diff(cur, next motcua.Hall) []motcua.HallChange {
 	section(motcua.KindReception, a.Reception, b.Reception)
 	section(motcua.KindPrivacy, a.Privacy, b.Privacy)
 	section(motcua.KindDossiers, a.Dossiers, b.Dossiers)
+	section(motcua.KindBooking, a.Booking, b.Booking)
 	out = append(out, diffList(motcua.KindService, a.Services, b.Services, func(s serviceSpec) string { return s.Code })...)
 	out = append(out, diffList(motcua.KindCounter, a.Counters, b.Counters, func(c motcua.CounterSpec) string { return strconv.Itoa(c.Number) })...)
 	out = append(out, diffList(motcua.KindProcedure, a.Procedures, b.Procedures, func(p procedureSpec) string { return p.Code })...)
 	out = append(out, diffList(motcua.KindHoliday, a.Holidays, b.Holidays, func(d motcua.Holiday) string { return d.Date })...)
 	out = append(out, diffList(motcua.KindWorkingDay, a.WorkingDays, b.WorkingDays, func(d motcua.Holiday) string { return d.Date })...)
+	out = append(out, diffList(motcua.KindPriorityGroup, a.PriorityGroups, b.PriorityGroups, func(g motcua.PriorityGroup) string { return g.Code })...)
 	return out
 }
 
@@ -78,6 +80,11 @@ func compare(kind, key string, before, after any) (motcua.HallChange, bool) {
 	if json.Unmarshal(b, &bm) == nil && json.Unmarshal(a, &am) == nil {
 		for name := range am {
 			if !reflect.DeepEqual(am[name], bm[name]) {
+				c.Fields = append(c.Fields, name)
+			}
+		}
+		for name := range bm { // a field left out now (omitempty: "assumed")
+			if _, ok := am[name]; !ok {
 				c.Fields = append(c.Fields, name)
 			}
 		}

@@ -123,6 +123,10 @@ type description struct {
 	WorkingDays []motcua.Holiday     `json:"working_days" yaml:"working_days"`
 	Privacy     motcua.Privacy       `json:"privacy" yaml:"privacy"`
 	Dossiers    motcua.DossierPolicy `json:"dossiers" yaml:"dossiers"`
+
+	// Priority groups (issue 17): left out, the legal ones.
+	PriorityGroups []motcua.PriorityGroup `json:"priority_groups" yaml:"priority_groups"`
+	Booking        motcua.BookingPolicy   `json:"booking" yaml:"booking"`
 }
 
 type policySpec struct {
@@ -156,6 +160,13 @@ type procedureSpec struct {
 	Fee            string   `json:"fee" yaml:"fee"`
 	Documents      []string `json:"documents" yaml:"documents"`
 	Service        string   `json:"service" yaml:"service"`
+
+	// Deadlines (issue 17): "15 ngày", "0.5 ngày", "4 giờ"; the cut-off
+	// "HH:MM" after which a receipt counts from the next working day; the
+	// working days an officer may extend by when verification is needed.
+	ProcessingTime string `json:"processing_time" yaml:"processing_time"`
+	Cutoff         string `json:"cutoff" yaml:"cutoff"`
+	ExtendedDays   int    `json:"extended_days" yaml:"extended_days"`
 }
 
 // problem is one thing wrong with the file.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
+
 	"github.com/motcua/motcua"
 )
 
@@ -196,10 +198,12 @@ func TestValidationRules(t *testing.T) {
 		{"branch code missing", []string{"  code: CN01\n", ""}, "branch.code", 1, "branch code is required"},
 		{"branch name empty", []string{"  name: Chi nhánh thử", "  name: \"  \""}, "branch.name", 3, "branch name is required"},
 		{"unit code missing", []string{"  unit_code: \"000.00.01.H26\"\n", ""}, "branch.unit_code", 1, "unit code is required"},
-		{"unit code malformed", []string{"\"000.00.01.H26\"", "\"000..01.H26\""}, "branch.unit_code", 4, "V1V2V3.Z1Z2.Y1Y2.MX1X2"},
-		{"unit code single group", []string{"\"000.00.01.H26\"", "\"H26\""}, "branch.unit_code", 4, "V1V2V3.Z1Z2.Y1Y2.MX1X2"},
+		{"unit code malformed", []string{"\"000.00.01.H26\"", "\"000..01.H26\""}, "branch.unit_code", 4, "20/2020/QĐ-TTg"},
+		{"unit code single group", []string{"\"000.00.01.H26\"", "\"H26\""}, "branch.unit_code", 4, "20/2020/QĐ-TTg"},
 		{"time zone unknown", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  time_zone: Mars/Base\n"}, "branch.time_zone", 5, "Mars/Base"},
 		{"time zone Local", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  time_zone: Local\n"}, "branch.time_zone", 5, "unknown time zone"},
+		{"place too long", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  place: \"Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội Hà Nội \"\n"}, "branch.place", 5, "at most 100"},
+		{"phone too long", []string{"  unit_code: \"000.00.01.H26\"\n", "  unit_code: \"000.00.01.H26\"\n  phone: \"024 3123 4567 024 3123 4567 024 3123 4567\"\n"}, "branch.phone", 5, "at most 40"},
 		// policy
 		{"priority unknown", []string{"priority: strict", "priority: fifo"}, "policy.priority", 6, "strict, interleave or none"},
 		{"interleave_n zero", []string{"  priority: strict\n", "  priority: interleave\n  interleave_n: 0\n"}, "policy.interleave_n", 7, "at least 1"},
@@ -243,6 +247,11 @@ func TestValidationRules(t *testing.T) {
 		{"processing days missing", []string{"    processing_days: 0\n", ""}, "procedures[0].processing_days", 25, "required"},
 		{"processing days negative", []string{"processing_days: 0", "processing_days: -2"}, "procedures[0].processing_days", 28, "negative"},
 		{"documents missing", []string{"    documents: [Tờ khai]\n", ""}, "procedures[0].documents", 25, "documents is needed"},
+		{"processing time unreadable", []string{"processing_days: 0", "processing_time: \"nửa ngày\""}, "procedures[0].processing_time", 28, "0.5 ngày"},
+		{"processing time quarter day", []string{"processing_days: 0", "processing_time: \"0.25 ngày\""}, "procedures[0].processing_time", 28, "not valid"},
+		{"processing time and days disagree", []string{"processing_days: 0", "processing_days: 2\n    processing_time: \"3 ngày\""}, "procedures[0].processing_days", 28, "disagrees"},
+		{"cutoff not HH:MM", []string{"processing_days: 0", "processing_days: 0\n    cutoff: \"3pm\""}, "procedures[0].cutoff", 29, "HH:MM"},
+		{"extended days negative", []string{"processing_days: 0", "processing_days: 0\n    extended_days: -1"}, "procedures[0].extended_days", 29, "0 to 365"},
 		{"document blank", []string{"[Tờ khai]", "[Tờ khai, \"\"]"}, "procedures[0].documents[1]", 29, "must not be empty"},
 		{"procedure service unknown", []string{"    service: TP\nholidays:", "    service: XX\nholidays:"}, "procedures[0].service", 30, `no service with code "XX"`},
 		// holidays and working days
@@ -383,15 +392,23 @@ func TestSample(t *testing.T) {
 	if years["2026"] < 11 || years["2027"] < 11 {
 		t.Errorf("sample holidays per year = %v, want at least 11 (1/1, five days of Tết, Hùng Kings, 30/4, 1/5, 2/9 + 1) in 2026 and 2027", years)
 	}
-	mustHave := map[string]bool{"2026-01-01": true, "2026-02-17": true, "2026-04-27": true, "2026-09-02": true, "2027-02-06": true, "2027-04-16": true, "2027-09-02": true}
+	mustHave := map[string]bool{"2026-01-01": true, "2026-02-17": true, "2026-04-27": true, "2026-08-31": true, "2026-09-02": true, "2027-02-06": true, "2027-04-16": true, "2027-09-02": true}
 	for _, d := range h.Holidays {
 		delete(mustHave, d.Date)
 	}
 	if len(mustHave) > 0 {
 		t.Errorf("sample holidays lack %v", mustHave)
 	}
-	if len(h.WorkingDays) != 1 || h.WorkingDays[0].Date != "2026-01-10" {
-		t.Errorf("sample working days = %v, want the Saturday 2026-01-10", h.WorkingDays)
+	// Saturday 10/1 and, for the National Day swap of letter
+	// 9859/VPCP-KGVX, Saturday 22/8 (Monday 31/8 off).
+	if len(h.WorkingDays) != 2 || h.WorkingDays[0].Date != "2026-01-10" || h.WorkingDays[1].Date != "2026-08-22" {
+		t.Errorf("sample working days = %v, want the Saturdays 2026-01-10 and 2026-08-22", h.WorkingDays)
+	}
+	// 2026 is announced; every 2027 date is an assumption until it is.
+	for _, d := range append(h.Holidays, h.WorkingDays...) {
+		if want := d.Date[:4] == "2027"; d.Assumed != want {
+			t.Errorf("sample day %s: got assumed %v, want %v", d.Date, d.Assumed, want)
+		}
 	}
 }
 
@@ -438,11 +455,15 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("services: [\n"))
 	f.Add([]byte("branch: &b {code: X}\nother: *b\n"))
+	f.Add([]byte(strings.Replace(validHall, "name:", "name: \"\\u202e\\0\"\n  x:", 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, err := Parse(data)
 		if err == nil {
 			if len(h.Services) == 0 || len(h.Counters) == 0 {
 				t.Fatalf("accepted a hall without services or counters: %+v", h)
+			}
+			if err := motcua.CheckText(h, "yaml"); err != nil {
+				t.Fatalf("accepted a hall with odd text: %v", err)
 			}
 			return
 		}
@@ -474,4 +495,36 @@ func TestDocsExampleParses(t *testing.T) {
 	if _, err := Parse(m[1]); err != nil {
 		t.Errorf("the documented example does not parse: %v", err)
 	}
+}
+
+// FuzzParseJSON feeds arbitrary bodies of PUT /api/v1/hall to the JSON
+// reader: never a panic; an accepted hall has services, counters and no odd
+// text; a refusal is a 4xx *motcua.Error naming fields.
+func FuzzParseJSON(f *testing.F) {
+	raw, err := yaml.YAMLToJSON(SampleYAML())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"branch":{"name":"A\u0000B"}}`))
+	f.Add([]byte(`{"branch":{"name":"\u202eevil"},"services":[{"code":"A","name":"x","prefix":"1"}]}`))
+	f.Add([]byte("{\"branch\":{\"name\":\"\xff\"}}"))
+	f.Add([]byte(`[`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := ParseJSON(data)
+		if err == nil {
+			if len(h.Services) == 0 || len(h.Counters) == 0 {
+				t.Fatalf("accepted a hall without services or counters: %+v", h)
+			}
+			if err := motcua.CheckText(h, "yaml"); err != nil {
+				t.Fatalf("accepted a hall with odd text: %v", err)
+			}
+			return
+		}
+		var e *motcua.Error
+		if !errors.As(err, &e) || (e.Code != motcua.EValidation && e.Code != motcua.EInvalid) {
+			t.Fatalf("error = %#v, want a *motcua.Error (validation or invalid input)", err)
+		}
+	})
 }

@@ -123,6 +123,11 @@ func (w *jsonWalker) value(t reflect.Type, path string) error {
 			w.add(path, "giá trị %s không phải chuỗi ký tự (đặt trong dấu nháy kép) / %s is not a text (put it in double quotes)", tokenText(tk), tokenText(tk))
 			return w.skip(tk)
 		}
+	case reflect.Bool:
+		if _, ok := tk.(bool); !ok {
+			w.add(path, "giá trị %s không phải true/false / %s is not true or false", tokenText(tk), tokenText(tk))
+			return w.skip(tk)
+		}
 	case reflect.Int:
 		n, ok := tk.(json.Number)
 		i, err := strconv.ParseInt(string(n), 10, 64)
@@ -246,6 +251,9 @@ func document(h motcua.Hall) description {
 		WorkingDays: days(h.WorkingDays),
 		Privacy:     h.Privacy,
 		Dossiers:    h.Dossiers,
+
+		PriorityGroups: priorityGroups(h.PriorityGroups),
+		Booking:        bookingDoc(h.Booking),
 	}
 	for i, s := range h.Services {
 		d.Services[i] = serviceDoc(s)
@@ -266,7 +274,7 @@ func policyDoc(p motcua.QueuePolicy) policySpec {
 
 func serviceDoc(s motcua.ServiceSpec) serviceSpec {
 	return serviceSpec{Code: s.Code, Name: s.Name, NameEn: s.NameEn, Field: s.Field, Prefix: s.Prefix,
-		Digits: &s.Digits, DailyCap: s.DailyCap, Hours: sessions(s.Hours)}
+		Digits: &s.Digits, DailyCap: s.DailyCap, Hours: sessions(s.Hours), TargetWaitMinutes: s.TargetWaitMinutes}
 }
 
 func counterDoc(c motcua.CounterSpec) motcua.CounterSpec {
@@ -282,7 +290,8 @@ func procedureDoc(p motcua.Procedure) procedureSpec {
 		docs = []string{}
 	}
 	return procedureSpec{Code: p.Code, Name: p.Name, Field: p.Field, Agency: p.Agency,
-		ProcessingDays: &p.ProcessingDays, Fee: p.Fee, Documents: docs, Service: p.ServiceCode}
+		ProcessingDays: &p.ProcessingDays, Fee: p.Fee, Documents: docs, Service: p.ServiceCode,
+		ProcessingTime: p.ProcessingTime, Cutoff: p.Cutoff, ExtendedDays: p.ExtendedDays}
 }
 
 func sessions(s []motcua.Session) []motcua.Session {
@@ -299,6 +308,13 @@ func days(d []motcua.Holiday) []motcua.Holiday {
 	return d
 }
 
+func priorityGroups(g []motcua.PriorityGroup) []motcua.PriorityGroup {
+	if g == nil {
+		return []motcua.PriorityGroup{}
+	}
+	return g
+}
+
 // ProceduresJSON writes procedures as the description writes them (an
 // imported catalogue, shown before it joins the hall).
 func ProceduresJSON(procs []motcua.Procedure) ([]byte, error) {
@@ -307,4 +323,15 @@ func ProceduresJSON(procs []motcua.Procedure) ([]byte, error) {
 		out[i] = procedureDoc(p)
 	}
 	return json.Marshal(out)
+}
+
+// bookingDoc writes the online-number rules with every list present.
+func bookingDoc(b motcua.BookingPolicy) motcua.BookingPolicy {
+	services := make([]motcua.ServiceBooking, len(b.Services))
+	for i, s := range b.Services {
+		s.Hours = sessions(s.Hours)
+		services[i] = s
+	}
+	b.Services = services
+	return b
 }

@@ -39,13 +39,98 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Errorf("the sample read back from its JSON differs: %+v", changes)
 	}
 	for _, field := range []string{"branch", "policy", "reception", "services", "counters", "procedures",
-		"holidays", "working_days", "privacy", "dossiers"} {
+		"holidays", "working_days", "privacy", "dossiers", "booking"} {
 		if !strings.Contains(string(raw), `"`+field+`":`) {
 			t.Errorf("the JSON lacks %q", field)
 		}
 	}
+	// Every field comes back, not only those the diff would notice.
+	if !strings.Contains(string(raw), `"target_wait_minutes":20`) {
+		t.Errorf("the JSON lost the sample's target wait: %.300s", raw)
+	}
+	next := Sample()
+	next.Services[0].TargetWaitMinutes = 15
+	if changes := Diff(Sample(), next); len(changes) != 1 || changes[0].Key != next.Services[0].Code {
+		t.Errorf("a changed target wait: got changes %+v, want one of service %s", changes, next.Services[0].Code)
+	}
 	if !strings.Contains(string(raw), "Tư pháp – Hộ tịch") {
 		t.Errorf("the JSON lost the diacritics: %.200s", raw)
+	}
+	// Hà Nội's rules for online numbers are the sample's.
+	if b := h.Booking; b.PerPersonDaily != 2 || b.PerPersonField != 1 || len(b.Services) != 2 || b.Services[0].DaysAhead != 6 {
+		t.Errorf("sample booking rules: got %+v, want 2 a day, 1 per field, today + 6 days", b)
+	}
+}
+
+// TestDeadlineFieldsTravel: the procedure deadline fields and a holiday's
+// "assumed" go out in GET /api/v1/hall's JSON, come back through ParseJSON,
+// and a change of any of them is a change of that entity in the diff.
+func TestDeadlineFieldsTravel(t *testing.T) {
+	cur := Sample()
+	var cert motcua.Procedure
+	for _, p := range cur.Procedures {
+		if p.Code == "2.000815" {
+			cert = p
+		}
+	}
+	if cert.Cutoff != "15:00" {
+		t.Fatalf("sample certification cut-off: got %q, want 15:00", cert.Cutoff)
+	}
+	next := Sample()
+	for i := range next.Procedures {
+		switch next.Procedures[i].Code {
+		case "2.000815":
+			next.Procedures[i].Cutoff = "16:00"
+		case "1.004873":
+			next.Procedures[i].ProcessingTime, next.Procedures[i].ExtendedDays = "0.5 ngày", 2
+			next.Procedures[i].ProcessingDays = 0
+		}
+	}
+	next.Holidays[0].Assumed = true
+	raw, err := JSON(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"cutoff":"16:00"`, `"processing_time":"0.5 ngày"`, `"extended_days":2`, `"assumed":true`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the JSON lacks %s", want)
+		}
+	}
+	back, err := ParseJSON(raw)
+	if err != nil {
+		t.Fatalf("ParseJSON: %v", err)
+	}
+	if changes := Diff(next, back); len(changes) != 0 {
+		t.Errorf("read back from JSON: got changes %+v, want none", changes)
+	}
+	type row struct {
+		kind, key, action string
+		fields            string
+	}
+	var rows []row
+	for _, c := range Diff(cur, back) {
+		rows = append(rows, row{c.Kind, c.Key, c.Action, strings.Join(c.Fields, ",")})
+	}
+	want := []row{
+		{"procedure", "2.000815", "change", "cutoff"},
+		{"procedure", "1.004873", "change", "extended_days,processing_days,processing_time"},
+		{"holiday", cur.Holidays[0].Date, "change", "assumed"},
+	}
+	// The diff lists procedures in the description's order.
+	if len(rows) == 3 && rows[0].key == "1.004873" {
+		rows[0], rows[1] = rows[1], rows[0]
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("got changes %v, want %v", rows, want)
+	}
+
+	m := sampleJSON(t)
+	m["holidays"].([]any)[0].(map[string]any)["assumed"] = "yes"
+	bad, _ := json.Marshal(m)
+	_, err = ParseJSON(bad)
+	var e *motcua.Error
+	if !errors.As(err, &e) || e.Fields["holidays[0].assumed"] == "" {
+		t.Errorf("assumed as a text: got %v, want a problem at holidays[0].assumed", err)
 	}
 }
 
@@ -78,6 +163,17 @@ func TestParseJSONNamesTheField(t *testing.T) {
 		}, "holidays[1].date", motcua.EValidation},
 		{"counter serving an unknown service", func(m map[string]any) { ctr(m, 2)["services"] = []any{"DD", "XX"} }, "counters[2].services[1]", motcua.EValidation},
 		{"empty hall: no services", func(m map[string]any) { m["services"] = []any{} }, "services", motcua.EValidation},
+		{"booking for an unknown service", func(m map[string]any) { bk(m, 0)["service"] = "XX" }, "booking.services[0].service", motcua.EValidation},
+		{"booking slot of 0 minutes", func(m map[string]any) { bk(m, 1)["slot_minutes"] = 0 }, "booking.services[1].slot_minutes", motcua.EValidation},
+		{"booking share over 100%", func(m map[string]any) { bk(m, 0)["online_share"] = 120 }, "booking.services[0].online_share", motcua.EValidation},
+		{"booking slot capacity 0", func(m map[string]any) { bk(m, 0)["slot_capacity"] = 0 }, "booking.services[0].slot_capacity", motcua.EValidation},
+		{"booking overlapping hours", func(m map[string]any) {
+			bk(m, 0)["hours"] = []any{map[string]any{"from": "08:00", "to": "10:00"}, map[string]any{"from": "09:00", "to": "11:00"}}
+		}, "booking.services[0].hours[1]", motcua.EValidation},
+		{"booking unknown merge", func(m map[string]any) {
+			m["booking"].(map[string]any)["merge"].(map[string]any)["join"] = "front"
+		}, "booking.merge.join", motcua.EValidation},
+		{"booking negative daily limit", func(m map[string]any) { m["booking"].(map[string]any)["per_person_daily"] = -1 }, "booking.per_person_daily", motcua.EValidation},
 		{"empty hall: no counters", func(m map[string]any) { m["counters"] = []any{} }, "counters", motcua.EValidation},
 		{"procedure of an unknown service", func(m map[string]any) {
 			m["procedures"].([]any)[0].(map[string]any)["service"] = "XX"
@@ -133,6 +229,9 @@ func TestParseJSONMalformed(t *testing.T) {
 
 func svc(m map[string]any, i int) map[string]any { return m["services"].([]any)[i].(map[string]any) }
 func ctr(m map[string]any, i int) map[string]any { return m["counters"].([]any)[i].(map[string]any) }
+func bk(m map[string]any, i int) map[string]any {
+	return m["booking"].(map[string]any)["services"].([]any)[i].(map[string]any)
+}
 
 func TestDiff(t *testing.T) {
 	cur := Sample()
@@ -145,7 +244,7 @@ func TestDiff(t *testing.T) {
 	next.Counters = append(next.Counters[:4], motcua.CounterSpec{Number: 6, Name: "Quầy 6", Services: []string{"HT", "LDXH"}})
 	next.Procedures = next.Procedures[1:]
 	next.Holidays = append(next.Holidays, motcua.Holiday{Date: "2026-12-31", Name: "Nghỉ thử"})
-	next.WorkingDays = []motcua.Holiday{{Date: cur.WorkingDays[0].Date, Name: "Làm bù (đổi tên)"}}
+	next.WorkingDays = append([]motcua.Holiday{{Date: cur.WorkingDays[0].Date, Name: "Làm bù (đổi tên)"}}, cur.WorkingDays[1:]...)
 	next.Branch.Notice = "Thông báo mới"
 
 	got := Diff(cur, next)
@@ -182,6 +281,22 @@ func TestDiff(t *testing.T) {
 	if changes := Diff(cur, cur); len(changes) != 0 {
 		t.Errorf("a hall against itself: got %v, want no change", changes)
 	}
+
+	// The booking rules are one section.
+	next = Sample()
+	next.Booking.Services[0].SlotCapacity = 9
+	next.Booking.PerPersonDaily = 3
+	got = Diff(cur, next)
+	if len(got) != 1 || got[0].Kind != motcua.KindBooking || got[0].Action != motcua.ChangeChange ||
+		!reflect.DeepEqual(got[0].Fields, []string{"per_person_daily", "services"}) {
+		t.Errorf("booking change: got %+v, want one booking change of per_person_daily and services", got)
+	}
+	// A hall without the section and one with it written empty are the same.
+	a, b := Sample(), Sample()
+	a.Booking, b.Booking = motcua.BookingPolicy{}, motcua.BookingPolicy{Services: []motcua.ServiceBooking{}}
+	if changes := Diff(a, b); len(changes) != 0 {
+		t.Errorf("no booking section against an empty one: got %v, want no change", changes)
+	}
 }
 
 func TestParseProceduresCSV(t *testing.T) {
@@ -203,6 +318,12 @@ func TestParseProceduresCSV(t *testing.T) {
 	}
 	if procs[1].Name != "Thủ tục hai, có dấu phẩy" || len(procs[1].Documents) != 2 {
 		t.Errorf("got %+v", procs[1])
+	}
+
+	timed := "code,name,agency,processing_days,processing_time,cutoff,extended_days,documents\n1.000004,Bốn,UBND,,4 giờ,15:00,2,Tờ khai\n"
+	if procs, err := ParseProcedures([]byte(timed), FormatCSV); err != nil || len(procs) != 1 ||
+		procs[0].ProcessingTime != "4 giờ" || procs[0].Cutoff != "15:00" || procs[0].ExtendedDays != 2 {
+		t.Errorf("CSV with deadlines: got %+v, %v", procs, err)
 	}
 
 	semicolons := "code;name;agency;processing_days;documents\n1.000003;Ba;UBND;5;Tờ khai\n"

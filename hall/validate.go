@@ -1,11 +1,13 @@
 package hall
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/motcua/motcua"
 )
@@ -69,6 +71,19 @@ func (v *validator) check(d *description) motcua.Hall {
 	if d.Privacy.DossierRetentionDays < 0 {
 		v.add("privacy.dossier_retention_days", "dossier_retention_days không được âm / dossier_retention_days must not be negative")
 	}
+	// Odd bytes (NUL, controls, bidirectional overrides) anywhere in the
+	// description, before anything reaches the database.
+	var odd *motcua.Error
+	if errors.As(motcua.CheckText(d, "yaml"), &odd) {
+		paths := make([]string, 0, len(odd.Fields))
+		for p := range odd.Fields {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			v.add(p, "%s", odd.Fields[p])
+		}
+	}
 	v.checkBranch(&h.Branch)
 	h.Policy = v.checkPolicy(d.Policy)
 	v.checkSessions("reception", d.Reception)
@@ -76,6 +91,8 @@ func (v *validator) check(d *description) motcua.Hall {
 	h.Counters = v.checkCounters(d.Counters, h.Services)
 	h.Procedures = v.checkProcedures(d.Procedures, h.Services)
 	v.checkDays(d.Holidays, d.WorkingDays)
+	h.PriorityGroups = v.checkPriorityGroups(d.PriorityGroups)
+	h.Booking = v.checkBooking(d.Booking, h.Services)
 	return h
 }
 
@@ -90,7 +107,14 @@ func (v *validator) checkBranch(b *motcua.Branch) {
 	case blank(b.UnitCode):
 		v.add("branch.unit_code", "cần mã định danh đơn vị (ví dụ \"000.00.01.H26\") / the unit code is required (e.g. \"000.00.01.H26\")")
 	case !motcua.ValidUnitCode(b.UnitCode):
-		v.add("branch.unit_code", "mã định danh %q phải có dạng V1V2V3.Z1Z2.Y1Y2.MX1X2 (chữ in hoa và số), ví dụ \"000.00.01.H26\" / unit code %q must have the form V1V2V3.Z1Z2.Y1Y2.MX1X2 (capital letters and digits), e.g. \"000.00.01.H26\"", b.UnitCode, b.UnitCode)
+		v.add("branch.unit_code", "mã định danh %q không hợp lệ: %s", b.UnitCode, motcua.UnitCodeRule)
+	}
+	// The forms' place and the guidance phone (Mẫu 02) are printed as typed.
+	if n := utf8.RuneCountInString(b.Place); n > 100 {
+		v.add("branch.place", "địa danh tối đa 100 ký tự / the place has at most 100 characters")
+	}
+	if n := utf8.RuneCountInString(b.Phone); n > 40 {
+		v.add("branch.phone", "số điện thoại tối đa 40 ký tự / the phone has at most 40 characters")
 	}
 	if b.TimeZone == "" {
 		b.TimeZone = DefaultTimeZone
@@ -347,15 +371,32 @@ func (v *validator) checkProcedures(specs []procedureSpec, services []motcua.Ser
 			v.add(item+".agency", "cần cơ quan có thẩm quyền giải quyết / the competent agency is required")
 		}
 		days := 0
+		timeText := strings.TrimSpace(p.ProcessingTime)
 		switch {
+		case timeText != "":
+			pt, err := motcua.ParseProcessingTime(timeText)
+			if err != nil {
+				v.add(item+".processing_time", "thời hạn %q không hợp lệ: viết \"15 ngày\", \"0.5 ngày\" hoặc \"4 giờ\" / processing time %q is not valid: write \"15 ngày\", \"0.5 ngày\" or \"4 giờ\"", p.ProcessingTime, p.ProcessingTime)
+				break
+			}
+			timeText, days = pt.String(), pt.Days
+			if p.ProcessingDays != nil && *p.ProcessingDays != pt.Days {
+				v.add(item+".processing_days", "processing_days (%d) khác số ngày của processing_time %q; chỉ cần ghi một trong hai / processing_days (%d) disagrees with processing_time %q; write only one", *p.ProcessingDays, p.ProcessingTime, *p.ProcessingDays, p.ProcessingTime)
+			}
 		case p.ProcessingDays == nil:
 			// Left out must not silently mean "same day": every due date
 			// the hall prints comes from this number.
-			v.add(item+".processing_days", "cần thời hạn giải quyết (số ngày làm việc, 0 nếu trả trong ngày) / processing_days is required (working days, 0 for same day)")
+			v.add(item+".processing_days", "cần thời hạn giải quyết (số ngày làm việc, 0 nếu trả trong ngày, hoặc processing_time như \"4 giờ\") / processing_days is required (working days, 0 for same day, or processing_time such as \"4 giờ\")")
 		case *p.ProcessingDays < 0:
 			v.add(item+".processing_days", "processing_days không được âm / processing_days must not be negative")
 		default:
 			days = *p.ProcessingDays
+		}
+		if !motcua.ValidCutoff(p.Cutoff) {
+			v.add(item+".cutoff", "giờ chốt %q không hợp lệ, cần dạng HH:MM, ví dụ \"15:00\" / cut-off %q is not valid, expected HH:MM, e.g. \"15:00\"", p.Cutoff, p.Cutoff)
+		}
+		if p.ExtendedDays < 0 || p.ExtendedDays > 365 {
+			v.add(item+".extended_days", "extended_days phải từ 0 đến 365 / extended_days must be 0 to 365")
 		}
 		if len(p.Documents) == 0 {
 			v.add(item+".documents", "cần danh sách thành phần hồ sơ / the list of required documents is needed")
@@ -371,6 +412,7 @@ func (v *validator) checkProcedures(specs []procedureSpec, services []motcua.Ser
 		out = append(out, motcua.Procedure{
 			Code: p.Code, Name: p.Name, Field: p.Field, Agency: p.Agency,
 			ProcessingDays: days, Fee: p.Fee, Documents: p.Documents, ServiceCode: p.Service,
+			ProcessingTime: timeText, Cutoff: p.Cutoff, ExtendedDays: p.ExtendedDays,
 		})
 	}
 	return out
@@ -419,4 +461,61 @@ func weekdayVi(d time.Weekday) string {
 		return "Chủ nhật"
 	}
 	return "thứ " + []string{"", "Hai", "Ba", "Tư", "Năm", "Sáu", "Bảy"}[d]
+}
+
+// checkBooking checks the rules of online numbers: every entry names a
+// service once, with slots that fit its hours and counts that make sense.
+// Zero values stay zero (the queue reads a default at use), so a hall
+// without the section and one that writes it empty are the same hall.
+func (v *validator) checkBooking(b motcua.BookingPolicy, services []motcua.ServiceSpec) motcua.BookingPolicy {
+	nonNegative := func(path string, n int) {
+		if n < 0 {
+			v.add(path, "%s không được âm / %s must not be negative", path, path)
+		}
+	}
+	nonNegative("booking.per_person_daily", b.PerPersonDaily)
+	nonNegative("booking.per_person_field", b.PerPersonField)
+	nonNegative("booking.reminder_minutes", b.ReminderMinutes)
+	nonNegative("booking.merge.serve_within_minutes", b.Merge.ServeWithinMinutes)
+	nonNegative("booking.merge.max_in_row", b.Merge.MaxInRow)
+	switch b.Merge.Join {
+	case "", motcua.JoinSlot, motcua.JoinCheckIn:
+	default:
+		v.add("booking.merge.join", "cách nhập hàng %q không hợp lệ, chọn slot hoặc check_in / merge join %q is unknown: use slot or check_in", b.Merge.Join, b.Merge.Join)
+	}
+	byCode := map[string]motcua.ServiceSpec{}
+	for _, s := range services {
+		byCode[s.Code] = s
+	}
+	seen := map[string]bool{}
+	for i, s := range b.Services {
+		item := fmt.Sprintf("booking.services[%d]", i)
+		svc, ok := byCode[s.Service]
+		switch {
+		case !ok:
+			v.add(item+".service", "không có dịch vụ %q / there is no service %q", s.Service, s.Service)
+		case seen[s.Service]:
+			v.add(item+".service", "dịch vụ %q đã có quy định đặt số / service %q already has booking rules", s.Service, s.Service)
+		}
+		seen[s.Service] = true
+		if s.SlotMinutes < 5 || s.SlotMinutes > 240 {
+			v.add(item+".slot_minutes", "slot_minutes phải từ 5 đến 240 / slot_minutes must be 5 to 240")
+		}
+		if s.SlotCapacity < 1 {
+			v.add(item+".slot_capacity", "slot_capacity phải từ 1 trở lên / slot_capacity must be at least 1")
+		}
+		if s.OnlineShare < 0 || s.OnlineShare > 100 {
+			v.add(item+".online_share", "online_share là phần trăm, từ 0 đến 100 / online_share is a percentage, 0 to 100")
+		}
+		if s.DaysAhead < 0 || s.DaysAhead > 60 {
+			v.add(item+".days_ahead", "days_ahead phải từ 0 đến 60 / days_ahead must be 0 to 60")
+		}
+		nonNegative(item+".check_in_before", s.CheckInBefore)
+		nonNegative(item+".check_in_after", s.CheckInAfter)
+		v.checkSessions(item+".hours", s.Hours)
+		if ok && len(s.Hours) == 0 && len(svc.Hours) == 0 {
+			v.add(item+".hours", "dịch vụ %q mở cả ngày: ghi giờ nhận đặt số (hours) / service %q has no opening hours: give the hours slots fill", s.Service, s.Service)
+		}
+	}
+	return b
 }

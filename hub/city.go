@@ -39,7 +39,12 @@ func (h *Hub) SetCityCalendar(ctx context.Context, cal motcua.CityCalendar) erro
 		}
 		site, err = newSite(hl.Branch, hl.Policy, hl.Reception, motcua.MergeDays(hl.Holidays, cal.Holidays),
 			motcua.MergeDays(hl.WorkingDays, cal.WorkingDays), services, counters, h.Site.Clock)
-		return err
+		if err != nil {
+			return err
+		}
+		site.SetPriorityGroups(priorityGroups(hl.PriorityGroups))
+		site.SetBooking(hl.Booking)
+		return nil
 	}, func() {
 		if site != nil {
 			h.Site.Replace(site)

@@ -24,7 +24,21 @@ const (
 var errDryRun = errors.New("dry run")
 
 // Hall returns the running hall as a description.
-func (h *Hub) Hall(ctx context.Context) (motcua.Hall, error) { return h.store.Hall(ctx) }
+func (h *Hub) Hall(ctx context.Context) (motcua.Hall, error) {
+	cur, err := h.store.Hall(ctx)
+	cur.PriorityGroups = priorityGroups(cur.PriorityGroups)
+	return cur, err
+}
+
+// priorityGroups are the stored groups, or, for a hall loaded before they
+// could be configured (nothing stored), the fixed list every hall served
+// then: the sample hall's.
+func priorityGroups(stored []motcua.PriorityGroup) []motcua.PriorityGroup {
+	if stored != nil {
+		return stored
+	}
+	return hall.Sample().PriorityGroups
+}
 
 // HallAudit lists the recorded changes of the hall, newest first: at most
 // limit, with an id below beforeID when it is set (the next page).
@@ -64,6 +78,7 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		if err != nil {
 			return err
 		}
+		cur.PriorityGroups = priorityGroups(cur.PriorityGroups)
 		changes = hall.Diff(cur, next)
 		if len(changes) == 0 {
 			return nil
@@ -109,7 +124,12 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		}
 		site, err = newSite(next.Branch, next.Policy, next.Reception, motcua.MergeDays(next.Holidays, cityCal.Holidays),
 			motcua.MergeDays(next.WorkingDays, cityCal.WorkingDays), services, counters, h.Site.Clock)
-		return err
+		if err != nil {
+			return err
+		}
+		site.SetPriorityGroups(priorityGroups(next.PriorityGroups))
+		site.SetBooking(next.Booking)
+		return nil
 	}, func() {
 		if site == nil {
 			return // nothing changed

@@ -8,6 +8,7 @@ package hub
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/appointments"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/dossiers"
 	"github.com/motcua/motcua/hall"
@@ -25,6 +27,7 @@ import (
 	"github.com/motcua/motcua/presence"
 	"github.com/motcua/motcua/queue"
 	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/supervision"
 	"github.com/motcua/motcua/writer"
 )
 
@@ -70,6 +73,11 @@ type Config struct {
 	OverdueCheckEvery time.Duration
 	// Webhook configures the dossier notifications; no URL sends none.
 	Webhook notify.Config
+	// BookingKey keys the hash of the ID numbers of online bookings. It must
+	// stay the same across restarts (cmd/motcua keeps it in the data folder
+	// or takes it from MOTCUA_BOOKING_KEY); empty: a random key for this
+	// run only, and a warning.
+	BookingKey []byte
 }
 
 // Hub is a running branch hub.
@@ -82,6 +90,10 @@ type Hub struct {
 	Notify   *notify.Outbox
 	// Presence knows which officer works at which counter.
 	Presence *presence.Board
+	// Appointments are the online numbers (bookings and check-ins).
+	Appointments *appointments.Service
+	// Supervision watches the floor and alerts the supervisor (issue 15).
+	Supervision *supervision.Watch
 
 	store      *store.Store
 	log        *slog.Logger
@@ -145,7 +157,16 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 		AtRiskDays: cfg.AtRiskDays}); err != nil {
 		return nil, err
 	}
+	key := cfg.BookingKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+		cfg.Logger.Warn("no booking key configured: online bookings use a key for this run only, so per-person limits reset at restart")
+	}
+	h.Appointments = appointments.New(appointments.Config{Site: site, Store: st, Writer: h.Writer, Issuer: h.Queue,
+		Notifier: h.Notify, Key: key, Logger: cfg.Logger})
 	h.Auth = auth.New(auth.Config{Store: st, Writer: h.Writer, Clock: cfg.Clock, Logger: cfg.Logger, BcryptCost: cfg.BcryptCost})
+	h.Supervision = &supervision.Watch{Site: site, Store: st, Counters: h.Queue, Seats: h.Presence, Writer: h.Writer}
 	h.start()
 	if err := h.Auth.EnsureAdmin(ctx, cfg.AdminPassword); err != nil {
 		h.Close()
@@ -234,7 +255,21 @@ func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua
 	if err != nil {
 		return nil, err
 	}
-	return newSite(branch, policy, reception, off, work, services, counters, clock)
+	var groups []motcua.PriorityGroup
+	if err := st.Setting(ctx, "priority_groups", &groups); err != nil {
+		return nil, err
+	}
+	var booking motcua.BookingPolicy
+	if err := st.Setting(ctx, "booking", &booking); err != nil {
+		return nil, err
+	}
+	site, err := newSite(branch, policy, reception, off, work, services, counters, clock)
+	if err != nil {
+		return nil, err
+	}
+	site.SetPriorityGroups(priorityGroups(groups))
+	site.SetBooking(booking)
+	return site, nil
 }
 
 // newSite builds the site the hub runs from a hall's configuration.
@@ -274,6 +309,15 @@ func (h *Hub) start() {
 			h.watchOverdue(bctx)
 		}()
 	}
+	if h.checkEvery > 0 {
+		// Live supervision (issue 15): waits over target and idle counters,
+		// checked twice as often as the overdue watch.
+		h.background.Add(1)
+		go func() {
+			defer h.background.Done()
+			h.Supervision.Run(bctx, max(h.checkEvery/2, time.Second), func(err error) { h.log.Error("supervision check", "err", err) })
+		}()
+	}
 	h.background.Add(1)
 	go func() {
 		defer h.background.Done()
@@ -292,6 +336,11 @@ func (h *Hub) watchOverdue(ctx context.Context) {
 	for {
 		if _, err := h.Dossiers.CheckOverdue(ctx); err != nil && ctx.Err() == nil {
 			h.log.Error("overdue check", "err", err)
+		}
+		if n, err := h.Appointments.Sweep(ctx); err != nil && ctx.Err() == nil {
+			h.log.Error("expire bookings", "err", err)
+		} else if n > 0 {
+			h.log.Info("bookings expired after their check-in window", "bookings", n)
 		}
 		if today := h.Site.Day(h.Site.Clock.Now()); today != retainedOn {
 			if n, err := h.Dossiers.ApplyRetention(ctx); err != nil && ctx.Err() == nil {
@@ -323,3 +372,12 @@ func (h *Hub) Close() {
 
 // Ping reports whether the database answers.
 func (h *Hub) Ping(ctx context.Context) error { return h.store.Ping(ctx) }
+
+// CheckWrites reports whether the database takes writes: it writes one
+// setting through the writer, as a ticket would be (a database that answers
+// reads may still refuse every write: a full disk, a read-only file).
+func (h *Hub) CheckWrites(ctx context.Context) error {
+	return h.Writer.Write(ctx, func(tx *store.Tx) error {
+		return tx.PutSetting("health_checked_at", h.Site.Now().UTC())
+	})
+}

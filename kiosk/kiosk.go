@@ -75,16 +75,19 @@ func (h *Handler) Services(w http.ResponseWriter, r *http.Request) {
 }
 
 type priorityGroup struct {
-	Code string `json:"code"`
-	Vi   string `json:"vi"`
-	En   string `json:"en"`
+	Code  string `json:"code"`
+	Vi    string `json:"vi"`
+	En    string `json:"en"`
+	Basis string `json:"basis"`
 }
 
-// PriorityGroups handles GET /api/v1/priority-groups.
+// PriorityGroups handles GET /api/v1/priority-groups: the hall's groups, in
+// the kiosk's order (they change live with the hall description).
 func (h *Handler) PriorityGroups(w http.ResponseWriter, r *http.Request) {
-	out := make([]priorityGroup, len(motcua.PriorityGroups))
-	for i, g := range motcua.PriorityGroups {
-		out[i] = priorityGroup{g.Code, g.Vi, g.En}
+	groups := h.Site.PriorityGroups()
+	out := make([]priorityGroup, len(groups))
+	for i, g := range groups {
+		out[i] = priorityGroup{Code: g.Code, Vi: g.Name, En: g.NameEn, Basis: g.Basis}
 	}
 	web.JSON(w, http.StatusOK, out)
 }

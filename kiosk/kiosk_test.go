@@ -24,10 +24,10 @@ func fairUseHall() motcua.Hall {
 			// Service 1: no limits.
 			{Code: "TP", Name: "Tư pháp – Hộ tịch", Field: "Tư pháp", Prefix: "1", Digits: 3},
 			// Service 2: afternoon only; the test clock starts at 09:00.
-			{Code: "DD", Name: "Đất đai", Field: "Tài nguyên và Môi trường", Prefix: "2", Digits: 3,
+			{Code: "DD", Name: "Đất đai", Field: "Nông nghiệp và Môi trường", Prefix: "2", Digits: 3,
 				Hours: []motcua.Session{{From: "13:00", To: "16:45"}}},
 			// Service 3: two numbers a day.
-			{Code: "KD", Name: "Đăng ký kinh doanh", Field: "Kế hoạch và Đầu tư", Prefix: "3", Digits: 3, DailyCap: 2},
+			{Code: "KD", Name: "Đăng ký kinh doanh", Field: "Tài chính", Prefix: "3", Digits: 3, DailyCap: 2},
 		},
 		Counters: []motcua.CounterSpec{
 			{Number: 1, Name: "Quầy 1", Services: []string{"TP", "DD", "KD"}},
@@ -234,9 +234,13 @@ func TestReactivateANoShowByShortCode(t *testing.T) {
 		t.Errorf("next call after reactivation: got %+v, want ticket %s again", again, missed.Number)
 	}
 
-	// A ticket that is not a no-show has nothing to reactivate.
-	if status, _, e := reactivate(t, env, behind.ShortCode); status != http.StatusConflict {
-		t.Errorf("reactivate a waiting ticket: got %d %+v, want 409", status, e)
+	// A ticket that is not a no-show has nothing to reactivate, and gets
+	// the answer of an unknown code: a guesser learns nothing from it.
+	status, _, waiting := reactivate(t, env, behind.ShortCode)
+	_, _, unknown := reactivate(t, env, unknownCode(behind.ShortCode))
+	sameAnswer := strings.ReplaceAll(waiting.Error.Message, behind.ShortCode, "X") == strings.ReplaceAll(unknown.Error.Message, unknownCode(behind.ShortCode), "X")
+	if status != http.StatusNotFound || waiting.Error.Code != unknown.Error.Code || !sameAnswer {
+		t.Errorf("reactivate a waiting ticket: got %d %+v, want 404 and the answer to an unknown code %+v", status, waiting, unknown)
 	}
 }
 
@@ -301,11 +305,17 @@ func TestTrackPageForAnUnknownTokenIs404HTML(t *testing.T) {
 // trackFields is everything the citizen's track object may carry; anything
 // else is a new field someone must check for personal data first.
 var trackFields = map[string][]string{
-	"":           {"number", "status", "service", "counter", "position", "est_wait_s", "issued_at", "priority", "short_code", "calls", "dossiers"},
-	"service":    {"id", "name"},
-	"counter":    {"id", "number", "name"},
-	"dossiers[]": {"code", "procedure", "status", "received_at", "due_at", "overdue", "at_risk", "apologies", "history"},
+	"":        {"number", "status", "service", "counter", "position", "est_wait_s", "issued_at", "priority", "short_code", "calls", "dossiers"},
+	"service": {"id", "name"},
+	"counter": {"id", "number", "name"},
+	// Issue 17: "stop_reason" is written by staff for the citizen (Mẫu 05);
+	// "handovers" name units and times only (see handoverFields).
+	"dossiers[]": {"code", "procedure", "status", "received_at", "due_at", "overdue", "at_risk", "apologies", "history",
+		"stop_reason", "handovers"},
 }
+
+// handoverFields is everything a public hand-over may carry: units, times, timing; never the officer or a note.
+var handoverFields = []string{"at", "from", "to", "due_at", "timing"}
 
 func TestTrackCarriesNoPersonalData(t *testing.T) {
 	env := servertest.New(t)
@@ -325,8 +335,21 @@ func TestTrackCarriesNoPersonalData(t *testing.T) {
 	}
 	body := map[string]any{"procedure_id": procs[0].ID, "applicant": applicant, "documents": procs[0].RequiredDocuments,
 		"sets": 1, "delivery": "counter", "note": ""}
+	var created struct {
+		ID int64 `json:"id"`
+	}
 	if status, raw := env.Raw("POST", fmt.Sprintf("/api/v1/tickets/%d/dossiers", tk.ID), env.AdminToken, body); status != http.StatusCreated {
 		t.Fatalf("create dossier: got %d %s", status, raw)
+	} else if err := json.Unmarshal(raw, &created); err != nil {
+		t.Fatal(err)
+	}
+	// A hand-over with a note that names the citizen: the note stays with staff.
+	if status := env.Do("POST", fmt.Sprintf("/api/v1/dossiers/%d/events", created.ID), env.AdminToken, map[string]string{"type": "transfer"}, nil); status != http.StatusOK {
+		t.Fatalf("transfer: got %d", status)
+	}
+	if status, raw := env.Raw("POST", fmt.Sprintf("/api/v1/dossiers/%d/handovers", created.ID), env.AdminToken,
+		map[string]any{"to": "Phòng Tư pháp", "due_at": "2026-12-01T17:00:00+07:00", "note": "Bà Lê Thị Hoa gọi hỏi"}); status != http.StatusCreated {
+		t.Fatalf("hand-over: got %d %s", status, raw)
 	}
 
 	status, raw := env.Raw("GET", "/api/v1/track/"+tk.Token, "", nil)
@@ -385,6 +408,15 @@ func checkDossier(t *testing.T, d map[string]any) {
 	for k := range d {
 		if !slices.Contains(trackFields["dossiers[]"], k) {
 			t.Errorf("track dossier: field %q is not in the reviewed list", k)
+		}
+	}
+	hs, _ := d["handovers"].([]any)
+	for _, h := range hs {
+		m, _ := h.(map[string]any)
+		for k := range m {
+			if !slices.Contains(handoverFields, k) {
+				t.Errorf("track hand-over: field %q is not in the reviewed list %v", k, handoverFields)
+			}
 		}
 	}
 }

@@ -539,6 +539,20 @@ func (b *Broadcaster) Close() {
 	b.conns.Wait()
 }
 
+// ParseSince reads a websocket's ?since=<seq>: "" is -1 (no replay: a
+// snapshot), anything but a non-negative integer is an EInvalid error.
+func ParseSince(v string) (int64, error) {
+	if v == "" {
+		return -1, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, motcua.Errorf(motcua.EInvalid,
+			"Tham số since phải là số thứ tự sự kiện (số nguyên không âm). / The since parameter must be an event seq (a non-negative integer).")
+	}
+	return n, nil
+}
+
 // Serve upgrades the request to a websocket and sends sub's snapshot or
 // replay, then hands the connection to its reader goroutine and returns:
 // live events are written by short-lived writers (see subscriber), so the
@@ -551,15 +565,10 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 			"Nguồn truy cập (Origin) không được phép. / This origin is not allowed.")
 		return
 	}
-	since := int64(-1)
-	if v := r.URL.Query().Get("since"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, motcua.EInvalid,
-				"Tham số since phải là số thứ tự sự kiện (số nguyên không âm). / The since parameter must be an event seq (a non-negative integer).")
-			return
-		}
-		since = n
+	since, err := ParseSince(r.URL.Query().Get("since"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, motcua.EInvalid, motcua.ErrorMessage(err))
+		return
 	}
 	addr, counted, status := b.admit(r)
 	if status != 0 {

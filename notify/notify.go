@@ -341,3 +341,46 @@ func (o *Outbox) Retry(ctx context.Context, id int64) error {
 	}
 	return err
 }
+
+// BookingPayload is the JSON body of an online booking's notice (event
+// "appointment.booked" or "appointment.reminder"). It carries the phone: the
+// gateway must know where to send the SMS or Zalo message. The phone leaves
+// the hub only this way, and is erased from the outbox when the booking
+// ends (EndBooking). Never the ID number.
+type BookingPayload struct {
+	Event      string    `json:"event"`
+	Branch     string    `json:"branch"`
+	Code       string    `json:"code"`
+	Service    string    `json:"service"`
+	Date       string    `json:"date"`
+	SlotFrom   string    `json:"slot_from"`
+	SlotTo     string    `json:"slot_to"`
+	Phone      string    `json:"phone"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// QueueBooking writes a booking's notice to the outbox inside the booking's
+// transaction, to leave at at (now, or before the slot for a reminder).
+// Nothing is written when no webhook is configured.
+func (o *Outbox) QueueBooking(tx *store.Tx, event string, a motcua.Appointment, serviceName string, now, at time.Time) error {
+	if !o.Enabled() {
+		return nil
+	}
+	body, err := json.Marshal(BookingPayload{Event: event, Branch: o.site.Branch().Code, Code: a.Code, Service: serviceName,
+		Date: a.Day, SlotFrom: a.SlotFrom, SlotTo: a.SlotTo, Phone: a.Phone, OccurredAt: now.In(o.site.Location())})
+	if err != nil {
+		return err
+	}
+	_, err = tx.Outbox.InsertNotice(event, a.Code, string(body), now, at)
+	return err
+}
+
+// EndBooking withdraws a booking's notices not yet sent and erases its
+// phone from those sent, inside the transaction that ends the booking.
+func (o *Outbox) EndBooking(tx *store.Tx, a motcua.Appointment) error {
+	phone, err := json.Marshal(a.Phone)
+	if err != nil {
+		return err
+	}
+	return tx.Outbox.EndNotices(a.Code, string(phone))
+}

@@ -118,3 +118,11 @@ func (b *Board) EndUser(userID int64) {
 		end() // outside the lock: closing runs the connection's own clean-up
 	}
 }
+
+// SignedIn tells whether an officer's counter screen is open at the counter
+// now (the supervisor's floor, issue 15).
+func (b *Board) SignedIn(counterID int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.seats[counterID]) > 0
+}

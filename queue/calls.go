@@ -39,13 +39,15 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64, by motcua.User) (
 		if err := q.endCurrent(tx, counter, now, by); err != nil {
 			return err
 		}
-		next, ok, err := q.pickNext(tx, counter, q.site.Day(now))
+		next, ok, jumped, err := q.pickMerged(tx, counter, now)
 		if err != nil || !ok {
 			return err
 		}
 		found = true
-		tk, err = q.callTicket(tx, next, counter, now, false, by)
-		return err
+		if tk, err = q.callTicket(tx, next, counter, now, false, by); err != nil {
+			return err
+		}
+		return q.noteBookingStreak(tx, counter.ID, jumped)
 	})
 	if err == nil {
 		q.acted(counterID, by)
@@ -55,6 +57,61 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64, by motcua.User) (
 		}
 	}
 	return q.local(tk), found, err
+}
+
+// Merge of bookings with walk-ins (issue 16). A checked-in booking waits in
+// its service's line like any ticket, at the place its check-in gave it
+// (queued_at: its slot's start under the "slot" join, its check-in under
+// "check_in"); the priority policy orders the line as usual. The bound:
+// a booking that has waited more than ServeWithinMinutes past both its place
+// and its check-in is overdue and goes ahead of everyone at the next call,
+// oldest first; after MaxInRow such jumps in a row at one counter, one call
+// follows the ordinary order (priority citizens and walk-ins), so a wave of
+// late bookings never starves them.
+
+// DefaultBookingMaxInRow is the MaxInRow of a hall that leaves it out.
+const DefaultBookingMaxInRow = 2
+
+// pickMerged picks the next ticket for a counter: an overdue booking when
+// the merge bound says so (jumped), else the priority policy's choice.
+func (q *Queue) pickMerged(tx *store.Tx, c motcua.Counter, now time.Time) (tk motcua.Ticket, ok, jumped bool, err error) {
+	day := q.site.Day(now)
+	m := q.site.Booking().Merge
+	if m.ServeWithinMinutes > 0 {
+		maxInRow := m.MaxInRow
+		if maxInRow <= 0 {
+			maxInRow = DefaultBookingMaxInRow
+		}
+		streak, err := tx.Tickets.BookingStreak(c.ID)
+		if err != nil {
+			return tk, false, false, err
+		}
+		if streak < maxInRow {
+			due := now.Add(-time.Duration(m.ServeWithinMinutes) * time.Minute)
+			tk, ok, err = tx.Tickets.OverdueBookingForCounter(c.ID, day, due)
+			if err != nil || ok {
+				return tk, ok, ok, err
+			}
+		}
+	}
+	tk, ok, err = q.pickNext(tx, c, day)
+	return tk, ok, false, err
+}
+
+// noteBookingStreak counts the overdue bookings a counter took in a row.
+func (q *Queue) noteBookingStreak(tx *store.Tx, counterID int64, jumped bool) error {
+	if q.site.Booking().Merge.ServeWithinMinutes <= 0 {
+		return nil
+	}
+	n := 0
+	if jumped {
+		cur, err := tx.Tickets.BookingStreak(counterID)
+		if err != nil {
+			return err
+		}
+		n = cur + 1
+	}
+	return tx.Tickets.SetBookingStreak(counterID, n)
 }
 
 // pickNext applies the priority policy.
@@ -125,7 +182,8 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 }
 
 // endCurrent closes the counter's current ticket before it calls another:
-// a served ticket is done, a called one that never started is a no-show.
+// a served ticket is done, a called one that never started is a no-show
+// under the same rule as "Vắng mặt" (mayMarkNoShow), or nothing is called.
 func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time, by motcua.User) error {
 	cur, ok, err := tx.Tickets.CurrentTicket(c.ID)
 	if err != nil || !ok {
@@ -133,6 +191,9 @@ func (q *Queue) endCurrent(tx *store.Tx, c motcua.Counter, now time.Time, by mot
 	}
 	action := motcua.ActionFinish
 	if cur.Status == motcua.TicketCalled {
+		if err := q.mayMarkNoShow(cur); err != nil {
+			return err
+		}
 		action = motcua.ActionNoShow
 	}
 	_, err = q.move(tx, cur, action, now, by)
@@ -234,14 +295,20 @@ func (q *Queue) Finish(ctx context.Context, ticketID int64, by motcua.User) (mot
 // NoShow marks a called ticket whose citizen did not come, once it has been
 // called the configured minimum number of times.
 func (q *Queue) NoShow(ctx context.Context, ticketID int64, by motcua.User) (motcua.Ticket, error) {
-	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, by, func(tk motcua.Ticket) error {
-		if tk.Status == motcua.TicketCalled && tk.Calls < q.site.Policy().NoShowMinCalls {
-			return motcua.Errorf(motcua.EConflict,
-				"Số %s mới được gọi %d lần; cần gọi ít nhất %d lần trước khi ghi vắng mặt. / Ticket %s was called %d time(s); call it at least %d times before marking a no-show.",
-				tk.Number, tk.Calls, q.site.Policy().NoShowMinCalls, tk.Number, tk.Calls, q.site.Policy().NoShowMinCalls)
-		}
+	return q.ticketAction(ctx, ticketID, motcua.ActionNoShow, by, q.mayMarkNoShow)
+}
+
+// mayMarkNoShow is the one rule for a called ticket becoming a no-show,
+// whether the officer presses "Vắng mặt" or calls the next number over it: it
+// must have been called the hall's no_show_min_calls times, because a citizen
+// may not hear the first call.
+func (q *Queue) mayMarkNoShow(tk motcua.Ticket) error {
+	min := q.site.Policy().NoShowMinCalls
+	if tk.Status != motcua.TicketCalled || tk.Calls >= min {
 		return nil
-	})
+	}
+	return motcua.Errorf(motcua.EConflict, "Số %s mới được gọi %d lần; cần gọi ít nhất %d lần trước khi ghi vắng mặt: hãy Gọi lại hoặc Bắt đầu phục vụ. / Ticket %s was called %d time(s); call it at least %d times before it becomes a no-show: recall it or start serving.",
+		tk.Number, tk.Calls, min, tk.Number, tk.Calls, min)
 }
 
 // Recall calls the counter's called ticket again, as by.

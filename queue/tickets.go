@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -47,9 +48,10 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 		return motcua.Ticket{}, -1, err
 	}
 	if req.PriorityGroup != "" {
-		if !motcua.IsPriorityGroup(req.PriorityGroup) {
-			return motcua.Ticket{}, -1, motcua.Errorf(motcua.EInvalid,
-				"Nhóm ưu tiên %q không hợp lệ. / Unknown priority_group %q.", req.PriorityGroup, req.PriorityGroup)
+		if _, ok := q.site.PriorityGroup(req.PriorityGroup); !ok {
+			return motcua.Ticket{}, -1, &motcua.Error{Code: motcua.EInvalid,
+				Message: fmt.Sprintf("Nhóm ưu tiên %q không có ở sảnh này. / This hall has no priority_group %q.", req.PriorityGroup, req.PriorityGroup),
+				Fields:  map[string]string{"priority_group": "unknown group"}}
 		}
 		req.Priority = true
 	}
@@ -73,25 +75,27 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 			if err != nil {
 				return err
 			}
+			// The online share of the daily cap is kept for bookings
+			// all day: walk-ins count against the rest, and the
+			// tickets of check-ins (which the cap does not stop) do
+			// not count against walk-ins.
+			if b, ok := q.site.ServiceBooking(svc.ID); ok {
+				booked, err := tx.Tickets.AppointmentTicketCount(svc.ID, day)
+				if err != nil {
+					return err
+				}
+				if kept := b.OnlineQuota(svc.DailyCap, 0); n-booked >= svc.DailyCap-kept {
+					return motcua.Errorf(motcua.EClosed, "Dịch vụ %s đã hết số lấy trực tiếp hôm nay; %d số dành cho người đặt trực tuyến. / %s has issued all its walk-in numbers today; %d are kept for online bookings.",
+						svc.Name, kept, svc.Name, kept)
+				}
+			}
 			if n >= svc.DailyCap {
 				return motcua.Errorf(motcua.EClosed, "Dịch vụ %s đã hết số hôm nay (%d số). Mời quay lại ngày làm việc tiếp theo. / %s has issued all %d numbers for today.",
 					svc.Name, svc.DailyCap, svc.Name, svc.DailyCap)
 			}
 		}
-		seq, err := tx.Tickets.NextSeq(svc.ID, day)
-		if err != nil {
-			return err
-		}
-		tk = motcua.Ticket{
-			Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
-			ServiceID: svc.ID, Priority: req.Priority, PriorityGroup: req.PriorityGroup,
-			Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: now,
-			Token: motcua.RandomToken(16),
-		}
-		if err := tx.Tickets.InsertTicketDrawingCode(&tk, shortCode); err != nil {
-			return err
-		}
-		counts, err := tx.Tickets.WaitingCounts(day)
+		var counts map[int64]int
+		tk, counts, err = q.insertTicket(tx, svc, req, now, now, false)
 		if err != nil {
 			return err
 		}
@@ -99,13 +103,59 @@ func (q *Queue) issue(ctx context.Context, req motcua.IssueRequest) (tk motcua.T
 			// Everyone else waiting in the service came earlier.
 			ahead = max(0, counts[svc.ID]-1)
 		}
-		return q.queueEventCounts(tx, now, counts, svc.ID)
+		return nil
 	})
 	if err != nil {
 		return tk, -1, err
 	}
 	q.metrics.issued.WithLabelValues(svc.Code).Inc()
 	return q.local(tk), ahead, nil
+}
+
+// insertTicket writes the next number of svc, waiting in line from
+// queuedAt, with the new waiting count's event; counts are the day's
+// waiting counts after it.
+func (q *Queue) insertTicket(tx *store.Tx, svc motcua.Service, req motcua.IssueRequest, now, queuedAt time.Time, appointment bool) (motcua.Ticket, map[int64]int, error) {
+	day := q.site.Day(now)
+	seq, err := tx.Tickets.NextSeq(svc.ID, day)
+	if err != nil {
+		return motcua.Ticket{}, nil, err
+	}
+	// A number must keep its width: "1" with 3 digits after 1999 would
+	// give 11000, another service's number (prefix "11"), and the
+	// service would then refuse every ticket for the day.
+	if last := lastSeq(svc.Digits); seq > last {
+		return motcua.Ticket{}, nil, motcua.Errorf(motcua.EClosed, "Dịch vụ %s đã hết số hôm nay (%d số). Mời quay lại ngày làm việc tiếp theo. / %s has issued all %d numbers for today.",
+			svc.Name, last, svc.Name, last)
+	}
+	tk := motcua.Ticket{
+		Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
+		ServiceID: svc.ID, Priority: req.Priority, PriorityGroup: req.PriorityGroup, Appointment: appointment,
+		Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: queuedAt,
+		Token: motcua.RandomToken(16),
+	}
+	if err := tx.Tickets.InsertTicketDrawingCode(&tk, shortCode); err != nil {
+		return tk, nil, err
+	}
+	counts, err := tx.Tickets.WaitingCounts(day)
+	if err != nil {
+		return tk, nil, err
+	}
+	return tk, counts, q.queueEventCounts(tx, now, counts, svc.ID)
+}
+
+// IssueBooked writes the ticket a booking's check-in gives, inside the
+// caller's write, so the booking is marked checked in by the same commit.
+// The daily cap does not apply (the booking holds its place) and neither do
+// the opening hours (the check-in window does); queuedAt is its place in
+// line (the merge policy's join).
+func (q *Queue) IssueBooked(tx *store.Tx, serviceID int64, now, queuedAt time.Time) (motcua.Ticket, error) {
+	svc, err := q.service(serviceID)
+	if err != nil {
+		return motcua.Ticket{}, err
+	}
+	tk, _, err := q.insertTicket(tx, svc, motcua.IssueRequest{ServiceID: serviceID}, now, queuedAt, true)
+	return q.local(tk), err
 }
 
 func closedError(svc motcua.Service, opensAt *time.Time) error {
@@ -185,14 +235,14 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 	err := q.w.Write(ctx, func(tx *store.Tx) error {
 		now := q.site.Now()
 		cur, err := tx.Tickets.TicketByShortCode(q.site.Day(now), code)
-		if motcua.ErrorCode(err) == motcua.ENotFound {
-			return motcua.Errorf(motcua.ENotFound, "Không tìm thấy phiếu có mã %s hôm nay. / No ticket with code %s today.", code, code)
+		// An unknown code and a ticket that was not missed get the same
+		// answer: a guesser learns nothing of the other tickets.
+		if motcua.ErrorCode(err) == motcua.ENotFound || (err == nil && cur.Status != motcua.TicketNoShow) {
+			return motcua.Errorf(motcua.ENotFound,
+				"Không có phiếu vắng mặt nào mang mã %s hôm nay. / No missed ticket has the code %s today.", code, code)
 		}
 		if err != nil {
 			return err
-		}
-		if cur.Status != motcua.TicketNoShow {
-			return motcua.Errorf(motcua.EConflict, "Số %s không ở trạng thái vắng mặt, không cần kích hoạt lại. / Ticket %s is not a no-show.", cur.Number, cur.Number)
 		}
 		limit := time.Duration(q.site.Policy().ReactivateMinutes) * time.Minute
 		if cur.FinishedAt == nil || now.Sub(*cur.FinishedAt) > limit {
@@ -219,4 +269,16 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 		return q.queueEvent(tx, now, cur.ServiceID)
 	})
 	return q.local(tk), err
+}
+
+// lastSeq is the highest sequence a number of this many digits holds.
+func lastSeq(digits int) int {
+	if digits <= 0 || digits > 9 {
+		return math.MaxInt32
+	}
+	n := 1
+	for range digits {
+		n *= 10
+	}
+	return n - 1
 }

@@ -105,22 +105,53 @@ func TestHubTransitions(t *testing.T) {
 	}
 }
 
+// One rule for a called ticket becoming a no-show, whichever button the
+// officer presses: "Vắng mặt", "Gọi tiếp" over it, or a manual call of another
+// number over it are all refused until it has been called no_show_min_calls
+// times, and refused without changing anything.
 func TestNoShowAfterMinimumCalls(t *testing.T) {
-	e := newEnv(t, storetest.SQLiteDSN(t), testHall(motcua.QueuePolicy{NoShowMinCalls: 3}))
 	ctx := context.Background()
-	e.Issue(t, 1, false)
-	tk := e.CallNext(t, 1)
-	for calls := 1; calls < 3; calls++ {
-		if _, err := e.Hub.Queue.NoShow(ctx, tk.ID, e.Staff); motcua.ErrorCode(err) != motcua.EConflict {
-			t.Fatalf("no-show after %d call(s): got %v, want a conflict", calls, err)
-		}
-		if _, err := e.Hub.Queue.Recall(ctx, 1, e.Staff); err != nil {
-			t.Fatal(err)
-		}
+	ways := []struct {
+		name string
+		do   func(e *env, tk motcua.Ticket, other motcua.Ticket) error
+	}{
+		{"Vắng mặt", func(e *env, tk, _ motcua.Ticket) error {
+			_, err := e.Hub.Queue.NoShow(ctx, tk.ID, e.Staff)
+			return err
+		}},
+		{"Gọi tiếp", func(e *env, _, _ motcua.Ticket) error {
+			_, _, err := e.Hub.Queue.CallNext(ctx, 1, e.Staff)
+			return err
+		}},
+		{"Gọi số", func(e *env, _, other motcua.Ticket) error {
+			_, err := e.Hub.Queue.CallTicket(ctx, 1, other.ID, "Công dân đến trước", e.Staff)
+			return err
+		}},
 	}
-	got, err := e.Hub.Queue.NoShow(ctx, tk.ID, e.Staff)
-	if err != nil || got.Status != motcua.TicketNoShow {
-		t.Fatalf("no-show after 3 calls: got (%s, %v), want no_show", got.Status, err)
+	for _, way := range ways {
+		t.Run(way.name, func(t *testing.T) {
+			e := newEnv(t, storetest.SQLiteDSN(t), testHall(motcua.QueuePolicy{NoShowMinCalls: 3}))
+			e.Issue(t, 1, false)
+			tk := e.CallNext(t, 1)
+			other := e.Issue(t, 1, false)
+			for calls := 1; calls < 3; calls++ {
+				if err := way.do(e, tk, other); motcua.ErrorCode(err) != motcua.EConflict {
+					t.Fatalf("after %d call(s): got %v, want a conflict", calls, err)
+				}
+				if stored, _ := e.Hub.Queue.Ticket(ctx, tk.ID); stored.Status != motcua.TicketCalled || stored.Calls != calls {
+					t.Fatalf("after a refusal: got (%s, %d calls), want (called, %d calls)", stored.Status, stored.Calls, calls)
+				}
+				if _, err := e.Hub.Queue.Recall(ctx, 1, e.Staff); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := way.do(e, tk, other); err != nil {
+				t.Fatalf("after 3 calls: got %v, want it accepted", err)
+			}
+			if stored, _ := e.Hub.Queue.Ticket(ctx, tk.ID); stored.Status != motcua.TicketNoShow {
+				t.Errorf("after 3 calls: got status %s, want no_show", stored.Status)
+			}
+		})
 	}
 }
 
@@ -182,8 +213,9 @@ func TestReactivateNoShowByShortCode(t *testing.T) {
 	if _, err := e.Hub.Queue.NoShow(ctx, missed.ID, e.Staff); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Hub.Queue.Reactivate(ctx, later.ShortCode); motcua.ErrorCode(err) != motcua.EConflict {
-		t.Errorf("reactivating a waiting ticket: got %v, want a conflict", err)
+	// The same answer as an unknown code (issue 18): nothing to learn.
+	if _, err := e.Hub.Queue.Reactivate(ctx, later.ShortCode); motcua.ErrorCode(err) != motcua.ENotFound {
+		t.Errorf("reactivating a waiting ticket: got %v, want not_found", err)
 	}
 	if _, err := e.Hub.Queue.Reactivate(ctx, "ZZZZZZ"); motcua.ErrorCode(err) != motcua.ENotFound {
 		t.Errorf("unknown code: got %v, want not_found", err)

@@ -24,6 +24,11 @@ type Events interface {
 	EventsSince(ctx context.Context, seq int64, max int) ([]motcua.Event, bool, error)
 }
 
+// Floor gives the live supervision of the hall floor (the socket's snapshot).
+type Floor interface {
+	Floor(ctx context.Context) (motcua.Floor, error)
+}
+
 // RatingHandler serves the ratings: the phone's (by token), the counter
 // tablet's (trusted hall addresses only), and the supervisor's live socket.
 type RatingHandler struct {
@@ -33,6 +38,7 @@ type RatingHandler struct {
 	Tickets Tickets
 	Events  Events
 	Live    *live.Broadcaster
+	Floor   Floor // nil: the snapshot carries no floor
 	Clients web.Clients
 	Static  fs.FS // holds rate.html
 }
@@ -150,13 +156,15 @@ func (h *RatingHandler) TabletPage(w http.ResponseWriter, r *http.Request) {
 	web.Page(h.Static, "rate.html")(w, r)
 }
 
-// Socket handles GET /ws/supervisor: low ratings as they come, and the calls,
-// tickets and queue counts of the hall (live supervision).
+// Socket handles GET /ws/supervisor: low ratings as they come, the alerts of
+// the live supervision, and the calls, tickets and queue counts of the hall.
+// The snapshot carries the floor (motcua.Floor): the page refreshes it from
+// GET /api/v1/supervisor/floor when a call, ticket or alert event comes.
 func (h *RatingHandler) Socket(w http.ResponseWriter, r *http.Request) {
 	h.Live.Serve(w, r, live.Subscription{
 		Filter: func(ev *motcua.Event) bool {
 			switch ev.Type {
-			case motcua.EventRating, motcua.EventCall, motcua.EventTicket, motcua.EventQueue:
+			case motcua.EventRating, motcua.EventAlert, motcua.EventCall, motcua.EventTicket, motcua.EventQueue:
 				return true
 			}
 			return false
@@ -166,7 +174,15 @@ func (h *RatingHandler) Socket(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return 0, nil, err
 			}
-			raw, err := json.Marshal(map[string]any{"type": "snapshot", "seq": seq})
+			snap := map[string]any{"type": "snapshot", "seq": seq}
+			if h.Floor != nil {
+				f, err := h.Floor.Floor(ctx)
+				if err != nil {
+					return 0, nil, err
+				}
+				snap["floor"] = f
+			}
+			raw, err := json.Marshal(snap)
 			return seq, raw, err
 		},
 		Replay: func(ctx context.Context, since int64) ([]motcua.Event, bool, error) {

@@ -38,6 +38,7 @@ type RatingStore interface {
 	Rating(ctx context.Context, ticketID int64) (store.RatingRecord, bool, error)
 	ReportRatings(ctx context.Context, fromDay, toDay string) ([]store.RatingRecord, error)
 	LastVisit(ctx context.Context, counterID int64, day string) (int64, string, time.Time, bool, bool, error)
+	RatingProcedures(ctx context.Context, fromDay, toDay string) (map[int64][]store.RatedProcedure, error)
 }
 
 // Writer runs a change in the single writer's transaction.
@@ -155,14 +156,22 @@ func (rp *Reports) LastVisit(ctx context.Context, rs RatingStore, counterID int6
 }
 
 // Satisfaction answers the satisfaction report of rg grouped by day, month,
-// service, counter or staff.
+// service, counter, staff or procedure. By procedure, a rating counts once
+// for each procedure of the dossiers its visit created: a rating belongs to
+// the visit, its officer and counter, and those dossiers.
 func (rp *Reports) Satisfaction(ctx context.Context, rs RatingStore, rg Range, by string, f Filter) ([]motcua.SatisfactionRow, error) {
-	if !validGroup(by, motcua.GroupDay, GroupMonth, motcua.GroupService, motcua.GroupCounter, motcua.GroupStaff) {
-		return nil, badGroup(by, "day, month, service, counter, staff")
+	if !validGroup(by, motcua.GroupDay, GroupMonth, motcua.GroupService, motcua.GroupCounter, motcua.GroupStaff, GroupProcedure) {
+		return nil, badGroup(by, "day, month, service, counter, staff, procedure")
 	}
 	recs, err := rs.ReportRatings(ctx, rg.From, rg.To)
 	if err != nil {
 		return nil, err
+	}
+	var procs map[int64][]store.RatedProcedure
+	if by == GroupProcedure {
+		if procs, err = rs.RatingProcedures(ctx, rg.From, rg.To); err != nil {
+			return nil, err
+		}
 	}
 	var names map[int64]string
 	if by == motcua.GroupStaff {
@@ -182,29 +191,33 @@ func (rp *Reports) Satisfaction(ctx context.Context, rs RatingStore, rg Range, b
 		if f.StaffID != nil && (r.StaffID == nil || *r.StaffID != *f.StaffID) {
 			continue
 		}
-		l := leg{day: r.Day, serviceID: r.ServiceID, counterID: r.CounterID, staffID: r.StaffID, waitFrom: r.RatedAt}
-		var key groupKey
-		var ok bool
-		if by == GroupMonth {
-			key, ok = groupKey{key: r.Day[:7], label: r.Day[5:7] + "/" + r.Day[:4]}, true
+		var keys []groupKey
+		switch by {
+		case GroupMonth:
 			m, _ := time.Parse("2006-01", r.Day[:7])
-			key.num = m.Unix()
-		} else {
-			key, ok = rp.keyOf(l, by, loc, names)
+			keys = append(keys, groupKey{key: r.Day[:7], label: r.Day[5:7] + "/" + r.Day[:4], num: m.Unix()})
+		case GroupProcedure:
+			for _, p := range procs[r.TicketID] {
+				keys = append(keys, groupKey{key: strconv.FormatInt(p.ID, 10), label: p.Code + " – " + p.Name, num: p.ID})
+			}
+		default:
+			l := leg{day: r.Day, serviceID: r.ServiceID, counterID: r.CounterID, staffID: r.StaffID, waitFrom: r.RatedAt}
+			if key, ok := rp.keyOf(l, by, loc, names); ok {
+				keys = append(keys, key)
+			}
 		}
-		if !ok {
-			continue
-		}
-		a := groups[key.key]
-		if a == nil {
-			a = &sacc{key: key}
-			groups[key.key] = a
-		}
-		a.n++
-		a.sum += r.Score
-		a.by[r.Score-1]++
-		if r.Score >= 4 {
-			a.satisfied++
+		for _, key := range keys {
+			a := groups[key.key]
+			if a == nil {
+				a = &sacc{key: key}
+				groups[key.key] = a
+			}
+			a.n++
+			a.sum += r.Score
+			a.by[r.Score-1]++
+			if r.Score >= 4 {
+				a.satisfied++
+			}
 		}
 	}
 	keys := make([]groupKey, 0, len(groups))
@@ -230,6 +243,10 @@ func (rp *Reports) Satisfaction(ctx context.Context, rs RatingStore, rg Range, b
 // GroupMonth groups the satisfaction report by calendar month (QĐ 766
 // counts per month).
 const GroupMonth = "month"
+
+// GroupProcedure groups the satisfaction report by the procedures of the
+// dossiers the rated visits created.
+const GroupProcedure = "procedure"
 
 // SatisfactionTable is the satisfaction report as a spreadsheet.
 func SatisfactionTable(rows []motcua.SatisfactionRow, rg Range, by string) table {

@@ -3,11 +3,13 @@ package reports_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/reports"
 	"github.com/motcua/motcua/server/servertest"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -81,6 +83,32 @@ func TestRatings(t *testing.T) {
 				t.Errorf("rating of A: got staff %v counter %v service %d source %s, want Lan, 1, 1, phone", rec.StaffID, rec.CounterID, rec.ServiceID, rec.Source)
 			}
 
+			// G (Minh, counter 2, Monday) received two dossiers of two procedures.
+			var procs []struct {
+				ID                int64    `json:"id"`
+				Code              string   `json:"code"`
+				Name              string   `json:"name"`
+				RequiredDocuments []string `json:"required_documents"`
+			}
+			if status := env.Do("GET", "/api/v1/procedures", d.tokMinh, nil, &procs); status != http.StatusOK || len(procs) < 2 {
+				t.Fatalf("procedures: got %d, %d of them", status, len(procs))
+			}
+			var dossierIDs []int64
+			for _, p := range procs[:2] {
+				var dos struct {
+					ID int64 `json:"id"`
+				}
+				status, raw := env.Raw("POST", fmt.Sprintf("/api/v1/tickets/%d/dossiers", d.tk["G"].ID), d.tokMinh, map[string]any{
+					"procedure_id": p.ID, "documents": p.RequiredDocuments,
+					"applicant": map[string]string{"name": "Lê Thị Hoa", "id_number": "001190012345", "phone": "0912345678",
+						"address": "Số 5 phố Hàng Bạc, Hoàn Kiếm, Hà Nội"}})
+				if status != http.StatusCreated {
+					t.Fatalf("dossier of G (%s): got %d %s, want 201", p.Code, status, raw)
+				}
+				json.Unmarshal(raw, &dos)
+				dossierIDs = append(dossierIDs, dos.ID)
+			}
+
 			// The tablet at counter 2 offers only G, the visit that just ended there.
 			var tv struct {
 				Visit *struct {
@@ -106,6 +134,72 @@ func TestRatings(t *testing.T) {
 			tv.Visit = nil
 			if env.Do("GET", "/api/v1/rate/counters/2", "", nil, &tv); tv.Visit != nil {
 				t.Errorf("tablet 2 after the rating: got visit %+v, want none", tv.Visit)
+			}
+
+			// G's rating belongs to its officer and counter, and to both
+			// dossiers the visit created.
+			for _, id := range dossierIDs {
+				rec, ok, err := env.Server.Store.RatingOfDossier(context.Background(), id)
+				if err != nil || !ok {
+					t.Fatalf("rating of dossier %d: %v %v, want G's", id, ok, err)
+				}
+				if rec.TicketID != d.tk["G"].ID || rec.Score != 5 || rec.StaffID == nil || *rec.StaffID != d.minh.ID ||
+					rec.CounterID == nil || *rec.CounterID != 2 || rec.Source != "tablet" {
+					t.Errorf("rating of dossier %d: got ticket %d score %d staff %v counter %v %s, want G, 5, Minh, 2, tablet",
+						id, rec.TicketID, rec.Score, rec.StaffID, rec.CounterID, rec.Source)
+				}
+			}
+			if _, _, err := env.Server.Store.RatingOfDossier(context.Background(), 999999); motcua.ErrorCode(err) != motcua.ENotFound {
+				t.Errorf("rating of an unknown dossier: got %v, want not found", err)
+			}
+			// By procedure (QĐ 766): G's rating once under each procedure; A's
+			// visit created no dossier and is in none.
+			var byProc []motcua.SatisfactionRow
+			if status := env.Do("GET", "/api/v1/reports/satisfaction?from=2026-11-01&to=2026-11-30&group_by=procedure", env.AdminToken, nil, &byProc); status != http.StatusOK {
+				t.Fatalf("satisfaction by procedure: got %d", status)
+			}
+			var wantProc []string
+			two := procs[:2:2]
+			if two[0].ID > two[1].ID { // rows come in procedure id order
+				two[0], two[1] = two[1], two[0]
+			}
+			for _, p := range two {
+				wantProc = append(wantProc, fmt.Sprintf(`{"key":"%d","label":"%s – %s","ratings":1,"avg_score":5,"by_score":{"1":0,"2":0,"3":0,"4":0,"5":1},"satisfied_rate":1}`,
+					p.ID, p.Code, p.Name))
+			}
+			checkSat(t, "by procedure", byProc, wantProc)
+
+			// H at counter 2: refused while being served, from the phone and
+			// the tablet; offered once done; no longer after the tablet's window.
+			h := env.Issue(1, false)
+			var called struct {
+				Ticket servertest.Ticket `json:"ticket"`
+			}
+			if status := env.Do("POST", "/api/v1/counters/2/call-next", d.tokMinh, nil, &called); status != http.StatusOK || called.Ticket.ID != h.ID {
+				t.Fatalf("counter 2 calls H: got %d %+v", status, called.Ticket)
+			}
+			env.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/start", h.ID), d.tokMinh, nil, nil)
+			if status, raw := env.Raw("POST", "/api/v1/track/"+h.Token+"/rating", "", map[string]any{"score": 4}); status != http.StatusConflict {
+				t.Errorf("phone rating H while served: got %d %s, want 409", status, raw)
+			}
+			if status, raw := env.Raw("POST", "/api/v1/rate/counters/2", "", map[string]any{"ticket_id": h.ID, "score": 4}); status != http.StatusConflict {
+				t.Errorf("tablet rating H while served: got %d %s, want 409", status, raw)
+			}
+			env.Clock.Advance(3 * time.Minute)
+			if status := env.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/finish", h.ID), d.tokMinh, nil, nil); status != http.StatusOK {
+				t.Fatalf("finish H: got %d", status)
+			}
+			tv.Visit = nil
+			if env.Do("GET", "/api/v1/rate/counters/2", "", nil, &tv); tv.Visit == nil || tv.Visit.TicketID != h.ID {
+				t.Errorf("tablet 2 after H: got %+v, want H", tv.Visit)
+			}
+			env.Clock.Advance(reports.TabletWindow + time.Minute)
+			tv.Visit = nil
+			if env.Do("GET", "/api/v1/rate/counters/2", "", nil, &tv); tv.Visit != nil {
+				t.Errorf("tablet 2 past its window: got %+v, want none", tv.Visit)
+			}
+			if status, raw := env.Raw("POST", "/api/v1/rate/counters/2", "", map[string]any{"ticket_id": h.ID, "score": 4}); status != http.StatusConflict {
+				t.Errorf("tablet rating H past its window: got %d %s, want 409", status, raw)
 			}
 
 			// The satisfaction report counts both, per officer and per month.

@@ -21,7 +21,8 @@ const MaxDays = 366
 
 // Store is what the reports read.
 type Store interface {
-	ReportVisits(ctx context.Context, fromDay, toDay string) ([]store.ReportVisit, error)
+	ReportGroups(ctx context.Context, by, fromDay, toDay string, start, end time.Time, staffID *int64) ([]store.ReportGroup, error)
+	ReportVisits(ctx context.Context, fromDay, toDay string, start, end time.Time) ([]store.ReportVisit, error)
 	ReportMoves(ctx context.Context, start, end time.Time) ([]store.ReportMove, error)
 	StaffNames(ctx context.Context) (map[int64]string, error)
 }
@@ -84,17 +85,36 @@ type Filter struct {
 	StaffID *int64
 }
 
-// legs reads the legs of the visits of rg.
-func (rp *Reports) legs(ctx context.Context, rg Range) ([]leg, error) {
-	visits, err := rp.Store.ReportVisits(ctx, rg.From, rg.To)
+// movesWindow is where the moves of rg's tickets fall: its days with a
+// margin of a day each side.
+func movesWindow(rg Range) (time.Time, time.Time) {
+	return rg.Start.AddDate(0, 0, -1), rg.End.AddDate(0, 0, 1)
+}
+
+// movedLegs reads the legs of the visits of rg that had more than one (a
+// transfer, a reactivation); ReportGroups sums the others.
+func (rp *Reports) movedLegs(ctx context.Context, rg Range) ([]leg, error) {
+	start, end := movesWindow(rg)
+	visits, err := rp.Store.ReportVisits(ctx, rg.From, rg.To, start, end)
 	if err != nil {
 		return nil, err
 	}
-	moves, err := rp.Store.ReportMoves(ctx, rg.Start.AddDate(0, 0, -1), rg.End.AddDate(0, 0, 1))
+	moves, err := rp.Store.ReportMoves(ctx, start, end)
 	if err != nil {
 		return nil, err
 	}
 	return buildLegs(visits, moves), nil
+}
+
+// storeGrouping is the grouping the store sums single-leg visits by for a
+// report grouping: hours of the day and of the week come from quarter
+// hours, placed in the branch's zone here.
+func storeGrouping(by string) string {
+	switch by {
+	case motcua.GroupHour, motcua.GroupWeekHour:
+		return store.ReportByQuarter
+	}
+	return by
 }
 
 // Queue answers the queue report of rg grouped by by (day, hour, service,
@@ -104,7 +124,14 @@ func (rp *Reports) Queue(ctx context.Context, rg Range, by string, f Filter) ([]
 	if !validGroup(by, motcua.GroupDay, motcua.GroupHour, motcua.GroupService, motcua.GroupCounter, motcua.GroupStaff, motcua.GroupWeekHour) {
 		return nil, badGroup(by, "day, hour, service, counter, staff, weekhour")
 	}
-	legs, err := rp.legs(ctx, rg)
+	// Most visits have one leg: the store sums them by group. The few
+	// transferred or reactivated are rebuilt leg by leg here.
+	start, end := movesWindow(rg)
+	sums, err := rp.Store.ReportGroups(ctx, storeGrouping(by), rg.From, rg.To, start, end, f.StaffID)
+	if err != nil {
+		return nil, err
+	}
+	legs, err := rp.movedLegs(ctx, rg)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +150,15 @@ func (rp *Reports) Queue(ctx context.Context, rg Range, by string, f Filter) ([]
 			groups[key.key] = a
 		}
 		return a
+	}
+	for _, g := range sums {
+		// A leg standing for the group: what keyOf reads to place it.
+		l := leg{day: g.Day, serviceID: g.ServiceID, counterID: g.CounterID, staffID: g.StaffID, waitFrom: g.Quarter}
+		key, ok := rp.keyOf(l, by, loc, names)
+		if !ok {
+			continue
+		}
+		get(key).addGroup(g, by)
 	}
 	for _, l := range legs {
 		if f.StaffID != nil && (l.staffID == nil || *l.staffID != *f.StaffID) {
@@ -266,6 +302,23 @@ func (a *acc) add(l leg, target time.Duration, by string) {
 	if s, ok := l.serviceS(); ok {
 		a.services = append(a.services, s)
 	}
+}
+
+// addGroup adds the sums of single-leg visits (store.ReportGroup), counted
+// the way add counts a leg.
+func (a *acc) addGroup(g store.ReportGroup, by string) {
+	switch by {
+	case motcua.GroupCounter, motcua.GroupStaff:
+		a.issued += g.Called
+	default:
+		a.issued += g.Tickets
+	}
+	a.served += g.Served
+	a.noShow += g.NoShow
+	a.waits = append(a.waits, g.Waits...)
+	a.services = append(a.services, g.Services...)
+	a.targetSeen += g.TargetServed
+	a.withinTarget += g.WithinTarget
 }
 
 func (a *acc) row() motcua.QueueRow {

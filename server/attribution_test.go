@@ -138,6 +138,10 @@ func TestPrintoutsNameTheOfficer(t *testing.T) {
 			map[string]any{"ticket_id": tk.ID, "reason": "hẹn trước"}); status != http.StatusOK {
 			t.Fatalf("call: got %d %s", status, raw)
 		}
+		// Served, so the next call at this counter ends it as done, not as a no-show.
+		if status := env.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/start", tk.ID), token, nil, nil); status != http.StatusOK {
+			t.Fatalf("start: got %d", status)
+		}
 		var d struct {
 			ID int64 `json:"id"`
 		}

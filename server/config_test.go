@@ -87,12 +87,14 @@ func TestConfigFileOnAnExistingHall(t *testing.T) {
 			}
 			srv.Close()
 
-			// The edit: a renamed service, a new holiday, a procedure gone.
+			// The edit: a renamed service, a new holiday, a procedure gone, a
+			// priority group renamed.
 			edited := editSample(t, sample,
 				`name: "Chứng thực"`, `name: "Chứng thực bản sao, chữ ký"`,
-				`  - { date: "2027-01-01", name: "Tết Dương lịch" }`, `  - { date: "2027-01-01", name: "Tết Dương lịch" }
+				`  - { date: "2027-01-01", name: "Tết Dương lịch", assumed: true }`, `  - { date: "2027-01-01", name: "Tết Dương lịch", assumed: true }
   - { date: "2026-12-31", name: "Nghỉ cuối năm" }`,
-				`  - code: "1.000656"`, `  - code: "1.000656.1"`)
+				`  - code: "1.000656"`, `  - code: "1.000656.1"`,
+				`name: "Người đi cùng trẻ em dưới 6 tuổi"`, `name: "Người đi cùng trẻ em dưới 36 tháng tuổi"`)
 			write(edited)
 			srv, log, err := start(t, db, file)
 			if err != nil {
@@ -102,7 +104,8 @@ func TestConfigFileOnAnExistingHall(t *testing.T) {
 			for _, m := range changeLine.FindAllStringSubmatch(log, -1) {
 				got = append(got, m[1]+" "+m[2]+" "+m[3])
 			}
-			want := []string{"service CT change", "procedure 1.000656.1 add", "procedure 1.000656 retire", "holiday 2026-12-31 add"}
+			want := []string{"service CT change", "procedure 1.000656.1 add", "procedure 1.000656 retire", "holiday 2026-12-31 add",
+				"priority_group small_child change"}
 			if !slices.Equal(got, want) {
 				t.Errorf("logged changes:\n got %q\nwant %q\nlog:\n%s", got, want, log)
 			}
@@ -151,7 +154,7 @@ func TestConfigFileOnAnExistingHall(t *testing.T) {
 			}
 			// A file that strands the citizen waiting for DD stops it too.
 			dropDD := editSample(t, edited,
-				"  - code: DD\n    name: \"Đất đai\"\n    name_en: \"Land\"\n    field: \"Tài nguyên và Môi trường\"\n    prefix: \"3\"\n", "",
+				"  - code: DD\n    name: \"Đất đai\"\n    name_en: \"Land\"\n    field: \"Nông nghiệp và Môi trường\"\n    prefix: \"3\"\n", "",
 				"services: [DD, XD]", "services: [XD]", "services: [DKKD, XD, DD]", "services: [DKKD, XD]",
 				"    service: DD\n", "    service: XD\n")
 			if _, err := hall.Parse([]byte(dropDD)); err != nil {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/admin"
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/booking"
 	"github.com/motcua/motcua/city"
 	"github.com/motcua/motcua/counter"
 	"github.com/motcua/motcua/display"
@@ -35,6 +37,12 @@ type deps struct {
 	log      *slog.Logger
 	store    *store.Store // the reports read it (issue 15)
 	city     *city.Link   // the link to the city registry; nil when alone (issue 14)
+	// secureCookies marks the login cookie Secure.
+	secureCookies bool
+	// allowedOrigins are other origins trusted for cross-origin writes.
+	allowedOrigins []string
+	// bodyTimeout bounds reading a request's body and writing its answer.
+	bodyTimeout time.Duration
 }
 
 // routes maps the whole HTTP surface of the hub (see docs/API.md).
@@ -48,14 +56,20 @@ func routes(d deps) http.Handler {
 	dossiers := &counter.DossierHandler{Site: h.Site, Registry: h.Dossiers, Clients: d.clients}
 	disp := &display.Handler{Site: h.Site, Events: h.Writer, Queue: h.Queue, Live: d.live, Static: files}
 	sup := &supervisor.Handler{Site: h.Site, Dossiers: h.Dossiers, Reports: h.Dossiers, Queues: h.Queue,
-		Outbox: h.Notify, Static: files}
+		Outbox: h.Notify, Live: h.Supervision, Static: files}
 	accounts := &users.Handler{Site: h.Site, Accounts: h.Auth, Screens: h.Presence}
-	login := web.Auth{Sessions: h.Auth, SessionLength: auth.SessionLength}
+	login := web.Auth{Sessions: h.Auth, SessionLength: auth.SessionLength, Secure: d.secureCookies}
 	staff := login.Require(motcua.RoleStaff)
 
 	r := chi.NewRouter()
 	r.Use(web.WithLogger(d.log))
 	r.Use(middleware.Recoverer)
+	r.Use(withDeadlines(d.bodyTimeout))
+	// Hardening (issue 18): browser headers on every answer, no writes on
+	// behalf of another web site, no odd bytes in paths and queries.
+	r.Use(web.SecurityHeaders)
+	r.Use(web.CrossOrigin(d.allowedOrigins))
+	r.Use(web.RefuseOddURLs)
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.MethodNotAllowed)
 
@@ -69,7 +83,7 @@ func routes(d deps) http.Handler {
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServer(http.FS(files))))
 
 	// Operations.
-	r.Get("/healthz", health(d.hub))
+	r.Get("/healthz", health(d.hub, d.log))
 	r.Handle("/metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{}))
 
 	// Auth.
@@ -82,7 +96,11 @@ func routes(d deps) http.Handler {
 	r.Get("/api/v1/services", k.Services)
 	r.Get("/api/v1/priority-groups", k.PriorityGroups)
 	r.Post("/api/v1/tickets", k.IssueTicket)
-	r.Post("/api/v1/tickets/reactivate", k.Reactivate)
+	// Reactivation codes can be guessed: limited for every address, the
+	// hall's own kiosks included (issue 18).
+	r.With(web.LimitPerAddress(reactivateLimit, time.Minute,
+		"Nhập mã quá nhiều lần, vui lòng chờ một phút. / Too many codes tried; please wait a minute.")).
+		Post("/api/v1/tickets/reactivate", k.Reactivate)
 	r.Get("/api/v1/tickets/{token}/qr.png", k.QRPNG)
 	r.Get("/api/v1/tickets/{token}/qr.svg", k.QRSVG)
 	r.Get("/api/v1/track/{token}", k.Track)
@@ -141,6 +159,24 @@ func routes(d deps) http.Handler {
 		r.Get("/reports/ledger", sup.LedgerPage)
 	})
 
+	// Forms and personal data (issue 17, part B): Mẫu 05 and 06 printouts and
+	// the hand-overs (staff); the register of citizens' requests about their
+	// personal data (supervisor).
+	r.Group(func(r chi.Router) {
+		r.Use(staff)
+		r.Post("/api/v1/dossiers/{id}/handovers", dossiers.Handover)
+		r.Get("/dossiers/{id}/stop", dossiers.Stop)
+		r.Get("/dossiers/{id}/control", dossiers.Control)
+	})
+	priv := &supervisor.PrivacyHandler{Register: h.Dossiers}
+	r.Group(func(r chi.Router) {
+		r.Use(login.Require(motcua.RoleSupervisor))
+		r.Get("/api/v1/privacy-requests", priv.List)
+		r.Post("/api/v1/privacy-requests", priv.Create)
+		r.Post("/api/v1/privacy-requests/{id}/answer", priv.Answer)
+		r.Get("/supervisor/privacy", web.Page(files, "privacy.html"))
+	})
+
 	// Staff accounts (issue 12): the admin manages them; everyone changes
 	// their own password.
 	r.With(staff).Post("/api/v1/auth/password", accounts.ChangeOwnPassword)
@@ -156,6 +192,7 @@ func routes(d deps) http.Handler {
 	// catalogue import and the admin page (issue 12, admin).
 	adm := &admin.Handler{Hall: h, Static: files}
 	r.Get("/admin", adm.Page)
+	r.Get("/account", adm.AccountPage) // change my own password (any signed-in user)
 	r.Group(func(r chi.Router) {
 		r.Use(login.Require(motcua.RoleAdmin))
 		r.Get("/api/v1/hall", adm.Get)
@@ -169,7 +206,7 @@ func routes(d deps) http.Handler {
 	rep := &reports.Handler{Reports: &reports.Reports{Site: h.Site, Store: d.store}}
 	r.With(staff).Get("/api/v1/reports/queue", rep.QueueReport)
 	rt := &reports.RatingHandler{Reports: rep.Reports.(*reports.Reports), Store: d.store, Writer: h.Writer,
-		Tickets: d.store.Tickets, Events: h.Writer, Live: d.live, Clients: d.clients, Static: files}
+		Tickets: d.store.Tickets, Events: h.Writer, Live: d.live, Floor: h.Supervision, Clients: d.clients, Static: files}
 	r.With(staff).Get("/api/v1/reports/satisfaction", rt.SatisfactionReport)
 	r.Post("/api/v1/track/{token}/rating", rt.Rate)
 	r.Get("/api/v1/track/{token}/rating", rt.Rated)
@@ -177,6 +214,22 @@ func routes(d deps) http.Handler {
 	r.Post("/api/v1/rate/counters/{id}", rt.TabletRate)
 	r.Get("/rate", rt.TabletPage)
 	r.With(login.Require(motcua.RoleSupervisor)).Get("/ws/supervisor", rt.Socket)
+	// Live supervision (issue 15): the floor, counter by counter.
+	r.With(login.Require(motcua.RoleSupervisor)).Get("/api/v1/supervisor/floor", sup.Floor)
+
+	// Online numbers (issue 16, public): the booking page for the phone,
+	// the manage page, their API and the kiosk's check-in.
+	bk := &booking.Handler{Site: h.Site, Appointments: h.Appointments, Tickets: h.Queue, Clients: d.clients, Static: files,
+		Booking: &web.RateLimiter{Clients: d.clients, Every: booking.BookEvery, Burst: booking.BookBurst}}
+	r.Get("/book", bk.Page)
+	r.Get("/book/{token}", bk.ManagePage)
+	r.Get("/api/v1/appointments/services", bk.Services)
+	r.Get("/api/v1/appointments/availability", bk.Availability)
+	r.Post("/api/v1/appointments", bk.Book)
+	r.Post("/api/v1/appointments/check-in", bk.CheckIn)
+	r.Get("/api/v1/appointments/{token}", bk.Get)
+	r.Delete("/api/v1/appointments/{token}", bk.Cancel)
+	r.Get("/api/v1/appointments/{token}/qr.png", bk.QRPNG)
 
 	// Websockets (public).
 	r.Get("/ws/display", disp.Socket)
@@ -189,14 +242,35 @@ func routes(d deps) http.Handler {
 const (
 	kioskIssueEvery = 3 * time.Second
 	kioskIssueBurst = 5
+	// reactivateLimit is how many reactivation codes one address may try a
+	// minute: a hall's kiosk serves a few late citizens, never a guesser.
+	reactivateLimit = 20
 )
 
-func health(h *hub.Hub) http.HandlerFunc {
+// health answers GET /healthz: ok only when the database answers and takes
+// a write (issue 18: it said ok while every ticket got 503). The cause goes
+// to the log, not to the answer.
+func health(h *hub.Hub, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h.Ping(r.Context()); err != nil {
-			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+		defer cancel()
+		if err := h.Ping(ctx); err != nil {
+			log.Warn("health: the database does not answer", "err", err)
+			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "no answer"})
+			return
+		}
+		if err := h.CheckWrites(ctx); err != nil {
+			if r.Context().Err() != nil {
+				return // the prober went away
+			}
+			log.Warn("health: the database does not take writes", "err", err)
+			web.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "writes fail"})
 			return
 		}
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}
 }
+
+// healthTimeout bounds a health check: a writer stuck behind a slow disk is
+// unhealthy too.
+const healthTimeout = 5 * time.Second

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -56,6 +59,19 @@ type Config struct {
 	// MaxBatch bounds how many write requests share one commit (group
 	// commit); 1 makes every request its own commit, 0 takes the default.
 	MaxBatch int
+	// BookingKey keys the hash of the ID numbers of online bookings; it
+	// must not change between starts. Empty: a key for this run only.
+	BookingKey []byte
+	// SecureCookies marks the login cookie Secure: the hub is reached over
+	// HTTPS (through a proxy that ends TLS). A BaseURL on https implies it.
+	SecureCookies bool
+	// Slow and greedy clients (0 takes the defaults, see http.go):
+	// HeaderTimeout bounds reading a request's headers, BodyTimeout its
+	// body and answer; MaxConnsPerAddr caps the open connections of one
+	// untrusted address.
+	HeaderTimeout   time.Duration
+	BodyTimeout     time.Duration
+	MaxConnsPerAddr int
 	// City joins the hall to a city registry (issue 14); nil runs the hall
 	// alone, with no NATS server and nothing more on the write path.
 	City *CityConfig
@@ -79,6 +95,10 @@ type Server struct {
 	Handler http.Handler
 	// City is the hall's link to the city registry; nil when alone.
 	City *city.Link
+
+	trusted  []netip.Prefix
+	timeouts httpLimits
+	log      *slog.Logger
 }
 
 // New opens the database, loads the hall into it when empty and builds the handler.
@@ -122,13 +142,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	hb, err := hub.New(ctx, hub.Config{Store: st, Clock: cfg.Clock, Publisher: publisher, Logger: cfg.Logger, Hall: h,
 		ApplyHall: cfg.Config != "", HallSource: source,
 		AdminPassword: cfg.AdminPassword, BcryptCost: cfg.BcryptCost, Registerer: reg, MaxBatch: cfg.MaxBatch,
-		Webhook: cfg.Webhook})
+		Webhook: cfg.Webhook, BookingKey: cfg.BookingKey})
 	if err != nil {
 		if cfg.Config != "" {
 			err = hall.Locate(cfg.Config, err)
 		}
 		return nil, errors.Join(err, st.Close())
 	}
+	limits := httpLimits{header: cfg.HeaderTimeout, body: cfg.BodyTimeout, maxConns: cfg.MaxConnsPerAddr}
+	if limits.header <= 0 {
+		limits.header = DefaultHeaderTimeout
+	}
+	if limits.body <= 0 {
+		limits.body = DefaultBodyTimeout
+	}
+	if limits.maxConns <= 0 {
+		limits.maxConns = DefaultMaxConnsPerAddr
+	}
+	secure := cfg.SecureCookies || strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https://")
 	if link != nil {
 		link.SetCalendar(hb.SetCityCalendar)
 		if err := link.Start(ctx, hb.Site.Branch().Code); err != nil {
@@ -136,9 +167,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, errors.Join(fmt.Errorf("join the city: %w", err), st.Close())
 		}
 	}
-	handler := routes(deps{hub: hb, live: broadcaster, city: link, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
+	handler := routes(deps{city: link, secureCookies: secure, bodyTimeout: limits.body, allowedOrigins: cfg.AllowedOrigins, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
 		registry: reg, log: cfg.Logger, store: st})
-	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, City: link}, nil
+	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, City: link, trusted: trusted, timeouts: limits, log: cfg.Logger}, nil
 }
 
 // Close closes websockets, stops the hub's writer and closes the database.

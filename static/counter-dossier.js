@@ -16,23 +16,32 @@
     result_ready: ['Có kết quả', 'Result ready'],
     return: ['Trả kết quả', 'Return result'],
     reject: ['Từ chối', 'Reject'],
+    extend: ['Gia hạn (cần xác minh)', 'Extend (verification)'],
+    stop: ['Dừng giải quyết', 'Stop'],
   };
   const NOTE_PROMPT = {
     request_supplement: 'Giấy tờ cần bổ sung và lý do / What is missing and why',
     reject: 'Lý do từ chối / Reason for the refusal',
+    extend: 'Lý do gia hạn: cần xác minh gì / Why: what must be verified',
+    stop: 'Lý do dừng giải quyết (gửi công dân) / Why it stops (for the citizen)',
   };
   // 422 field keys → the input next to which the message shows.
   const FIELD_INPUT = {
     procedure_id: 'dp-proc-search', 'applicant.name': 'dp-name', 'applicant.id_number': 'dp-id',
     'applicant.phone': 'dp-phone', 'applicant.address': 'dp-address', 'applicant.email': 'dp-email',
-    documents: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
+    'applicant.kind': 'dp-kind', 'applicant.nationality': 'dp-nationality',
+    'applicant.org_code': 'dp-org-code', 'applicant.org_name': 'dp-org-name',
+    documents: 'dp-docs', document_details: 'dp-docs', sets: 'dp-sets', delivery_address: 'dp-delivery-address', note: 'dp-note',
   };
   // When a marked field counts as corrected, as the hub would judge it; its
   // error then goes at once, without waiting for the next submit.
   const digits = (v) => v.replace(/[\s.\-()]/g, '');
   const FIELD_OK = {
     'applicant.name': (v) => v.trim() !== '',
-    'applicant.id_number': (v) => /^\d{12}$/.test(digits(v)),
+    'applicant.id_number': (v) => idNumberOK($('dp-kind').value, v),
+    'applicant.nationality': (v) => /^([A-Z]{3}|D)$/.test(v.trim().toUpperCase()),
+    'applicant.org_code': (v) => /^\d{10}(-\d{3})?$/.test(v.replace(/\s/g, '')),
+    'applicant.org_name': (v) => v.trim() !== '',
     'applicant.phone': (v) => /^(0\d{9,10}|\+84\d{9,10})$/.test(digits(v)),
     'applicant.address': (v) => v.trim() !== '',
     'applicant.email': (v) => v.trim() === '' || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()),
@@ -40,8 +49,29 @@
     delivery_address: (v) => v.trim() !== '',
     note: (v) => v.length <= 1000,
   };
-  // The QR on a chip ID card: number|old number|name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
-  const ID_CARD_QR = /^\s*(\d{12})\|(\d{9}|\d{12})?\|([^|]+)\|(\d{8})\|([^|]*)\|([^|]*)\|(\d{8})\s*$/;
+  // The QR on a chip ID card (CCCD): number|old number|name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
+  // The thẻ căn cước (from 1/7/2024) starts with the same seven fields and may
+  // carry more after them (relatives' names and numbers), which are never kept.
+  const ID_CARD_QR = /^\s*(\d{12})\|(\d{9}|\d{12})?\|([^|]+)\|(\d{8})\|([^|]*)\|([^|]*)\|(\d{8})(\|[^|]*)*\s*$/;
+  // The thẻ căn cước replaced the CCCD on 1/7/2024 (Law 26/2023/QH15).
+  const CAN_CUOC_FROM = '20240701';
+  // Labels of the ID number by applicant kind.
+  const ID_LABEL = {
+    cccd: ['Số CCCD', 'ID number (12 digits)'],
+    can_cuoc: ['Số định danh cá nhân (thẻ căn cước)', 'Personal ID number (12 digits)'],
+    passport: ['Số hộ chiếu', 'Passport number'],
+    organisation: ['Số CCCD / hộ chiếu của người nộp', 'ID or passport of the person submitting'],
+  };
+  const NAME_LABEL = {
+    organisation: ['Họ và tên người nộp thay tổ chức', 'Person submitting for the organisation'],
+  };
+  function idNumberOK(kind, v) {
+    const plain = digits(v).toUpperCase();
+    const passport = /^(?=.*\d)[A-Z0-9]{6,9}$/.test(plain);
+    if (kind === 'passport') return passport;
+    if (kind === 'organisation') return /^\d{12}$/.test(plain) || passport;
+    return /^\d{12}$/.test(plain);
+  }
 
   const state = {
     ticket: null,
@@ -154,7 +184,10 @@
     li.append(el('div', 'dp-item-proc', d.procedure_name || ''));
     const facts = el('div', 'dp-item-facts');
     facts.append(document.createTextNode(`Hẹn trả: `), el('strong', 'dp-due', dateText(d.due_at)));
-    const who = d.applicant && d.applicant.name ? ` · ${d.applicant.name}` : '';
+    const a = d.applicant || {};
+    const org = a.org_name ? `${a.org_name} (${a.org_code}), người nộp: ` : '';
+    const passport = a.kind === 'passport' && a.nationality ? ` (hộ chiếu, ${a.nationality})` : '';
+    const who = a.name ? ` · ${org}${a.name}${passport}` : '';
     facts.append(document.createTextNode(` · Nhận: ${dateText(d.received_at)}${who}`));
     li.append(facts);
 
@@ -171,6 +204,15 @@
     print('receipt', 'In giấy hẹn', 'Receipt', 'dp-print-receipt');
     if (d.status === 'supplement_requested') print('supplement', 'In phiếu bổ sung', 'Supplement form');
     if (d.status === 'rejected') print('refusal', 'In phiếu từ chối', 'Refusal form');
+    if (d.status === 'stopped') print('stop', 'In thông báo dừng (Mẫu 05)', 'Stop notice');
+    if ((d.handovers || []).length) print('control', 'Phiếu kiểm soát (Mẫu 06)', 'Control sheet');
+    if (d.status === 'transferred' || d.status === 'processing') {
+      const hb = el('button', 'btn btn-small dp-handover');
+      hb.type = 'button';
+      hb.append(bi('Giao nhận trong cơ quan', 'Hand-over'));
+      hb.addEventListener('click', () => startHandover(li, d));
+      actions.append(hb);
+    }
     for (const action of d.next_actions || []) {
       const b = el('button', 'btn btn-small dp-act');
       b.type = 'button';
@@ -182,6 +224,46 @@
     }
     li.append(actions);
     return li;
+  }
+
+  // A hand-over inside the agency (Mẫu 06): the unit that takes the dossier
+  // (never a person's name: the citizen's phone shows it) and the step's deadline.
+  function startHandover(li, d) {
+    if (state.busy) return;
+    let box = li.querySelector('.dp-note-row');
+    if (box) box.remove();
+    box = el('form', 'dp-note-row dp-handover-row');
+    const to = el('input', 'dp-handover-to');
+    to.placeholder = 'Đơn vị, bộ phận nhận (không ghi tên người) / Unit that takes it';
+    to.setAttribute('aria-label', to.placeholder);
+    to.maxLength = 200;
+    const due = el('input', 'dp-handover-due');
+    due.type = 'date';
+    due.setAttribute('aria-label', 'Hạn của bước này / Deadline of this step');
+    const ok = el('button', 'btn btn-small btn-primary');
+    ok.type = 'submit';
+    ok.append(bi('Ghi giao nhận', 'Record'));
+    const cancel = el('button', 'btn btn-small');
+    cancel.type = 'button';
+    cancel.append(bi('Huỷ', 'Cancel'));
+    const err = el('p', 'dp-err');
+    box.append(to, due, ok, cancel, err);
+    cancel.addEventListener('click', () => box.remove());
+    box.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      state.busy = true;
+      try {
+        await api('POST', `/dossiers/${d.id}/handovers`, { to: to.value.trim(), due_date: due.value });
+        setMessage(`${d.code}: Đã ghi giao nhận. / Hand-over recorded.`, 'ok');
+        await refreshList();
+      } catch (x) {
+        err.textContent = Object.values(x.fields || {}).join(' ') || x.message;
+      } finally {
+        state.busy = false;
+      }
+    });
+    li.append(box);
+    to.focus();
   }
 
   function startAction(li, d, action) {
@@ -201,27 +283,41 @@
     cancel.type = 'button';
     cancel.append(bi('Huỷ', 'Cancel'));
     const err = el('p', 'dp-err');
-    box.append(input, ok, cancel, err);
+    box.append(input);
+    // A refusal after processing is the agency's own letter: its number and date.
+    let letterNo = null, letterDate = null;
+    if (action === 'reject' && d.transferred_at) {
+      letterNo = el('input', 'dp-letter-number');
+      letterNo.placeholder = 'Số văn bản từ chối của cơ quan giải quyết / Agency letter no.';
+      letterNo.setAttribute('aria-label', letterNo.placeholder);
+      letterDate = el('input', 'dp-letter-date');
+      letterDate.type = 'date';
+      letterDate.setAttribute('aria-label', 'Ngày văn bản / Letter date');
+      box.append(letterNo, letterDate);
+    }
+    box.append(ok, cancel, err);
     cancel.addEventListener('click', () => box.remove());
     box.addEventListener('submit', (e) => {
       e.preventDefault();
       const note = input.value.trim();
       if (!note) { err.textContent = 'Cần ghi nội dung. / A note is required.'; input.focus(); return; }
-      act(d, action, note, err);
+      const extra = letterNo ? { letter_number: letterNo.value.trim(), letter_date: letterDate.value } : {};
+      act(d, action, note, err, extra);
     });
     li.append(box);
     input.focus();
   }
 
-  async function act(d, action, note, errBox) {
+  async function act(d, action, note, errBox, extra) {
     state.busy = true;
     try {
-      await api('POST', `/dossiers/${d.id}/events`, { type: action, note });
+      await api('POST', `/dossiers/${d.id}/events`, Object.assign({ type: action, note }, extra || {}));
       const [vi, en] = ACTIONS[action] || [action, action];
       setMessage(`${d.code}: ${vi}. / ${en}.`, 'ok');
       await refreshList();
     } catch (err) {
-      if (errBox && err.fields && err.fields.note) errBox.textContent = err.fields.note;
+      const f = err.fields || {};
+      if (errBox && (f.note || f.letter_number || f.letter_date)) errBox.textContent = [f.note, f.letter_number, f.letter_date].filter(Boolean).join(' ');
       else setMessage(err.message, 'error');
       if (err.status === 409) refreshList();
     } finally {
@@ -258,10 +354,24 @@
     }
   }
 
+  // The fields of the chosen applicant kind: nationality for a passport,
+  // the enterprise code and name for an organisation; the labels follow.
+  function applyKind() {
+    const kind = $('dp-kind').value;
+    for (const e of document.querySelectorAll('#dp-form .dp-passport')) e.hidden = kind !== 'passport';
+    for (const e of document.querySelectorAll('#dp-form .dp-org')) e.hidden = kind !== 'organisation';
+    const [vi, en] = ID_LABEL[kind] || ID_LABEL.cccd;
+    $('dp-id-label').replaceChildren(document.createTextNode(vi + ' '), el('span', 'en', en));
+    $('dp-id').inputMode = kind === 'cccd' || kind === 'can_cuoc' ? 'numeric' : 'text';
+    const [nvi, nen] = NAME_LABEL[kind] || ['Họ và tên', 'Full name'];
+    $('dp-name-label').replaceChildren(document.createTextNode(nvi + ' '), el('span', 'en', nen));
+  }
+
   function closeForms() {
     const form = $('dp-form');
     form.hidden = true;
     form.reset();
+    applyKind();
     state.chosen = null;
     renderChosen();
     hideMatches();
@@ -335,7 +445,7 @@
       li.setAttribute('role', 'option');
       li.id = 'dp-match-' + i;
       li.setAttribute('aria-selected', i === state.active ? 'true' : 'false');
-      li.append(el('span', 'dp-match-name', p.name), el('span', 'dp-match-sub', `${p.code} · ${p.field} · ${daysText(p.processing_days)}`));
+      li.append(el('span', 'dp-match-name', p.name), el('span', 'dp-match-sub', `${p.code} · ${p.field} · ${daysText(p)}`));
       li.addEventListener('mousedown', (e) => { e.preventDefault(); choose(p); });
       list.append(li);
     });
@@ -367,8 +477,13 @@
     }
   }
 
-  function daysText(n) {
-    return n > 0 ? `${n} ngày làm việc` : 'trong ngày';
+  // A procedure's processing time: "3 ngày làm việc", "0,5 ngày làm việc",
+  // "4 giờ làm việc", "trong ngày"; a cut-off is said with it.
+  function daysText(p) {
+    let text = p.processing_days > 0 ? `${p.processing_days} ngày làm việc` : 'trong ngày';
+    if (p.processing_time && !/^\d+ ngày$/.test(p.processing_time)) text = p.processing_time.replace('.', ',') + ' làm việc';
+    if (p.cutoff) text += ` (nhận sau ${p.cutoff} tính từ ngày làm việc tiếp theo)`;
+    return text;
   }
 
   function choose(p) {
@@ -392,7 +507,7 @@
       docs.append(el('p', 'muted', 'Chọn thủ tục trước. / Choose a procedure first.'));
       return;
     }
-    box.append(el('span', '', `${p.code} · ${p.agency || ''} · ${daysText(p.processing_days)}`));
+    box.append(el('span', '', `${p.code} · ${p.agency || ''} · ${daysText(p)}`));
     if (p.due_at) {
       box.append(document.createTextNode(' · Hẹn trả nếu nhận bây giờ: '), el('strong', 'dp-due-preview', dateText(p.due_at)));
     }
@@ -406,7 +521,25 @@
       input.id = 'dp-doc-' + i;
       label.append(input, el('span', '', doc));
       if (required.has(doc)) label.append(el('span', 'dp-required', 'bắt buộc'));
-      docs.append(label);
+      // Mẫu 01 says for each paper whether it is an original or a copy, and how many.
+      const row = el('div', 'dp-doc-row');
+      const kind = el('select', 'dp-doc-kind');
+      kind.id = 'dp-doc-kind-' + i;
+      kind.setAttribute('aria-label', 'Bản chính hay bản sao / Original or copy: ' + doc);
+      for (const [v, t] of [['', 'Bản chính/sao?'], ['original', 'Bản chính'], ['copy', 'Bản sao'], ['certified_copy', 'Bản sao chứng thực']]) {
+        const o = el('option', '', t);
+        o.value = v;
+        kind.append(o);
+      }
+      const count = el('input', 'dp-doc-count');
+      count.id = 'dp-doc-count-' + i;
+      count.type = 'number';
+      count.min = '1';
+      count.max = '50';
+      count.value = '1';
+      count.setAttribute('aria-label', 'Số lượng / How many: ' + doc);
+      row.append(label, kind, count);
+      docs.append(row);
     });
     if (!(p.documents || []).length) docs.append(el('p', 'muted', 'Thủ tục không liệt kê giấy tờ. / No documents listed.'));
   }
@@ -417,15 +550,41 @@
   }
 
   // A USB scanner types the card's QR like a keyboard, usually ending with Enter.
+  // The Enter is swallowed on keydown and keypress (a separate keypress would
+  // otherwise submit the form); focus moves on once the key is up, so no part
+  // of it lands in the next field.
+  let focusAfterScan = false;
   function onScanKey(e) {
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      applyScan(true);
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    if (e.type === 'keydown') {
+      clearTimeout(scanTimer);
+      focusAfterScan = applyScan(true);
+    } else if (e.type === 'keyup' && focusAfterScan) {
+      focusAfterScan = false;
+      (state.chosen ? $('dp-phone') : $('dp-proc-search')).focus();
     }
   }
 
+  // A scanner without Enter: apply once the typing pauses. Not at once on a
+  // match: a thẻ căn cước's QR matches after its seventh field while the
+  // scanner is still typing the rest.
+  // A card issued from 1/7/2024 may go on after its seventh field: wait longer.
+  // Whatever still comes after an applied scan (starting with "|") is the
+  // rest of that thẻ căn cước and is dropped.
+  let scanTimer = 0;
+  let lastScanAt = 0;
   function onScanInput() {
-    if (ID_CARD_QR.test($('dp-scan').value)) applyScan(false);
+    clearTimeout(scanTimer);
+    const value = $('dp-scan').value;
+    if (value.startsWith('|') && Date.now() - lastScanAt < 5000) {
+      scanTimer = setTimeout(() => applyScan(false), 300);
+      return;
+    }
+    const m = ID_CARD_QR.exec(value);
+    if (!m) return;
+    const issued = m[7].slice(4) + m[7].slice(2, 4) + m[7].slice(0, 2);
+    scanTimer = setTimeout(() => applyScan(false), issued >= CAN_CUOC_FROM ? 1500 : 300);
   }
 
   function applyScan(complain) {
@@ -433,14 +592,27 @@
     const raw = input.value;
     const box = document.querySelector('#dossier-panel .dp-err[data-for="scan"]');
     if (!raw.trim()) return;
+    if (raw.startsWith('|') && Date.now() - lastScanAt < 5000) {
+      // The rest of the thẻ căn cước just read (relatives' names and numbers): not kept.
+      input.value = '';
+      if ($('dp-kind').value === 'cccd') { $('dp-kind').value = 'can_cuoc'; applyKind(); }
+      return true;
+    }
     const parts = raw.trim().split('|').map((s) => s.trim());
-    if (parts.length !== 7) {
-      if (complain) box.textContent = 'Không phải mã QR của thẻ căn cước (cần 7 trường ngăn bởi |), hãy quét lại. / Not an ID card QR code, scan again.';
+    if (parts.length < 7 || (parts.length > 7 && !/^\d{8}$/.test(parts[6]))) {
+      if (complain) box.textContent = 'Không phải mã QR của thẻ CCCD / căn cước (cần ít nhất 7 trường ngăn bởi |), hãy quét lại. / Not an ID card QR code, scan again.';
       return;
     }
     if (!/^\d{12}$/.test(parts[0])) {
       box.textContent = 'Số CCCD trên mã QR không đủ 12 chữ số, hãy quét lại. / The ID number in the QR is not 12 digits.';
       return;
+    }
+    // Issued from 1/7/2024, or more than the CCCD's seven fields: a thẻ căn cước.
+    const issued = /^\d{8}$/.test(parts[6]) ? parts[6].slice(4) + parts[6].slice(2, 4) + parts[6].slice(0, 2) : '';
+    const canCuoc = parts.length > 7 || issued >= CAN_CUOC_FROM;
+    if ($('dp-kind').value !== 'organisation') {
+      $('dp-kind').value = canCuoc ? 'can_cuoc' : 'cccd';
+      applyKind();
     }
     $('dp-id').value = parts[0];
     $('dp-name').value = parts[2];
@@ -450,8 +622,12 @@
     box.textContent = '';
     for (const id of ['dp-id', 'dp-name', 'dp-address']) $(id).removeAttribute('aria-invalid');
     for (const f of ['applicant.id_number', 'applicant.name', 'applicant.address']) showError(f, '');
-    setMessage('Đã điền họ tên, số CCCD, địa chỉ từ thẻ. / Filled from the ID card.', 'ok');
-    (state.chosen ? $('dp-phone') : $('dp-proc-search')).focus();
+    setMessage(canCuoc ? 'Đã điền họ tên, số định danh, địa chỉ từ thẻ căn cước. / Filled from the thẻ căn cước.'
+      : 'Đã điền họ tên, số CCCD, địa chỉ từ thẻ. / Filled from the ID card.', 'ok');
+    lastScanAt = Date.now();
+    // After Enter the scan is over: onScanKey moves on to the next field.
+    // Applied on a pause, the scanner may still be typing: stay.
+    return true;
   }
 
   function onDeliveryChange() {
@@ -465,10 +641,19 @@
     return {
       procedure_id: state.chosen ? state.chosen.id : 0,
       applicant: {
+        kind: $('dp-kind').value,
         name: $('dp-name').value, id_number: $('dp-id').value, phone: $('dp-phone').value,
         address: $('dp-address').value, email: $('dp-email').value,
+        nationality: $('dp-kind').value === 'passport' ? $('dp-nationality').value : '',
+        org_code: $('dp-kind').value === 'organisation' ? $('dp-org-code').value : '',
+        org_name: $('dp-kind').value === 'organisation' ? $('dp-org-name').value : '',
       },
       documents: [...$('dp-docs').querySelectorAll('input[type=checkbox]:checked')].map((c) => c.value),
+      document_details: [...$('dp-docs').querySelectorAll('.dp-doc-row')].filter((r) =>
+        r.querySelector('input[type=checkbox]').checked && r.querySelector('.dp-doc-kind').value).map((r) => ({
+        name: r.querySelector('input[type=checkbox]').value, kind: r.querySelector('.dp-doc-kind').value,
+        count: Number(r.querySelector('.dp-doc-count').value) || 0,
+      })),
       sets: Number($('dp-sets').value) || 0,
       delivery,
       delivery_address: delivery === 'post' ? $('dp-delivery-address').value : '',
@@ -604,7 +789,10 @@
     $('dp-proc-search').addEventListener('keydown', onProcKey);
     $('dp-proc-search').addEventListener('blur', () => setTimeout(hideMatches, 150));
     $('dp-scan').addEventListener('keydown', onScanKey);
+    $('dp-scan').addEventListener('keypress', onScanKey);
+    $('dp-scan').addEventListener('keyup', onScanKey);
     $('dp-scan').addEventListener('input', onScanInput);
+    $('dp-kind').addEventListener('change', applyKind);
     $('dp-docs-all').addEventListener('click', tickAll);
     $('dp-form').addEventListener('input', onFieldEdit);
     $('dp-form').addEventListener('change', onFieldEdit);

@@ -286,9 +286,41 @@
         applyCallEvent(msg);
         scheduleQueueRefresh();
         break;
+      case 'hall':
+        reloadHall();
+        break;
       default:
         break; // dossier and future events are not this page's business yet
     }
+  }
+
+  // reloadHall follows a change of the hall's configuration (issue 12): the
+  // services' and priority groups' names, the counters to choose from, and
+  // this counter's own services and name. A counter that was retired sends
+  // the officer back to choosing one.
+  async function reloadHall() {
+    try {
+      const [counters, services, groups] = await Promise.all([
+        api('GET', '/counters'), api('GET', '/services'), api('GET', '/priority-groups')]);
+      state.services = new Map((services || []).map((s) => [s.id, s]));
+      if (Array.isArray(groups) && groups.length) state.priorityGroups = new Map(groups.map((g) => [g.code, g]));
+      state.counters = Array.isArray(counters) ? counters : [];
+      renderCounterChoices();
+      const c = state.counter;
+      if (!c) return;
+      const mine = state.counters.find((x) => x.id === c.id);
+      if (!mine) {
+        disconnect();
+        state.counter = null;
+        showView('pick');
+        setStatus('Quầy ' + c.number + ' đã ngừng hoạt động; hãy chọn quầy khác. / Counter ' + c.number + ' was retired; choose another.', 'error');
+        return;
+      }
+      state.counter = Object.assign({}, c, mine);
+      renderCounterTitle();
+      renderAll();
+      scheduleQueueRefresh();
+    } catch (_) { /* names stay as they were; the next change tries again */ }
   }
 
   function applySnapshot(msg) {
@@ -480,11 +512,13 @@
       const g = t.priority_group && state.priorityGroups.get(t.priority_group);
       prio.replaceChildren(document.createTextNode(priorityText(t) + ' '), el('span', 'en', g ? 'Priority · ' + g.en : 'Priority'));
     }
+    $('current-booked').hidden = !(t && t.appointment);
     $('current-ooo').hidden = !(t && t.out_of_order);
     renderElapsed();
 
     const hint = $('next-hint');
-    if (t && t.status === 'called') hint.textContent = `Số ${t.number} sẽ tính vắng mặt / ${t.number} becomes no-show`;
+    if (t && t.status === 'called' && !calledEnough(t)) hint.textContent = `Gọi lại số ${t.number} (${t.calls}/${state.noShowMinCalls} lần) hoặc Bắt đầu trước khi gọi số mới / Recall ${t.number} or start serving before calling another`;
+    else if (t && t.status === 'called') hint.textContent = `Số ${t.number} sẽ tính vắng mặt / ${t.number} becomes no-show`;
     else if (t && t.status === 'serving') hint.textContent = `Số ${t.number} sẽ hoàn thành / ${t.number} will be finished`;
     else hint.textContent = '';
     // The dossier panel (counter-dossier.js) follows the current ticket.
@@ -541,7 +575,7 @@
     const list = $('queue-list');
     list.replaceChildren();
     for (const q of state.queue) {
-      const li = el('li', q.priority ? 'prio' : '');
+      const li = el('li', q.priority ? 'prio' : q.appointment ? 'booked' : '');
       li.dataset.ticketId = q.id;
       li.append(el('span', 'q-number', q.number));
       const svc = el('span', 'q-service', serviceName(q.service_id));
@@ -549,6 +583,11 @@
         const g = q.priority_group && state.priorityGroups.get(q.priority_group);
         const mark = el('span', 'q-prio', 'Ưu tiên');
         mark.title = g ? `${g.vi} / ${g.en}` : 'Ưu tiên / Priority';
+        mark.setAttribute('aria-label', mark.title);
+        li.append(mark);
+      } else if (q.appointment) {
+        const mark = el('span', 'q-booked', 'Đặt trước');
+        mark.title = 'Đặt số trực tuyến / Booked online';
         mark.setAttribute('aria-label', mark.title);
         li.append(mark);
       }
@@ -596,13 +635,14 @@
     if (state.busy || !state.counter) return false;
     const s = state.current ? state.current.status : 'none';
     switch (action) {
-      case 'next': return true; // 204 tells the officer nobody waits
+      // 204 tells the officer nobody waits; over a called ticket, the same rule as Vắng mặt.
+      case 'next': return s !== 'called' || calledEnough(state.current);
       case 'recall': return s === 'called';
       case 'start': return s === 'called';
       case 'finish': return s === 'called' || s === 'serving';
       case 'noshow': return s === 'called' && calledEnough(state.current);
       case 'transfer': return s === 'called' || s === 'serving';
-      case 'callNumber': return state.queue.length > 0;
+      case 'callNumber': return state.queue.length > 0 && (s !== 'called' || calledEnough(state.current));
       default: return false;
     }
   }
@@ -616,9 +656,11 @@
   function renderButtons() {
     for (const [action, id] of Object.entries(BUTTONS)) $(id).disabled = !legal(action);
     const t = state.current;
-    $('btn-noshow').title = t && t.status === 'called' && !calledEnough(t)
+    const underCalled = t && t.status === 'called' && !calledEnough(t)
       ? `Gọi đủ ${state.noShowMinCalls} lần trước khi ghi vắng mặt. / Call ${state.noShowMinCalls} times before marking a no-show.`
       : '';
+    // One rule: Gọi tiếp and Gọi số over a called ticket would make it a no-show too.
+    for (const id of ['btn-noshow', 'btn-next', 'btn-call-number']) $(id).title = underCalled;
     document.body.classList.toggle('busy', state.busy);
   }
 
@@ -755,6 +797,7 @@
       input.addEventListener('change', () => { $('call-number').value = q.number; });
       label.append(input, el('span', 'choice-main', q.number));
       if (q.priority) label.append(el('span', 'q-prio', 'Ưu tiên'));
+      else if (q.appointment) label.append(el('span', 'q-booked', 'Đặt trước'));
       label.append(el('span', 'choice-sub', `${serviceName(q.service_id)} · ${waitedText(q.issued_at)}`));
       if (String(q.id) === String(preselectID)) { input.checked = true; $('call-number').value = q.number; }
       box.append(label);

@@ -786,7 +786,39 @@
     } else if (msg.type === 'queue') {
       Object.assign(state.waiting, msg.waiting || {});
       renderWaiting();
+    } else if (msg.type === 'hall') {
+      reloadHall();
     }
+  }
+
+  // reloadHall follows a change of the hall (a service added, a counter
+  // retired, a new notice): a second, one-shot connection reads a fresh
+  // snapshot for the services, counters and notice. The main connection stays
+  // as it is, so no call is missed or announced twice meanwhile.
+  function reloadHall() {
+    var ws;
+    try {
+      ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + socketPath());
+    } catch (err) {
+      return;
+    }
+    var done = setTimeout(function () { ws.close(); }, 10000);
+    ws.onmessage = function (ev) {
+      clearTimeout(done);
+      ws.close();
+      var m;
+      try { m = JSON.parse(ev.data); } catch (err) { return; }
+      if (!m || m.type !== 'snapshot') return;
+      state.counters = new Map((m.counters || []).map(function (c) { return [String(c.id), c]; }));
+      state.services = m.services || [];
+      Object.assign(state.waiting, m.waiting || {});
+      if (typeof m.notice === 'string') state.notice = m.notice;
+      resolveFilter();
+      renderCalls();
+      renderWaiting();
+      renderNotice();
+      state.hallReloads = (state.hallReloads || 0) + 1;
+    };
   }
 
   // ---------- websocket (the shared loop of motcua.js) ----------

@@ -209,7 +209,8 @@
     clearTimeout(timers.refresh);
     var first = [];
     if (!state.branch) first.push(api('GET', '/api/v1/branch').then(applyBranch));
-    if (!state.groups) first.push(api('GET', '/api/v1/priority-groups').then(function (g) {
+    // The groups follow the hall description: an admin may change them live.
+    first.push(api('GET', '/api/v1/priority-groups').then(function (g) {
       state.groups = Array.isArray(g) ? g : [];
     }));
     first.push(api('GET', '/api/v1/services').then(function (list) {
@@ -308,7 +309,8 @@
     'van hoa, the thao va du lich': 'Culture, sports and tourism', 'giao thong van tai': 'Transport',
     'y te': 'Health', 'giao duc va dao tao': 'Education and training', 'cong thuong': 'Industry and trade',
     'noi vu': 'Home affairs', 'tai chinh': 'Finance', 'thong tin va truyen thong': 'Information and communications',
-    'nong nghiep va phat trien nong thon': 'Agriculture and rural development', 'khoa hoc va cong nghe': 'Science and technology',
+    'nong nghiep va phat trien nong thon': 'Agriculture and rural development',
+    'nong nghiep va moi truong': 'Agriculture and environment', 'noi vu; y te': 'Home affairs; Health', 'khoa hoc va cong nghe': 'Science and technology',
     'thue': 'Taxes', 'bao hiem xa hoi': 'Social insurance', 'cu tru': 'Residence', 'dan toc': 'Ethnic affairs',
     'thanh tra': 'Inspection', 'ngoai vu': 'Foreign affairs', 'quoc phong': 'Defence', 'cong an': 'Public security'
   };
@@ -756,4 +758,15 @@
   }
 
   init();
+
+  // Hook for other kiosk scripts (kiosk-checkin.js, online bookings): show
+  // and print a ticket the hub issued to them, like one issued here.
+  motcua.kioskTicket = function (ticket) {
+    clearTimeout(timers.ticketScreen);
+    rememberTicket(ticket, false);
+    showTicketScreen();
+    printWhenReady();
+    loadAll();
+  };
+  motcua.kioskLang = function () { return state.lang; };
 })();

@@ -35,7 +35,8 @@
     supplement_requested: ['Chờ bổ sung', 'Supplement requested'],
     result_ready: ['Đã có kết quả', 'Result ready'],
     returned: ['Đã trả kết quả', 'Returned'],
-    rejected: ['Từ chối', 'Rejected']
+    rejected: ['Từ chối', 'Rejected'],
+    stopped: ['Dừng giải quyết', 'Stopped']
   };
 
   function label(table, status, lang) {

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds every file of this folder but the Go sources.
 //
-//go:embed *.html *.css *.js audio
+//go:embed *.html *.css *.js audio vendor
 var FS embed.FS

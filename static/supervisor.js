@@ -456,7 +456,7 @@
     const rate = r.on_time_rate === null || r.on_time_rate === undefined ? '–' : Math.round(r.on_time_rate * 1000) / 10 + '%';
     for (const v of [r.name, r.received, r.finished, r.finished_on_time, r.finished_late, r.pending_overdue, rate,
       (Math.round(r.avg_late_days * 10) / 10), r.worst_late_days + (r.worst_late_code ? ' (' + r.worst_late_code + ')' : ''),
-      r.apologies]) {
+      r.apologies, r.stopped || 0, (r.handovers_late || 0) + '/' + (r.handovers || 0)]) {
       tr.appendChild(el('td', '', v));
     }
     return tr;

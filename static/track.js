@@ -24,8 +24,10 @@
   var DOSSIER_STATUS = {
     supplement_requested: 'Cần bổ sung hồ sơ',
     result_ready: 'Đã có kết quả – mời bạn đến nhận',
-    rejected: 'Không giải quyết (từ chối)'
+    rejected: 'Không giải quyết (từ chối)',
+    stopped: 'Đã dừng giải quyết'
   };
+  var TIMING = { early: 'trước hạn', on_time: 'đúng hạn', late: 'quá hạn' };
   function dossierStatus(st) { return DOSSIER_STATUS[st] || motcua.dossierStatus(st); }
   var WEEKDAYS = ['Chủ nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy'];
 
@@ -189,6 +191,7 @@
       if (d.status === 'result_ready') {
         card.appendChild(el('p', 'd-note', 'Vui lòng mang theo giấy tiếp nhận hồ sơ và hẹn trả kết quả khi đến nhận.'));
       }
+      if (d.status === 'stopped' && d.stop_reason) card.appendChild(el('p', 'd-note d-stop', 'Lý do dừng giải quyết: ' + d.stop_reason));
       (d.apologies || []).forEach(function (a) {
         var ap = el('div', 'apology');
         ap.appendChild(el('h4', '', 'Văn bản xin lỗi và hẹn lại ngày trả kết quả'));
@@ -202,8 +205,25 @@
         card.appendChild(ap);
       });
       renderHistory(card, d.history || []);
+      renderHandovers(card, d.handovers || []);
       box.appendChild(card);
     });
+  }
+
+  // Hand-overs between units (Mẫu 06): units, times and timing; never a person.
+  function renderHandovers(card, list) {
+    if (!list.length) return;
+    var box = el('div', 'd-handovers');
+    box.appendChild(el('h4', '', 'Giao nhận hồ sơ'));
+    var ol = el('ol');
+    list.forEach(function (h) {
+      var li = el('li', 'handover h-' + h.timing);
+      li.appendChild(el('span', 'h-at', dateTime(h.at)));
+      li.appendChild(document.createTextNode(' ' + h.from + ' → ' + h.to + ' (' + (TIMING[h.timing] || h.timing) + ')'));
+      ol.appendChild(li);
+    });
+    box.appendChild(ol);
+    card.appendChild(box);
   }
 
   // The dossier's road so far, oldest first: statuses and times only.

@@ -35,6 +35,12 @@ type DossierRow struct {
 	ApplicantPhone    string     `db:"applicant_phone"`
 	ApplicantAddress  string     `db:"applicant_address"`
 	ApplicantEmail    string     `db:"applicant_email"`
+	ApplicantKind     string     `db:"applicant_kind"`
+	Nationality       string     `db:"applicant_nationality"`
+	OrgCode           string     `db:"applicant_org_code"`
+	OrgName           string     `db:"applicant_org_name"`
+	ProcessingTime    string     `db:"processing_time"`
+	ExtendedAt        *time.Time `db:"extended_at"`
 	PurgedAt          *time.Time `db:"purged_at"`
 	DocumentsJSON     string     `db:"documents"`
 	Sets              int        `db:"sets"`
@@ -43,6 +49,17 @@ type DossierRow struct {
 	Note              string     `db:"note"`
 	ReceivedBy        int64      `db:"received_by"`
 	CounterID         *int64     `db:"counter_id"`
+	// DocumentDetailsJSON is the JSON list of motcua.DocumentCopy (Mẫu 01).
+	DocumentDetailsJSON string `db:"document_details"`
+}
+
+// DocumentDetails decodes whether each document is an original or a copy.
+func (r DossierRow) DocumentDetails() []motcua.DocumentCopy {
+	var out []motcua.DocumentCopy
+	if err := json.Unmarshal([]byte(r.DocumentDetailsJSON), &out); err != nil || out == nil {
+		return []motcua.DocumentCopy{}
+	}
+	return out
 }
 
 // Documents decodes the documents received.
@@ -56,7 +73,8 @@ func (r DossierRow) Documents() []string {
 
 const dossierColumns = `id, code, unit_code, day, seq, ticket_id, procedure_id, processing_days, status, received_at, due_at,
 	transfer_due_at, transferred_at, finished_at, returned_at, applicant_name, applicant_id_number, applicant_phone,
-	applicant_address, applicant_email, purged_at, documents, sets, delivery, delivery_address, note, received_by, counter_id`
+	applicant_address, applicant_email, purged_at, documents, sets, delivery, delivery_address, note, received_by, counter_id,
+	applicant_kind, applicant_nationality, applicant_org_code, applicant_org_name, processing_time, extended_at, document_details`
 
 // NextDossierSeq reserves the next daily sequence of a unit's dossier codes.
 // Like ticket numbers, the counter row is written in the dossier's own
@@ -79,18 +97,32 @@ func (t DossierTx) InsertDossier(r *DossierRow) error {
 	if r.DocumentsJSON != "" {
 		docs = []byte(r.DocumentsJSON)
 	}
+	details := r.DocumentDetailsJSON
+	if details == "" {
+		details = "[]"
+	}
 	id, err := t.insert(`INSERT INTO dossiers (code, unit_code, day, seq, ticket_id, procedure_id, processing_days, status,
 		received_at, due_at, transfer_due_at, applicant_name, applicant_id_number, applicant_phone, applicant_address,
-		applicant_email, documents, sets, delivery, delivery_address, note, received_by, counter_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		applicant_email, documents, sets, delivery, delivery_address, note, received_by, counter_id,
+		applicant_kind, applicant_nationality, applicant_org_code, applicant_org_name, processing_time, document_details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Code, r.UnitCode, r.Day, r.Seq, r.TicketID, r.ProcedureID, r.ProcessingDays, r.Status,
 		r.ReceivedAt.UTC(), r.DueAt.UTC(), r.TransferDueAt.UTC(), r.ApplicantName, r.ApplicantIDNumber, r.ApplicantPhone,
-		r.ApplicantAddress, r.ApplicantEmail, string(docs), r.Sets, r.Delivery, r.DeliveryAddress, r.Note, r.ReceivedBy, r.CounterID)
+		r.ApplicantAddress, r.ApplicantEmail, string(docs), r.Sets, r.Delivery, r.DeliveryAddress, r.Note, r.ReceivedBy, r.CounterID,
+		applicantKind(r.ApplicantKind), r.Nationality, r.OrgCode, r.OrgName, r.ProcessingTime, details)
 	if err != nil {
 		return err
 	}
 	r.ID = id
 	return t.LinkDossierTicket(id, r.TicketID, r.ReceivedAt)
+}
+
+// applicantKind stores an unset kind as the default, a citizen with a CCCD.
+func applicantKind(k string) string {
+	if k == "" {
+		return motcua.ApplicantCCCD
+	}
+	return k
 }
 
 // LinkDossierTicket links a visit's ticket to a dossier; linking twice is harmless.
@@ -129,6 +161,7 @@ type DossierMove struct {
 	TransferredAt *time.Time // first time the dossier left the counter
 	FinishedAt    *time.Time
 	ReturnedAt    *time.Time
+	ExtendedAt    *time.Time // the processing time was extended (issue 17)
 }
 
 // MoveDossier applies m, provided the dossier is still in status m.From.
@@ -145,6 +178,7 @@ func (t DossierTx) MoveDossier(m DossierMove) error {
 	add("transferred_at", m.TransferredAt)
 	add("finished_at", m.FinishedAt)
 	add("returned_at", m.ReturnedAt)
+	add("extended_at", m.ExtendedAt)
 	args = append(args, m.ID, m.From)
 	res, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`UPDATE dossiers SET `+strings.Join(set, ", ")+` WHERE id = ? AND status = ?`), args...)
 	if err != nil {
@@ -170,6 +204,9 @@ type DossierStepRow struct {
 	Note      string     `db:"note"`
 	TicketID  *int64     `db:"ticket_id"`
 	DueAt     *time.Time `db:"due_at"`
+	// A refusal after processing: the agency's letter (number, YYYY-MM-DD).
+	LetterNumber string `db:"letter_number"`
+	LetterDate   string `db:"letter_date"`
 }
 
 // InsertDossierStep records who moved a dossier, when and why.
@@ -179,8 +216,10 @@ func (t DossierTx) InsertDossierStep(s DossierStepRow) error {
 		u := s.DueAt.UTC()
 		due = &u
 	}
-	_, err := t.insert(`INSERT INTO dossier_steps (dossier_id, type, from_status, to_status, at, user_id, note, ticket_id, due_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.DossierID, s.Type, s.From, s.To, s.At.UTC(), s.UserID, s.Note, s.TicketID, due)
+	_, err := t.insert(`INSERT INTO dossier_steps (dossier_id, type, from_status, to_status, at, user_id, note, ticket_id, due_at,
+		letter_number, letter_date)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.DossierID, s.Type, s.From, s.To, s.At.UTC(), s.UserID, s.Note, s.TicketID, due,
+		s.LetterNumber, s.LetterDate)
 	return err
 }
 
@@ -191,6 +230,7 @@ type DossierLinks struct {
 	Tickets   map[int64]motcua.Ticket
 	Steps     []DossierStepRow
 	Apologies []motcua.Apology
+	Handovers []HandoverRow
 }
 
 // DossierLinks reads the links of the given dossiers (steps only when withSteps).
@@ -246,11 +286,15 @@ func dossierLinks(ctx context.Context, q queryer, ids []int64, withSteps bool) (
 		d := out[a.DossierID]
 		d.Apologies = append(d.Apologies, motcua.Apology{Reason: a.Reason, NewDueAt: a.NewDueAt, IssuedAt: a.IssuedAt})
 	}
+	if err := handoversOf(ctx, q, ids, out); err != nil {
+		return nil, err
+	}
 	if !withSteps {
 		return out, nil
 	}
 	in, args, err = sqlx.In(`SELECT s.id, s.dossier_id, s.type, s.from_status, s.to_status, s.at, s.user_id,
-		COALESCE(u.username, '') AS username, COALESCE(u.full_name, '') AS full_name, s.note, s.ticket_id, s.due_at
+		COALESCE(u.username, '') AS username, COALESCE(u.full_name, '') AS full_name, s.note, s.ticket_id, s.due_at,
+		s.letter_number, s.letter_date
 		FROM dossier_steps s LEFT JOIN users u ON u.id = s.user_id WHERE s.dossier_id IN (?) ORDER BY s.id`, ids)
 	if err != nil {
 		return nil, err
@@ -290,7 +334,7 @@ func (s DossierStore) Dossiers(ctx context.Context, q DossierQuery) ([]DossierRo
 	}
 	if q.Overdue {
 		// Not finished by the due date; the clock stops while the citizen completes the dossier.
-		where = append(where, `d.status <> 'supplement_requested' AND ((d.finished_at IS NULL AND d.due_at < ?) OR d.finished_at > d.due_at)`)
+		where = append(where, `d.status NOT IN ('supplement_requested', 'stopped') AND ((d.finished_at IS NULL AND d.due_at < ?) OR d.finished_at > d.due_at)`)
 		args = append(args, q.Now.UTC())
 	}
 	if q.TransferLate {
@@ -356,17 +400,19 @@ func (s DossierStore) DossierAudit(ctx context.Context, dossierID int64) ([]Doss
 }
 
 // PurgeDossierApplicants empties the applicant data of dossiers finished
-// (returned or rejected) before cutoff and returns their ids. The dossier,
+// (returned, rejected or stopped) before cutoff and returns their ids. The dossier,
 // its code and history stay for the ledger.
 func (t DossierTx) PurgeDossierApplicants(cutoff, now time.Time) ([]int64, error) {
 	var ids []int64
-	err := t.selectAll(&ids, `SELECT id FROM dossiers WHERE purged_at IS NULL AND status IN ('returned', 'rejected')
+	err := t.selectAll(&ids, `SELECT id FROM dossiers WHERE purged_at IS NULL AND status IN ('returned', 'rejected', 'stopped')
 		AND COALESCE(returned_at, finished_at) < ? ORDER BY id`, cutoff.UTC())
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
 	q, args, err := sqlx.In(`UPDATE dossiers SET applicant_name = '', applicant_id_number = '', applicant_phone = '',
-		applicant_address = '', applicant_email = '', delivery_address = '', note = '', purged_at = ? WHERE id IN (?)`, now.UTC(), ids)
+		applicant_address = '', applicant_email = '', applicant_nationality = '', applicant_org_code = '',
+		applicant_org_name = '', delivery_address = '', note = '', purged_at = ?
+		WHERE id IN (?)`, now.UTC(), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -378,5 +424,8 @@ func (t DossierTx) PurgeDossierApplicants(cutoff, now time.Time) ([]int64, error
 	if err != nil {
 		return nil, err
 	}
-	return ids, t.exec(q, args...)
+	if err := t.exec(q, args...); err != nil {
+		return nil, err
+	}
+	return ids, t.purgeDossierExtras(ids)
 }

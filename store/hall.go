@@ -28,15 +28,15 @@ func (t *Tx) LoadHall(h motcua.Hall, now time.Time) error { return t.ApplyHall(h
 // services and procedures matched by code, counters by number, calendar days
 // by date. An entity h leaves out is retired (its row, id and history stay;
 // it leaves the lists), one h names again is brought back with the same id.
-// The settings (branch, policy, reception, privacy, at-risk window) are
-// replaced. Checking that the change strands nobody is the caller's business.
+// The settings (branch, policy, reception, privacy, at-risk window,
+// priority groups) are replaced. Checking that the change strands nobody is the caller's business.
 func (t *Tx) ApplyHall(h motcua.Hall, now time.Time) error {
 	now = now.UTC()
 	settings := []struct {
 		key   string
 		value any
 	}{{"branch", h.Branch}, {"policy", h.Policy}, {"reception", h.Reception}, {"privacy", h.Privacy},
-		{"at_risk_days", h.Dossiers.AtRiskDays}}
+		{"at_risk_days", h.Dossiers.AtRiskDays}, {"priority_groups", h.PriorityGroups}, {"booking", h.Booking}}
 	for _, s := range settings {
 		if err := t.PutSetting(s.key, s.value); err != nil {
 			return err
@@ -196,14 +196,16 @@ func (t *Tx) applyProcedures(specs []motcua.Procedure, now time.Time) error {
 		}
 		if id, ok := ids[p.Code]; ok {
 			if err := t.exec(`UPDATE procedures SET name = ?, field = ?, agency = ?, processing_days = ?, fee = ?, documents = ?,
-				service_code = ?, retired_at = NULL WHERE id = ?`,
-				p.Name, p.Field, p.Agency, p.ProcessingDays, p.Fee, string(docs), p.ServiceCode, id); err != nil {
+				service_code = ?, processing_time = ?, cutoff = ?, extended_days = ?, retired_at = NULL WHERE id = ?`,
+				p.Name, p.Field, p.Agency, p.ProcessingDays, p.Fee, string(docs), p.ServiceCode,
+				p.ProcessingTime, p.Cutoff, p.ExtendedDays, id); err != nil {
 				return fmt.Errorf("procedure %s: %w", p.Code, err)
 			}
 			continue
 		}
-		if _, err := t.insert(`INSERT INTO procedures (code, name, field, agency, processing_days, fee, documents, service_code)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.Code, p.Name, p.Field, p.Agency, p.ProcessingDays, p.Fee, string(docs), p.ServiceCode); err != nil {
+		if _, err := t.insert(`INSERT INTO procedures (code, name, field, agency, processing_days, fee, documents, service_code,
+			processing_time, cutoff, extended_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Code, p.Name, p.Field, p.Agency,
+			p.ProcessingDays, p.Fee, string(docs), p.ServiceCode, p.ProcessingTime, p.Cutoff, p.ExtendedDays); err != nil {
 			return fmt.Errorf("procedure %s: %w", p.Code, err)
 		}
 	}
@@ -230,9 +232,9 @@ func (t *Tx) applyCalendar(holidays, workingDays []motcua.Holiday, now time.Time
 	put := func(d motcua.Holiday, kind string) error {
 		kept[d.Date] = true
 		if stored[d.Date] {
-			return t.exec(`UPDATE calendar_days SET name = ?, kind = ?, retired_at = NULL WHERE date = ?`, d.Name, kind, d.Date)
+			return t.exec(`UPDATE calendar_days SET name = ?, kind = ?, assumed = ?, retired_at = NULL WHERE date = ?`, d.Name, kind, d.Assumed, d.Date)
 		}
-		return t.exec(`INSERT INTO calendar_days (date, name, kind) VALUES (?, ?, ?)`, d.Date, d.Name, kind)
+		return t.exec(`INSERT INTO calendar_days (date, name, kind, assumed) VALUES (?, ?, ?, ?)`, d.Date, d.Name, kind, d.Assumed)
 	}
 	for _, d := range holidays {
 		if err := put(d, "off"); err != nil {
@@ -281,7 +283,8 @@ func (t *Tx) Hall() (motcua.Hall, error) { return readHall(t.ctx, t.tx) }
 func readHall(ctx context.Context, q queryer) (motcua.Hall, error) {
 	var h motcua.Hall
 	for key, dest := range map[string]any{"branch": &h.Branch, "policy": &h.Policy, "reception": &h.Reception,
-		"privacy": &h.Privacy, "at_risk_days": &h.Dossiers.AtRiskDays} {
+		"privacy": &h.Privacy, "at_risk_days": &h.Dossiers.AtRiskDays,
+		"priority_groups": &h.PriorityGroups, "booking": &h.Booking} {
 		if err := setting(ctx, q, key, dest); err != nil {
 			return h, fmt.Errorf("setting %s: %w", key, err)
 		}
@@ -294,7 +297,8 @@ func readHall(ctx context.Context, q queryer) (motcua.Hall, error) {
 	for _, sv := range services {
 		codes[sv.ID] = sv.Code
 		h.Services = append(h.Services, motcua.ServiceSpec{Code: sv.Code, Name: sv.Name, NameEn: sv.NameEn, Field: sv.Field,
-			Prefix: sv.Prefix, Digits: sv.Digits, DailyCap: sv.DailyCap, Hours: sv.Hours})
+			Prefix: sv.Prefix, Digits: sv.Digits, DailyCap: sv.DailyCap, Hours: sv.Hours,
+			TargetWaitMinutes: sv.TargetWaitMinutes})
 	}
 	counters, err := counters(ctx, q)
 	if err != nil {
@@ -397,8 +401,8 @@ func (s *Store) Procedures(ctx context.Context) ([]motcua.Procedure, error) {
 
 func procedures(ctx context.Context, q queryer) ([]motcua.Procedure, error) {
 	var rows []procedureRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, code, name, field, agency, processing_days, fee, documents, service_code, retired_at
-		FROM procedures ORDER BY code`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, code, name, field, agency, processing_days, fee, documents, service_code,
+		processing_time, cutoff, extended_days, retired_at FROM procedures ORDER BY code`); err != nil {
 		return nil, Normalize(err)
 	}
 	out := make([]motcua.Procedure, len(rows))
@@ -421,15 +425,16 @@ func (t *Tx) CalendarDays() (off, work []motcua.Holiday, err error) { return cal
 
 func calendarDays(ctx context.Context, q queryer) (off, work []motcua.Holiday, err error) {
 	var rows []struct {
-		Date string `db:"date"`
-		Name string `db:"name"`
-		Kind string `db:"kind"`
+		Date    string `db:"date"`
+		Name    string `db:"name"`
+		Kind    string `db:"kind"`
+		Assumed bool   `db:"assumed"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT date, name, kind FROM calendar_days WHERE retired_at IS NULL ORDER BY date`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT date, name, kind, assumed FROM calendar_days WHERE retired_at IS NULL ORDER BY date`); err != nil {
 		return nil, nil, Normalize(err)
 	}
 	for _, r := range rows {
-		d := motcua.Holiday{Date: r.Date, Name: r.Name}
+		d := motcua.Holiday{Date: r.Date, Name: r.Name, Assumed: r.Assumed}
 		if r.Kind == "work" {
 			work = append(work, d)
 		} else {

@@ -102,3 +102,48 @@ func (s *Store) LastVisit(ctx context.Context, counterID int64, day string) (tic
 	}
 	return ticketID, number, finishedAt, n > 0, true, nil
 }
+
+// RatingOfDossier reads the rating of the visit that received a dossier
+// (a rating belongs to the visit and to the dossiers it created); ok is
+// false when that visit is not rated. An unknown dossier is not found.
+func (s *Store) RatingOfDossier(ctx context.Context, dossierID int64) (r RatingRecord, ok bool, err error) {
+	var ticketID int64
+	if err := s.read.QueryRowContext(ctx, s.read.Rebind(`SELECT ticket_id FROM dossiers WHERE id = ?`), dossierID).Scan(&ticketID); err != nil {
+		return r, false, Normalize(err)
+	}
+	return s.Rating(ctx, ticketID)
+}
+
+// RatedProcedure is the procedure of a dossier a rated visit created.
+type RatedProcedure struct {
+	ID   int64
+	Code string
+	Name string
+}
+
+// RatingProcedures maps each rated visit of the days fromDay..toDay to the
+// procedures of the dossiers it created (visits that created none are
+// left out), each procedure once, in id order.
+func (s *Store) RatingProcedures(ctx context.Context, fromDay, toDay string) (map[int64][]RatedProcedure, error) {
+	rows, err := s.read.QueryContext(ctx, s.read.Rebind(`SELECT DISTINCT r.ticket_id, p.id, p.code, p.name
+		FROM ratings r
+		JOIN dossier_tickets dt ON dt.ticket_id = r.ticket_id
+		JOIN dossiers d ON d.id = dt.dossier_id AND d.ticket_id = r.ticket_id
+		JOIN procedures p ON p.id = d.procedure_id
+		WHERE r.day >= ? AND r.day <= ?
+		ORDER BY r.ticket_id, p.id`), fromDay, toDay)
+	if err != nil {
+		return nil, Normalize(err)
+	}
+	defer rows.Close()
+	out := map[int64][]RatedProcedure{}
+	for rows.Next() {
+		var ticketID int64
+		var p RatedProcedure
+		if err := rows.Scan(&ticketID, &p.ID, &p.Code, &p.Name); err != nil {
+			return nil, Normalize(err)
+		}
+		out[ticketID] = append(out[ticketID], p)
+	}
+	return out, Normalize(rows.Err())
+}

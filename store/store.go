@@ -47,6 +47,8 @@ type Store struct {
 	Dossiers DossierStore
 	Outbox   OutboxStore
 	Users    UserStore
+	// Appointments reads online bookings (appointments.go).
+	Appointments AppointmentStore
 }
 
 // conn is the database connection every group of reads shares.
@@ -75,7 +77,7 @@ type UserStore struct{ *conn }
 
 func newStore(c *conn) *Store {
 	return &Store{Dialect: c.dialect, conn: c, Tickets: TicketStore{c}, Events: EventStore{c},
-		Dossiers: DossierStore{c}, Outbox: OutboxStore{c}, Users: UserStore{c}}
+		Dossiers: DossierStore{c}, Outbox: OutboxStore{c}, Users: UserStore{c}, Appointments: AppointmentStore{c}}
 }
 
 // Open opens (and migrates) the database named by dsn: a postgres:// URL or
@@ -188,6 +190,16 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// sqliteCause names, for the log, why SQLite cannot write.
+var sqliteCause = map[sqlite3.ErrNo]string{
+	sqlite3.ErrReadonly: "read-only database",
+	sqlite3.ErrFull:     "disk full",
+	sqlite3.ErrIoErr:    "I/O error",
+	sqlite3.ErrCantOpen: "cannot open the database file",
+	sqlite3.ErrBusy:     "database busy",
+	sqlite3.ErrLocked:   "database locked",
+}
+
 // Normalize turns driver errors into application errors: a unique violation
 // is a conflict, a database that cannot be written is "unavailable" (503), and
 // no rows is "not found". Anything else stays internal.
@@ -211,7 +223,8 @@ func Normalize(err error) error {
 			}
 		case sqlite3.ErrReadonly, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrBusy, sqlite3.ErrLocked:
 			return &motcua.Error{Code: motcua.EUnavailable,
-				Message: "Cơ sở dữ liệu tạm thời không ghi được, vui lòng thử lại sau. / The database cannot take writes right now; try again shortly."}
+				Message: "Cơ sở dữ liệu tạm thời không ghi được, vui lòng thử lại sau. / The database cannot take writes right now; try again shortly.",
+				Cause:   fmt.Errorf("%s: %w", sqliteCause[se.Code], err)}
 		}
 	}
 	var pe *pgconn.PgError
@@ -220,8 +233,18 @@ func Normalize(err error) error {
 		case pe.Code == "23505":
 			return motcua.Errorf(motcua.EConflict, "Bản ghi đã tồn tại. / The record already exists.")
 		case strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "08"), pe.Code == "25006":
+			cause := "insufficient resources (disk full, out of memory or connections)"
+			switch {
+			case strings.HasPrefix(pe.Code, "08"):
+				cause = "connection to PostgreSQL lost"
+			case pe.Code == "25006":
+				cause = "read-only database"
+			case pe.Code == "53100":
+				cause = "disk full"
+			}
 			return &motcua.Error{Code: motcua.EUnavailable,
-				Message: "Cơ sở dữ liệu tạm thời không ghi được, vui lòng thử lại sau. / The database cannot take writes right now; try again shortly."}
+				Message: "Cơ sở dữ liệu tạm thời không ghi được, vui lòng thử lại sau. / The database cannot take writes right now; try again shortly.",
+				Cause:   fmt.Errorf("%s: %w", cause, err)}
 		}
 	}
 	return err

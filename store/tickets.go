@@ -15,7 +15,7 @@ import (
 )
 
 const ticketColumns = `id, day, seq, number, service_id, priority, priority_group, status, issued_at, queued_at,
-	token, short_code, counter_id, calls, called_at, started_at, finished_at, out_of_order, called_by, served_by`
+	token, short_code, counter_id, calls, called_at, started_at, finished_at, out_of_order, called_by, served_by, appointment`
 
 // queryer is what both the read pool and a write transaction can answer.
 type queryer interface {
@@ -144,9 +144,9 @@ func isShortCodeClash(err error) bool {
 // insertTicket runs the INSERT and returns the driver's own error.
 func (t TicketTx) insertTicket(tk *motcua.Ticket) error {
 	return t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(`INSERT INTO tickets (day, seq, number, service_id, priority, priority_group, status, issued_at, queued_at,
-		token, short_code, counter_id, calls, out_of_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		token, short_code, counter_id, calls, out_of_order, appointment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		tk.Day, tk.Seq, tk.Number, tk.ServiceID, tk.Priority, tk.PriorityGroup, tk.Status, tk.IssuedAt.UTC(), tk.QueuedAt.UTC(),
-		tk.Token, tk.ShortCode, tk.CounterID, tk.Calls, tk.OutOfOrder).Scan(&tk.ID)
+		tk.Token, tk.ShortCode, tk.CounterID, tk.Calls, tk.OutOfOrder, tk.Appointment).Scan(&tk.ID)
 }
 
 func (t TicketTx) noteInserted(tk *motcua.Ticket) {
@@ -262,6 +262,46 @@ func prefixed(prefix, columns string) string {
 		parts[i] = prefix + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// OverdueBookingForCounter picks the booked ticket (from a check-in) that
+// has waited longest past due, both by its place in line and by its
+// check-in, among the counter's services; see queue's merge policy.
+func (t TicketTx) OverdueBookingForCounter(counterID int64, day string, due time.Time) (motcua.Ticket, bool, error) {
+	q := `SELECT ` + prefixed("t.", ticketColumns) + counterQueueFrom +
+		` AND t.appointment = ? AND t.queued_at <= ? AND t.issued_at <= ? ORDER BY t.queued_at, t.id LIMIT 1`
+	if t.dialect == Postgres {
+		q += ` FOR UPDATE OF t SKIP LOCKED`
+	}
+	var tk motcua.Ticket
+	err := t.tx.GetContext(t.ctx, &tk, t.tx.Rebind(q), counterID, day, true, due.UTC(), due.UTC())
+	if ErrorIsNotFound(err) {
+		return tk, false, nil
+	}
+	if err != nil {
+		return tk, false, Normalize(err)
+	}
+	return tk, true, nil
+}
+
+// AppointmentTicketCount is how many tickets of a service's day came from
+// bookings' check-ins.
+func (t TicketTx) AppointmentTicketCount(serviceID int64, day string) (int, error) {
+	var n int
+	err := t.get(&n, `SELECT COUNT(*) FROM tickets WHERE service_id = ? AND day = ? AND appointment = ?`, serviceID, day, true)
+	return n, err
+}
+
+// BookingStreak returns how many overdue bookings the counter took in a row.
+func (t TicketTx) BookingStreak(counterID int64) (int, error) {
+	var n int
+	err := t.get(&n, `SELECT booking_streak FROM counters WHERE id = ?`, counterID)
+	return n, err
+}
+
+// SetBookingStreak stores the counter's run of overdue bookings.
+func (t TicketTx) SetBookingStreak(counterID int64, n int) error {
+	return t.exec(`UPDATE counters SET booking_streak = ? WHERE id = ?`, n, counterID)
 }
 
 // CounterStreak returns how many normal tickets the counter called since its last priority one.

@@ -23,6 +23,8 @@ type Tx struct {
 	Dossiers DossierTx
 	Outbox   OutboxTx
 	Users    UserTx
+	// Appointments writes online bookings (appointments.go).
+	Appointments AppointmentTx
 }
 
 // TicketTx writes tickets, counters' streaks and the audit trail of calls.
@@ -56,7 +58,7 @@ func (s *Store) BeginWrite(ctx context.Context) (*Tx, error) {
 		return nil, Normalize(err)
 	}
 	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting}
-	return &Tx{txn: t, Tickets: TicketTx{t}, Dossiers: DossierTx{t}, Outbox: OutboxTx{t}, Users: UserTx{t}}, nil
+	return &Tx{txn: t, Tickets: TicketTx{t}, Dossiers: DossierTx{t}, Outbox: OutboxTx{t}, Users: UserTx{t}, Appointments: AppointmentTx{t}}, nil
 }
 
 // Commit commits the transaction.

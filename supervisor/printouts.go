@@ -3,7 +3,6 @@ package supervisor
 import (
 	"bytes"
 	"embed"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/sheet"
 	"github.com/motcua/motcua/web"
 )
 
@@ -35,20 +35,25 @@ var statusNames = map[motcua.DossierStatus]string{
 	motcua.DossierResultReady:         "Đã có kết quả",
 	motcua.DossierReturned:            "Đã trả kết quả",
 	motcua.DossierRejected:            "Từ chối giải quyết",
+	motcua.DossierStopped:             "Dừng giải quyết",
+}
+
+// timingNames are the hand-over timings as Mẫu 06 and the ledger write them.
+var timingNames = map[string]string{
+	motcua.TimingEarly:  "Trước hạn",
+	motcua.TimingOnTime: "Đúng hạn",
+	motcua.TimingLate:   "Quá hạn",
 }
 
 var printFuncs = template.FuncMap{
-	// "Ngày 27 tháng 11 năm 2026", the date line of official documents.
-	"longDate": func(t time.Time) string {
-		return fmt.Sprintf("Ngày %02d tháng %02d năm %d", t.Day(), t.Month(), t.Year())
-	},
-	"stamp": func(t time.Time) string { return t.Format("15:04 02/01/2006") },
+	// "Hà Nội, ngày 05 tháng 3 năm 2026", the date line of official documents.
+	"dateLine": motcua.DateLine,
+	"stamp":    func(t time.Time) string { return t.Format("15:04 02/01/2006") },
 	// "17 giờ 00 phút, ngày 02 tháng 12 năm 2026".
-	"timeDate": func(t time.Time) string {
-		return fmt.Sprintf("%02d giờ %02d phút, ngày %02d tháng %02d năm %d", t.Hour(), t.Minute(), t.Day(), t.Month(), t.Year())
-	},
-	"day":    func(t time.Time) string { return t.Format("02/01/2006") },
-	"status": func(s motcua.DossierStatus) string { return statusNames[s] },
+	"timeDate": motcua.TimeWords,
+	"signCol":  func(i int) bool { return i == signColumn },
+	"day":      func(t time.Time) string { return t.Format("02/01/2006") },
+	"status":   func(s motcua.DossierStatus) string { return statusNames[s] },
 }
 
 // dayTime writes an optional time as the ledger shows it: "02/12/2026 17:00".
@@ -62,6 +67,7 @@ func dayTime(t *time.Time) string {
 // letter is what the Mẫu 04 template reads.
 type letter struct {
 	Center, Branch, BranchCode string
+	Place                      string
 	D                          motcua.Dossier
 	A                          motcua.Apology
 	Number                     int       // 1 for the first apology of the dossier, 2 for the next…
@@ -91,7 +97,7 @@ func (h *Handler) Letter(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b := h.Site.Branch()
-	l := letter{Center: b.CenterName, Branch: b.Name, BranchCode: b.Code, D: d, A: a, Promised: d.DueAt}
+	l := letter{Center: b.CenterName, Branch: b.Name, BranchCode: b.Code, Place: b.Place, D: d, A: a, Promised: d.DueAt}
 	for i, x := range d.Apologies {
 		if x.ID == a.ID {
 			l.Number = i + 1
@@ -116,8 +122,12 @@ func (h *Handler) Letter(w http.ResponseWriter, r *http.Request) {
 var ledgerColumns = []string{
 	"STT", "Mã hồ sơ", "Tên thủ tục hành chính", "Số lượng hồ sơ (bộ)", "Tên cá nhân, tổ chức",
 	"Địa chỉ, số điện thoại", "Cơ quan chủ trì giải quyết", "Ngày nhận hồ sơ", "Ngày hẹn trả kết quả",
-	"Ngày chuyển hồ sơ", "Ngày có kết quả", "Ngày trả kết quả", "Người tiếp nhận", "Trạng thái", "Ghi chú",
+	"Ngày chuyển hồ sơ", "Ngày có kết quả", "Ngày trả kết quả", "Ký nhận kết quả", "Giao nhận hồ sơ (Mẫu 06)",
+	"Người tiếp nhận", "Trạng thái", "Ghi chú",
 }
+
+// signColumn is the ledger's column left empty for the recipient's signature.
+const signColumn = 12
 
 // ledgerRow writes one dossier as the ledger's cells.
 func ledgerRow(i int, d motcua.Dossier) []string {
@@ -139,6 +149,16 @@ func ledgerRow(i int, d motcua.Dossier) []string {
 	for _, a := range d.Apologies {
 		notes = append(notes, fmt.Sprintf("Xin lỗi ngày %s, hẹn lại %s: %s", a.IssuedAt.Format("02/01/2006"), a.NewDueAt.Format("02/01/2006 15:04"), a.Reason))
 	}
+	for _, st := range d.Steps {
+		switch {
+		case st.Type == string(motcua.DossierStop):
+			notes = append(notes, fmt.Sprintf("Dừng giải quyết ngày %s (Mẫu 05): %s", st.At.Format("02/01/2006"), st.Note))
+		case st.Type == string(motcua.DossierReject) && st.LetterNumber != "":
+			notes = append(notes, fmt.Sprintf("Cơ quan giải quyết từ chối, văn bản số %s ngày %s", st.LetterNumber, isoDay(st.LetterDate)))
+		case st.Type == string(motcua.DossierReject):
+			notes = append(notes, "Từ chối tiếp nhận (Mẫu 03)")
+		}
+	}
 	if d.Overdue {
 		notes = append(notes, "Quá hạn")
 	}
@@ -150,10 +170,29 @@ func ledgerRow(i int, d motcua.Dossier) []string {
 		by = d.ReceivedBy.Username
 	}
 	return []string{
-		strconv.Itoa(i + 1), d.Code, d.ProcedureName, strconv.Itoa(d.Sets), d.Applicant.Name, contact, d.Agency,
+		strconv.Itoa(i + 1), d.Code, d.ProcedureName, strconv.Itoa(d.Sets), d.Applicant.Filer(), contact, d.Agency,
 		dayTime(&d.ReceivedAt), dayTime(&promised), dayTime(d.TransferredAt), dayTime(d.FinishedAt), dayTime(d.ReturnedAt),
-		by, statusNames[d.Status], strings.Join(notes, ". "),
+		"", handoverCell(d.Handovers), by, statusNames[d.Status], strings.Join(notes, ". "),
 	}
+}
+
+// handoverCell writes a dossier's hand-overs, one a line: "02/12/2026 16:30
+// Bộ phận Một cửa → Sở Tư pháp: Đúng hạn".
+func handoverCell(hs []motcua.Handover) string {
+	lines := make([]string, len(hs))
+	for i, h := range hs {
+		lines[i] = fmt.Sprintf("%s %s → %s: %s", h.At.Format("02/01/2006 15:04"), h.From, h.To, timingNames[h.Timing])
+	}
+	return strings.Join(lines, "\n")
+}
+
+// isoDay writes "2026-12-02" as "02/12/2026".
+func isoDay(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("02/01/2006")
 }
 
 // LedgerCSV handles GET /api/v1/reports/ledger.csv?from=&to=: the ledger of
@@ -164,16 +203,15 @@ func (h *Handler) LedgerCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// sheet.Writer: the byte order mark, and every cell neutralised, so an
+	// applicant named "=HYPERLINK(...)" stays text in a spreadsheet.
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = true
+	cw := sheet.NewWriter(&buf)
 	cw.Write(ledgerColumns)
 	for i, d := range ds {
 		cw.Write(ledgerRow(i, d))
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		web.Error(w, r, err)
 		return
 	}
@@ -188,6 +226,7 @@ func (h *Handler) LedgerCSV(w http.ResponseWriter, r *http.Request) {
 // ledgerPage is what the A4 ledger template reads.
 type ledgerPage struct {
 	Center, Branch string
+	Place          string
 	From, To       time.Time
 	Columns        []string
 	Rows           [][]string
@@ -203,7 +242,7 @@ func (h *Handler) LedgerPage(w http.ResponseWriter, r *http.Request) {
 	}
 	now := h.Site.Now()
 	b := h.Site.Branch()
-	p := ledgerPage{Center: b.CenterName, Branch: b.Name, From: start, To: end.AddDate(0, 0, -1), Columns: ledgerColumns, Printed: now}
+	p := ledgerPage{Center: b.CenterName, Branch: b.Name, Place: b.Place, From: start, To: end.AddDate(0, 0, -1), Columns: ledgerColumns, Printed: now}
 	for i, d := range ds {
 		p.Rows = append(p.Rows, ledgerRow(i, d))
 	}

@@ -44,6 +44,11 @@ type Outbox interface {
 	Retry(ctx context.Context, id int64) error
 }
 
+// Floor gives the live supervision of the hall floor.
+type Floor interface {
+	Floor(ctx context.Context) (motcua.Floor, error)
+}
+
 // Handler serves the supervisor's endpoints and pages.
 type Handler struct {
 	Site     *motcua.Site
@@ -51,6 +56,7 @@ type Handler struct {
 	Reports  Reports
 	Queues   Queues
 	Outbox   Outbox
+	Live     Floor // the live supervision of the floor (issue 15)
 	Static   fs.FS // holds supervisor.html
 }
 
@@ -286,4 +292,16 @@ func (h *Handler) OnTime(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.JSON(w, http.StatusOK, rep)
+}
+
+// Floor handles GET /api/v1/supervisor/floor: per counter, who works there,
+// what they serve and for how long, idle time; today's calls that skipped
+// someone; the alerts that hold now (issue 15).
+func (h *Handler) Floor(w http.ResponseWriter, r *http.Request) {
+	f, err := h.Live.Floor(r.Context())
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, f)
 }

@@ -61,10 +61,17 @@ type dossierOut struct {
 // received on Friday 27/11).
 func (s *setup) receive(t *testing.T) (dossierOut, servertest.Ticket) {
 	t.Helper()
+	return s.receiveFrom(t, applicantName)
+}
+
+// receiveFrom is receive for an applicant of the given name.
+func (s *setup) receiveFrom(t *testing.T, name string) (dossierOut, servertest.Ticket) {
+	t.Helper()
 	tk := s.Issue(1, false)
 	if called, ok := s.CallNext(1); !ok || called.ID != tk.ID {
 		t.Fatalf("call next: got %+v", called)
 	}
+	s.Start(tk.ID) // served, so the next call ends it as done
 	var procs []struct {
 		ID                int64    `json:"id"`
 		ProcessingDays    int      `json:"processing_days"`
@@ -82,7 +89,7 @@ func (s *setup) receive(t *testing.T) (dossierOut, servertest.Ticket) {
 		t.Fatal("the sample hall has no 3-day procedure")
 	}
 	body := map[string]any{"procedure_id": procs[i].ID, "documents": procs[i].RequiredDocuments,
-		"applicant": map[string]string{"name": applicantName, "id_number": applicantID, "phone": applicantPhone, "address": applicantAddress}}
+		"applicant": map[string]string{"name": name, "id_number": applicantID, "phone": applicantPhone, "address": applicantAddress}}
 	var d dossierOut
 	if status, raw := s.Raw("POST", fmt.Sprintf("/api/v1/tickets/%d/dossiers", tk.ID), s.staff, body); status != http.StatusCreated {
 		t.Fatalf("create dossier: got %d %s", status, raw)
@@ -349,7 +356,8 @@ func TestLedgerCSV(t *testing.T) {
 	}
 	wantHeader := []string{"STT", "Mã hồ sơ", "Tên thủ tục hành chính", "Số lượng hồ sơ (bộ)", "Tên cá nhân, tổ chức",
 		"Địa chỉ, số điện thoại", "Cơ quan chủ trì giải quyết", "Ngày nhận hồ sơ", "Ngày hẹn trả kết quả",
-		"Ngày chuyển hồ sơ", "Ngày có kết quả", "Ngày trả kết quả", "Người tiếp nhận", "Trạng thái", "Ghi chú"}
+		"Ngày chuyển hồ sơ", "Ngày có kết quả", "Ngày trả kết quả", "Ký nhận kết quả", "Giao nhận hồ sơ (Mẫu 06)",
+		"Người tiếp nhận", "Trạng thái", "Ghi chú"}
 	if len(records) != 2 || !slices.Equal(records[0], wantHeader) {
 		t.Fatalf("ledger: got %d records, header %q", len(records), records[0])
 	}
@@ -444,6 +452,34 @@ func TestWebhookDeliveriesVisible(t *testing.T) {
 			if strings.Contains(b, p) {
 				t.Errorf("webhook body carries %q", p)
 			}
+		}
+	}
+}
+
+// A name that a spreadsheet would run as a formula is written to ledger.csv
+// as text (a leading apostrophe), the byte order mark still first.
+func TestLedgerCSVNeutralisesFormulas(t *testing.T) {
+	s := newSetup(t)
+	names := []string{"=HYPERLINK(\"http://x\",\"Bấm\")", "+84 Nguyễn", "@SUM(A1)", "-1+2"}
+	for _, n := range names {
+		s.receiveFrom(t, n)
+	}
+	resp := s.get(t, "/api/v1/reports/ledger.csv?from=2026-11-27&to=2026-11-27", s.supervisor)
+	if !strings.HasPrefix(resp.body, "\ufeff") {
+		t.Fatalf("ledger.csv does not start with the byte order mark: %q", resp.body[:min(20, len(resp.body))])
+	}
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(resp.body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatalf("parse the CSV: %v", err)
+	}
+	col := slices.Index(records[0], "Tên cá nhân, tổ chức")
+	var got []string
+	for _, r := range records[1:] {
+		got = append(got, r[col])
+	}
+	for _, n := range names {
+		if !slices.Contains(got, "'"+n) {
+			t.Errorf("ledger names %q: want %q written as '%s", got, n, n)
 		}
 	}
 }

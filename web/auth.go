@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ const CSRFHeader = "X-CSRF-Token"
 // Sessions checks passwords and session tokens (the auth package).
 type Sessions interface {
 	Authenticate(ctx context.Context, token string) (motcua.User, error)
-	Login(ctx context.Context, username, password string) (string, motcua.User, error)
+	Login(ctx context.Context, from netip.Addr, username, password string) (string, motcua.User, error)
 	Logout(ctx context.Context, token string) error
 }
 
@@ -50,19 +51,23 @@ type Auth struct {
 	Sessions Sessions
 	// SessionLength is the login cookie's lifetime.
 	SessionLength time.Duration
-	// Secure marks the cookie Secure (behind HTTPS).
+	// Secure marks the cookie Secure (behind HTTPS: -secure-cookies, or a
+	// base URL on https). A request that came in over TLS gets it anyway.
 	Secure bool
 }
 
-// token finds the session token: bearer header, then ?token= (websockets
-// cannot set headers from a browser), then the cookie. fromCookie tells the
-// caller that CSRF protection applies.
+// token finds the session token: bearer header, then ?token= on websocket
+// paths only (a browser cannot set headers on a websocket; anywhere else a
+// token in the URL would end up in histories, logs and printed pages), then
+// the cookie. fromCookie tells the caller that CSRF protection applies.
 func token(r *http.Request) (tok string, fromCookie bool) {
 	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 		return strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), false
 	}
-	if t := r.URL.Query().Get("token"); t != "" {
-		return t, false
+	if strings.HasPrefix(r.URL.Path, "/ws/") {
+		if t := r.URL.Query().Get("token"); t != "" {
+			return t, false
+		}
 	}
 	if c, err := r.Cookie(SessionCookie); err == nil {
 		return c.Value, true
@@ -146,12 +151,12 @@ func (a Auth) Login(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"username": "required", "password": "required"}})
 		return
 	}
-	tok, u, err := a.Sessions.Login(r.Context(), req.Username, req.Password)
+	tok, u, err := a.Sessions.Login(r.Context(), Addr(r), req.Username, req.Password)
 	if err != nil {
 		Error(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: a.Secure,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: a.Secure || r.TLS != nil,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(a.SessionLength.Seconds())})
 	JSON(w, http.StatusOK, loginResponse{Token: tok, CSRF: CSRFToken(tok), User: summaryOf(u)})
 }
@@ -163,7 +168,8 @@ func (a Auth) Logout(w http.ResponseWriter, r *http.Request) {
 		Error(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.Secure || r.TLS != nil,
+		SameSite: http.SameSiteStrictMode})
 	w.WriteHeader(http.StatusNoContent)
 }
 

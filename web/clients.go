@@ -63,7 +63,10 @@ func (c Clients) IsTrusted(r *http.Request) bool {
 	return false
 }
 
-// URL makes an absolute URL for path, on BaseURL or the request's host.
+// URL makes an absolute URL for path on BaseURL. Without BaseURL it uses
+// the request's Host only when it names the address the client connected to,
+// else that address itself: a forged Host header never ends up in a QR code
+// or a tracking link (cmd/motcua warns at start when BaseURL is unset).
 func (c Clients) URL(r *http.Request, path string) string {
 	if c.BaseURL != "" {
 		return strings.TrimRight(c.BaseURL, "/") + path
@@ -72,7 +75,31 @@ func (c Clients) URL(r *http.Request, path string) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + path
+	return scheme + "://" + hostOf(r) + path
+}
+
+// hostOf is the request's Host when it is the connection's own local
+// address (as an IP literal and port), else that local address.
+func hostOf(r *http.Request) string {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return r.Host // not served by net/http (a unit test's recorder)
+	}
+	lhost, lport, err := net.SplitHostPort(local.String())
+	if err != nil {
+		return r.Host
+	}
+	la, err := netip.ParseAddr(lhost)
+	if err != nil {
+		return r.Host
+	}
+	la = la.Unmap().WithZone("")
+	if h, p, err := net.SplitHostPort(r.Host); err == nil && p == lport {
+		if ha, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil && ha.Unmap() == la {
+			return r.Host
+		}
+	}
+	return net.JoinHostPort(la.String(), lport)
 }
 
 // RateLimiter limits requests per client address with a token bucket each;

@@ -47,6 +47,11 @@ func FuzzDecode(f *testing.F) {
 		{"application/json", `{"priority_group": "\ud800"}`},
 		{"application/json", `{"service_id": 1e3}`},
 		{"application/json", strings.Repeat("[", 10000)},
+		{"application/json", `{"priority_group": "A\u0000B"}`},
+		{"application/json", `{"documents": ["ok", "\u202eexe.txt"]}`},
+		{"application/json", `{"applicant": {"name": "A\u0007"}}`},
+		{"application/json", `{"applicant": {"\u0000": "x"}}`},
+		{"application/json; charset=utf-8", `{"applicant": {"name": "Nguyễn\tVăn\nAn"}}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.ct, []byte(s.body))
@@ -75,6 +80,12 @@ func FuzzDecode(f *testing.F) {
 		}
 		if len(body) > MaxBodyBytes {
 			t.Fatalf("Decode accepted a body of %d bytes, over the %d limit", len(body), MaxBodyBytes)
+		}
+		if !utf8.Valid(body) {
+			t.Fatalf("Decode accepted a body that is not UTF-8: %q", body)
+		}
+		if err := motcua.CheckText(got, "json"); err != nil {
+			t.Fatalf("Decode accepted odd text: %v", err)
 		}
 		// Accepted: encoding and decoding again gives the same value.
 		again, err := json.Marshal(got)

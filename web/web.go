@@ -12,9 +12,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -60,31 +64,42 @@ type errorBody struct {
 type loggerKey struct{}
 
 // WithLogger is middleware that hands the logger to Error through the
-// request's context: internal errors are logged where they are answered.
+// request's context: failures are logged where they are answered, the same
+// failure at most once every few seconds (see errorLog).
 func WithLogger(log *slog.Logger) func(http.Handler) http.Handler {
+	errs := newErrorLog(log, time.Now)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loggerKey{}, log)))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loggerKey{}, errs)))
 		})
 	}
 }
 
-func loggerFrom(ctx context.Context) *slog.Logger {
-	if log, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return log
+func errorLogFrom(ctx context.Context) *errorLog {
+	if l, ok := ctx.Value(loggerKey{}).(*errorLog); ok {
+		return l
 	}
-	return slog.New(slog.DiscardHandler)
+	return newErrorLog(slog.New(slog.DiscardHandler), time.Now)
 }
+
+func loggerFrom(ctx context.Context) *slog.Logger { return errorLogFrom(ctx).log }
 
 // Error is the one writer of error answers. The API (/api/, /ws/) and a
 // client that asks for JSON get the error body {"error":{"code","message",
 // "fields"}}; a page, a printout or a phone's tracking link opened in a
-// browser gets a small HTML page a person can read (and print). Internal
-// errors are logged with the request path and answered with a generic message.
+// browser gets a small HTML page a person can read (and print). Failures of
+// the hub (5xx) are logged with their cause and the request path, the same
+// failure at most once every few seconds, and answered with a generic
+// message. A client that went away is not a failure: nothing is answered.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		loggerFrom(r.Context()).DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	status := StatusOf(err)
 	if status >= 500 {
-		loggerFrom(r.Context()).Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		errorLogFrom(r.Context()).failed(r.Context(), motcua.ErrorCode(err)+" "+causeOf(err),
+			"method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	if !wantsJSON(r) {
 		errorPage(w, r, status, err)
@@ -98,6 +113,20 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		body.Error.Fields = e.Fields
 	}
 	JSON(w, status, body)
+}
+
+// causeOf is what kind of failure err is, for grouping log lines: the
+// cause's text when there is one, else the error's.
+func causeOf(err error) string {
+	var e *motcua.Error
+	if errors.As(err, &e) && e.Cause != nil {
+		err = e.Cause
+	}
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
 }
 
 // wantsJSON says whether an error answer to r is JSON (the API, or a client
@@ -145,14 +174,29 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// Decode reads a JSON body into dst: bounded in size, one object, no unknown
-// fields. Every failure is an *motcua.Error a person can act on.
+// Decode reads a JSON body into dst: sent as application/json (a form or a
+// body without a type, which another web site can make a browser send, is
+// refused), bounded in size, valid UTF-8, one object, no unknown fields, and
+// no control or bidirectional characters in any string (motcua.CheckText).
+// Every failure is an *motcua.Error a person can act on, before any SQL.
 func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return motcua.Errorf(motcua.EInvalid, "Nội dung phải là JSON (Content-Type: application/json). / The body must be JSON (Content-Type: application/json).")
+	if err := requireJSON(r); err != nil {
+		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	return DecodeBytes(body, dst)
+}
+
+// DecodeBytes is Decode's check of a body already read.
+func DecodeBytes(body []byte, dst any) error {
+	if !utf8.Valid(body) {
+		return &motcua.Error{Code: motcua.EInvalid, Message: "Nội dung không phải UTF-8 hợp lệ. / The body is not valid UTF-8.",
+			Fields: map[string]string{"body": "không phải UTF-8 hợp lệ / not valid UTF-8"}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
@@ -160,7 +204,46 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return motcua.Errorf(motcua.EInvalid, "Chỉ gửi một đối tượng JSON. / Send exactly one JSON object.")
 	}
+	return motcua.CheckText(dst, "json")
+}
+
+// requireJSON refuses a body that is not declared JSON.
+func requireJSON(r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return &motcua.Error{Code: motcua.EInvalid,
+			Message: "Nội dung phải là JSON (Content-Type: application/json). / The body must be JSON (Content-Type: application/json).",
+			Fields:  map[string]string{"Content-Type": "application/json"}}
+	}
 	return nil
+}
+
+// RefuseOddURLs is middleware that answers 400 to a path or query holding
+// odd text (motcua.OddText: NUL, invalid UTF-8, controls, bidirectional
+// overrides), so no handler passes it on to the database.
+func RefuseOddURLs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := motcua.OddText(r.URL.Path); p != "" {
+			Error(w, r, &motcua.Error{Code: motcua.EInvalid, Message: "Đường dẫn " + p + ". / The path " + p + ".",
+				Fields: map[string]string{"path": p}})
+			return
+		}
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			Error(w, r, motcua.Errorf(motcua.EInvalid, "Tham số truy vấn không đọc được. / The query string cannot be read."))
+			return
+		}
+		for k, vs := range q {
+			for _, v := range append([]string{k}, vs...) {
+				if p := motcua.OddText(v); p != "" {
+					Error(w, r, &motcua.Error{Code: motcua.EInvalid, Message: "Tham số " + k + " " + p + ". / The parameter " + k + " " + p + ".",
+						Fields: map[string]string{k: p}})
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func decodeError(err error) error {

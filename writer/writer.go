@@ -134,12 +134,17 @@ func (w *Writer) WriteAlone(ctx context.Context, fn func(tx *store.Tx) error, co
 }
 
 func (w *Writer) send(ctx context.Context, req *request) error {
+	if err := ctx.Err(); err != nil {
+		// The caller gave up already (a client went away): queue nothing.
+		return &motcua.Error{Code: motcua.EUnavailable, Message: "Yêu cầu đã hết thời gian chờ. / The request timed out.", Cause: err}
+	}
 	select {
 	case w.reqs <- req:
 	case <-w.stopped:
 		return errClosed
 	case <-ctx.Done():
-		return motcua.Errorf(motcua.EUnavailable, "Yêu cầu đã hết thời gian chờ. / The request timed out.")
+		// The cause tells web.Error when the client itself went away.
+		return &motcua.Error{Code: motcua.EUnavailable, Message: "Yêu cầu đã hết thời gian chờ. / The request timed out.", Cause: ctx.Err()}
 	}
 	// Once queued, the request will run: wait for its outcome even if the
 	// caller gives up, so a caller never reports failure for a committed change.

@@ -88,6 +88,9 @@ func execute(ctx context.Context, c config, log io.Writer) (*results, error) {
 		if token, err = login(ctx, client, c); err != nil {
 			return nil, err
 		}
+		if err := noShowAfterOneCall(ctx, client, c.url, token, log); err != nil {
+			return nil, err
+		}
 		var served []int64
 		if counterIDs, served, err = listCounters(ctx, client, c.url, token, c.counters); err != nil {
 			return nil, err
@@ -537,6 +540,38 @@ func login(ctx context.Context, client *http.Client, c config) (string, error) {
 		return "", fmt.Errorf("log in as %s: no token in the answer", c.user)
 	}
 	return out.Token, nil
+}
+
+// noShowAfterOneCall sets the hall's policy.no_show_min_calls to 0: the
+// counter clients call next over a ticket called once, which a hall that
+// asks for more calls refuses (the same rule as "Vắng mặt"). Hubs without
+// GET /api/v1/hall (older builds, the bound) have no such rule: left alone.
+func noShowAfterOneCall(ctx context.Context, client *http.Client, base, token string, log io.Writer) error {
+	status, body, err := request(ctx, client, "GET", base+"/api/v1/hall", token, nil)
+	if err != nil {
+		return err
+	}
+	if status == http.StatusNotFound {
+		return nil
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("GET /api/v1/hall: status %d", status)
+	}
+	var hall map[string]any
+	if err := json.Unmarshal(body, &hall); err != nil {
+		return fmt.Errorf("GET /api/v1/hall: %v", err)
+	}
+	policy, _ := hall["policy"].(map[string]any)
+	if policy == nil || policy["no_show_min_calls"] == float64(0) {
+		return nil
+	}
+	policy["no_show_min_calls"] = 0
+	body, _ = json.Marshal(hall)
+	if status, resp, err := request(ctx, client, "PUT", base+"/api/v1/hall", token, body); err != nil || status != http.StatusOK {
+		return fmt.Errorf("PUT /api/v1/hall (no_show_min_calls 0): status %d %s %v", status, resp, err)
+	}
+	logf(log, "hall policy: no_show_min_calls set to 0, the counters call next without serving")
+	return nil
 }
 
 // listCounters returns the hall's counter ids and the services the first

@@ -85,10 +85,10 @@ func freeAddr(t testing.TB) string {
 }
 
 // startHubProcess runs the binary on db, listening on addr ("127.0.0.1:0"
-// for any port), and waits until /healthz answers.
-func startHubProcess(t *testing.T, db, addr string) *hubProcess {
+// for any port), with any extra flags, and waits until /healthz answers.
+func startHubProcess(t *testing.T, db, addr string, extra ...string) *hubProcess {
 	t.Helper()
-	cmd := exec.Command(hubBinary(t), "-addr", addr, "-db", db)
+	cmd := exec.Command(hubBinary(t), append([]string{"-addr", addr, "-db", db}, extra...)...)
 	cmd.Env = append(os.Environ(), "MOTCUA_ADMIN_PASSWORD="+faultAdminPassword, "MOTCUA_TRUSTED=127.0.0.0/8")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -344,6 +344,21 @@ func TestUnwritableDatabaseGives503AndRecovers(t *testing.T) {
 	if status, body := faultRequest(http.DefaultClient, "GET", hub.url+"/api/v1/track/"+first.Token, "", nil, nil); status != http.StatusOK {
 		t.Errorf("reading a ticket while writes fail: got %d %s, want 200", status, body)
 	}
+	// Honest health: unhealthy while writes fail (it used to say ok).
+	if status, body := faultRequest(http.DefaultClient, "GET", hub.url+"/healthz", "", nil, nil); status != http.StatusServiceUnavailable {
+		t.Errorf("/healthz while writes fail: got %d %s, want 503", status, body)
+	}
+	// The log names the cause, once, not once per refused request.
+	for range 30 {
+		faultRequest(http.DefaultClient, "POST", hub.url+"/api/v1/tickets", "", map[string]any{"service_id": 1}, nil)
+	}
+	logged := hub.log()
+	if n := strings.Count(logged, "request failed"); n < 1 || n > 3 {
+		t.Errorf("33 refused tickets within seconds wrote %d error lines, want 1 to 3:\n%s", n, logged)
+	}
+	if !strings.Contains(logged, "read-only database") && !strings.Contains(logged, "I/O error") {
+		t.Errorf("the error log does not name the cause (read-only database, I/O error):\n%s", logged)
+	}
 
 	release()
 	var next faultTicket
@@ -356,6 +371,9 @@ func TestUnwritableDatabaseGives503AndRecovers(t *testing.T) {
 	}
 	if status != http.StatusCreated {
 		t.Fatalf("issue after the database is writable again: got %d, want 201\n%s", status, hub.log())
+	}
+	if status, body := faultRequest(http.DefaultClient, "GET", hub.url+"/healthz", "", nil, nil); status != http.StatusOK {
+		t.Errorf("/healthz after the database is writable again: got %d %s, want 200", status, body)
 	}
 	if next.Number == first.Number {
 		t.Errorf("the number %s was handed out twice", next.Number)
@@ -569,6 +587,10 @@ func TestDisplaysResynchroniseAfterHubRestart(t *testing.T) {
 			var out struct{ Ticket faultTicket }
 			if status, body := faultRequest(http.DefaultClient, "POST", hub.url+"/api/v1/counters/1/call-next", token, nil, &out); status != http.StatusOK {
 				t.Fatalf("call-next: got %d %s", status, body)
+			}
+			// Served, so the next call ends it as done: a ticket called once may not become a no-show.
+			if status, body := faultRequest(http.DefaultClient, "POST", fmt.Sprintf("%s/api/v1/tickets/%d/start", hub.url, out.Ticket.ID), token, nil, nil); status != http.StatusOK {
+				t.Fatalf("start: got %d %s", status, body)
 			}
 			numbers = append(numbers, out.Ticket.Number)
 		}

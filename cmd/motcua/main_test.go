@@ -119,6 +119,9 @@ func postJSON(t *testing.T, url, token string, body any, out any) int {
 func TestRunServesAHall(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "hall.db")
 	base, stderr, stop := startRun(t, []string{"-addr", "127.0.0.1:0", "-db", db}, map[string]string{"MOTCUA_ADMIN_PASSWORD": "very-secret-1"})
+	if !strings.Contains(stderr.String(), "-base-url (MOTCUA_BASE_URL) is not set") {
+		t.Errorf("no warning about the unset base URL at start:\n%s", stderr)
+	}
 
 	var services []struct {
 		ID   int64  `json:"id"`
@@ -244,5 +247,21 @@ func TestRunRejectsABadHallDescription(t *testing.T) {
 	err := run(context.Background(), []string{"motcua", "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "x.db"), "-config", bad}, envFrom(nil), strings.NewReader(""), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "line") {
 		t.Errorf("bad hall description: got %v, want an error naming the line", err)
+	}
+}
+
+func TestHardeningOptions(t *testing.T) {
+	o, err := parseOptions([]string{"motcua"}, envFrom(map[string]string{"MOTCUA_SECURE_COOKIES": "true", "MOTCUA_BACKUP_DIR": "/b",
+		"MOTCUA_BACKUP_EVERY": "6h", "MOTCUA_BACKUP_KEEP": "3", "MOTCUA_MAX_CONNS_PER_ADDR": "50"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.cfg.SecureCookies || o.backup.dir != "/b" || o.backup.every != 6*time.Hour || o.backup.keep != 3 || o.cfg.MaxConnsPerAddr != 50 {
+		t.Errorf("from the environment: got secure %v, backups %q every %v keep %d, conns %d", o.cfg.SecureCookies, o.backup.dir, o.backup.every, o.backup.keep, o.cfg.MaxConnsPerAddr)
+	}
+	for _, env := range []map[string]string{{"MOTCUA_SECURE_COOKIES": "maybe"}, {"MOTCUA_BACKUP_EVERY": "daily"}, {"MOTCUA_BACKUP_KEEP": "x"}} {
+		if _, err := parseOptions([]string{"motcua"}, envFrom(env), io.Discard); err == nil {
+			t.Errorf("%v: got no error", env)
+		}
 	}
 }

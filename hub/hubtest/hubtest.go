@@ -141,7 +141,7 @@ func DossierHall() motcua.Hall {
 }
 
 // Applicant is the citizen who files the test dossiers.
-var Applicant = motcua.Applicant{Name: "Nguyễn Thị Bình", IDNumber: "001190012345", Phone: "0912345678",
+var Applicant = motcua.Applicant{Kind: motcua.ApplicantCCCD, Name: "Nguyễn Thị Bình", IDNumber: "001190012345", Phone: "0912345678",
 	Address: "Số 5 phố Hàng Bạc, Hoàn Kiếm, Hà Nội", Email: "binh@example.vn"}
 
 // PersonalData are the strings that must never leave through public channels.

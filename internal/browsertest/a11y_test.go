@@ -30,7 +30,7 @@ func TestAccessibilityChecks(t *testing.T) {
   <div class="dark"><p>chữ trắng trên nền tối</p></div>
   <div class="dark"><div class="veil"><p style="color:#222">chữ tối dưới lớp mờ</p></div></div>
   <button disabled class="grey">nút tắt</button>
-  <div style="width: 6rem" id="spill"><span style="white-space: nowrap">Lao động – Thương binh và Xã hội</span></div>
+  <div style="width: 6rem" id="spill"><span style="white-space: nowrap">Nội vụ – Lao động, việc làm và người có công</span></div>
   <div class="box" id="clip">Thủ tục đăng ký khai sinh <label style="position:absolute;width:1px;height:1px;overflow:hidden">chỉ cho trình đọc màn hình</label></div>
 </body></html>`
 	b := New(t)

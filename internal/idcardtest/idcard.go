@@ -1,6 +1,17 @@
 // Package idcardtest plays a USB QR scanner reading a chip citizen ID card
-// (CCCD): browser tests type what the scanner would. The counter page reads
-// the QR itself (static/counter.js); the hub never parses it.
+// (CCCD) or the thẻ căn cước issued from 1/7/2024: browser tests type what
+// the scanner would. The counter page reads the QR itself
+// (static/counter-dossier.js, the same rules as ParseIDCardQR); the hub never
+// parses it.
+//
+// Layouts. The CCCD's QR holds seven "|"-separated fields:
+// number|old number|full name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
+// The thẻ căn cước (Law 26/2023/QH15, Circular 16/2024/TT-BCA) keeps those
+// seven first and may carry more after them (the circular lists the names and
+// numbers of the holder's relatives and a cancelled number). Its exact
+// field list is not published in a form we could check, so the reader takes
+// the first seven and ignores (and never keeps) what follows; a card issued
+// from 1/7/2024, or a QR with more than seven fields, is a thẻ căn cước.
 package idcardtest
 
 import (
@@ -23,9 +34,22 @@ type IDCard struct {
 	Sex        string    `json:"sex"` // "Nam" or "Nữ" on the card; kept as typed
 	Address    string    `json:"address"`
 	IssuedDate time.Time `json:"issued_date"`
+	// Extra are the fields after the seventh on a thẻ căn cước (relatives'
+	// names and numbers): personal data of other people, never kept; tests
+	// use it to play such a card.
+	Extra []string `json:"-"`
 }
 
-// idCardQRFields is the number of "|"-separated fields on the card's QR:
+// CanCuocFrom is the date the thẻ căn cước replaced the CCCD (Law on
+// Identification 26/2023/QH15 in force).
+var CanCuocFrom = time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+
+// CanCuoc reports whether the card is a thẻ căn cước rather than a CCCD:
+// issued from 1/7/2024, or its QR carried more than the seven CCCD fields.
+func (c IDCard) CanCuoc() bool { return !c.IssuedDate.Before(CanCuocFrom) || len(c.Extra) > 0 }
+
+// idCardQRFields is the number of "|"-separated fields on a CCCD's QR (and
+// the first fields of a thẻ căn cước's):
 // number|old number|full name|ddmmyyyy birth|sex|address|ddmmyyyy issued.
 const idCardQRFields = 7
 
@@ -43,10 +67,21 @@ func ParseIDCardQR(s string) (IDCard, error) {
 		})
 	}
 	parts := strings.Split(s, "|")
-	if len(parts) != idCardQRFields {
-		return IDCard{}, idCardError(map[string]string{
-			"qr": "Mã QR không phải của thẻ căn cước (cần 7 trường ngăn bởi |). / Not an ID card QR code (expected 7 fields separated by |).",
-		})
+	notCard := idCardError(map[string]string{
+		"qr": "Mã QR không phải của thẻ CCCD / căn cước (cần ít nhất 7 trường ngăn bởi |). / Not an ID card QR code (expected at least 7 fields separated by |).",
+	})
+	if len(parts) < idCardQRFields {
+		return IDCard{}, notCard
+	}
+	var extra []string
+	if len(parts) > idCardQRFields {
+		// More fields: a thẻ căn cước, unless the seventh is no date, which
+		// is two scans run together or some other code.
+		if _, ok := parseDDMMYYYY(strings.TrimSpace(parts[idCardQRFields-1])); !ok {
+			return IDCard{}, notCard
+		}
+		extra = append(extra, parts[idCardQRFields:]...)
+		parts = parts[:idCardQRFields]
 	}
 	for i := range parts {
 		parts[i] = strings.TrimSpace(parts[i])
@@ -57,6 +92,7 @@ func ParseIDCardQR(s string) (IDCard, error) {
 		FullName:  parts[2],
 		Sex:       parts[4],
 		Address:   parts[5],
+		Extra:     extra,
 	}
 	fields := map[string]string{}
 	if !motcua.ValidIDNumber(card.Number) {
@@ -86,9 +122,10 @@ func ParseIDCardQR(s string) (IDCard, error) {
 }
 
 // FormatIDCardQR writes card back in the QR's text form, the inverse of
-// ParseIDCardQR; tests and the kiosk simulator use it to play a scanner.
+// ParseIDCardQR (Extra after the seven fields, for a thẻ căn cước); tests and
+// the kiosk simulator use it to play a scanner.
 func FormatIDCardQR(card IDCard) string {
-	return strings.Join([]string{
+	return strings.Join(append([]string{
 		card.Number,
 		card.OldNumber,
 		card.FullName,
@@ -96,7 +133,7 @@ func FormatIDCardQR(card IDCard) string {
 		card.Sex,
 		card.Address,
 		card.IssuedDate.Format("02012006"),
-	}, "|")
+	}, card.Extra...), "|")
 }
 
 func idCardError(fields map[string]string) *motcua.Error {

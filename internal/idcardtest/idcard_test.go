@@ -1,6 +1,7 @@
 package idcardtest
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,11 @@ func TestParseIDCardQRGood(t *testing.T) {
 			func(c *IDCard) { c.Sex = decomposed; c.FullName = "Trần Thị Bích" }},
 		{"29 February of a leap year", strings.Replace(goodScan, "15081989", "29022000", 1),
 			func(c *IDCard) { c.BirthDate = time.Date(2000, 2, 29, 0, 0, 0, 0, time.UTC) }},
+		{"thẻ căn cước: fields after the seventh are read past", canCuocScan,
+			func(c *IDCard) {
+				c.Number, c.OldNumber, c.IssuedDate = "001089012346", "", time.Date(2024, 8, 15, 0, 0, 0, 0, time.UTC)
+				c.Extra = []string{"Nguyễn Văn Cha", "001060012345", "Lê Thị Mẹ", "001062012345"}
+			}},
 		{"issued in the future is not checked here", strings.Replace(goodScan, "10052021", "01012099", 1),
 			func(c *IDCard) { c.IssuedDate = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC) }},
 	}
@@ -51,7 +57,7 @@ func TestParseIDCardQRGood(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(&w)
 			}
-			if got != w {
+			if !reflect.DeepEqual(got, w) {
 				t.Errorf("got %+v\nwant %+v", got, w)
 			}
 		})
@@ -71,7 +77,7 @@ func TestParseIDCardQRMalformed(t *testing.T) {
 	}{
 		{"empty", "", []string{"qr"}},
 		{"six fields", "001089012345|012345678|Nguyễn Văn An|15081989|Nam|Hà Nội", []string{"qr"}},
-		{"eight fields", goodScan + "|extra", []string{"qr"}},
+		{"eight fields after a non-date", "001089012345|012345678|Nguyễn Văn An|15081989|Nam|Hà Nội|x|extra", []string{"qr"}},
 		{"two scans run together", goodScan + goodScan, []string{"qr"}},
 		{"not an ID card", "https://dichvucong.gov.vn/", []string{"qr"}},
 		{"broken UTF-8", strings.Replace(goodScan, "ễ", "\xff", 1), []string{"qr"}},
@@ -110,7 +116,7 @@ func TestParseIDCardQRMalformed(t *testing.T) {
 			if len(e.Fields) != len(tt.fields) {
 				t.Errorf("fields = %v, want only %v", e.Fields, tt.fields)
 			}
-			if card != (IDCard{}) {
+			if !reflect.DeepEqual(card, IDCard{}) {
 				t.Errorf("card = %+v, want zero on error", card)
 			}
 			// The error must not echo the ID number back (it may reach logs).
@@ -121,6 +127,31 @@ func TestParseIDCardQRMalformed(t *testing.T) {
 	}
 }
 
+// canCuocScan plays a thẻ căn cước: the seven CCCD fields, then more (the
+// relatives' names and numbers of Circular 16/2024/TT-BCA, as assumed).
+const canCuocScan = "001089012346||Nguyễn Văn An|15081989|Nam|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|15082024|Nguyễn Văn Cha|001060012345|Lê Thị Mẹ|001062012345"
+
+func TestCanCuoc(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		scan string
+		want bool
+	}{
+		{"CCCD issued 2021", goodScan, false},
+		{"seven fields issued 1/7/2024", strings.Replace(goodScan, "10052021", "01072024", 1), true},
+		{"seven fields issued 30/6/2024", strings.Replace(goodScan, "10052021", "30062024", 1), false},
+		{"more than seven fields", canCuocScan, true},
+	} {
+		card, err := ParseIDCardQR(tt.scan)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := card.CanCuoc(); got != tt.want {
+			t.Errorf("%s: CanCuoc() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestFormatIDCardQRRoundTrip(t *testing.T) {
 	card, err := ParseIDCardQR(goodScan)
 	if err != nil {
@@ -128,6 +159,13 @@ func TestFormatIDCardQRRoundTrip(t *testing.T) {
 	}
 	if got := FormatIDCardQR(card); got != goodScan {
 		t.Errorf("FormatIDCardQR = %q, want %q", got, goodScan)
+	}
+	card, err = ParseIDCardQR(canCuocScan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := FormatIDCardQR(card); got != canCuocScan {
+		t.Errorf("FormatIDCardQR(thẻ căn cước) = %q, want %q", got, canCuocScan)
 	}
 }
 
@@ -159,7 +197,7 @@ func FuzzParseIDCardQR(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-parsing %q: %v", FormatIDCardQR(card), err)
 		}
-		if again != card {
+		if !reflect.DeepEqual(again, card) {
 			t.Fatalf("round trip changed the card: %+v → %+v", card, again)
 		}
 		if masked := motcua.MaskDigits(card.Number, 4); masked != "********"+card.Number[8:] {

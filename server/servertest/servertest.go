@@ -8,16 +8,19 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/server"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -40,6 +43,8 @@ type Env struct {
 	URL    string
 	// AdminToken is a logged-in admin's bearer token.
 	AdminToken string
+
+	closeOnce sync.Once
 }
 
 // Option adjusts the hub's configuration before it starts.
@@ -51,8 +56,28 @@ func WithDSN(dsn string) Option { return func(c *server.Config) { c.DB = dsn } }
 // WithHall loads this hall instead of the embedded sample.
 func WithHall(h motcua.Hall) Option { return func(c *server.Config) { c.Hall = &h } }
 
+// WithNoShowMinCalls runs the sample hall with this no_show_min_calls: for
+// tests about something else that call next over a ticket called only once
+// (the sample asks for two calls before a ticket may become a no-show).
+func WithNoShowMinCalls(n int) Option {
+	return func(c *server.Config) {
+		h := hall.Sample()
+		if c.Hall != nil {
+			h = *c.Hall
+		}
+		h.Policy.NoShowMinCalls = n
+		c.Hall = &h
+	}
+}
+
 // WithTrusted sets the trusted CIDRs ("" trusts nobody: every limit applies).
 func WithTrusted(cidrs string) Option { return func(c *server.Config) { c.Trusted = cidrs } }
+
+// WithBcryptCost sets the password hashing cost (default 4, the fastest).
+func WithBcryptCost(cost int) Option { return func(c *server.Config) { c.BcryptCost = cost } }
+
+// WithConfig adjusts any other setting of the hub.
+func WithConfig(f func(*server.Config)) Option { return func(c *server.Config) { f(c) } }
 
 // New starts a hub on the embedded sample hall.
 func New(t testing.TB, opts ...Option) *Env {
@@ -67,15 +92,25 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("start hub: %v", err)
 	}
-	ts := httptest.NewServer(srv.Handler)
+	// The hub's own HTTP server settings and connection cap, as in production.
+	ts := httptest.NewUnstartedServer(srv.Handler)
+	ts.Config = srv.HTTP()
+	ts.Listener = srv.Listener(ts.Listener)
+	ts.Start()
 	e := &Env{T: t, Server: srv, HTTP: ts, Clock: clock, URL: ts.URL}
-	t.Cleanup(func() {
-		srv.Live.Close()
-		ts.Close()
-		srv.Close()
-	})
+	t.Cleanup(e.Close)
 	e.AdminToken = e.Login("admin", AdminPassword)
 	return e
+}
+
+// Close stops the hub and its HTTP server; a test may call it early (to
+// start another hub on the same database), cleanup calls it again.
+func (e *Env) Close() {
+	e.closeOnce.Do(func() {
+		e.Server.Live.Close()
+		e.HTTP.Close()
+		e.Server.Close()
+	})
 }
 
 // Login returns a bearer token for the user.
@@ -108,6 +143,20 @@ func (e *Env) Do(method, path, token string, body any, out any) int {
 // string or []byte (sent as is) or any value (sent as JSON).
 func (e *Env) Raw(method, path, token string, body any) (int, []byte) {
 	e.T.Helper()
+	return e.RawVia(http.DefaultClient, method, path, token, body)
+}
+
+// ClientFrom is an HTTP client whose connections leave from the given
+// loopback address (any of 127.0.0.0/8 on Linux), so a test can play
+// several clients of the hall.
+func ClientFrom(ip string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+}
+
+// RawVia is Raw through the given client (see ClientFrom).
+func (e *Env) RawVia(c *http.Client, method, path, token string, body any) (int, []byte) {
+	e.T.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -132,7 +181,7 @@ func (e *Env) Raw(method, path, token string, body any) (int, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		e.T.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -173,7 +222,16 @@ func (e *Env) Issue(serviceID int64, priority bool) Ticket {
 	return tk
 }
 
-// CallNext calls the next ticket at a counter as the admin; ok is false on 204.
+// Start begins serving a called ticket, as the admin.
+func (e *Env) Start(ticketID int64) {
+	e.T.Helper()
+	if status := e.Do("POST", "/api/v1/tickets/"+itoa(ticketID)+"/start", e.AdminToken, nil, nil); status != http.StatusOK {
+		e.T.Fatalf("start ticket %d: got status %d, want 200", ticketID, status)
+	}
+}
+
+// CallNext calls next at the counter as the admin: the ticket and true, or
+// false when nobody waits.
 func (e *Env) CallNext(counterID int64) (Ticket, bool) {
 	e.T.Helper()
 	var out struct {
