@@ -116,6 +116,8 @@ func DecodeEventBody(typ string, raw []byte) (EventBody, error) {
 		body = &HallBody{}
 	case EventRating: // issue 15
 		body = &RatingBody{}
+	case EventCityVisit: // issue 14
+		body = &CityVisitBody{}
 	case EventAlert: // issue 15, live supervision
 		body = &AlertBody{}
 	default:

@@ -116,7 +116,14 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		if err != nil {
 			return err
 		}
-		site, err = newSite(next.Branch, next.Policy, next.Reception, next.Holidays, next.WorkingDays, services, counters, h.Site.Clock)
+		// The city's days (issue 14) are kept apart from the hall's own, so a
+		// change of the hall never drops them.
+		cityCal, err := tx.CityCalendar()
+		if err != nil {
+			return err
+		}
+		site, err = newSite(next.Branch, next.Policy, next.Reception, motcua.MergeDays(next.Holidays, cityCal.Holidays),
+			motcua.MergeDays(next.WorkingDays, cityCal.WorkingDays), services, counters, h.Site.Clock)
 		if err != nil {
 			return err
 		}

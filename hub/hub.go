@@ -242,6 +242,11 @@ func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua
 	if err != nil {
 		return nil, err
 	}
+	cityCal, err := st.CityCalendar(ctx) // issue 14: the city's days, beside the hall's own
+	if err != nil {
+		return nil, err
+	}
+	off, work = motcua.MergeDays(off, cityCal.Holidays), motcua.MergeDays(work, cityCal.WorkingDays)
 	services, err := st.Services(ctx)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/motcua/motcua/admin"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/booking"
+	"github.com/motcua/motcua/city"
 	"github.com/motcua/motcua/counter"
 	"github.com/motcua/motcua/display"
 	"github.com/motcua/motcua/hub"
@@ -35,6 +36,7 @@ type deps struct {
 	registry *prometheus.Registry
 	log      *slog.Logger
 	store    *store.Store // the reports read it (issue 15)
+	city     *city.Link   // the link to the city registry; nil when alone (issue 14)
 	// secureCookies marks the login cookie Secure.
 	secureCookies bool
 	// allowedOrigins are other origins trusted for cross-origin writes.
@@ -117,6 +119,14 @@ func routes(d deps) http.Handler {
 		r.Post("/api/v1/tickets/{id}/transfer", c.Transfer)
 		r.Get("/ws/counter/{id}", c.Socket)
 	})
+
+	// The city (issue 14): a hall that joined a registry finds dossiers of
+	// every branch through it.
+	if d.city != nil {
+		cityDossiers := &counter.CityHandler{Site: h.Site, City: d.city, Visits: h}
+		r.With(staff).Get("/api/v1/city/dossiers/{code}", cityDossiers.Dossier)
+		r.With(staff).Post("/api/v1/city/dossiers/{code}/visits", cityDossiers.LinkVisit)
+	}
 
 	// Dossiers (staff) and their printouts; pages authenticate by the login cookie.
 	r.Group(func(r chi.Router) {

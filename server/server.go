@@ -16,13 +16,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/city"
 	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/live"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/web"
+	"github.com/motcua/motcua/writer"
 )
+
+// publishers hands each committed event to several publishers in turn.
+type publishers []writer.Publisher
+
+func (ps publishers) Publish(ev motcua.Event) {
+	for _, p := range ps {
+		p.Publish(ev)
+	}
+}
 
 // Config is what a hub needs to start.
 type Config struct {
@@ -61,6 +72,19 @@ type Config struct {
 	HeaderTimeout   time.Duration
 	BodyTimeout     time.Duration
 	MaxConnsPerAddr int
+	// City joins the hall to a city registry (issue 14); nil runs the hall
+	// alone, with no NATS server and nothing more on the write path.
+	City *CityConfig
+}
+
+// CityConfig is how a hall joins the city registry.
+type CityConfig struct {
+	// Registry is the registry's leaf URL (nats://host:7422, tls:// for TLS).
+	Registry string
+	// Password is the branch's credential from `motcua registry branch add`.
+	Password string
+	// Dir holds the hall's JetStream files.
+	Dir string
 }
 
 // Server is a running hub with its HTTP handler.
@@ -69,6 +93,8 @@ type Server struct {
 	Live    *live.Broadcaster
 	Store   *store.Store
 	Handler http.Handler
+	// City is the hall's link to the city registry; nil when alone.
+	City *city.Link
 
 	trusted  []netip.Prefix
 	timeouts httpLimits
@@ -104,7 +130,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	broadcaster := live.New(live.Options{Trusted: trusted, AllowedOrigins: cfg.AllowedOrigins})
-	hb, err := hub.New(ctx, hub.Config{Store: st, Clock: cfg.Clock, Publisher: broadcaster, Logger: cfg.Logger, Hall: h,
+	var publisher writer.Publisher = broadcaster
+	var link *city.Link
+	if cfg.City != nil {
+		// The link is woken after each commit; it reads the committed events
+		// from the log itself, so the writer never waits for it.
+		link = city.New(city.Config{Registry: cfg.City.Registry, Password: cfg.City.Password, StoreDir: cfg.City.Dir,
+			Events: st.Events, Logger: cfg.Logger})
+		publisher = publishers{broadcaster, link}
+	}
+	hb, err := hub.New(ctx, hub.Config{Store: st, Clock: cfg.Clock, Publisher: publisher, Logger: cfg.Logger, Hall: h,
 		ApplyHall: cfg.Config != "", HallSource: source,
 		AdminPassword: cfg.AdminPassword, BcryptCost: cfg.BcryptCost, Registerer: reg, MaxBatch: cfg.MaxBatch,
 		Webhook: cfg.Webhook, BookingKey: cfg.BookingKey})
@@ -125,15 +160,25 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		limits.maxConns = DefaultMaxConnsPerAddr
 	}
 	secure := cfg.SecureCookies || strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https://")
-	handler := routes(deps{secureCookies: secure, bodyTimeout: limits.body, allowedOrigins: cfg.AllowedOrigins, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
+	if link != nil {
+		link.SetCalendar(hb.SetCityCalendar)
+		if err := link.Start(ctx, hb.Site.Branch().Code); err != nil {
+			hb.Close()
+			return nil, errors.Join(fmt.Errorf("join the city: %w", err), st.Close())
+		}
+	}
+	handler := routes(deps{city: link, secureCookies: secure, bodyTimeout: limits.body, allowedOrigins: cfg.AllowedOrigins, hub: hb, live: broadcaster, clients: web.Clients{Trusted: trusted, BaseURL: cfg.BaseURL},
 		registry: reg, log: cfg.Logger, store: st})
-	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, trusted: trusted, timeouts: limits, log: cfg.Logger}, nil
+	return &Server{Hub: hb, Live: broadcaster, Store: st, Handler: handler, City: link, trusted: trusted, timeouts: limits, log: cfg.Logger}, nil
 }
 
 // Close closes websockets, stops the hub's writer and closes the database.
 // Call it after the HTTP server has stopped taking requests.
 func (s *Server) Close() error {
 	s.Live.Close()
+	if s.City != nil {
+		s.City.Close()
+	}
 	s.Hub.Close()
 	return s.Store.Close()
 }

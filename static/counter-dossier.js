@@ -730,9 +730,21 @@
       const found = await api('GET', '/dossiers?code=' + encodeURIComponent(code) + '&limit=5');
       const exact = (found || []).find((d) => d.code === code);
       const d = exact || ((found || []).length === 1 ? found[0] : null);
+      if (!d && !(found || []).length) {
+        // Not this hall's: a hall joined to the city finds it at another
+        // branch through the registry (docs/city.md); a hall alone answers 404.
+        try {
+          const cd = await api('POST', '/city/dossiers/' + encodeURIComponent(code) + '/visits', { ticket_id: t.id });
+          closeForms();
+          setMessage(`Đã gắn hồ sơ ${cd.code} (tiếp nhận tại ${cd.branch.name}) vào lượt ${t.number}. / Linked a dossier of ${cd.branch.code} to this visit.`, 'ok');
+          return;
+        } catch (e3) {
+          err.textContent = e3.status === 404 ? 'Không có hồ sơ mã này. / No dossier with this code.' : e3.message;
+          return;
+        }
+      }
       if (!d) {
-        err.textContent = (found || []).length ? 'Có nhiều hồ sơ khớp, nhập đủ mã. / Several match: type the whole code.'
-          : 'Không có hồ sơ mã này. / No dossier with this code.';
+        err.textContent = 'Có nhiều hồ sơ khớp, nhập đủ mã. / Several match: type the whole code.';
         return;
       }
       await api('POST', `/dossiers/${d.id}/visits`, { ticket_id: t.id });

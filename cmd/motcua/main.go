@@ -71,11 +71,27 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 	fs.DurationVar(&o.backup.every, "backup-every", envDuration(lookupEnv, "MOTCUA_BACKUP_EVERY", 24*time.Hour, &bad), "time between scheduled backups [MOTCUA_BACKUP_EVERY]")
 	fs.IntVar(&o.backup.keep, "backup-keep", envInt(lookupEnv, "MOTCUA_BACKUP_KEEP", 14, &bad), "scheduled backups kept; older ones are removed [MOTCUA_BACKUP_KEEP]")
 	fs.IntVar(&o.cfg.MaxBatch, "max-batch", writer.DefaultMaxBatch, "write requests that may share one commit (group commit); 1 for one commit per request")
+	// The city (issue 14): join a registry; the password is a secret, not a flag.
+	var registryURL, cityDir string
+	fs.StringVar(&registryURL, "registry", env("MOTCUA_REGISTRY", ""), "city registry to join, e.g. nats://registry.example:7422 (none: the hall runs alone) [MOTCUA_REGISTRY]")
+	fs.StringVar(&cityDir, "city-dir", env("MOTCUA_CITY_DIR", ""), "the hall's NATS JetStream files when joined (default: next to the SQLite file) [MOTCUA_CITY_DIR]")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
 	if len(bad) > 0 {
 		return o, errors.Join(bad...)
+	}
+	if registryURL != "" {
+		if cityDir == "" {
+			cityDir = "motcua-city"
+			if !store.IsPostgres(o.cfg.DB) {
+				cityDir = o.cfg.DB + ".city"
+			}
+		}
+		o.cfg.City = &server.CityConfig{Registry: registryURL, Password: env("MOTCUA_REGISTRY_PASSWORD", ""), Dir: cityDir}
+		if o.cfg.City.Password == "" {
+			return o, fmt.Errorf("-registry needs MOTCUA_REGISTRY_PASSWORD, the branch's password from `motcua registry branch add`")
+		}
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -181,6 +197,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	if len(args) > 1 && args[1] == "restore" {
 		return runRestore(ctx, args, lookupEnv, stdout, stderr)
+	}
+	if len(args) > 1 && args[1] == "registry" { // the city registry (registry.go)
+		return runRegistry(ctx, args, lookupEnv, stdout, stderr)
 	}
 	start := time.Now()
 	o, err := parseOptions(args, lookupEnv, stderr)

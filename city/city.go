@@ -1,0 +1,52 @@
+// Package city joins a hall to the city registry (issue 14). The hall runs
+// its own embedded NATS server with JetStream in a domain of its own,
+// connected to the registry as a leaf node: its committed events go from the
+// event log (written in the same transaction as the change: the outbox) to
+// the hall's own stream, which the registry sources across domains. While
+// the link is down the hall's stream keeps what it makes; when the link
+// returns, the registry's source catches up. Each message carries the
+// event's identity (branch and seq) as its Nats-Msg-Id, and the registry
+// applies each identity once.
+package city
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Names shared by the halls and the registry.
+const (
+	// RegistryDomain is the registry's JetStream domain.
+	RegistryDomain = "city"
+	// RegistryStream is the registry's stream that sources every hall's.
+	RegistryStream = "CITY"
+	// LookupSubject is where a hall asks the registry for a dossier by code.
+	LookupSubject = "city.lookup.dossier"
+	// ConfigBucket is the registry's key-value bucket of what the city
+	// publishes to its halls; CalendarKey holds the city's calendar.
+	ConfigBucket = "motcua_city"
+	CalendarKey  = "calendar"
+	// MsgSeqHeader carries the event's seq in the hall's log.
+	MsgSeqHeader = "Motcua-Seq"
+)
+
+var branchCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+// ValidBranchCode says whether code can name a branch in the city: it
+// becomes part of NATS subjects, stream names and a JetStream domain.
+func ValidBranchCode(code string) bool { return branchCodeRe.MatchString(code) }
+
+// HallDomain is the JetStream domain of a branch's hall.
+func HallDomain(branch string) string { return "hall-" + branch }
+
+// HallStream is the name of a branch's stream in its own domain.
+func HallStream(branch string) string { return "HALL_" + branch }
+
+// HallSubjects are the subjects a branch's events travel on.
+func HallSubjects(branch string) string { return "city." + branch + ".>" }
+
+// EventSubject is the subject of one event of a branch.
+func EventSubject(branch, typ string) string { return "city." + branch + ".ev." + typ }
+
+// MsgID is the Nats-Msg-Id of an event: its identity in the city.
+func MsgID(branch string, seq int64) string { return fmt.Sprintf("%s:%d", branch, seq) }

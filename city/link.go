@@ -1,0 +1,375 @@
+package city
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motcua/motcua"
+)
+
+// LookupTimeout bounds a city-wide lookup: the counter waits no longer for
+// the registry.
+const LookupTimeout = 3 * time.Second
+
+// sendEvery is how often the sender looks at the log when nothing woke it.
+const sendEvery = time.Second
+
+// sendBatch is how many logged events the sender reads at once.
+const sendBatch = 512
+
+// Events reads the hall's event log (the store's EventStore).
+type Events interface {
+	EventsSince(ctx context.Context, seq int64, limit int) ([]motcua.Event, bool, error)
+}
+
+// Config is what New needs.
+type Config struct {
+	// Registry is the registry's leaf-node URL, e.g. nats://city.example:7422
+	// (tls:// for a link over TLS).
+	Registry string
+	// Password is the branch's credential at the registry.
+	Password string
+	// TLS, when set, secures the leaf link (the registry's certificate).
+	TLS *tls.Config
+	// StoreDir holds the hall's JetStream files (next to its database).
+	StoreDir string
+	Events   Events
+	Logger   *slog.Logger
+	// Calendar applies the city's calendar when the registry publishes a
+	// new one (the hub's SetCityCalendar); nil ignores it.
+	Calendar func(ctx context.Context, cal motcua.CityCalendar) error
+}
+
+// Link is a hall's membership of the city: its embedded NATS server, the
+// sender that moves committed events to the hall's stream, and the lookup
+// client.
+type Link struct {
+	cfg    Config
+	branch string
+	ns     *server.Server
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	events Events
+	log    *slog.Logger
+
+	wake   chan struct{}
+	stop   context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex
+	sent   atomic.Int64 // the newest seq the sender has looked at
+	closed bool
+}
+
+// New makes a hall's link to the city; it does nothing until Start. It may
+// be handed to the writer as a publisher before Start (the hall's branch
+// code is known once the hub has read its hall).
+func New(cfg Config) *Link {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Link{cfg: cfg, events: cfg.Events, log: cfg.Logger, wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// Start starts the hall's NATS server for branch, connects it to the
+// registry as a leaf node (in the background: a hall with no network starts
+// all the same) and starts the sender.
+func (l *Link) Start(ctx context.Context, branch string) error {
+	cfg := l.cfg
+	if !ValidBranchCode(branch) {
+		return fmt.Errorf("branch code %q cannot join the city: letters, digits, - and _ only", branch)
+	}
+	u, err := url.Parse(cfg.Registry)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("-registry %q: want a URL such as nats://registry.example:7422", cfg.Registry)
+	}
+	u.User = url.UserPassword(branch, cfg.Password)
+	remote := &server.RemoteLeafOpts{URLs: []*url.URL{u}}
+	if cfg.TLS != nil || u.Scheme == "tls" {
+		remote.TLS, remote.TLSConfig = true, cfg.TLS
+	}
+	opts := &server.Options{
+		ServerName:      "hall-" + branch,
+		DontListen:      true, // only this process talks to the hall's server
+		JetStream:       true,
+		JetStreamDomain: HallDomain(branch),
+		StoreDir:        cfg.StoreDir,
+		NoSigs:          true,
+		NoLog:           true,
+		LeafNode: server.LeafNodeOpts{
+			Remotes:           []*server.RemoteLeafOpts{remote},
+			ReconnectInterval: time.Second,
+		},
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		return fmt.Errorf("hall NATS server: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		ns.Shutdown()
+		return errors.New("hall NATS server did not start")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("motcua hall "+branch))
+	if err != nil {
+		ns.Shutdown()
+		return fmt.Errorf("connect to the hall NATS server: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		ns.Shutdown()
+		return err
+	}
+	l.branch, l.ns, l.nc, l.js = branch, ns, nc, js
+	if err := l.openStream(ctx); err != nil {
+		l.shutdown()
+		return err
+	}
+	sctx, stop := context.WithCancel(context.Background())
+	l.mu.Lock()
+	l.stop = stop
+	l.mu.Unlock()
+	go l.run(sctx)
+	if cfg.Calendar != nil {
+		go l.followConfig(sctx)
+	}
+	return nil
+}
+
+// configEvery is how often a hall asks the registry for the city's
+// configuration; offline, it asks again until the link is back.
+const configEvery = 2 * time.Second
+
+// followConfig reads the city's calendar from the registry's bucket (in the
+// registry's JetStream domain, through the leaf link) and applies each new
+// revision. A hall that was offline gets the newest one when it returns.
+func (l *Link) followConfig(ctx context.Context) {
+	cityJS, err := jetstream.NewWithDomain(l.nc, RegistryDomain)
+	if err != nil {
+		l.log.Error("city: configuration", "err", err)
+		return
+	}
+	var applied uint64
+	tick := time.NewTicker(configEvery)
+	defer tick.Stop()
+	for {
+		if l.Online() {
+			if rev, err := l.pullCalendar(ctx, cityJS, applied); err != nil && ctx.Err() == nil {
+				l.log.Warn("city: calendar", "err", err)
+			} else if err == nil {
+				applied = rev
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (l *Link) pullCalendar(ctx context.Context, js jetstream.JetStream, applied uint64) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, LookupTimeout)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, ConfigBucket)
+	if err != nil {
+		return applied, err
+	}
+	entry, err := kv.Get(ctx, CalendarKey)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return applied, nil
+	}
+	if err != nil {
+		return applied, err
+	}
+	if entry.Revision() == applied {
+		return applied, nil
+	}
+	var cal motcua.CityCalendar
+	if err := json.Unmarshal(entry.Value(), &cal); err != nil {
+		return applied, fmt.Errorf("city calendar: %w", err)
+	}
+	cal.Revision = entry.Revision()
+	if err := l.cfg.Calendar(ctx, cal); err != nil {
+		return applied, err
+	}
+	return cal.Revision, nil
+}
+
+// openStream creates the hall's stream and reads from it how far the sender
+// got: the seq of its newest message.
+func (l *Link) openStream(ctx context.Context) error {
+	st, err := l.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       HallStream(l.branch),
+		Subjects:   []string{HallSubjects(l.branch)},
+		Storage:    jetstream.FileStorage,
+		Duplicates: 24 * time.Hour,
+	})
+	if err != nil {
+		return fmt.Errorf("hall stream: %w", err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("hall stream: %w", err)
+	}
+	if info.State.Msgs == 0 {
+		return nil
+	}
+	msg, err := st.GetMsg(ctx, info.State.LastSeq)
+	if err != nil {
+		return fmt.Errorf("hall stream: last message: %w", err)
+	}
+	seq, err := strconv.ParseInt(msg.Header.Get(MsgSeqHeader), 10, 64)
+	if err != nil {
+		return fmt.Errorf("hall stream: last message has no %s header", MsgSeqHeader)
+	}
+	l.sent.Store(seq)
+	return nil
+}
+
+// Publish wakes the sender after a commit; it never blocks the writer.
+func (l *Link) Publish(motcua.Event) {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *Link) run(ctx context.Context) {
+	defer close(l.done)
+	tick := time.NewTicker(sendEvery)
+	defer tick.Stop()
+	for {
+		if err := l.send(ctx); err != nil && ctx.Err() == nil {
+			l.log.Warn("city: sending events to the hall stream", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// send moves every logged city event after the sender's mark to the hall's
+// stream. The stream is local, so this works with the registry out of
+// reach; a message stored twice (a crash between the store and the mark)
+// is dropped by the stream's duplicate window, and once more by the
+// registry's unique (branch, seq).
+func (l *Link) send(ctx context.Context) error {
+	for {
+		evs, more, err := l.events.EventsSince(ctx, l.sent.Load(), sendBatch)
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			if motcua.IsCityEvent(ev.Type) {
+				if err := l.sendOne(ctx, ev); err != nil {
+					return err
+				}
+			}
+			l.sent.Store(ev.Seq)
+		}
+		if !more || len(evs) == 0 {
+			return nil
+		}
+	}
+}
+
+func (l *Link) sendOne(ctx context.Context, ev motcua.Event) error {
+	data, err := json.Marshal(motcua.CityEvent{Branch: l.branch, Seq: ev.Seq, Type: ev.Type, At: ev.At, Body: ev.Body})
+	if err != nil {
+		return err
+	}
+	msg := nats.NewMsg(EventSubject(l.branch, ev.Type))
+	msg.Data = data
+	msg.Header.Set(MsgSeqHeader, strconv.FormatInt(ev.Seq, 10))
+	_, err = l.js.PublishMsg(ctx, msg, jetstream.WithMsgID(MsgID(l.branch, ev.Seq)))
+	return err
+}
+
+// Online says whether the leaf link to the registry is up.
+func (l *Link) Online() bool { return l.ns != nil && l.ns.NumLeafNodes() > 0 }
+
+// Sent is the newest seq of the log the sender has moved to the hall's stream.
+func (l *Link) Sent() int64 {
+	return l.sent.Load()
+}
+
+// LookupDossier asks the registry for a dossier by code. With the registry
+// out of reach it answers at once (no one answers the subject), never later
+// than LookupTimeout.
+func (l *Link) LookupDossier(ctx context.Context, code string) (motcua.CityDossier, error) {
+	ctx, cancel := context.WithTimeout(ctx, LookupTimeout)
+	defer cancel()
+	var msg *nats.Msg
+	err := errors.New("not started")
+	if l.nc != nil {
+		msg, err = l.nc.RequestWithContext(ctx, LookupSubject, []byte(code))
+	}
+	if err != nil {
+		return motcua.CityDossier{}, &motcua.Error{Code: motcua.EUnavailable,
+			Message: "Không liên lạc được với hệ thống thành phố; hãy thử lại sau. / The city registry cannot be reached; try again later."}
+	}
+	var ans LookupAnswer
+	if err := json.Unmarshal(msg.Data, &ans); err != nil {
+		return motcua.CityDossier{}, fmt.Errorf("city lookup answer: %w", err)
+	}
+	if ans.Error != nil {
+		return motcua.CityDossier{}, ans.Error
+	}
+	if ans.Dossier == nil {
+		return motcua.CityDossier{}, errors.New("city lookup: empty answer")
+	}
+	return *ans.Dossier, nil
+}
+
+// LookupAnswer is the registry's reply on LookupSubject.
+type LookupAnswer struct {
+	Dossier *motcua.CityDossier `json:"dossier,omitempty"`
+	Error   *motcua.Error       `json:"error,omitempty"`
+}
+
+// Close stops the sender after its current message and shuts the hall's
+// NATS server down.
+func (l *Link) Close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	stop := l.stop
+	l.mu.Unlock()
+	if stop == nil { // never started
+		return
+	}
+	stop()
+	<-l.done
+	l.shutdown()
+}
+
+func (l *Link) shutdown() {
+	l.nc.Close()
+	l.ns.Shutdown()
+	l.ns.WaitForShutdown()
+}
+
+// SetCalendar sets who applies the city's calendar; call it before Start.
+func (l *Link) SetCalendar(fn func(ctx context.Context, cal motcua.CityCalendar) error) {
+	l.cfg.Calendar = fn
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"text/tabwriter"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/registry"
+	"github.com/motcua/motcua/store"
+)
+
+const registryUsage = `usage: motcua registry [flags]                 run the city registry
+       motcua registry branch add CODE -name NAME -unit-code UNIT
+       motcua registry branch list
+       motcua registry branch reset-password CODE
+       motcua registry branch revoke CODE
+
+The registry keeps the city's data in -db (MOTCUA_DB, a postgres:// URL in
+production), takes hall leaf links on -leaf (MOTCUA_REGISTRY_LEAF, default
+:7422) and serves the /city page and API on -addr (MOTCUA_ADDR, default
+:8090). Its NATS files live in -dir (MOTCUA_REGISTRY_DIR). "branch add" and
+"reset-password" print the branch's password once: give it to the hall as
+MOTCUA_REGISTRY_PASSWORD. A running registry reads branch changes within
+a few seconds. See docs/city.md.`
+
+// runRegistry runs "motcua registry …".
+func runRegistry(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	if len(args) > 2 && args[2] == "branch" {
+		return runBranch(ctx, args, lookupEnv, stdout, stderr)
+	}
+	fs := flag.NewFlagSet("motcua registry", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, registryUsage) }
+	db := fs.String("db", envOr(lookupEnv, "MOTCUA_DB", "motcua-registry.db"), "postgres:// URL (or a SQLite file, for trying) [MOTCUA_DB]")
+	addr := fs.String("addr", envOr(lookupEnv, "MOTCUA_ADDR", ":8090"), "HTTP listen address [MOTCUA_ADDR]")
+	leaf := fs.String("leaf", envOr(lookupEnv, "MOTCUA_REGISTRY_LEAF", ":7422"), "address halls connect to [MOTCUA_REGISTRY_LEAF]")
+	dir := fs.String("dir", envOr(lookupEnv, "MOTCUA_REGISTRY_DIR", "motcua-registry"), "the registry's NATS JetStream files [MOTCUA_REGISTRY_DIR]")
+	if err := fs.Parse(args[2:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("motcua registry: unexpected arguments %v", fs.Args())
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	reg, err := registry.New(ctx, registry.Config{Store: st, Logger: log, LeafAddr: *leaf, StoreDir: *dir})
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+	accounts := auth.New(auth.Config{Store: st, Writer: reg.Writer(), Clock: motcua.SystemClock{}, Logger: log})
+	if err := accounts.EnsureAdmin(ctx, envOr(lookupEnv, "MOTCUA_ADMIN_PASSWORD", "")); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: reg.Handler(accounts, auth.SessionLength, log), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("motcua registry ready", "url", "http://"+ln.Addr().String(), "leaf", reg.LeafURL(), "db", st.Dialect)
+	fmt.Fprintf(stdout, "motcua registry listening on http://%s, halls join at %s\n", ln.Addr(), reg.LeafURL())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// runBranch runs "motcua registry branch add|list|reset-password|revoke".
+func runBranch(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	if len(args) < 4 {
+		fmt.Fprintln(stderr, registryUsage)
+		return errors.New("motcua registry branch: which command? add, list, reset-password or revoke")
+	}
+	cmd := args[3]
+	fs := flag.NewFlagSet("motcua registry branch "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, registryUsage) }
+	db := fs.String("db", envOr(lookupEnv, "MOTCUA_DB", "motcua-registry.db"), "the registry's database [MOTCUA_DB]")
+	name := fs.String("name", "", "the branch's name (add)")
+	unit := fs.String("unit-code", "", "the unit code its dossier codes carry, unique in the city (add)")
+	pos, err := parseInterleaved(fs, args[4:])
+	if err != nil {
+		return err
+	}
+	want := 1
+	if cmd == "list" {
+		want = 0
+	}
+	if len(pos) != want {
+		fs.Usage()
+		return fmt.Errorf("motcua registry branch %s: want %d branch code(s), got %d", cmd, want, len(pos))
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now()
+	switch cmd {
+	case "add":
+		pw, err := registry.AddBranch(ctx, st, now, pos[0], *name, *unit)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "Đã thêm chi nhánh %s. Mật khẩu (chỉ hiện một lần) / Branch added; its password (shown once):\n%s\n", pos[0], pw)
+	case "reset-password":
+		pw, err := registry.ResetPassword(ctx, st, pos[0])
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "Mật khẩu mới của %s (chỉ hiện một lần) / New password of %s (shown once):\n%s\n", pos[0], pos[0], pw)
+	case "revoke":
+		if err := registry.RevokeBranch(ctx, st, pos[0], now); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "Đã thu hồi quyền kết nối của %s. / %s is revoked.\n", pos[0], pos[0])
+	case "list":
+		rows, err := st.City().Branches(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "CODE\tUNIT CODE\tNAME\tLAST SEEN\tSTATE")
+		for _, b := range rows {
+			seen, state := "-", "active"
+			if b.LastSeen != nil {
+				seen = b.LastSeen.Local().Format("02/01/2006 15:04")
+			}
+			if b.RevokedAt != nil {
+				state = "revoked"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", b.Code, b.UnitCode, b.Name, seen, state)
+		}
+		return tw.Flush()
+	default:
+		fmt.Fprintln(stderr, registryUsage)
+		return fmt.Errorf("motcua registry branch: unknown command %q", cmd)
+	}
+	return nil
+}
+
+// describe spells out a validation error's fields for the shell.
+func describe(err error) error {
+	var e *motcua.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	msg := e.Message
+	for f, m := range e.Fields {
+		msg += "\n  " + f + ": " + m
+	}
+	return errors.New(msg)
+}
