@@ -78,19 +78,22 @@ func execute(ctx context.Context, c config, log io.Writer) (*results, error) {
 	if status, body, err := request(ctx, client, "GET", c.url+"/healthz", "", nil); err != nil || status != http.StatusOK {
 		return nil, fmt.Errorf("the hub at %s is not healthy: status %d %s %v", c.url, status, strings.TrimSpace(string(body)), err)
 	}
+	var token string
+	var err error
+	if c.counters > 0 || c.kiosks > 0 {
+		if token, err = login(ctx, client, c); err != nil {
+			return nil, err
+		}
+		if err := prepareHall(ctx, client, c.url, token, log); err != nil {
+			return nil, err
+		}
+	}
 	services, err := openServices(ctx, client, c)
 	if err != nil {
 		return nil, err
 	}
-	var token string
 	var counterIDs []int64
 	if c.counters > 0 {
-		if token, err = login(ctx, client, c); err != nil {
-			return nil, err
-		}
-		if err := noShowAfterOneCall(ctx, client, c.url, token, log); err != nil {
-			return nil, err
-		}
 		var served []int64
 		if counterIDs, served, err = listCounters(ctx, client, c.url, token, c.counters); err != nil {
 			return nil, err
@@ -542,11 +545,18 @@ func login(ctx context.Context, client *http.Client, c config) (string, error) {
 	return out.Token, nil
 }
 
-// noShowAfterOneCall sets the hall's policy.no_show_min_calls to 0: the
-// counter clients call next over a ticket called once, which a hall that
-// asks for more calls refuses (the same rule as "Vắng mặt"). Hubs without
-// GET /api/v1/hall (older builds, the bound) have no such rule: left alone.
-func noShowAfterOneCall(ctx context.Context, client *http.Client, base, token string, log io.Writer) error {
+// loadDigits is the width of ticket numbers the tool asks for: a run issues
+// tens of thousands of tickets a day, and a service refuses numbers wider
+// than its digits ("hết số hôm nay").
+const loadDigits = 5 // the most a hall allows
+
+// prepareHall makes the hall fit a load run, in one PUT /api/v1/hall: every
+// service numbers with loadDigits digits, and policy.no_show_min_calls is 0
+// because the counter clients call next over a ticket called once (which a
+// hall that asks for more calls refuses, the same rule as "Vắng mặt"). Hubs
+// without GET /api/v1/hall (older builds, the bound) have neither rule: left
+// alone.
+func prepareHall(ctx context.Context, client *http.Client, base, token string, log io.Writer) error {
 	status, body, err := request(ctx, client, "GET", base+"/api/v1/hall", token, nil)
 	if err != nil {
 		return err
@@ -561,16 +571,26 @@ func noShowAfterOneCall(ctx context.Context, client *http.Client, base, token st
 	if err := json.Unmarshal(body, &hall); err != nil {
 		return fmt.Errorf("GET /api/v1/hall: %v", err)
 	}
-	policy, _ := hall["policy"].(map[string]any)
-	if policy == nil || policy["no_show_min_calls"] == float64(0) {
+	changed := false
+	if policy, _ := hall["policy"].(map[string]any); policy != nil && policy["no_show_min_calls"] != float64(0) {
+		policy["no_show_min_calls"] = 0
+		changed = true
+	}
+	services, _ := hall["services"].([]any)
+	for _, sv := range services {
+		if sv, ok := sv.(map[string]any); ok && sv["digits"] != float64(loadDigits) {
+			sv["digits"] = loadDigits
+			changed = true
+		}
+	}
+	if !changed {
 		return nil
 	}
-	policy["no_show_min_calls"] = 0
 	body, _ = json.Marshal(hall)
 	if status, resp, err := request(ctx, client, "PUT", base+"/api/v1/hall", token, body); err != nil || status != http.StatusOK {
-		return fmt.Errorf("PUT /api/v1/hall (no_show_min_calls 0): status %d %s %v", status, resp, err)
+		return fmt.Errorf("PUT /api/v1/hall (digits %d, no_show_min_calls 0): status %d %s %v", loadDigits, status, resp, err)
 	}
-	logf(log, "hall policy: no_show_min_calls set to 0, the counters call next without serving")
+	logf(log, "hall: every service numbers with %d digits, no_show_min_calls 0 (the counters call next without serving)", loadDigits)
 	return nil
 }
 
