@@ -30,6 +30,12 @@ const sendEvery = time.Second
 // sendBatch is how many logged events the sender reads at once.
 const sendBatch = 512
 
+// sendPause is the least time between two sends while the hall is busy: the
+// events of many commits go out in one read of the log and one batch of
+// publishes, instead of a read and a round trip per commit competing with
+// the writer for the hall's cores.
+const sendPause = 25 * time.Millisecond
+
 // Events reads the hall's event log (the store's EventStore).
 type Events interface {
 	EventsSince(ctx context.Context, seq int64, limit int) ([]motcua.Event, bool, error)
@@ -252,9 +258,17 @@ func (l *Link) run(ctx context.Context) {
 	defer close(l.done)
 	tick := time.NewTicker(sendEvery)
 	defer tick.Stop()
+	pause := time.NewTimer(0)
+	defer pause.Stop()
 	for {
 		if err := l.send(ctx); err != nil && ctx.Err() == nil {
 			l.log.Warn("city: sending events to the hall stream", "err", err)
+		}
+		pause.Reset(sendPause)
+		select {
+		case <-ctx.Done():
+			return
+		case <-pause.C:
 		}
 		select {
 		case <-ctx.Done():
@@ -276,13 +290,29 @@ func (l *Link) send(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// Published together and acknowledged together: the mark moves only
+		// once the stream has stored every one of them.
+		var acks []jetstream.PubAckFuture
 		for _, ev := range evs {
 			if motcua.IsCityEvent(ev.Type) {
-				if err := l.sendOne(ctx, ev); err != nil {
+				ack, err := l.sendOne(ev)
+				if err != nil {
 					return err
 				}
+				acks = append(acks, ack)
 			}
-			l.sent.Store(ev.Seq)
+		}
+		for _, ack := range acks {
+			select {
+			case <-ack.Ok():
+			case err := <-ack.Err():
+				return err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if len(evs) > 0 {
+			l.sent.Store(evs[len(evs)-1].Seq)
 		}
 		if !more || len(evs) == 0 {
 			return nil
@@ -290,16 +320,15 @@ func (l *Link) send(ctx context.Context) error {
 	}
 }
 
-func (l *Link) sendOne(ctx context.Context, ev motcua.Event) error {
+func (l *Link) sendOne(ev motcua.Event) (jetstream.PubAckFuture, error) {
 	data, err := json.Marshal(motcua.CityEvent{Branch: l.branch, Seq: ev.Seq, Type: ev.Type, At: ev.At, Body: ev.Body})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	msg := nats.NewMsg(EventSubject(l.branch, ev.Type))
 	msg.Data = data
 	msg.Header.Set(MsgSeqHeader, strconv.FormatInt(ev.Seq, 10))
-	_, err = l.js.PublishMsg(ctx, msg, jetstream.WithMsgID(MsgID(l.branch, ev.Seq)))
-	return err
+	return l.js.PublishMsgAsync(msg, jetstream.WithMsgID(MsgID(l.branch, ev.Seq)))
 }
 
 // Online says whether the leaf link to the registry is up.
