@@ -37,14 +37,8 @@ func (h *Hub) SetCityCalendar(ctx context.Context, cal motcua.CityCalendar) erro
 		if err != nil {
 			return err
 		}
-		site, err = newSite(hl.Branch, hl.Policy, hl.Reception, motcua.MergeDays(hl.Holidays, cal.Holidays),
-			motcua.MergeDays(hl.WorkingDays, cal.WorkingDays), services, counters, h.Site.Clock)
-		if err != nil {
-			return err
-		}
-		site.SetPriorityGroups(priorityGroups(hl.PriorityGroups))
-		site.SetBooking(hl.Booking)
-		return nil
+		site, err = newSite(hl, cal, services, counters, h.Site.Clock)
+		return err
 	}, func() {
 		if site != nil {
 			h.Site.Replace(site)

@@ -122,14 +122,8 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		if err != nil {
 			return err
 		}
-		site, err = newSite(next.Branch, next.Policy, next.Reception, motcua.MergeDays(next.Holidays, cityCal.Holidays),
-			motcua.MergeDays(next.WorkingDays, cityCal.WorkingDays), services, counters, h.Site.Clock)
-		if err != nil {
-			return err
-		}
-		site.SetPriorityGroups(priorityGroups(next.PriorityGroups))
-		site.SetBooking(next.Booking)
-		return nil
+		site, err = newSite(next, cityCal, services, counters, h.Site.Clock)
+		return err
 	}, func() {
 		if site == nil {
 			return // nothing changed

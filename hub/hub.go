@@ -246,7 +246,6 @@ func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua
 	if err != nil {
 		return nil, err
 	}
-	off, work = motcua.MergeDays(off, cityCal.Holidays), motcua.MergeDays(work, cityCal.WorkingDays)
 	services, err := st.Services(ctx)
 	if err != nil {
 		return nil, err
@@ -263,18 +262,18 @@ func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua
 	if err := st.Setting(ctx, "booking", &booking); err != nil {
 		return nil, err
 	}
-	site, err := newSite(branch, policy, reception, off, work, services, counters, clock)
-	if err != nil {
-		return nil, err
-	}
-	site.SetPriorityGroups(priorityGroups(groups))
-	site.SetBooking(booking)
-	return site, nil
+	hl := motcua.Hall{Branch: branch, Policy: policy, Reception: reception, Holidays: off, WorkingDays: work,
+		PriorityGroups: groups, Booking: booking}
+	return newSite(hl, cityCal, services, counters, clock)
 }
 
-// newSite builds the site the hub runs from a hall's configuration.
-func newSite(branch motcua.Branch, policy motcua.QueuePolicy, reception []motcua.Session, off, work []motcua.Holiday,
-	services []motcua.Service, counters []motcua.Counter, clock motcua.Clock) (*motcua.Site, error) {
+// newSite builds the site the hub runs from a hall's configuration, the
+// city's days merged into the hall's own (issue 14), with the stored
+// services and counters. The one place a site is made: at start, when the
+// hall changes and when the city's calendar does.
+func newSite(hl motcua.Hall, city motcua.CityCalendar, services []motcua.Service, counters []motcua.Counter,
+	clock motcua.Clock) (*motcua.Site, error) {
+	branch := hl.Branch
 	if branch.TimeZone == "" {
 		branch.TimeZone = "Asia/Ho_Chi_Minh"
 	}
@@ -282,11 +281,15 @@ func newSite(branch motcua.Branch, policy motcua.QueuePolicy, reception []motcua
 	if err != nil {
 		return nil, fmt.Errorf("branch time zone %q: %w", branch.TimeZone, err)
 	}
-	cal, err := motcua.NewCalendar(loc, off, work, reception)
+	off, work := motcua.MergeDays(hl.Holidays, city.Holidays), motcua.MergeDays(hl.WorkingDays, city.WorkingDays)
+	cal, err := motcua.NewCalendar(loc, off, work, hl.Reception)
 	if err != nil {
 		return nil, fmt.Errorf("branch calendar: %w", err)
 	}
-	return motcua.NewSite(branch, policy, cal, clock, services, counters), nil
+	site := motcua.NewSite(branch, hl.Policy, cal, clock, services, counters)
+	site.SetPriorityGroups(priorityGroups(hl.PriorityGroups))
+	site.SetBooking(hl.Booking)
+	return site, nil
 }
 
 // start runs the writer and the background work: the overdue watch and the
