@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -27,17 +28,7 @@ func TestCounterDossierFormInViewAndErrorsClear(t *testing.T) {
 	env.Issue(1, false)
 	b := browsertest.New(t)
 	counter := b.Tab(1366, 768)
-	browsertest.Do(t, counter, "sign in at counter 1",
-		chromedp.Navigate(env.URL+"/counter?counter=1"),
-		chromedp.WaitVisible("#login-username"),
-		chromedp.SendKeys("#login-username", "admin"),
-		chromedp.SendKeys("#login-password", servertest.AdminPassword),
-		chromedp.Click("#login-submit"),
-		chromedp.WaitVisible("#btn-next"),
-	)
-	browsertest.WaitFor(t, counter, "the call-next button", `!document.getElementById('btn-next').disabled`)
-	browsertest.Do(t, counter, "call the next ticket", chromedp.Click("#btn-next"))
-	browsertest.WaitFor(t, counter, "the dossier panel", `!document.getElementById('dossier-panel').hidden`)
+	callAtCounterOne(t, counter, env)
 	browsertest.Do(t, counter, "press Tạo hồ sơ", chromedp.Click("#dp-new"))
 	browsertest.WaitFor(t, counter, "the form in view at 1366×768", formInView)
 	browsertest.Screenshot(t, counter, "counter-dossier-form")
@@ -61,4 +52,21 @@ func TestCounterDossierFormInViewAndErrorsClear(t *testing.T) {
 	if n := browsertest.Eval[int](t, counter, `document.querySelectorAll('#dossier-panel [aria-invalid="true"]').length`); n == 0 {
 		t.Errorf("no field marked any more, want the procedure still marked")
 	}
+}
+
+// callAtCounterOne signs the admin in at counter 1 in tab, presses Gọi tiếp
+// and waits for the visit's dossier panel.
+func callAtCounterOne(t *testing.T, counter context.Context, env *servertest.Env) {
+	t.Helper()
+	browsertest.Do(t, counter, "sign in at counter 1",
+		chromedp.Navigate(env.URL+"/counter?counter=1"),
+		chromedp.WaitVisible("#login-username"),
+		chromedp.SendKeys("#login-username", "admin"),
+		chromedp.SendKeys("#login-password", servertest.AdminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#btn-next"),
+	)
+	browsertest.WaitFor(t, counter, "the call-next button", `!document.getElementById('btn-next').disabled`)
+	browsertest.Do(t, counter, "call the next ticket", chromedp.Click("#btn-next"))
+	browsertest.WaitFor(t, counter, "the dossier panel", `!document.getElementById('dossier-panel').hidden`)
 }

@@ -24,17 +24,7 @@ func TestCounterCreatesDossierAndPhoneFollowsIt(t *testing.T) {
 	browsertest.WaitFor(t, phone, "the ticket number", `document.getElementById('number').textContent.includes('`+tk.Number+`')`)
 
 	counter := b.Tab(1366, 768)
-	browsertest.Do(t, counter, "sign in at counter 1",
-		chromedp.Navigate(env.URL+"/counter?counter=1"),
-		chromedp.WaitVisible("#login-username"),
-		chromedp.SendKeys("#login-username", "admin"),
-		chromedp.SendKeys("#login-password", servertest.AdminPassword),
-		chromedp.Click("#login-submit"),
-		chromedp.WaitVisible("#btn-next"),
-	)
-	browsertest.WaitFor(t, counter, "the call-next button", `!document.getElementById('btn-next').disabled`)
-	browsertest.Do(t, counter, "call the next ticket", chromedp.Click("#btn-next"))
-	browsertest.WaitFor(t, counter, "the dossier panel", `!document.getElementById('dossier-panel').hidden`)
+	callAtCounterOne(t, counter, env)
 
 	card := idcardtest.IDCard{Number: "001190012345", FullName: "Nguyễn Thị Bình", Sex: "Nữ", Address: "Số 5 phố Hàng Bạc, Hoàn Kiếm, Hà Nội"}
 	card.BirthDate = servertest.Start.AddDate(-40, 0, 0)

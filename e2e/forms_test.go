@@ -258,17 +258,7 @@ func TestCounterFormDocumentDetailsAndNotice(t *testing.T) {
 	env.Issue(1, false)
 	b := browsertest.New(t)
 	counter := b.Tab(1366, 900)
-	browsertest.Do(t, counter, "sign in at counter 1 and call",
-		chromedp.Navigate(env.URL+"/counter?counter=1"),
-		chromedp.WaitVisible("#login-username"),
-		chromedp.SendKeys("#login-username", "admin"),
-		chromedp.SendKeys("#login-password", servertest.AdminPassword),
-		chromedp.Click("#login-submit"),
-		chromedp.WaitVisible("#btn-next"),
-	)
-	browsertest.WaitFor(t, counter, "the call-next button", `!document.getElementById('btn-next').disabled`)
-	browsertest.Do(t, counter, "call the next ticket", chromedp.Click("#btn-next"))
-	browsertest.WaitFor(t, counter, "the dossier panel", `!document.getElementById('dossier-panel').hidden`)
+	callAtCounterOne(t, counter, env)
 	browsertest.Do(t, counter, "fill the form",
 		chromedp.Click("#dp-new"),
 		chromedp.WaitVisible("#dp-name"),

@@ -23,17 +23,7 @@ func TestCounterReceivesCanCuocAndEnterprise(t *testing.T) {
 	env.Issue(1, false)
 	b := browsertest.New(t)
 	counter := b.Tab(1366, 900)
-	browsertest.Do(t, counter, "sign in at counter 1",
-		chromedp.Navigate(env.URL+"/counter?counter=1"),
-		chromedp.WaitVisible("#login-username"),
-		chromedp.SendKeys("#login-username", "admin"),
-		chromedp.SendKeys("#login-password", servertest.AdminPassword),
-		chromedp.Click("#login-submit"),
-		chromedp.WaitVisible("#btn-next"),
-	)
-	browsertest.WaitFor(t, counter, "the call-next button", `!document.getElementById('btn-next').disabled`)
-	browsertest.Do(t, counter, "call the next ticket", chromedp.Click("#btn-next"))
-	browsertest.WaitFor(t, counter, "the dossier panel", `!document.getElementById('dossier-panel').hidden`)
+	callAtCounterOne(t, counter, env)
 
 	card := idcardtest.IDCard{Number: "001189012346", FullName: "Lê Thị Căn Cước", Sex: "Nữ",
 		Address: "Số 3 phố Lý Thái Tổ, Hoàn Kiếm, Hà Nội", BirthDate: time.Date(1989, 8, 15, 0, 0, 0, 0, time.UTC),
