@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,6 +86,8 @@ type CityConfig struct {
 	Password string
 	// Dir holds the hall's JetStream files.
 	Dir string
+	// TLS, when set, verifies the registry on a TLS link (city.RegistryTLS).
+	TLS *tls.Config
 }
 
 // Server is a running hub with its HTTP handler.
@@ -135,7 +138,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.City != nil {
 		// The link is woken after each commit; it reads the committed events
 		// from the log itself, so the writer never waits for it.
-		link = city.New(city.Config{Registry: cfg.City.Registry, Password: cfg.City.Password, StoreDir: cfg.City.Dir,
+		link = city.New(city.Config{Registry: cfg.City.Registry, Password: cfg.City.Password, StoreDir: cfg.City.Dir, TLS: cfg.City.TLS,
 			Events: st.Events, Logger: cfg.Logger})
 		publisher = publishers{broadcaster, link}
 	}

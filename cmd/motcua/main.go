@@ -22,6 +22,7 @@ import (
 	"time"
 	_ "time/tzdata" // the branch time zone must load even on a host without zoneinfo
 
+	"github.com/motcua/motcua/city"
 	"github.com/motcua/motcua/server"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/writer"
@@ -72,9 +73,10 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 	fs.IntVar(&o.backup.keep, "backup-keep", envInt(lookupEnv, "MOTCUA_BACKUP_KEEP", 14, &bad), "scheduled backups kept; older ones are removed [MOTCUA_BACKUP_KEEP]")
 	fs.IntVar(&o.cfg.MaxBatch, "max-batch", writer.DefaultMaxBatch, "write requests that may share one commit (group commit); 1 for one commit per request")
 	// The city (issue 14): join a registry; the password is a secret, not a flag.
-	var registryURL, cityDir string
+	var registryURL, cityDir, registryCA string
 	fs.StringVar(&registryURL, "registry", env("MOTCUA_REGISTRY", ""), "city registry to join, e.g. nats://registry.example:7422 (none: the hall runs alone) [MOTCUA_REGISTRY]")
 	fs.StringVar(&cityDir, "city-dir", env("MOTCUA_CITY_DIR", ""), "the hall's NATS JetStream files when joined (default: next to the SQLite file) [MOTCUA_CITY_DIR]")
+	fs.StringVar(&registryCA, "registry-ca", env("MOTCUA_REGISTRY_CA", ""), "CA certificate (PEM) that signed the registry's; the link then runs over TLS (tls:// URL) [MOTCUA_REGISTRY_CA]")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
@@ -92,6 +94,15 @@ func parseOptions(args []string, lookupEnv func(string) (string, bool), stderr i
 		if o.cfg.City.Password == "" {
 			return o, fmt.Errorf("-registry needs MOTCUA_REGISTRY_PASSWORD, the branch's password from `motcua registry branch add`")
 		}
+		if registryCA != "" {
+			tlsCfg, err := city.RegistryTLS(registryCA)
+			if err != nil {
+				return o, fmt.Errorf("-registry-ca: %w", err)
+			}
+			o.cfg.City.TLS = tlsCfg
+		}
+	} else if registryCA != "" {
+		return o, fmt.Errorf("-registry-ca needs -registry, the registry's tls:// URL")
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())

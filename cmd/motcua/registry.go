@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,7 +28,9 @@ const registryUsage = `usage: motcua registry [flags]                 run the ci
 The registry keeps the city's data in -db (MOTCUA_DB, a postgres:// URL in
 production), takes hall leaf links on -leaf (MOTCUA_REGISTRY_LEAF, default
 :7422) and serves the /city page and API on -addr (MOTCUA_ADDR, default
-:8090). Its NATS files live in -dir (MOTCUA_REGISTRY_DIR). "branch add" and
+:8090). Its NATS files live in -dir (MOTCUA_REGISTRY_DIR). With -leaf-cert and
+-leaf-key (MOTCUA_REGISTRY_LEAF_CERT, MOTCUA_REGISTRY_LEAF_KEY) the leaf
+listener takes TLS only: halls join with tls:// and -registry-ca. "branch add" and
 "reset-password" print the branch's password once: give it to the hall as
 MOTCUA_REGISTRY_PASSWORD. A running registry reads branch changes within
 a few seconds. See docs/city.md.`
@@ -44,6 +47,8 @@ func runRegistry(ctx context.Context, args []string, lookupEnv func(string) (str
 	addr := fs.String("addr", envOr(lookupEnv, "MOTCUA_ADDR", ":8090"), "HTTP listen address [MOTCUA_ADDR]")
 	leaf := fs.String("leaf", envOr(lookupEnv, "MOTCUA_REGISTRY_LEAF", ":7422"), "address halls connect to [MOTCUA_REGISTRY_LEAF]")
 	dir := fs.String("dir", envOr(lookupEnv, "MOTCUA_REGISTRY_DIR", "motcua-registry"), "the registry's NATS JetStream files [MOTCUA_REGISTRY_DIR]")
+	leafCert := fs.String("leaf-cert", envOr(lookupEnv, "MOTCUA_REGISTRY_LEAF_CERT", ""), "certificate (PEM) of the leaf listener: halls then join only over TLS, with tls:// URLs [MOTCUA_REGISTRY_LEAF_CERT]")
+	leafKey := fs.String("leaf-key", envOr(lookupEnv, "MOTCUA_REGISTRY_LEAF_KEY", ""), "private key (PEM) of -leaf-cert [MOTCUA_REGISTRY_LEAF_KEY]")
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
@@ -51,13 +56,17 @@ func runRegistry(ctx context.Context, args []string, lookupEnv func(string) (str
 		fs.Usage()
 		return fmt.Errorf("motcua registry: unexpected arguments %v", fs.Args())
 	}
+	leafTLS, err := registryLeafTLS(*leafCert, *leafKey)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	st, err := store.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	reg, err := registry.New(ctx, registry.Config{Store: st, Logger: log, LeafAddr: *leaf, StoreDir: *dir})
+	reg, err := registry.New(ctx, registry.Config{Store: st, Logger: log, LeafAddr: *leaf, StoreDir: *dir, TLS: leafTLS})
 	if err != nil {
 		return err
 	}
@@ -86,6 +95,24 @@ func runRegistry(ctx context.Context, args []string, lookupEnv func(string) (str
 		return err
 	}
 	return nil
+}
+
+// registryLeafTLS is the leaf listener's TLS from -leaf-cert and -leaf-key:
+// nil (plain TCP) when neither is given.
+func registryLeafTLS(certFile, keyFile string) (*tls.Config, error) {
+	switch {
+	case certFile == "" && keyFile == "":
+		return nil, nil
+	case certFile == "":
+		return nil, errors.New("motcua registry: -leaf-key needs -leaf-cert (MOTCUA_REGISTRY_LEAF_CERT)")
+	case keyFile == "":
+		return nil, errors.New("motcua registry: -leaf-cert needs -leaf-key (MOTCUA_REGISTRY_LEAF_KEY)")
+	}
+	cfg, err := registry.LeafTLS(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("motcua registry: %w", err)
+	}
+	return cfg, nil
 }
 
 // runBranch runs "motcua registry branch add|list|reset-password|revoke".
