@@ -39,15 +39,13 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64, by motcua.User) (
 		if err := q.endCurrent(tx, counter, now, by); err != nil {
 			return err
 		}
-		next, ok, jumped, err := q.pickMerged(tx, counter, now)
+		next, ok, err := q.pickMerged(tx, counter, now)
 		if err != nil || !ok {
 			return err
 		}
 		found = true
-		if tk, err = q.callTicket(tx, next, counter, now, false, by); err != nil {
-			return err
-		}
-		return q.noteBookingStreak(tx, counter.ID, jumped)
+		tk, err = q.callTicket(tx, next, counter, now, false, by)
+		return err
 	})
 	if err == nil {
 		q.acted(counterID, by)
@@ -73,45 +71,38 @@ func (q *Queue) CallNext(ctx context.Context, counterID int64, by motcua.User) (
 const DefaultBookingMaxInRow = 2
 
 // pickMerged picks the next ticket for a counter: an overdue booking when
-// the merge bound says so (jumped), else the priority policy's choice.
-func (q *Queue) pickMerged(tx *store.Tx, c motcua.Counter, now time.Time) (tk motcua.Ticket, ok, jumped bool, err error) {
+// the merge bound says so, else the priority policy's choice.
+func (q *Queue) pickMerged(tx *store.Tx, c motcua.Counter, now time.Time) (motcua.Ticket, bool, error) {
 	day := q.site.Day(now)
 	m := q.site.Booking().Merge
-	if m.ServeWithinMinutes > 0 {
-		maxInRow := m.MaxInRow
-		if maxInRow <= 0 {
-			maxInRow = DefaultBookingMaxInRow
-		}
-		streak, err := tx.Tickets.BookingStreak(c.ID)
-		if err != nil {
-			return tk, false, false, err
-		}
-		if streak < maxInRow {
-			due := now.Add(-time.Duration(m.ServeWithinMinutes) * time.Minute)
-			tk, ok, err = tx.Tickets.OverdueBookingForCounter(c.ID, day, due)
-			if err != nil || ok {
-				return tk, ok, ok, err
+	if m.ServeWithinMinutes <= 0 {
+		return q.pickNext(tx, c, day)
+	}
+	maxInRow := m.MaxInRow
+	if maxInRow <= 0 {
+		maxInRow = DefaultBookingMaxInRow
+	}
+	// The streak counts the overdue bookings the counter took in a row; it is
+	// written only when it changes, so an ordinary call costs no write.
+	streak, err := tx.Tickets.BookingStreak(c.ID)
+	if err != nil {
+		return motcua.Ticket{}, false, err
+	}
+	if streak < maxInRow {
+		due := now.Add(-time.Duration(m.ServeWithinMinutes) * time.Minute)
+		tk, ok, err := tx.Tickets.OverdueBookingForCounter(c.ID, day, due)
+		if err != nil || ok {
+			if err == nil {
+				err = tx.Tickets.SetBookingStreak(c.ID, streak+1)
 			}
+			return tk, ok, err
 		}
 	}
-	tk, ok, err = q.pickNext(tx, c, day)
-	return tk, ok, false, err
-}
-
-// noteBookingStreak counts the overdue bookings a counter took in a row.
-func (q *Queue) noteBookingStreak(tx *store.Tx, counterID int64, jumped bool) error {
-	if q.site.Booking().Merge.ServeWithinMinutes <= 0 {
-		return nil
+	tk, ok, err := q.pickNext(tx, c, day)
+	if err == nil && ok && streak != 0 {
+		err = tx.Tickets.SetBookingStreak(c.ID, 0)
 	}
-	n := 0
-	if jumped {
-		cur, err := tx.Tickets.BookingStreak(counterID)
-		if err != nil {
-			return err
-		}
-		n = cur + 1
-	}
-	return tx.Tickets.SetBookingStreak(counterID, n)
+	return tk, ok, err
 }
 
 // pickNext applies the priority policy.
