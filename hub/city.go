@@ -29,15 +29,7 @@ func (h *Hub) SetCityCalendar(ctx context.Context, cal motcua.CityCalendar) erro
 		if err != nil {
 			return err
 		}
-		services, err := tx.Services()
-		if err != nil {
-			return err
-		}
-		counters, err := tx.Counters()
-		if err != nil {
-			return err
-		}
-		site, err = newSite(hl, cal, services, counters, h.Site.Clock)
+		site, err = siteInTx(tx, hl, cal, h.Site.Clock)
 		return err
 	}, func() {
 		if site != nil {

@@ -108,21 +108,13 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		if err := tx.AuditHall(now, userID, source, ev.Seq, changes); err != nil {
 			return err
 		}
-		services, err := tx.Services()
-		if err != nil {
-			return err
-		}
-		counters, err := tx.Counters()
-		if err != nil {
-			return err
-		}
 		// The city's days (issue 14) are kept apart from the hall's own, so a
 		// change of the hall never drops them.
 		cityCal, err := tx.CityCalendar()
 		if err != nil {
 			return err
 		}
-		site, err = newSite(next, cityCal, services, counters, h.Site.Clock)
+		site, err = siteInTx(tx, next, cityCal, h.Site.Clock)
 		return err
 	}, func() {
 		if site == nil {

@@ -267,6 +267,20 @@ func loadSite(ctx context.Context, st *store.Store, clock motcua.Clock) (*motcua
 	return newSite(hl, cityCal, services, counters, clock)
 }
 
+// siteInTx builds the site of hall hl and the city's days with the services
+// and counters as a write transaction has them.
+func siteInTx(tx *store.Tx, hl motcua.Hall, city motcua.CityCalendar, clock motcua.Clock) (*motcua.Site, error) {
+	services, err := tx.Services()
+	if err != nil {
+		return nil, err
+	}
+	counters, err := tx.Counters()
+	if err != nil {
+		return nil, err
+	}
+	return newSite(hl, city, services, counters, clock)
+}
+
 // newSite builds the site the hub runs from a hall's configuration, the
 // city's days merged into the hall's own (issue 14), with the stored
 // services and counters. The one place a site is made: at start, when the
