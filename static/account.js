@@ -59,13 +59,7 @@
 
   $('login-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
-    M.api('POST', '/auth/login', { username: $('login-username').value.trim(), password: $('login-password').value }).then(function (data) {
-      M.session.save(data);
-      $('login-password').value = '';
-      showWork();
-    }, function (e) {
-      $('login-error').textContent = e.status === 401 ? 'Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password.' : e.message;
-    });
+    M.signIn().then(function (login) { if (login) showWork(); });
   });
   $('password-form').addEventListener('submit', submit);
   $('btn-logout').addEventListener('click', function () {

@@ -70,19 +70,11 @@
 
   function onLogin(ev) {
     ev.preventDefault();
-    var username = $('login-username').value.trim();
-    M.api('POST', '/auth/login', { username: username, password: $('login-password').value }).then(function (data) {
-      if (!data.user || data.user.role !== 'admin') {
-        $('login-error').textContent = 'Tài khoản không có quyền quản trị. / This account is not an admin.';
-        return;
-      }
-      M.session.save(data);
-      state.user = data.user;
-      sessionStorage.setItem(USER_KEY, JSON.stringify(data.user));
-      $('login-password').value = '';
+    M.signIn(['admin']).then(function (login) {
+      if (!login) return;
+      state.user = login.user;
+      sessionStorage.setItem(USER_KEY, JSON.stringify(login.user));
       showWork();
-    }, function (e) {
-      $('login-error').textContent = e.status === 401 ? 'Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password.' : e.message;
     });
   }
 

@@ -88,9 +88,7 @@
 
   $('login-form').addEventListener('submit', function (e) {
     e.preventDefault();
-    text($('login-error'), '');
-    M.api('POST', '/auth/login', { username: $('login-username').value, password: $('login-password').value })
-      .then(function (login) { M.session.save(login); start(); }, function (err) { text($('login-error'), err.message); });
+    M.signIn().then(function (login) { if (login) start(); });
   });
   $('btn-logout').addEventListener('click', function () {
     M.api('POST', '/auth/logout').then(showLogin, showLogin);

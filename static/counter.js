@@ -97,25 +97,15 @@
     ev.preventDefault();
     const submit = $('login-submit');
     if (submit.disabled) return;
-    const username = $('login-username').value.trim();
-    const password = $('login-password').value;
-    if (!username || !password) {
-      $('login-error').textContent = 'Nhập tên đăng nhập và mật khẩu. / Enter username and password.';
-      return;
-    }
     submit.disabled = true;
-    $('login-error').textContent = '';
     try {
-      const data = await api('POST', '/auth/login', { username, password });
-      motcua.session.save(data);
-      state.user = data.user || { username };
+      const login = await motcua.signIn();
+      if (!login) return;
+      state.user = login.user;
       sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
-      $('login-password').value = '';
       await afterLogin();
     } catch (err) {
-      $('login-error').textContent = err.status === 401
-        ? 'Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password.'
-        : err.message;
+      $('login-error').textContent = err.message;
     } finally {
       submit.disabled = false;
     }

@@ -125,22 +125,11 @@
 
   async function onLogin(ev) {
     ev.preventDefault();
-    const username = $('login-username').value.trim();
-    const password = $('login-password').value;
-    try {
-      const data = await api('POST', '/auth/login', { username, password });
-      if (data.user.role !== 'supervisor' && data.user.role !== 'admin') {
-        $('login-error').textContent = 'Tài khoản không có quyền giám sát. / This account is not a supervisor.';
-        return;
-      }
-      motcua.session.save(data);
-      state.user = data.user;
-      sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
-      $('login-password').value = '';
-      showWork();
-    } catch (e) {
-      $('login-error').textContent = e.status === 401 ? 'Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password.' : (e.message || '');
-    }
+    const login = await motcua.signIn(['supervisor', 'admin']);
+    if (!login) return;
+    state.user = login.user;
+    sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
+    showWork();
   }
 
   async function onLogout() {
