@@ -92,6 +92,11 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encode %+v: %v", got, err)
 		}
+		if len(again) > MaxBodyBytes {
+			// json.Marshal escapes what a client may send raw ("<" becomes
+			// "\u003c"): a body near the limit re-encodes over it.
+			return
+		}
 		var back fuzzRequest
 		r2 := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(again))
 		r2.Header.Set("Content-Type", "application/json")
