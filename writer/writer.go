@@ -3,7 +3,8 @@
 // other requests arrived meanwhile (group commit), each request in its own
 // savepoint. The events a request appends go into the log in the same
 // transaction, with a branch-wide increasing seq; they are published after
-// the commit, in seq order.
+// the commit, in seq order, by a publisher goroutine of their own: the
+// writer answers the batch and starts the next one while the fan-out runs.
 package writer
 
 import (
@@ -26,13 +27,21 @@ const DefaultMaxBatch = 256
 // due anyway (the day roll-over of an idle hall).
 const idleEvery = 30 * time.Second
 
-// batchTimeout bounds one batch's transaction.
-const batchTimeout = 30 * time.Second
+// publishQueue is how many committed batches may wait for the publisher
+// before the writer waits for it (the fan-out never blocks on a client, so
+// it only falls behind when the machine is saturated).
+const publishQueue = 1024
 
 // Publisher receives committed events in seq order (the websocket fan-out,
 // the webhook worker's wake-up).
 type Publisher interface {
 	Publish(ev motcua.Event)
+}
+
+// BatchPublisher is a Publisher that takes one commit's events at once (the
+// websocket fan-out writes them to each screen together).
+type BatchPublisher interface {
+	PublishBatch(evs []motcua.Event)
 }
 
 // Hook takes part in every batch. The queue uses it for the day roll-over
@@ -45,6 +54,14 @@ type Hook interface {
 	Prepare(tx *store.Tx) error
 	// Committed runs after the commit, before the events are published.
 	Committed(events []motcua.Event)
+}
+
+// BeforeCommitHook is a Hook that also runs after the batch's requests,
+// before the commit: the queue writes one event with the waiting counts the
+// whole batch changed, instead of one per request. Its failure fails the
+// batch.
+type BeforeCommitHook interface {
+	BeforeCommit(tx *store.Tx) error
 }
 
 // Config is what New needs.
@@ -68,11 +85,21 @@ type Writer struct {
 	log      *slog.Logger
 	maxBatch int
 
-	reqs    chan *request
-	stopped chan struct{} // closed when Run has returned
+	reqs      chan *request
+	published chan publication // committed batches' events, for the publisher
+	stopped   chan struct{}    // closed when Run has returned
 
 	commits   prometheus.Counter
 	batchSize prometheus.Histogram
+}
+
+// publication is one committed batch's events on their way to the
+// publishers, or a marker: done is closed when the publisher reaches it
+// (Published), stop ends the publisher (Run, as it returns).
+type publication struct {
+	events []motcua.Event
+	done   chan struct{}
+	stop   bool
 }
 
 type request struct {
@@ -93,7 +120,7 @@ func New(cfg Config) *Writer {
 		cfg.MaxBatch = DefaultMaxBatch
 	}
 	w := &Writer{store: cfg.Store, pubs: cfg.Publishers, hooks: cfg.Hooks, log: cfg.Logger, maxBatch: cfg.MaxBatch,
-		reqs: make(chan *request, 1024), stopped: make(chan struct{}),
+		reqs: make(chan *request, 1024), published: make(chan publication, publishQueue), stopped: make(chan struct{}),
 		commits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "motcua_commits_total", Help: "Write transactions committed."}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -116,7 +143,8 @@ var errClosed = &motcua.Error{Code: motcua.EUnavailable, Message: "Hệ thống 
 
 // Write runs fn in the writer goroutine, inside a transaction shared with
 // whatever other requests arrived meanwhile, and returns once the
-// transaction has committed and its events are published. fn's failure (or
+// transaction has committed; its events are then on their way to the
+// publishers, in seq order after every earlier commit's. fn's failure (or
 // panic) undoes only its own writes and events. A request made before Run
 // starts waits for it.
 func (w *Writer) Write(ctx context.Context, fn func(tx *store.Tx) error) error {
@@ -162,10 +190,39 @@ func (w *Writer) send(ctx context.Context, req *request) error {
 	}
 }
 
+// Queued is how many requests wait for the writer now.
+func (w *Writer) Queued() int { return len(w.reqs) }
+
+// Published returns once every event committed before the call has been
+// handed to the publishers (tests that read what was published use it), or
+// when ctx ends or the writer has stopped.
+func (w *Writer) Published(ctx context.Context) error {
+	done := make(chan struct{})
+	select {
+	case w.published <- publication{done: done}:
+	case <-w.stopped:
+		return nil // Run published everything before it stopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-w.stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Run is the writer goroutine: it runs batches until ctx ends, then finishes
-// the requests already queued and returns. It runs once.
+// the requests already queued, waits until their events are published and
+// returns. It runs once.
 func (w *Writer) Run(ctx context.Context) error {
 	defer close(w.stopped)
+	publisherDone := make(chan struct{})
+	go w.publish(publisherDone)
+	defer func() { w.published <- publication{stop: true}; <-publisherDone }()
 	tick := time.NewTicker(idleEvery)
 	defer tick.Stop()
 	var held *request // a request that must not join the batch it was drained into
@@ -219,9 +276,37 @@ func (w *Writer) due() bool {
 	return false
 }
 
+// publish hands each committed batch's events to the publishers, in commit
+// order, until Run stops it.
+func (w *Writer) publish(done chan<- struct{}) {
+	defer close(done)
+	for pub := range w.published {
+		if pub.stop {
+			return
+		}
+		if pub.done != nil {
+			close(pub.done)
+			continue
+		}
+		events := pub.events
+		for _, p := range w.pubs {
+			if bp, ok := p.(BatchPublisher); ok {
+				bp.PublishBatch(events)
+				continue
+			}
+			for _, ev := range events {
+				p.Publish(ev)
+			}
+		}
+	}
+}
+
 func (w *Writer) runBatch(batch []*request) {
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
+	// No deadline: with a context that can end, database/sql and go-sqlite3
+	// run every statement in a goroutine of their own to watch it (a quarter
+	// of the bare bound's throughput, docs/PERFORMANCE.md); SQLite's
+	// busy_timeout already bounds the wait for the file's lock.
+	ctx := context.Background()
 	fail := func(err error) {
 		for _, r := range batch {
 			r.done <- err
@@ -244,6 +329,15 @@ func (w *Writer) runBatch(batch []*request) {
 	for i, r := range batch {
 		errs[i] = runInSavepoint(tx, r.fn)
 	}
+	for _, h := range w.hooks {
+		if f, ok := h.(BeforeCommitHook); ok {
+			if err := f.BeforeCommit(tx); err != nil {
+				w.log.Error("finish batch", "err", err)
+				fail(errors.Join(err, tx.Rollback()))
+				return
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		w.log.Error("commit", "err", err, "requests", len(batch))
 		fail(err)
@@ -260,10 +354,8 @@ func (w *Writer) runBatch(batch []*request) {
 	for _, h := range w.hooks {
 		h.Committed(events)
 	}
-	for _, ev := range events {
-		for _, p := range w.pubs {
-			p.Publish(ev)
-		}
+	if len(events) > 0 && len(w.pubs) > 0 {
+		w.published <- publication{events: events}
 	}
 	for i, r := range batch {
 		r.done <- errs[i]

@@ -12,8 +12,9 @@ import (
 )
 
 type recorder struct {
-	mu  sync.Mutex
-	log []string
+	mu        sync.Mutex
+	log       []string
+	published []int64 // seqs, in the order the publisher saw them
 }
 
 func (r *recorder) add(s string) {
@@ -22,12 +23,17 @@ func (r *recorder) add(s string) {
 	r.log = append(r.log, s)
 }
 
-func (r *recorder) Publish(ev motcua.Event) { r.add("publish") }
+func (r *recorder) Publish(ev motcua.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.published = append(r.published, ev.Seq)
+}
 
 // TestWriteAloneRunsInItsOwnTransaction queues a normal request, a request
 // that must run alone and another normal one behind a busy writer: the lone
 // one gets a transaction of its own, and its committed callback runs after
-// its commit, before its events are published and before the next request.
+// its commit and before the next request; every event is published, in seq
+// order (by the publisher goroutine, so not in step with the requests).
 func TestWriteAloneRunsInItsOwnTransaction(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(d.Name, func(t *testing.T) {
@@ -91,9 +97,16 @@ func TestWriteAloneRunsInItsOwnTransaction(t *testing.T) {
 			if txs["a"] == txs["b"] || txs["b"] == txs["c"] {
 				t.Errorf("the lone request shared a transaction: a=%p b=%p c=%p", txs["a"], txs["b"], txs["c"])
 			}
-			want := []string{"run a", "publish", "run b", "committed b", "publish", "run c", "publish"}
+			want := []string{"run a", "run b", "committed b", "run c"}
 			if got := rec.log; !equal(got, want) {
 				t.Errorf("got order %q, want %q", got, want)
+			}
+			cancel()
+			<-done // Run returns once every committed event is published
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if len(rec.published) != 3 || rec.published[0] >= rec.published[1] || rec.published[1] >= rec.published[2] {
+				t.Errorf("got published seqs %v, want 3 in increasing order", rec.published)
 			}
 		})
 	}

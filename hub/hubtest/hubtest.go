@@ -52,6 +52,9 @@ func TestHall(policy motcua.QueuePolicy) motcua.Hall {
 type Recorder struct {
 	mu     sync.Mutex
 	events []motcua.Event
+	// published waits until the writer has published what it committed
+	// (it publishes from a goroutine of its own); set by Env.Open.
+	published func()
 }
 
 func (r *Recorder) Publish(ev motcua.Event) {
@@ -60,7 +63,15 @@ func (r *Recorder) Publish(ev motcua.Event) {
 	r.mu.Unlock()
 }
 
+// All returns the events published so far, once every event committed
+// before the call has been published.
 func (r *Recorder) All() []motcua.Event {
+	r.mu.Lock()
+	wait := r.published
+	r.mu.Unlock()
+	if wait != nil {
+		wait()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]motcua.Event(nil), r.events...)
@@ -91,6 +102,9 @@ func (e *Env) Open(t testing.TB, hall motcua.Hall) {
 	}
 	t.Cleanup(h.Close)
 	e.Hub = h
+	e.Pub.mu.Lock()
+	e.Pub.published = func() { _ = h.Writer.Published(context.Background()) }
+	e.Pub.mu.Unlock()
 	e.Staff = motcua.User{ID: 1, Username: "admin", Role: motcua.RoleAdmin}
 }
 
@@ -195,6 +209,9 @@ func OpenWith(t testing.TB, dsn string, at time.Time, adjust func(*hub.Config)) 
 	}
 	t.Cleanup(h.Close)
 	e.Hub = h
+	e.Pub.mu.Lock()
+	e.Pub.published = func() { _ = h.Writer.Published(context.Background()) }
+	e.Pub.mu.Unlock()
 	e.Staff = motcua.User{ID: 1, Username: "admin", Role: motcua.RoleAdmin}
 	return e
 }
