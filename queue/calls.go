@@ -169,7 +169,8 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 	if err := q.ticketEvent(tx, tk, now); err != nil {
 		return tk, err
 	}
-	return tk, q.queueEvent(tx, now, tk.ServiceID)
+	q.queueChanged(tk.ServiceID)
+	return tk, nil
 }
 
 // endCurrent closes the counter's current ticket before it calls another:
@@ -391,7 +392,8 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64, by motc
 		if err := q.ticketEventStatus(tx, cur, now, motcua.TicketTransferred); err != nil {
 			return err
 		}
-		return q.queueEvent(tx, now, oldService, target.ID)
+		q.queueChanged(oldService, target.ID)
+		return nil
 	})
 	if err == nil && at != nil {
 		q.acted(*at, by)

@@ -40,24 +40,37 @@ func (q *Queue) ticketEventStatus(tx *store.Tx, tk motcua.Ticket, now time.Time,
 	return err
 }
 
-// queueEvent records the waiting counts of the services that changed. Clients
-// merge the counts into what they have.
-func (q *Queue) queueEvent(tx *store.Tx, now time.Time, serviceIDs ...int64) error {
+// queueChanged notes that the waiting counts of these services changed in
+// the batch being written; BeforeCommit then writes one queue event for the whole
+// batch. A hall screen and a phone need the counts after the commit, not
+// each step: at 16 kiosks a commit holds about 8 tickets, and each queue
+// event was a JSON body, a row in the log and a frame to every screen. A
+// request rolled back after noting a service leaves it in the event: its
+// count is read afresh, so it is only said again.
+func (q *Queue) queueChanged(serviceIDs ...int64) {
+	for _, id := range serviceIDs {
+		q.changed[id] = struct{}{}
+	}
+}
+
+// queueEvent records the waiting counts of the services the batch changed,
+// in service order. Clients merge the counts into what they have.
+func (q *Queue) queueEvent(tx *store.Tx) error {
+	if len(q.changed) == 0 {
+		return nil
+	}
+	now := q.site.Now()
 	counts, err := tx.Tickets.WaitingCounts(q.site.Day(now))
 	if err != nil {
 		return err
 	}
-	return q.queueEventCounts(tx, now, counts, serviceIDs...)
-}
-
-// queueEventCounts is queueEvent with the counts already read in tx.
-func (q *Queue) queueEventCounts(tx *store.Tx, now time.Time, counts map[int64]int, serviceIDs ...int64) error {
-	waiting := make(map[int64]int, len(serviceIDs))
-	for _, id := range serviceIDs {
+	waiting := make(map[int64]int, len(q.changed))
+	for id := range q.changed {
 		waiting[id] = counts[id]
 		sv, _ := q.site.Service(id)
 		q.metrics.waiting.WithLabelValues(sv.Code).Set(float64(counts[id]))
 	}
-	_, err := tx.AppendEvent(now, nil, nil, &motcua.QueueBody{Waiting: waiting})
+	clear(q.changed)
+	_, err = tx.AppendEvent(now, nil, nil, &motcua.QueueBody{Waiting: waiting})
 	return err
 }

@@ -29,6 +29,9 @@ type Queue struct {
 	seats   Seats
 	lastDay string // the day last rolled over; only the writer goroutine touches it
 	rolling string // the day the batch being written rolls over to
+	// changed holds the services whose waiting counts the batch being
+	// written changed; only the writer goroutine touches it.
+	changed map[int64]struct{}
 
 	waitMu    sync.Mutex
 	waitCache map[int64]serviceTime
@@ -46,7 +49,8 @@ type Seats interface {
 // (the day roll-over), so it must be built before the writer runs. seats may
 // be nil: counters then show no officer.
 func New(ctx context.Context, site *motcua.Site, st *store.Store, w *writer.Writer, seats Seats, log *slog.Logger, reg prometheus.Registerer) (*Queue, error) {
-	q := &Queue{site: site, store: st, w: w, seats: seats, metrics: newMetrics(reg), log: log, waitCache: map[int64]serviceTime{}}
+	q := &Queue{site: site, store: st, w: w, seats: seats, metrics: newMetrics(reg), log: log,
+		waitCache: map[int64]serviceTime{}, changed: map[int64]struct{}{}}
 	var err error
 	if q.lastCalls, err = st.Tickets.LastCallPerCounter(ctx, site.Day(site.Clock.Now())); err != nil {
 		return nil, err
@@ -60,7 +64,14 @@ func New(ctx context.Context, site *motcua.Site, st *store.Store, w *writer.Writ
 func (q *Queue) Due() bool { return q.site.Day(q.site.Clock.Now()) != q.lastDay }
 
 // Prepare closes past days before the batch's requests run (writer hook).
-func (q *Queue) Prepare(tx *store.Tx) error { return q.rollOver(tx) }
+func (q *Queue) Prepare(tx *store.Tx) error {
+	clear(q.changed) // what a failed batch left
+	return q.rollOver(tx)
+}
+
+// BeforeCommit writes the batch's one queue event, after its requests
+// (writer hook).
+func (q *Queue) BeforeCommit(tx *store.Tx) error { return q.queueEvent(tx) }
 
 // Committed notes the committed calls (writer hook): the day roll-over is
 // done, and countersFor needs no query, since every call goes through here.
@@ -117,14 +128,8 @@ func (q *Queue) rollOver(tx *store.Tx) error {
 		}
 		services[tk.ServiceID] = true
 	}
-	if len(services) > 0 {
-		ids := make([]int64, 0, len(services))
-		for id := range services {
-			ids = append(ids, id)
-		}
-		if err := q.queueEvent(tx, now, ids...); err != nil {
-			return err
-		}
+	for id := range services {
+		q.queueChanged(id)
 	}
 	q.rolling = today
 	return nil

@@ -2,13 +2,17 @@ package queue_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/store/storetest"
 )
 
@@ -229,6 +233,86 @@ func TestConcurrentCallNextCallsEachTicketOnce(t *testing.T) {
 		for id, n := range seen {
 			if n != 1 {
 				t.Errorf("ticket %d called %d times, want exactly once", id, n)
+			}
+		}
+	})
+}
+
+// TestOneQueueEventPerCommit issues eight tickets of two services that share
+// one commit: the batch logs a single queue event, after every ticket, with
+// the counts after the commit, and each kiosk still learns how many were
+// ahead of its own ticket.
+func TestOneQueueEventPerCommit(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dsn func(testing.TB) string) {
+		e := newEnv(t, dsn(t), testHall(motcua.QueuePolicy{}))
+		ctx := context.Background()
+		e.Issue(t, 1, false)
+		before, err := e.Hub.Writer.LastSeq(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		release, started := make(chan struct{}), make(chan struct{})
+		busy := make(chan error, 1)
+		go func() {
+			busy <- e.Hub.Writer.Write(ctx, func(*store.Tx) error { close(started); <-release; return nil })
+		}()
+		<-started // the writer holds the next requests until release
+		var wg sync.WaitGroup
+		views := make([]motcua.TicketView, 8)
+		for i := range views {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v, err := e.Hub.Queue.IssueTicketView(ctx, motcua.IssueRequest{ServiceID: int64(1 + i%2)})
+				if err != nil {
+					t.Error(err)
+				}
+				views[i] = v
+			}()
+		}
+		for deadline := time.Now().Add(10 * time.Second); e.Hub.Writer.Queued() < len(views); {
+			if time.Now().After(deadline) {
+				t.Fatalf("got %d queued requests, want %d", e.Hub.Writer.Queued(), len(views))
+			}
+			time.Sleep(time.Millisecond) // waiting for goroutines to queue, not for time to pass
+		}
+		close(release)
+		wg.Wait()
+		if err := <-busy; err != nil {
+			t.Fatal(err)
+		}
+
+		evs, _, err := e.Store.Events.EventsSince(ctx, before, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var types []string
+		for _, ev := range evs {
+			types = append(types, ev.Type)
+		}
+		if len(evs) != 1 || evs[0].Type != motcua.EventQueue {
+			t.Fatalf("got events %v after the batch, want one queue event", types)
+		}
+		var body motcua.QueueBody
+		if err := json.Unmarshal(evs[0].Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[int64]int{1: 5, 2: 4}; !maps.Equal(body.Waiting, want) {
+			t.Errorf("got waiting %v, want %v", body.Waiting, want)
+		}
+		ahead := map[int64][]int{}
+		for _, v := range views {
+			ahead[v.ServiceID] = append(ahead[v.ServiceID], v.Position)
+		}
+		for svc, got := range ahead {
+			slices.Sort(got)
+			want := []int{0, 1, 2, 3}
+			if svc == 1 {
+				want = []int{1, 2, 3, 4}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("service %d: got people ahead %v, want %v", svc, got, want)
 			}
 		}
 	})

@@ -132,7 +132,7 @@ func (q *Queue) insertTicket(tx *store.Tx, svc motcua.Service, req motcua.IssueR
 		Day: day, Seq: seq, Number: fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq),
 		ServiceID: svc.ID, Priority: req.Priority, PriorityGroup: req.PriorityGroup, Appointment: appointment,
 		Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: queuedAt,
-		Token: motcua.RandomToken(16),
+		Token: motcua.TicketToken(now),
 	}
 	if err := tx.Tickets.InsertTicketDrawingCode(&tk, shortCode); err != nil {
 		return tk, nil, err
@@ -141,7 +141,8 @@ func (q *Queue) insertTicket(tx *store.Tx, svc motcua.Service, req motcua.IssueR
 	if err != nil {
 		return tk, nil, err
 	}
-	return tk, counts, q.queueEventCounts(tx, now, counts, svc.ID)
+	q.queueChanged(svc.ID)
+	return tk, counts, nil
 }
 
 // IssueBooked writes the ticket a booking's check-in gives, inside the
@@ -266,7 +267,8 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 		if err := q.ticketEvent(tx, cur, now); err != nil {
 			return err
 		}
-		return q.queueEvent(tx, now, cur.ServiceID)
+		q.queueChanged(cur.ServiceID)
+		return nil
 	})
 	return q.local(tk), err
 }
