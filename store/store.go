@@ -57,6 +57,7 @@ type conn struct {
 	write   *sqlx.DB // SQLite: exactly one connection, so writers never fight over the lock
 	read    *sqlx.DB
 	waiting *waitingCache // SQLite only: see waiting.go
+	numbers *numberCache  // SQLite only: see numbers.go
 	stmts   sync.Map      // query → *sqlx.Stmt on the read pool, see prepared
 }
 
@@ -111,7 +112,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, errors.Join(fmt.Errorf("open sqlite %s: %w", dsn, err), w.Close())
 		}
 		r.SetMaxOpenConns(8)
-		s = newStore(&conn{dialect: SQLite, write: w, read: r, waiting: &waitingCache{}})
+		s = newStore(&conn{dialect: SQLite, write: w, read: r, waiting: &waitingCache{}, numbers: &numberCache{}})
 	}
 	if err := s.write.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to database: %w", err), s.Close())

@@ -68,6 +68,9 @@ func (t *txn) lockClause() string {
 // counter row is written in the same transaction as the ticket, so a number is
 // never handed out twice, not even after a crash.
 func (t TicketTx) NextSeq(serviceID int64, day string) (int, error) {
+	if t.numberCache != nil {
+		return t.nextNumber(numberKey{serviceID, day})
+	}
 	var seq int
 	err := t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(`INSERT INTO day_numbers (service_id, day, last_seq) VALUES (?, ?, 1)
 		ON CONFLICT (service_id, day) DO UPDATE SET last_seq = day_numbers.last_seq + 1 RETURNING last_seq`),
@@ -348,6 +351,9 @@ func waitingCounts(ctx context.Context, q queryer, day string) (map[int64]int, e
 
 // IssuedCount is how many numbers a service has handed out on a day.
 func (t TicketTx) IssuedCount(serviceID int64, day string) (int, error) {
+	if t.numberCache != nil {
+		return t.issuedInTx(numberKey{serviceID, day})
+	}
 	return issuedCount(t.ctx, t.tx, serviceID, day)
 }
 

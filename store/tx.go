@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -49,6 +50,11 @@ type txn struct {
 	waiting   *waitingCache // nil on PostgreSQL
 	deltas    []waitDelta   // waiting-count changes, applied to the cache on commit
 	deltaMark int           // len(deltas) at the last Savepoint
+
+	numberCache *numberCache      // nil on PostgreSQL
+	numbers     map[numberKey]int // last numbers handed out in this transaction
+	numberLog   []numberKey       // one entry per number handed out, for savepoints
+	numberMark  int               // len(numberLog) at the last Savepoint
 }
 
 // BeginWrite starts a write transaction.
@@ -57,7 +63,7 @@ func (s *Store) BeginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, Normalize(err)
 	}
-	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting}
+	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting, numberCache: s.numbers}
 	return &Tx{txn: t, Tickets: TicketTx{t}, Dossiers: DossierTx{t}, Outbox: OutboxTx{t}, Users: UserTx{t}, Appointments: AppointmentTx{t}}, nil
 }
 
@@ -66,12 +72,16 @@ func (t *Tx) Commit() error {
 	if t.waiting == nil {
 		return Normalize(t.tx.Commit())
 	}
+	if err := t.flushNumbers(); err != nil {
+		return errors.Join(err, t.tx.Rollback())
+	}
 	t.waiting.commitMu.Lock()
 	defer t.waiting.commitMu.Unlock()
 	if err := t.tx.Commit(); err != nil {
 		return Normalize(err)
 	}
 	t.waiting.apply(t.deltas)
+	t.numberCache.apply(t.numbers)
 	return nil
 }
 
@@ -81,6 +91,7 @@ func (t *Tx) Rollback() error { return t.tx.Rollback() }
 // Savepoint marks the start of one request inside a batch.
 func (t *Tx) Savepoint() error {
 	t.deltaMark = len(t.deltas)
+	t.numberMark = len(t.numberLog)
 	_, err := t.tx.ExecContext(t.ctx, "SAVEPOINT req")
 	return Normalize(err)
 }
@@ -96,6 +107,7 @@ func (t *Tx) Release() error {
 func (t *Tx) RollbackToSavepoint(eventsBefore int) error {
 	t.events = t.events[:eventsBefore]
 	t.deltas = t.deltas[:t.deltaMark]
+	t.forgetNumbersSince(t.numberMark)
 	if _, err := t.tx.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT req"); err != nil {
 		return Normalize(err)
 	}
