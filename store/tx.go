@@ -51,6 +51,7 @@ type txn struct {
 	deltas    []waitDelta   // waiting-count changes, applied to the cache on commit
 	deltaMark int           // len(deltas) at the last Savepoint
 
+	ckpt        *checkpointer     // nil on PostgreSQL
 	numberCache *numberCache      // nil on PostgreSQL
 	numbers     map[numberKey]int // last numbers handed out in this transaction
 	numberLog   []numberKey       // one entry per number handed out, for savepoints
@@ -63,7 +64,7 @@ func (s *Store) BeginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, Normalize(err)
 	}
-	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting, numberCache: s.numbers}
+	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting, numberCache: s.numbers, ckpt: s.ckpt}
 	return &Tx{txn: t, Tickets: TicketTx{t}, Dossiers: DossierTx{t}, Outbox: OutboxTx{t}, Users: UserTx{t}, Appointments: AppointmentTx{t}}, nil
 }
 
@@ -82,6 +83,7 @@ func (t *Tx) Commit() error {
 	}
 	t.waiting.apply(t.deltas)
 	t.numberCache.apply(t.numbers)
+	t.ckpt.committed()
 	return nil
 }
 
