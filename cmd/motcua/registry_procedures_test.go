@@ -39,9 +39,9 @@ func TestRegistryProceduresCommand(t *testing.T) {
 	}
 
 	good := filepath.Join(dir, "danh-muc.csv")
-	writeFile(t, good, "code,name,agency,processing_time,documents\n"+
-		"9.000001,Thủ tục thử của thành phố,UBND phường,4 giờ,Tờ khai (theo mẫu)\n"+
-		"9.000002,Thủ tục thứ hai,UBND phường,7 ngày,Đơn đề nghị|Bản sao (nếu có)\n")
+	writeFile(t, good, "code,name,agency,processing_days,processing_time,documents\n"+
+		"9.000001,Thủ tục thử của thành phố,UBND phường,,4 giờ,Tờ khai (theo mẫu)\n"+
+		"9.000002,Thủ tục thứ hai,UBND phường,,7 ngày,Đơn đề nghị|Bản sao (nếu có)\n")
 	out, err = procedures("publish", good)
 	if err != nil || !strings.Contains(out, "Published 2 procedures (version 1)") {
 		t.Fatalf("publish: got %q, %v", out, err)
