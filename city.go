@@ -82,6 +82,26 @@ type CityCalendar struct {
 	WorkingDays []Holiday `json:"working_days"`
 }
 
+// CityCatalogue is the city's procedure catalogue, published at the
+// registry: every hall applies it beside its own procedures. Revision is the
+// registry bucket's (a hall applies each publication once), Version the
+// registry's number of the publication, Source who published it there.
+type CityCatalogue struct {
+	Revision    uint64      `json:"revision"`
+	Version     int64       `json:"version"`
+	PublishedAt time.Time   `json:"published_at"`
+	Source      string      `json:"source,omitempty"`
+	Procedures  []Procedure `json:"procedures"`
+}
+
+// Where a procedure of a hall comes from: the hall's own (its hall
+// description) or the city's catalogue. On a code both have, the hall's own
+// is kept and the city's is not applied at that hall (docs/city.md).
+const (
+	OriginHall = "hall"
+	OriginCity = "city"
+)
+
 // MergeDays is the union of a hall's own days and the city's, by date,
 // sorted; the hall's own name wins on a date both have.
 func MergeDays(own, city []Holiday) []Holiday {

@@ -10,6 +10,9 @@ const (
 	ChangeAdd    = "add"    // new, or a retired entity brought back
 	ChangeChange = "change" // some of its fields differ
 	ChangeRetire = "retire" // left out of the new description: it leaves the screens, its history stays
+	// ChangeClash: the city's catalogue has a procedure whose code the hall
+	// has as its own; the hall's own is kept, the city's is not applied here.
+	ChangeClash = "clash"
 )
 
 // Kinds of hall entities a change names. The sections of the description
@@ -49,7 +52,7 @@ type HallAuditEntry struct {
 	ID     int64     `json:"id"`
 	At     time.Time `json:"at"`
 	User   *UserRef  `json:"user"`
-	Source string    `json:"source"` // "api", or "file:<path>" for -config at start, "load" for the first load
+	Source string    `json:"source"` // "api", or "file:<path>" for -config at start, "load" for the first load, "city:<version>" for the city's catalogue
 	Seq    int64     `json:"seq"`
 	HallChange
 }

@@ -194,3 +194,38 @@ func intParam(r *http.Request, name string, def int) (int, error) {
 	}
 	return v, nil
 }
+
+// CityCatalogue is the city's procedure catalogue as the hall applied it
+// (issue 14).
+type CityCatalogue interface {
+	CityProcedures(ctx context.Context) (motcua.CityCatalogue, []string, error)
+}
+
+// CityHandler serves the city's catalogue at a joined hall.
+type CityHandler struct {
+	City CityCatalogue
+}
+
+// Procedures handles GET /api/v1/city/procedures at a hall: the city's
+// catalogue as last applied here ({"version","revision","published_at",
+// "procedures":[…]} as the registry answers), and "clashes", the codes on
+// which the hall keeps its own procedure instead of the city's.
+func (h *CityHandler) Procedures(w http.ResponseWriter, r *http.Request) {
+	cat, clashes, err := h.City.CityProcedures(r.Context())
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	procs, err := hall.ProceduresJSON(cat.Procedures)
+	if err != nil {
+		web.Error(w, r, err)
+		return
+	}
+	out := map[string]any{"version": cat.Version, "revision": cat.Revision, "published_at": nil,
+		"procedures": json.RawMessage(procs), "clashes": clashes}
+	if cat.Version > 0 {
+		out["published_at"] = cat.PublishedAt
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	web.JSON(w, http.StatusOK, out)
+}

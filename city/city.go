@@ -10,8 +10,14 @@
 package city
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
+
+	"github.com/motcua/motcua"
 )
 
 // Names shared by the halls and the registry.
@@ -23,9 +29,12 @@ const (
 	// LookupSubject is where a hall asks the registry for a dossier by code.
 	LookupSubject = "city.lookup.dossier"
 	// ConfigBucket is the registry's key-value bucket of what the city
-	// publishes to its halls; CalendarKey holds the city's calendar.
-	ConfigBucket = "motcua_city"
-	CalendarKey  = "calendar"
+	// publishes to its halls; CalendarKey holds the city's calendar,
+	// ProceduresKey its procedure catalogue (JSON, gzipped: a city's
+	// catalogue of a thousand procedures is over NATS's 1 MiB message).
+	ConfigBucket  = "motcua_city"
+	CalendarKey   = "calendar"
+	ProceduresKey = "procedures"
 	// MsgSeqHeader carries the event's seq in the hall's log.
 	MsgSeqHeader = "Motcua-Seq"
 )
@@ -50,3 +59,45 @@ func EventSubject(branch, typ string) string { return "city." + branch + ".ev." 
 
 // MsgID is the Nats-Msg-Id of an event: its identity in the city.
 func MsgID(branch string, seq int64) string { return fmt.Sprintf("%s:%d", branch, seq) }
+
+// MaxCatalogueBytes bounds the city's catalogue as it travels (gzipped), under
+// NATS's default message size of 1 MiB with room for the headers.
+const MaxCatalogueBytes = 1000 << 10
+
+// EncodeCatalogue is the catalogue as the configuration bucket holds it:
+// JSON, gzipped.
+func EncodeCatalogue(cat motcua.CityCatalogue) ([]byte, error) {
+	raw, err := json.Marshal(cat)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// maxCatalogueJSON bounds the catalogue once unzipped.
+const maxCatalogueJSON = 64 << 20
+
+// DecodeCatalogue reads what EncodeCatalogue wrote.
+func DecodeCatalogue(data []byte) (motcua.CityCatalogue, error) {
+	var cat motcua.CityCatalogue
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return cat, fmt.Errorf("city catalogue: %w", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, maxCatalogueJSON))
+	if err != nil {
+		return cat, fmt.Errorf("city catalogue: %w", err)
+	}
+	if err := json.Unmarshal(raw, &cat); err != nil {
+		return cat, fmt.Errorf("city catalogue: %w", err)
+	}
+	return cat, nil
+}

@@ -57,6 +57,9 @@ type Config struct {
 	// Calendar applies the city's calendar when the registry publishes a
 	// new one (the hub's SetCityCalendar); nil ignores it.
 	Calendar func(ctx context.Context, cal motcua.CityCalendar) error
+	// Procedures applies the city's procedure catalogue when the registry
+	// publishes a new one (the hub's SetCityProcedures); nil ignores it.
+	Procedures func(ctx context.Context, cat motcua.CityCatalogue) error
 }
 
 // Link is a hall's membership of the city: its embedded NATS server, the
@@ -149,7 +152,7 @@ func (l *Link) Start(ctx context.Context, branch string) error {
 	l.stop = stop
 	l.mu.Unlock()
 	go l.run(sctx)
-	if cfg.Calendar != nil {
+	if cfg.Calendar != nil || cfg.Procedures != nil {
 		go l.followConfig(sctx)
 	}
 	return nil
@@ -159,24 +162,52 @@ func (l *Link) Start(ctx context.Context, branch string) error {
 // configuration; offline, it asks again until the link is back.
 const configEvery = 2 * time.Second
 
-// followConfig reads the city's calendar from the registry's bucket (in the
-// registry's JetStream domain, through the leaf link) and applies each new
-// revision. A hall that was offline gets the newest one when it returns.
+// followConfig reads the city's calendar and procedure catalogue from the
+// registry's bucket (in the registry's JetStream domain, through the leaf
+// link) and applies each new revision. A hall that was offline gets the
+// newest ones when it returns.
 func (l *Link) followConfig(ctx context.Context) {
 	cityJS, err := jetstream.NewWithDomain(l.nc, RegistryDomain)
 	if err != nil {
 		l.log.Error("city: configuration", "err", err)
 		return
 	}
-	var applied uint64
+	type follow struct {
+		key     string
+		apply   func(ctx context.Context, rev uint64, value []byte) error
+		applied uint64
+	}
+	var follows []*follow
+	if l.cfg.Calendar != nil {
+		follows = append(follows, &follow{key: CalendarKey, apply: func(ctx context.Context, rev uint64, value []byte) error {
+			var cal motcua.CityCalendar
+			if err := json.Unmarshal(value, &cal); err != nil {
+				return fmt.Errorf("city calendar: %w", err)
+			}
+			cal.Revision = rev
+			return l.cfg.Calendar(ctx, cal)
+		}})
+	}
+	if l.cfg.Procedures != nil {
+		follows = append(follows, &follow{key: ProceduresKey, apply: func(ctx context.Context, rev uint64, value []byte) error {
+			cat, err := DecodeCatalogue(value)
+			if err != nil {
+				return err
+			}
+			cat.Revision = rev
+			return l.cfg.Procedures(ctx, cat)
+		}})
+	}
 	tick := time.NewTicker(configEvery)
 	defer tick.Stop()
 	for {
 		if l.Online() {
-			if rev, err := l.pullCalendar(ctx, cityJS, applied); err != nil && ctx.Err() == nil {
-				l.log.Warn("city: calendar", "err", err)
-			} else if err == nil {
-				applied = rev
+			for _, f := range follows {
+				if rev, err := l.pullConfig(ctx, cityJS, f.key, f.applied, f.apply); err != nil && ctx.Err() == nil {
+					l.log.Warn("city: configuration", "key", f.key, "err", err)
+				} else if err == nil {
+					f.applied = rev
+				}
 			}
 		}
 		select {
@@ -187,14 +218,18 @@ func (l *Link) followConfig(ctx context.Context) {
 	}
 }
 
-func (l *Link) pullCalendar(ctx context.Context, js jetstream.JetStream, applied uint64) (uint64, error) {
+// pullConfig reads key from the city's bucket and hands a revision other
+// than applied to apply; it returns the revision now applied.
+func (l *Link) pullConfig(ctx context.Context, js jetstream.JetStream, key string, applied uint64,
+	apply func(ctx context.Context, rev uint64, value []byte) error) (uint64, error) {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, LookupTimeout)
 	defer cancel()
 	kv, err := js.KeyValue(ctx, ConfigBucket)
 	if err != nil {
 		return applied, err
 	}
-	entry, err := kv.Get(ctx, CalendarKey)
+	entry, err := kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return applied, nil
 	}
@@ -204,15 +239,14 @@ func (l *Link) pullCalendar(ctx context.Context, js jetstream.JetStream, applied
 	if entry.Revision() == applied {
 		return applied, nil
 	}
-	var cal motcua.CityCalendar
-	if err := json.Unmarshal(entry.Value(), &cal); err != nil {
-		return applied, fmt.Errorf("city calendar: %w", err)
-	}
-	cal.Revision = entry.Revision()
-	if err := l.cfg.Calendar(ctx, cal); err != nil {
+	// The apply runs in the writer: a catalogue of a thousand procedures
+	// may take longer than a lookup.
+	actx, acancel := context.WithTimeout(parent, 30*time.Second)
+	defer acancel()
+	if err := apply(actx, entry.Revision(), entry.Value()); err != nil {
 		return applied, err
 	}
-	return cal.Revision, nil
+	return entry.Revision(), nil
 }
 
 // openStream creates the hall's stream and reads from it how far the sender
@@ -401,4 +435,10 @@ func (l *Link) shutdown() {
 // SetCalendar sets who applies the city's calendar; call it before Start.
 func (l *Link) SetCalendar(fn func(ctx context.Context, cal motcua.CityCalendar) error) {
 	l.cfg.Calendar = fn
+}
+
+// SetProcedures sets who applies the city's procedure catalogue; call it
+// before Start.
+func (l *Link) SetProcedures(fn func(ctx context.Context, cat motcua.CityCatalogue) error) {
+	l.cfg.Procedures = fn
 }

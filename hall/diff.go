@@ -100,3 +100,20 @@ func marshal(v any) json.RawMessage {
 	}
 	return raw
 }
+
+// DiffProcedures lists what changes from the procedures cur to next, matched
+// by code, as Diff lists a description's (the city's catalogue at a hall,
+// issue 14).
+func DiffProcedures(cur, next []motcua.Procedure) []motcua.HallChange {
+	a, b := make([]procedureSpec, len(cur)), make([]procedureSpec, len(next))
+	for i, p := range cur {
+		a[i] = procedureDoc(p)
+	}
+	for i, p := range next {
+		b[i] = procedureDoc(p)
+	}
+	return diffList(motcua.KindProcedure, a, b, func(p procedureSpec) string { return p.Code })
+}
+
+// ProcedureDoc is p as the description writes it (JSON), for an audit entry.
+func ProcedureDoc(p motcua.Procedure) json.RawMessage { return marshal(procedureDoc(p)) }

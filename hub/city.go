@@ -2,8 +2,11 @@ package hub
 
 import (
 	"context"
+	"strconv"
+	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/store"
 )
 
@@ -42,6 +45,117 @@ func (h *Hub) SetCityCalendar(ctx context.Context, cal motcua.CityCalendar) erro
 	return err
 }
 
+// SourceCity is the audit source of a change the city's procedure
+// catalogue made at the hall: "city:<version>", the registry's number of
+// the publication.
+const SourceCity = "city:"
+
+// SetCityProcedures applies the procedure catalogue the city registry
+// published (issue 14), in one transaction of the single writer, beside the
+// hall's own procedures: city procedures are added, changed or retired (their
+// rows, and the dossiers that name them, stay); a code the hall has as its
+// own is not taken (the hall's own is kept, and the clash is in the audit).
+// Every change is audited with source "city:<version>" under one "hall"
+// event, as a change of the hall is. A revision already applied changes
+// nothing.
+func (h *Hub) SetCityProcedures(ctx context.Context, cat motcua.CityCatalogue) error {
+	var changes []motcua.HallChange
+	applied := false
+	err := h.Writer.WriteAlone(ctx, func(tx *store.Tx) error {
+		changes, applied = nil, false
+		cur, err := tx.CityCatalogue()
+		if err != nil {
+			return err
+		}
+		if cur.Revision == cat.Revision && cur.Version == cat.Version {
+			return nil
+		}
+		if err := tx.PutCityCatalogue(cat); err != nil {
+			return err
+		}
+		applied = true
+		now := h.Site.Clock.Now()
+		if changes, err = h.applyCityProcedures(tx, cat, nil, now); err != nil || len(changes) == 0 {
+			return err
+		}
+		ev, err := tx.AppendEvent(now, nil, nil, &motcua.HallBody{At: now.In(h.Site.Location()), Changes: len(changes),
+			Kinds: []string{motcua.KindProcedure}})
+		if err != nil {
+			return err
+		}
+		return tx.AuditHall(now, nil, citySource(cat), ev.Seq, changes)
+	}, nil)
+	if err == nil && applied {
+		var clashes []string
+		for _, c := range changes {
+			if c.Action == motcua.ChangeClash {
+				clashes = append(clashes, c.Key)
+			}
+		}
+		h.log.Info("city procedure catalogue applied", "revision", cat.Revision, "version", cat.Version,
+			"procedures", len(cat.Procedures), "changes", len(changes)-len(clashes))
+		if len(clashes) > 0 {
+			h.log.Warn("city procedure catalogue: the hall's own procedures kept on codes the city's catalogue also has",
+				"codes", clashes)
+		}
+	}
+	return err
+}
+
+func citySource(cat motcua.CityCatalogue) string {
+	return SourceCity + strconv.FormatInt(cat.Version, 10)
+}
+
+// applyCityProcedures makes the city's procedures at the hall those of
+// cat, leaving the hall's own alone, and returns what changed. A code the
+// hall has as its own is a clash: the hall's own stays, the city's is not
+// applied. Clashes are listed for every code when wasCity is nil (a new
+// catalogue), else only for the codes in wasCity (a change of the hall that
+// took over a city procedure by naming its code).
+func (h *Hub) applyCityProcedures(tx *store.Tx, cat motcua.CityCatalogue, wasCity map[string]bool, now time.Time) ([]motcua.HallChange, error) {
+	rows, err := tx.Procedures()
+	if err != nil {
+		return nil, err
+	}
+	own := map[string]bool{}
+	var cur []motcua.Procedure
+	for _, r := range rows {
+		switch {
+		case r.RetiredAt != nil:
+		case r.Origin == motcua.OriginHall:
+			own[r.Code] = true
+		default:
+			cur = append(cur, r.Procedure)
+		}
+	}
+	var next []motcua.Procedure
+	var clashes []motcua.HallChange
+	byCode := map[string]motcua.Procedure{}
+	for _, p := range cat.Procedures {
+		if own[p.Code] {
+			if wasCity == nil || wasCity[p.Code] {
+				clashes = append(clashes, motcua.HallChange{Kind: motcua.KindProcedure, Key: p.Code, Action: motcua.ChangeClash,
+					After: hall.ProcedureDoc(p)})
+			}
+			continue
+		}
+		next = append(next, p)
+		byCode[p.Code] = p
+	}
+	changes := hall.DiffProcedures(cur, next)
+	for _, c := range changes {
+		if c.Action == motcua.ChangeRetire {
+			err = tx.RetireCityProcedure(c.Key, now)
+		} else {
+			err = tx.PutCityProcedure(byCode[c.Key])
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(changes, clashes...), nil
+}
+
 // LinkCityVisit links a visit of this hall (a ticket) to a dossier another
 // branch received, found through the city registry: the citizen came back
 // here. The link is a "city_visit" event, which reaches the registry like
@@ -69,4 +183,32 @@ func (h *Hub) LinkCityVisit(ctx context.Context, d motcua.CityDossier, ticketID 
 		return err
 	})
 	return body, err
+}
+
+// CityProcedures is the city's catalogue as the hall last applied it, and
+// the codes of it on which the hall keeps its own procedure instead.
+func (h *Hub) CityProcedures(ctx context.Context) (motcua.CityCatalogue, []string, error) {
+	cat, err := h.store.CityCatalogue(ctx)
+	if err != nil {
+		return cat, nil, err
+	}
+	if cat.Procedures == nil {
+		cat.Procedures = []motcua.Procedure{}
+	}
+	own, err := h.store.Hall(ctx)
+	if err != nil {
+		return cat, nil, err
+	}
+	mine := map[string]bool{}
+	for _, p := range own.Procedures {
+		mine[p.Code] = true
+	}
+	clashes := []string{}
+	for _, p := range cat.Procedures {
+		if mine[p.Code] {
+			clashes = append(clashes, p.Code)
+		}
+	}
+	cat.PublishedAt = cat.PublishedAt.In(h.Site.Location())
+	return cat, clashes, nil
 }

@@ -90,6 +90,18 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		if dryRun {
 			return errDryRun
 		}
+		// The city's procedures (issue 14) before the change: a code the
+		// hall now names as its own takes one over, and the audit says so.
+		wasCity := map[string]bool{}
+		stored, err := tx.Procedures()
+		if err != nil {
+			return err
+		}
+		for _, p := range stored {
+			if p.Origin == motcua.OriginCity && p.RetiredAt == nil {
+				wasCity[p.Code] = true
+			}
+		}
 		if err := tx.ApplyHall(next, now); err != nil {
 			return err
 		}
@@ -107,6 +119,22 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		}
 		if err := tx.AuditHall(now, userID, source, ev.Seq, changes); err != nil {
 			return err
+		}
+		// The city's catalogue again: a city procedure whose code the hall
+		// dropped from its own comes back as the city's; one the hall took
+		// over is a clash. Audited as the city's, under the same event.
+		cat, err := tx.CityCatalogue()
+		if err != nil {
+			return err
+		}
+		cityChanges, err := h.applyCityProcedures(tx, cat, wasCity, now)
+		if err != nil {
+			return err
+		}
+		if len(cityChanges) > 0 {
+			if err := tx.AuditHall(now, nil, citySource(cat), ev.Seq, cityChanges); err != nil {
+				return err
+			}
 		}
 		// The city's days (issue 14) are kept apart from the hall's own, so a
 		// change of the hall never drops them.

@@ -508,6 +508,146 @@ func TestCity(t *testing.T) {
 		}
 	})
 
+	t.Run("the city's procedure catalogue reaches every hall", func(t *testing.T) {
+		api := c.api(t)
+		// Bad input is a 4xx naming the field.
+		if st, raw := api.put(t, "/api/v1/city/procedures", "", "code,name\n"); st != http.StatusBadRequest || !strings.Contains(raw, `"format"`) {
+			t.Errorf("PUT a catalogue with no format: got %d %s, want 400 naming format", st, raw)
+		}
+		bad := "code,name,agency,processing_days,documents\n9.000001,Thủ tục thử,UBND phường,,Tờ khai\n"
+		if st, raw := api.put(t, "/api/v1/city/procedures?format=csv", "text/csv", bad); st != http.StatusUnprocessableEntity ||
+			!strings.Contains(raw, "procedures[0].processing_days") {
+			t.Errorf("PUT a catalogue with no processing time: got %d %s, want 422 naming procedures[0].processing_days", st, raw)
+		}
+		if st, raw := api.put(t, "/api/v1/city/procedures?format=xls", "", "x"); st != http.StatusBadRequest || !strings.Contains(raw, `"format"`) {
+			t.Errorf("PUT a catalogue as xls: got %d %s, want 400 naming format", st, raw)
+		}
+		if v := c.catalogueVersion(t); v != 0 {
+			t.Fatalf("after refused catalogues: version %d published, want none", v)
+		}
+
+		// A hall's own procedure, whose code the city's catalogue also has.
+		own := a.procedures(t)[0]
+		for _, h := range []*hallEnv{a, b, h3} {
+			if h.procedure(t, "9.000001") != nil {
+				t.Fatalf("%s has 9.000001 before the city published it", h.code)
+			}
+		}
+		b.proxy.Cut() // CN02 is away when the city publishes
+		defer b.proxy.Restore()
+		waitFor(t, "CN02's link down", func() bool { return !b.srv.City.Online() })
+
+		catalogue := "code,name,agency,processing_days,documents\n" +
+			"9.000001,Thủ tục thử của thành phố (3 ngày),UBND phường,3,Tờ khai (theo mẫu)\n" +
+			"9.000002,Thủ tục thử của thành phố (12 ngày),UBND phường,12,Tờ khai (theo mẫu)|Bản sao giấy tờ (nếu có)\n" +
+			own.Code + ",Tên thủ tục của thành phố,UBND thành phố,30,Đơn đề nghị\n"
+		st, raw := api.put(t, "/api/v1/city/procedures?format=csv", "text/csv", catalogue)
+		if st != http.StatusOK {
+			t.Fatalf("PUT the city's catalogue: got %d %s, want 200", st, raw)
+		}
+		var pub struct {
+			Version    int64 `json:"version"`
+			Procedures []struct {
+				Code string `json:"code"`
+			} `json:"procedures"`
+		}
+		json.Unmarshal([]byte(raw), &pub)
+		if pub.Version == 0 || len(pub.Procedures) != 3 {
+			t.Fatalf("published catalogue: got %s, want a version and 3 procedures", raw)
+		}
+
+		// Every hall online receives dossiers under the new procedures, their
+		// processing time deciding the due date.
+		for _, h := range []*hallEnv{a, h3} {
+			waitFor(t, h.code+" applying the city's catalogue", func() bool { return h.procedure(t, "9.000002") != nil })
+			h.checkDue(t, "9.000001", 3)
+			h.checkDue(t, "9.000002", 12)
+			// The hall's own procedure is kept on the clashing code.
+			if got := h.procedure(t, own.Code); got == nil || got.Name != own.Name || got.ProcessingDays != own.ProcessingDays {
+				t.Errorf("%s: its own %s after the city's catalogue: got %+v, want its own %q, %d days", h.code, own.Code, got, own.Name, own.ProcessingDays)
+			}
+			var view struct {
+				Version int64    `json:"version"`
+				Clashes []string `json:"clashes"`
+			}
+			if st, raw := h.do("GET", "/api/v1/city/procedures", nil, &view); st != 200 || view.Version != pub.Version ||
+				!slices.Equal(view.Clashes, []string{own.Code}) {
+				t.Errorf("%s: GET /api/v1/city/procedures: got %d %s, want version %d and the clash %s", h.code, st, raw, pub.Version, own.Code)
+			}
+			// Audited like a change of the hall.
+			var audit []motcua.HallAuditEntry
+			h.do("GET", "/api/v1/hall/audit", nil, &audit)
+			source := fmt.Sprintf("city:%d", pub.Version)
+			added := slices.ContainsFunc(audit, func(e motcua.HallAuditEntry) bool {
+				return e.Source == source && e.Key == "9.000001" && e.Action == motcua.ChangeAdd && e.Kind == motcua.KindProcedure
+			})
+			clash := slices.ContainsFunc(audit, func(e motcua.HallAuditEntry) bool {
+				return e.Source == source && e.Key == own.Code && e.Action == motcua.ChangeClash
+			})
+			if !added || !clash {
+				t.Errorf("%s: the audit of the city's catalogue: got %+v, want 9.000001 added and %s a clash, source %s", h.code, audit, own.Code, source)
+			}
+		}
+		if b.procedure(t, "9.000001") != nil {
+			t.Error("CN02 cut off has the city's catalogue")
+		}
+
+		// The city's procedures are kept apart: the hall description does not
+		// list them, and a local change of the hall and a restart keep them.
+		cur, err := a.srv.Hub.Hall(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(cur.Procedures, func(p motcua.Procedure) bool { return p.Code == "9.000001" }) {
+			t.Error("CN01's hall description lists the city's procedure 9.000001")
+		}
+		cur.Branch.Notice = "Thông báo sau danh mục của thành phố"
+		admin := motcua.User{ID: 1, Username: "admin", Role: motcua.RoleAdmin}
+		if _, err := a.srv.Hub.ApplyHall(context.Background(), cur, admin, false); err != nil {
+			t.Fatalf("apply the hall at CN01: %v", err)
+		}
+		if a.procedure(t, "9.000001") == nil {
+			t.Error("CN01 after a local change of its hall: the city's procedure is gone")
+		}
+		a.stop()
+		a.start()
+		if mine := a.procedure(t, own.Code); a.procedure(t, "9.000001") == nil || mine == nil || mine.Name != own.Name {
+			t.Error("CN01 after a restart: the city's procedure is gone or its own was replaced")
+		}
+		// The hall drops its own procedure: the city's one of that code comes in.
+		cur, _ = a.srv.Hub.Hall(context.Background())
+		cur.Procedures = slices.DeleteFunc(cur.Procedures, func(p motcua.Procedure) bool { return p.Code == own.Code })
+		if _, err := a.srv.Hub.ApplyHall(context.Background(), cur, admin, false); err != nil {
+			t.Fatalf("drop CN01's own %s: %v", own.Code, err)
+		}
+		if got := a.procedure(t, own.Code); got == nil || got.Name != "Tên thủ tục của thành phố" || got.ProcessingDays != 30 {
+			t.Errorf("CN01 without its own %s: got %+v, want the city's (30 days)", own.Code, got)
+		}
+
+		// CN02 returns and gets the newest catalogue.
+		b.proxy.Restore()
+		waitFor(t, "CN02 applying the city's catalogue after its return", func() bool { return b.procedure(t, "9.000001") != nil })
+		b.checkDue(t, "9.000001", 3)
+		if got := b.procedure(t, own.Code); got == nil || got.Name != own.Name {
+			t.Errorf("CN02: its own %s after the city's catalogue: got %+v, want its own", own.Code, got)
+		}
+
+		// A catalogue published from the command line, without 9.000002: the
+		// running registry sends it, and the halls stop offering 9.000002.
+		procs, err := registry.ParseCatalogue([]byte("procedures:\n  - code: \"9.000001\"\n    name: Thủ tục thử của thành phố (5 ngày)\n"+
+			"    agency: UBND phường\n    processing_time: 5 ngày\n    documents: [\"Tờ khai (theo mẫu)\"]\n"), "yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := registry.PublishCatalogue(context.Background(), c.st, c.clock.Now(), procs, "cli:test.yaml"); err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []*hallEnv{a, b, h3} {
+			waitFor(t, h.code+" retiring 9.000002", func() bool { return h.procedure(t, "9.000002") == nil })
+			h.checkDue(t, "9.000001", 5)
+		}
+	})
+
 	t.Run("a hall cut off works alone and catches up exactly once", func(t *testing.T) {
 		b.proxy.Cut()
 		waitFor(t, "CN02's link down", func() bool { return !b.srv.City.Online() })
@@ -572,4 +712,132 @@ func TestCity(t *testing.T) {
 			t.Errorf("CN03 after revocation: got revoked %v online %v, want revoked and offline", got.Revoked, got.Online)
 		}
 	})
+}
+
+// registryAPI is the registry's HTTP API with an admin's session.
+type registryAPI struct {
+	url, token string
+}
+
+func (c *cityEnv) api(t *testing.T) registryAPI {
+	t.Helper()
+	const password = "Tr4m-Ha-Noi-2026!city"
+	accounts := auth.New(auth.Config{Store: c.st, Writer: c.reg.Writer(), Clock: c.clock, BcryptCost: 4})
+	if err := accounts.EnsureAdmin(context.Background(), password); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(c.reg.Handler(accounts, auth.SessionLength, nil))
+	t.Cleanup(ts.Close)
+	resp, err := http.Post(ts.URL+"/api/v1/auth/login", "application/json",
+		strings.NewReader(`{"username":"admin","password":"`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var login struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&login); err != nil || login.Token == "" {
+		t.Fatalf("registry login: %d %v", resp.StatusCode, err)
+	}
+	return registryAPI{url: ts.URL, token: login.Token}
+}
+
+func (a registryAPI) put(t *testing.T, path, contentType, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", a.url+path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+// catalogueVersion is the version of the city's catalogue at the registry.
+func (c *cityEnv) catalogueVersion(t *testing.T) int64 {
+	t.Helper()
+	cat, err := c.reg.Procedures(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat.Version
+}
+
+// hallProcedure is a procedure as the counter lists it.
+type hallProcedure struct {
+	ID                int64    `json:"id"`
+	Code              string   `json:"code"`
+	Name              string   `json:"name"`
+	ProcessingDays    int      `json:"processing_days"`
+	RequiredDocuments []string `json:"required_documents"`
+}
+
+// procedures lists the procedures the hall's counter offers.
+func (h *hallEnv) procedures(t *testing.T) []hallProcedure {
+	t.Helper()
+	var procs []hallProcedure
+	if st, raw := h.do("GET", "/api/v1/procedures", nil, &procs); st != 200 {
+		t.Fatalf("%s: GET /api/v1/procedures: %d %s", h.code, st, raw)
+	}
+	return procs
+}
+
+// procedure is the counter's procedure of code, nil when not offered.
+func (h *hallEnv) procedure(t *testing.T, code string) *hallProcedure {
+	t.Helper()
+	for _, p := range h.procedures(t) {
+		if p.Code == code {
+			return &p
+		}
+	}
+	return nil
+}
+
+// checkDue receives a dossier under the procedure of code at counter 1
+// and checks its due date: days working days from its receipt, by the
+// hall's calendar.
+func (h *hallEnv) checkDue(t *testing.T, code string, days int) {
+	t.Helper()
+	p := h.procedure(t, code)
+	if p == nil {
+		t.Fatalf("%s does not offer %s", h.code, code)
+	}
+	if p.ProcessingDays != days {
+		t.Errorf("%s: %s takes %d days, want %d", h.code, code, p.ProcessingDays, days)
+	}
+	var tk struct {
+		ID int64 `json:"id"`
+	}
+	if st, raw := h.do("POST", "/api/v1/tickets", map[string]any{"service_id": 1}, &tk); st != http.StatusCreated {
+		t.Fatalf("%s: issue: %d %s", h.code, st, raw)
+	}
+	if st, raw := h.do("POST", "/api/v1/counters/1/call", map[string]any{"ticket_id": tk.ID, "reason": "thử danh mục thành phố"}, nil); st != 200 {
+		t.Fatalf("%s: call: %d %s", h.code, st, raw)
+	}
+	var d struct {
+		Code       string    `json:"code"`
+		ReceivedAt time.Time `json:"received_at"`
+		DueAt      time.Time `json:"due_at"`
+	}
+	body := map[string]any{"procedure_id": p.ID, "documents": p.RequiredDocuments,
+		"applicant": map[string]string{"name": "Trần Văn An", "id_number": "001190054321", "phone": "0987654321",
+			"address": "Số 12 phố Lò Đúc, Hai Bà Trưng, Hà Nội"}}
+	if st, raw := h.do("POST", fmt.Sprintf("/api/v1/tickets/%d/dossiers", tk.ID), body, &d); st != http.StatusCreated {
+		t.Fatalf("%s: dossier under %s: %d %s", h.code, code, st, raw)
+	}
+	want := h.srv.Hub.Site.Calendar().DueFor(d.ReceivedAt, motcua.Procedure{ProcessingDays: days})
+	if !d.DueAt.Equal(want) {
+		t.Errorf("%s: dossier under %s (%d days) received %v: due %v, want %v", h.code, code, days, d.ReceivedAt, d.DueAt, want)
+	}
+	for _, step := range []string{"start", "finish"} {
+		if st, raw := h.do("POST", fmt.Sprintf("/api/v1/tickets/%d/%s", tk.ID, step), nil, nil); st != 200 {
+			t.Fatalf("%s: %s: %d %s", h.code, step, st, raw)
+		}
+	}
 }

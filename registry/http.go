@@ -90,6 +90,10 @@ func (r *Registry) Handler(sessions web.Sessions, sessionLength time.Duration, l
 		}
 		web.JSON(w, http.StatusOK, out)
 	})
+	// The city's procedure catalogue (issue 14), published to every hall
+	// (admin): a catalogue file as the hall's /admin import reads it.
+	mux.With(sup).Get("/api/v1/city/procedures", r.getProcedures)
+	mux.With(admin).Put("/api/v1/city/procedures", r.putProcedures)
 	return mux
 }
 

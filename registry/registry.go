@@ -90,6 +90,9 @@ type Registry struct {
 	resetAt map[string]time.Time
 	since   map[string]time.Time
 	notice  pageNotice // the /city sockets wait on it
+
+	catMu  sync.Mutex
+	pushed int64 // the version of the city catalogue in the bucket (catalogue.go)
 }
 
 // New starts the registry: its NATS server, the stream, the applier, the
@@ -138,7 +141,10 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 		NoSigs:                     true,
 		NoLog:                      true,
 		CustomClientAuthentication: auth,
-		LeafNode:                   server.LeafNodeOpts{Host: host, Port: port, TLSConfig: cfg.TLS},
+		// NoAdvertise: a hall reconnects only to the address it was given,
+		// never to one the registry's server gossips (its bare listen
+		// address, which may not be reachable, nor the name TLS checks).
+		LeafNode: server.LeafNodeOpts{Host: host, Port: port, TLSConfig: cfg.TLS, NoAdvertise: true},
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -164,6 +170,10 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 		r.w.Run(wctx)
 	}()
 	if err := r.SyncBranches(ctx); err != nil {
+		r.Close()
+		return nil, err
+	}
+	if err := r.pushCatalogue(ctx); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -414,6 +424,10 @@ func (r *Registry) syncLoop(ctx context.Context) {
 		}
 		if err := r.SyncBranches(ctx); err != nil && ctx.Err() == nil {
 			r.log.Error("city: branch sync", "err", err)
+		}
+		// A catalogue published from the command line goes out here.
+		if err := r.pushCatalogue(ctx); err != nil && ctx.Err() == nil {
+			r.log.Error("city: catalogue", "err", err)
 		}
 	}
 }

@@ -126,6 +126,10 @@ func routes(d deps) http.Handler {
 		cityDossiers := &counter.CityHandler{Site: h.Site, City: d.city, Visits: h}
 		r.With(staff).Get("/api/v1/city/dossiers/{code}", cityDossiers.Dossier)
 		r.With(staff).Post("/api/v1/city/dossiers/{code}/visits", cityDossiers.LinkVisit)
+		// The city's procedure catalogue as applied here, and its clashes
+		// with the hall's own procedures (admin).
+		cityCat := &admin.CityHandler{City: h}
+		r.With(login.Require(motcua.RoleAdmin)).Get("/api/v1/city/procedures", cityCat.Procedures)
 	}
 
 	// Dossiers (staff) and their printouts; pages authenticate by the login cookie.

@@ -165,6 +165,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	secure := cfg.SecureCookies || strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https://")
 	if link != nil {
 		link.SetCalendar(hb.SetCityCalendar)
+		link.SetProcedures(hb.SetCityProcedures)
 		if err := link.Start(ctx, hb.Site.Branch().Code); err != nil {
 			hb.Close()
 			return nil, errors.Join(fmt.Errorf("join the city: %w", err), st.Close())

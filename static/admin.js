@@ -39,7 +39,8 @@
   }
 
   var ROLE = { admin: ['Quản trị', 'Admin'], supervisor: ['Giám sát', 'Supervisor'], staff: ['Cán bộ quầy', 'Staff'] };
-  var ACTION = { add: ['Thêm', 'add'], change: ['Sửa', 'change'], retire: ['Ngừng', 'retire'] };
+  var ACTION = { add: ['Thêm', 'add'], change: ['Sửa', 'change'], retire: ['Ngừng', 'retire'],
+    clash: ['Giữ thủ tục riêng, không nhận của thành phố', 'own kept, city’s not applied'] };
   var KIND = {
     branch: ['Chi nhánh', 'branch'], policy: ['Chính sách gọi số', 'policy'], reception: ['Giờ tiếp nhận', 'reception'],
     privacy: ['Dữ liệu cá nhân', 'privacy'], dossiers: ['Hồ sơ', 'dossiers'], service: ['Dịch vụ', 'service'],
@@ -816,7 +817,8 @@
         tr.setAttribute('data-kind', a.kind);
         tr.setAttribute('data-key', a.key);
         cell(tr).textContent = M.dmy(a.at, true);
-        cell(tr).textContent = a.user ? (a.user.full_name || a.user.username) : (a.source === 'load' ? 'Nạp lần đầu / first load' : a.source);
+        cell(tr).textContent = a.user ? (a.user.full_name || a.user.username) : (a.source === 'load' ? 'Nạp lần đầu / first load' :
+          a.source.indexOf('city:') === 0 ? 'Danh mục thành phố / city catalogue ' + a.source.slice(5) : a.source);
         var what = cell(tr);
         what.appendChild(el('span', 'act-' + a.action, label(ACTION, a.action)));
         what.appendChild(document.createTextNode(' ' + label(KIND, a.kind) + ' ' + a.key));

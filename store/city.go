@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/motcua/motcua"
@@ -277,4 +278,84 @@ func (s CityStore) Visits(ctx context.Context, code string) ([]CityVisitRow, err
 	var rows []CityVisitRow
 	err := s.read.SelectContext(ctx, &rows, s.read.Rebind(`SELECT branch, number, at FROM city_visits WHERE code = ? ORDER BY at, seq`), code)
 	return rows, Normalize(err)
+}
+
+// cityCatalogueKey is the setting that keeps, at a hall, the procedure
+// catalogue the city published last; the procedures themselves are rows of
+// procedures with origin 'city'.
+const cityCatalogueKey = "city_procedures"
+
+// CityCatalogue reads the city's catalogue a hall applied (empty when none).
+func (s *Store) CityCatalogue(ctx context.Context) (motcua.CityCatalogue, error) {
+	var cat motcua.CityCatalogue
+	err := setting(ctx, s.read, cityCatalogueKey, &cat)
+	return cat, err
+}
+
+// CityCatalogue reads the city's catalogue inside the transaction.
+func (t *Tx) CityCatalogue() (motcua.CityCatalogue, error) {
+	var cat motcua.CityCatalogue
+	err := setting(t.ctx, t.tx, cityCatalogueKey, &cat)
+	return cat, err
+}
+
+// PutCityCatalogue keeps the city's catalogue at a hall.
+func (t *Tx) PutCityCatalogue(cat motcua.CityCatalogue) error {
+	return t.PutSetting(cityCatalogueKey, cat)
+}
+
+// PutCityProcedure makes p one of the city's procedures at a hall: a new
+// row, or the row of its code (the city's, or the hall's own retired one)
+// brought back with the city's fields. Whether the code may be taken (not
+// the hall's own) is the caller's business.
+func (t *Tx) PutCityProcedure(p motcua.Procedure) error {
+	docs, _ := json.Marshal(p.Documents)
+	if p.Documents == nil {
+		docs = []byte("[]")
+	}
+	var id int64
+	err := t.get(&id, `SELECT id FROM procedures WHERE code = ?`, p.Code)
+	if ErrorIsNotFound(err) {
+		_, err = t.insert(`INSERT INTO procedures (code, name, field, agency, processing_days, fee, documents, service_code,
+			processing_time, cutoff, extended_days, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'city')`, p.Code, p.Name, p.Field,
+			p.Agency, p.ProcessingDays, p.Fee, string(docs), p.ServiceCode, p.ProcessingTime, p.Cutoff, p.ExtendedDays)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	return t.exec(`UPDATE procedures SET name = ?, field = ?, agency = ?, processing_days = ?, fee = ?, documents = ?,
+		service_code = ?, processing_time = ?, cutoff = ?, extended_days = ?, retired_at = NULL, origin = 'city' WHERE id = ?`,
+		p.Name, p.Field, p.Agency, p.ProcessingDays, p.Fee, string(docs), p.ServiceCode, p.ProcessingTime, p.Cutoff, p.ExtendedDays, id)
+}
+
+// RetireCityProcedure retires one of the city's procedures at a hall (its
+// row and dossiers stay).
+func (t *Tx) RetireCityProcedure(code string, at time.Time) error {
+	return t.exec(`UPDATE procedures SET retired_at = ? WHERE code = ? AND origin = 'city' AND retired_at IS NULL`, at.UTC(), code)
+}
+
+// CityCatalogueRow is one catalogue published at the registry.
+type CityCatalogueRow struct {
+	ID          int64     `db:"id"`
+	PublishedAt time.Time `db:"published_at"`
+	Source      string    `db:"source"`
+	Procedures  string    `db:"procedures"` // JSON list of motcua.Procedure
+}
+
+// AddCatalogue records a catalogue published at the registry and returns
+// its number (the catalogue's version).
+func (t CityTx) AddCatalogue(at time.Time, source string, procedures []byte) (int64, error) {
+	return t.insert(`INSERT INTO city_catalogues (published_at, source, procedures) VALUES (?, ?, ?)`,
+		at.UTC(), source, string(procedures))
+}
+
+// LatestCatalogue reads the newest catalogue published at the registry; ok
+// is false when none ever was.
+func (s CityStore) LatestCatalogue(ctx context.Context) (row CityCatalogueRow, ok bool, err error) {
+	err = s.read.GetContext(ctx, &row, `SELECT id, published_at, source, procedures FROM city_catalogues ORDER BY id DESC LIMIT 1`)
+	if ErrorIsNotFound(err) {
+		return row, false, nil
+	}
+	return row, err == nil, Normalize(err)
 }

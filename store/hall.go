@@ -178,9 +178,18 @@ func (t *Tx) applyCounters(specs []motcua.CounterSpec, serviceIDs map[string]int
 	return nil
 }
 
+// applyProcedures makes the hall's own procedures those of specs. A code
+// the city's catalogue brought (issue 14) becomes the hall's own when the
+// hall names it (the hall's own wins, docs/city.md); the city's procedures
+// the hall does not name are left alone.
 func (t *Tx) applyProcedures(specs []motcua.Procedure, now time.Time) error {
-	var rows []keyedRow
-	if err := t.selectAll(&rows, `SELECT id, code AS k, '' AS prefix, retired_at FROM procedures`); err != nil {
+	var rows []struct {
+		ID        int64      `db:"id"`
+		Key       string     `db:"k"`
+		Origin    string     `db:"origin"`
+		RetiredAt *time.Time `db:"retired_at"`
+	}
+	if err := t.selectAll(&rows, `SELECT id, code AS k, origin, retired_at FROM procedures`); err != nil {
 		return err
 	}
 	ids := map[string]int64{}
@@ -196,7 +205,7 @@ func (t *Tx) applyProcedures(specs []motcua.Procedure, now time.Time) error {
 		}
 		if id, ok := ids[p.Code]; ok {
 			if err := t.exec(`UPDATE procedures SET name = ?, field = ?, agency = ?, processing_days = ?, fee = ?, documents = ?,
-				service_code = ?, processing_time = ?, cutoff = ?, extended_days = ?, retired_at = NULL WHERE id = ?`,
+				service_code = ?, processing_time = ?, cutoff = ?, extended_days = ?, retired_at = NULL, origin = 'hall' WHERE id = ?`,
 				p.Name, p.Field, p.Agency, p.ProcessingDays, p.Fee, string(docs), p.ServiceCode,
 				p.ProcessingTime, p.Cutoff, p.ExtendedDays, id); err != nil {
 				return fmt.Errorf("procedure %s: %w", p.Code, err)
@@ -210,7 +219,7 @@ func (t *Tx) applyProcedures(specs []motcua.Procedure, now time.Time) error {
 		}
 	}
 	for _, r := range rows {
-		if !kept[r.Key] && r.RetiredAt == nil {
+		if !kept[r.Key] && r.RetiredAt == nil && r.Origin == motcua.OriginHall {
 			if err := t.exec(`UPDATE procedures SET retired_at = ? WHERE id = ?`, now, r.ID); err != nil {
 				return err
 			}
@@ -311,12 +320,14 @@ func readHall(ctx context.Context, q queryer) (motcua.Hall, error) {
 		}
 		h.Counters = append(h.Counters, spec)
 	}
-	procs, err := procedures(ctx, q)
+	// The hall's own procedures only: the city's (issue 14) are kept apart,
+	// so that the description read and written back never takes them over.
+	procs, err := procedureRows(ctx, q)
 	if err != nil {
 		return h, err
 	}
-	for _, p := range procs {
-		if p.RetiredAt == nil {
+	for _, r := range procs {
+		if p := r.Procedure; p.RetiredAt == nil && r.Origin == motcua.OriginHall {
 			p.ID = 0
 			h.Procedures = append(h.Procedures, p)
 		}
@@ -391,23 +402,43 @@ func counters(ctx context.Context, q queryer) ([]motcua.Counter, error) {
 type procedureRow struct {
 	motcua.Procedure
 	DocumentsJSON string `db:"documents"`
+	Origin        string `db:"origin"`
+}
+
+// StoredProcedure is a procedure with where it comes from: the hall's own
+// (motcua.OriginHall) or the city's catalogue (motcua.OriginCity).
+type StoredProcedure struct {
+	motcua.Procedure
+	Origin string
 }
 
 // Procedures lists every procedure the hall has had, by code: the retired
-// ones too (RetiredAt set), since their dossiers still name them.
+// ones too (RetiredAt set), since their dossiers still name them; the
+// hall's own and the city's alike.
 func (s *Store) Procedures(ctx context.Context) ([]motcua.Procedure, error) {
-	return procedures(ctx, s.read)
-}
-
-func procedures(ctx context.Context, q queryer) ([]motcua.Procedure, error) {
-	var rows []procedureRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, code, name, field, agency, processing_days, fee, documents, service_code,
-		processing_time, cutoff, extended_days, retired_at FROM procedures ORDER BY code`); err != nil {
-		return nil, Normalize(err)
+	rows, err := procedureRows(ctx, s.read)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]motcua.Procedure, len(rows))
 	for i, r := range rows {
 		out[i] = r.Procedure
+	}
+	return out, nil
+}
+
+// Procedures lists every procedure with its origin inside the transaction.
+func (t *Tx) Procedures() ([]StoredProcedure, error) { return procedureRows(t.ctx, t.tx) }
+
+func procedureRows(ctx context.Context, q queryer) ([]StoredProcedure, error) {
+	var rows []procedureRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, code, name, field, agency, processing_days, fee, documents, service_code,
+		processing_time, cutoff, extended_days, retired_at, origin FROM procedures ORDER BY code`); err != nil {
+		return nil, Normalize(err)
+	}
+	out := make([]StoredProcedure, len(rows))
+	for i, r := range rows {
+		out[i] = StoredProcedure{Procedure: r.Procedure, Origin: r.Origin}
 		if err := json.Unmarshal([]byte(r.DocumentsJSON), &out[i].Documents); err != nil {
 			return nil, fmt.Errorf("procedure %s documents: %w", r.Code, err)
 		}

@@ -14,19 +14,35 @@
 //	go run ./cmd/motcua-cityload -halls 130 -rate 0.5 -for 60s
 //	go run ./cmd/motcua-cityload -halls 130 -rate 5 -for 60s
 //	go run ./cmd/motcua-cityload -halls 130 -rate 0.5 -for 10s -offline 10 -day 20000
+//
+// With -registry-bin the registry is not in this process: the tool starts
+// the real `motcua registry` (the binary given) as a process of its own on
+// the same database and reports that process's memory (its resident set
+// from /proc/<pid>/status, sampled every half second, and the kernel's peak),
+// apart from the simulated halls':
+//
+//	go build -o /tmp/motcua ./cmd/motcua
+//	go run ./cmd/motcua-cityload -registry-bin /tmp/motcua -halls 130 -rate 0.5 -for 60s
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/motcua/motcua"
@@ -64,6 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	day := fs.Int("day", 20000, "events each offline hall makes while cut off (a busy day: about 15000)")
 	db := fs.String("db", getenv("MOTCUA_CITYLOAD_DB"), "the registry's database (default: SQLite in the work folder) [MOTCUA_CITYLOAD_DB]")
 	dir := fs.String("dir", "", "work folder (default: a new temporary one, removed at the end)")
+	registryBin := fs.String("registry-bin", "", "run the registry as its own process from this motcua binary, and report its memory (default: in this process)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -83,22 +100,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	defer rst.Close()
-	reg, err := registry.New(ctx, registry.Config{Store: rst, LeafAddr: "127.0.0.1:0", StoreDir: filepath.Join(*dir, "registry-js"),
-		SyncEvery: time.Second})
-	if err != nil {
-		return err
-	}
-	defer reg.Close()
-	target := reg.LeafURL()[len("nats://"):]
-
 	hs := make([]*hall, *halls)
-	start := time.Now()
+	passwords := make([]string, *halls)
 	for i := range hs {
-		h := &hall{code: fmt.Sprintf("L%03d", i+1)}
-		pw, err := registry.AddBranch(ctx, rst, time.Now(), h.code, "Điểm phục vụ "+h.code, fmt.Sprintf("000.%02d.%02d.H26", i/100, i%100))
+		hs[i] = &hall{code: fmt.Sprintf("L%03d", i+1)}
+		if passwords[i], err = registry.AddBranch(ctx, rst, time.Now(), hs[i].code, "Điểm phục vụ "+hs[i].code,
+			fmt.Sprintf("000.%02d.%02d.H26", i/100, i%100)); err != nil {
+			return err
+		}
+	}
+	var reg *registry.Registry
+	var proc *registryProc
+	var target string
+	if *registryBin != "" {
+		if proc, err = startRegistry(*registryBin, *db, filepath.Join(*dir, "registry-js"), filepath.Join(*dir, "registry.log")); err != nil {
+			return err
+		}
+		defer proc.stop()
+		target = proc.leaf
+		fmt.Fprintf(out, "registry process %d started: resident %d MiB before any hall joined\n", proc.cmd.Process.Pid, proc.rss()>>20)
+	} else {
+		reg, err = registry.New(ctx, registry.Config{Store: rst, LeafAddr: "127.0.0.1:0", StoreDir: filepath.Join(*dir, "registry-js"),
+			SyncEvery: time.Second})
 		if err != nil {
 			return err
 		}
+		defer reg.Close()
+		target = reg.LeafURL()[len("nats://"):]
+	}
+
+	start := time.Now()
+	for i, h := range hs {
+		pw := passwords[i]
 		if h.st, err = store.Open(ctx, filepath.Join(*dir, h.code+".db")); err != nil {
 			return err
 		}
@@ -120,12 +153,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			return err
 		}
 		defer func() { h.link.Close(); h.stop(); <-h.done }()
-		hs[i] = h
 	}
-	if err := reg.SyncBranches(ctx); err != nil {
+	if reg != nil {
+		if err := reg.SyncBranches(ctx); err != nil {
+			return err
+		}
+	} else if err := waitJoined(ctx, rst, hs[*offline:]); err != nil {
+		// The registry process notes who is connected (and sources their
+		// streams) at its own sync, every few seconds.
 		return err
 	}
 	fmt.Fprintf(out, "%d halls started in %v (%d cut off)\n", *halls, time.Since(start).Round(time.Millisecond), *offline)
+	if proc != nil {
+		proc.sample()
+	}
 
 	// The offline halls make a day's events first, alone.
 	if *offline > 0 {
@@ -239,8 +280,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		fmt.Fprintf(out, "lag from a hall's commit to the registry's row (events made while online): p50 %v, p99 %v, max %v\n",
 			lags[len(lags)/2].Round(time.Millisecond), lags[len(lags)*99/100].Round(time.Millisecond), lags[len(lags)-1].Round(time.Millisecond))
 	}
-	fmt.Fprintf(out, "process memory (registry and every simulated hall): heap in use %d MiB, from the OS %d MiB, goroutines %d\n",
-		ms.HeapInuse>>20, ms.Sys>>20, runtime.NumGoroutine())
+	if proc != nil {
+		rss, hwm := proc.rss(), proc.peak()
+		fmt.Fprintf(out, "registry process memory (motcua registry alone, pid %d): resident now %d MiB, highest sampled during the run %d MiB, peak (VmHWM) %d MiB\n",
+			proc.cmd.Process.Pid, rss>>20, proc.maxSampled()>>20, hwm>>20)
+		fmt.Fprintf(out, "this process (the %d simulated halls): heap in use %d MiB, from the OS %d MiB, goroutines %d\n",
+			*halls, ms.HeapInuse>>20, ms.Sys>>20, runtime.NumGoroutine())
+	} else {
+		fmt.Fprintf(out, "process memory (registry and every simulated hall): heap in use %d MiB, from the OS %d MiB, goroutines %d\n",
+			ms.HeapInuse>>20, ms.Sys>>20, runtime.NumGoroutine())
+	}
 	if *offline > 0 {
 		fmt.Fprintf(out, "catch-up of %d halls with %d events each after being offline: %v\n", *offline, *day, caughtUp.Round(time.Millisecond))
 	}
@@ -293,4 +342,173 @@ func progress(ctx context.Context, st *store.Store, hs []*hall) string {
 		}
 	}
 	return fmt.Sprintf("%d of %d events, %d of %d halls complete", held, made, complete, len(hs))
+}
+
+// registryProc is `motcua registry` running as a process of its own.
+type registryProc struct {
+	cmd  *exec.Cmd
+	leaf string // host:port halls join
+	log  *os.File
+
+	mu      sync.Mutex
+	max     int64
+	stopped chan struct{}
+}
+
+// startRegistry starts bin as `motcua registry` on the database db with
+// its JetStream files in dir, on free loopback ports, and waits until it
+// says it listens.
+func startRegistry(bin, db, dir, logFile string) (*registryProc, error) {
+	leafPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	httpPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	lf, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	leaf := net.JoinHostPort("127.0.0.1", strconv.Itoa(leafPort))
+	cmd := exec.Command(bin, "registry", "-db", db, "-dir", dir, "-leaf", leaf,
+		"-addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort)))
+	cmd.Env = append(os.Environ(), "MOTCUA_ADMIN_PASSWORD=cityload-"+strconv.Itoa(os.Getpid()))
+	cmd.Stderr = lf
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		lf.Close()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		lf.Close()
+		return nil, err
+	}
+	p := &registryProc{cmd: cmd, leaf: leaf, log: lf, stopped: make(chan struct{})}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		said := false
+		for sc.Scan() {
+			if !said && strings.Contains(sc.Text(), "halls join at") {
+				said = true
+				ready <- true
+			}
+		}
+		if !said {
+			ready <- false
+		}
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			p.stop()
+			return nil, fmt.Errorf("motcua registry exited before it listened: see %s", logFile)
+		}
+	case <-time.After(time.Minute):
+		p.stop()
+		return nil, fmt.Errorf("motcua registry did not listen within a minute: see %s", logFile)
+	}
+	return p, nil
+}
+
+// sample notes the process's resident set every half second until stop.
+func (p *registryProc) sample() {
+	go func() {
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if rss := p.rss(); rss > 0 {
+				p.mu.Lock()
+				p.max = max(p.max, rss)
+				p.mu.Unlock()
+			}
+			select {
+			case <-p.stopped:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+}
+
+func (p *registryProc) maxSampled() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.max
+}
+
+// rss is the process's resident set now (VmRSS), in bytes.
+func (p *registryProc) rss() int64 { return p.status("VmRSS:") }
+
+// peak is the most the process has had resident (VmHWM), in bytes.
+func (p *registryProc) peak() int64 { return p.status("VmHWM:") }
+
+// status reads one "Name:   N kB" line of /proc/<pid>/status.
+func (p *registryProc) status(field string) int64 {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// stop ends the registry (SIGTERM, then SIGKILL after 30 s).
+func (p *registryProc) stop() {
+	select {
+	case <-p.stopped:
+		return
+	default:
+		close(p.stopped)
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+	p.log.Close()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitJoined waits until the registry process has seen every hall of hs
+// connected (it records it at its sync, every few seconds), and one second
+// more for it to source their streams.
+func waitJoined(ctx context.Context, st *store.Store, hs []*hall) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		rows, err := st.City().Branches(ctx)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, b := range rows {
+			seen[b.Code] = b.LastSeen != nil
+		}
+		missing := slices.IndexFunc(hs, func(h *hall) bool { return !seen[h.code] })
+		if missing < 0 {
+			time.Sleep(time.Second)
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return errors.New("the registry did not see every hall connected within two minutes")
 }

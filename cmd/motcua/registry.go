@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -24,6 +29,8 @@ const registryUsage = `usage: motcua registry [flags]                 run the ci
        motcua registry branch list
        motcua registry branch reset-password CODE
        motcua registry branch revoke CODE
+       motcua registry procedures publish FILE [-format csv|yaml]
+       motcua registry procedures show
 
 The registry keeps the city's data in -db (MOTCUA_DB, a postgres:// URL in
 production), takes hall leaf links on -leaf (MOTCUA_REGISTRY_LEAF, default
@@ -33,12 +40,18 @@ production), takes hall leaf links on -leaf (MOTCUA_REGISTRY_LEAF, default
 listener takes TLS only: halls join with tls:// and -registry-ca. "branch add" and
 "reset-password" print the branch's password once: give it to the hall as
 MOTCUA_REGISTRY_PASSWORD. A running registry reads branch changes within
-a few seconds. See docs/city.md.`
+a few seconds. "procedures publish" replaces the city's procedure catalogue
+with FILE (the CSV or YAML catalogue the hall's /admin import reads; the
+format from -format or the file's extension): a running registry sends it to
+every hall within a few seconds. See docs/city.md.`
 
 // runRegistry runs "motcua registry …".
 func runRegistry(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
 	if len(args) > 2 && args[2] == "branch" {
 		return runBranch(ctx, args, lookupEnv, stdout, stderr)
+	}
+	if len(args) > 2 && args[2] == "procedures" {
+		return runProcedures(ctx, args, lookupEnv, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("motcua registry", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -200,4 +213,95 @@ func describe(err error) error {
 		msg += "\n  " + f + ": " + m
 	}
 	return errors.New(msg)
+}
+
+// runProcedures runs "motcua registry procedures publish FILE|show": the
+// city's procedure catalogue, written into the registry's database (a
+// running registry sends a new one to the halls at its next sync).
+func runProcedures(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	if len(args) < 4 {
+		fmt.Fprintln(stderr, registryUsage)
+		return errors.New("motcua registry procedures: which command? publish or show")
+	}
+	cmd := args[3]
+	fs := flag.NewFlagSet("motcua registry procedures "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, registryUsage) }
+	db := fs.String("db", envOr(lookupEnv, "MOTCUA_DB", "motcua-registry.db"), "the registry's database [MOTCUA_DB]")
+	format := fs.String("format", "", "csv or yaml (default: from the file's extension) (publish)")
+	pos, err := parseInterleaved(fs, args[4:])
+	if err != nil {
+		return err
+	}
+	want := 1
+	if cmd == "show" {
+		want = 0
+	}
+	if len(pos) != want {
+		fs.Usage()
+		return fmt.Errorf("motcua registry procedures %s: want %d file(s), got %d", cmd, want, len(pos))
+	}
+	switch cmd {
+	case "publish":
+		if *format == "" {
+			switch strings.ToLower(filepath.Ext(pos[0])) {
+			case ".csv":
+				*format = "csv"
+			case ".yaml", ".yml", ".json":
+				*format = "yaml"
+			}
+		}
+		data, err := os.ReadFile(pos[0])
+		if err != nil {
+			return err
+		}
+		procs, err := registry.ParseCatalogue(data, *format)
+		if err != nil {
+			return describe(err)
+		}
+		st, err := store.Open(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		version, err := registry.PublishCatalogue(ctx, st, time.Now(), procs, "cli:"+filepath.Base(pos[0]))
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "Đã công bố danh mục %d thủ tục (phiên bản %d); các chi nhánh nhận trong vài giây. / Published %d procedures (version %d); the halls get them within seconds.\n",
+			len(procs), version, len(procs), version)
+	case "show":
+		st, err := store.Open(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		row, ok, err := st.City().LatestCatalogue(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(stdout, "Chưa công bố danh mục nào. / No catalogue published yet.")
+			return nil
+		}
+		var procs []motcua.Procedure
+		if err := json.Unmarshal([]byte(row.Procedures), &procs); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "version %d, %s, %s\n", row.ID, row.PublishedAt.Local().Format("02/01/2006 15:04"), row.Source)
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "CODE\tTIME\tNAME")
+		for _, p := range procs {
+			t := p.ProcessingTime
+			if t == "" {
+				t = strconv.Itoa(p.ProcessingDays) + " ngày"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Code, t, p.Name)
+		}
+		return tw.Flush()
+	default:
+		fmt.Fprintln(stderr, registryUsage)
+		return fmt.Errorf("motcua registry procedures: unknown command %q", cmd)
+	}
+	return nil
 }
