@@ -79,6 +79,70 @@ func WithBcryptCost(cost int) Option { return func(c *server.Config) { c.BcryptC
 // WithConfig adjusts any other setting of the hub.
 func WithConfig(f func(*server.Config)) Option { return func(c *server.Config) { f(c) } }
 
+// Timers stands in for the timers of coalesced websocket events (the hall
+// screens' queue counts, the phones'): nothing fires until the test calls
+// Fire, so a test of coalescing never waits for time to pass.
+type Timers struct {
+	mu     sync.Mutex
+	timers []*manualTimer
+}
+
+type manualTimer struct {
+	f       func()
+	stopped bool
+}
+
+// AfterFunc is live.Options.AfterFunc: it arms a timer that only Fire runs.
+func (m *Timers) AfterFunc(_ time.Duration, f func()) (stop func() bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := &manualTimer{f: f}
+	m.timers = append(m.timers, t)
+	return func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		was := !t.stopped
+		t.stopped = true
+		return was
+	}
+}
+
+// Armed returns how many timers are armed: neither fired nor stopped.
+func (m *Timers) Armed() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, t := range m.timers {
+		if !t.stopped {
+			n++
+		}
+	}
+	return n
+}
+
+// Fire runs every armed timer (not those they arm) and returns how many ran.
+func (m *Timers) Fire() int {
+	m.mu.Lock()
+	var due []func()
+	for _, t := range m.timers {
+		if !t.stopped {
+			t.stopped = true
+			due = append(due, t.f)
+		}
+	}
+	m.timers = nil // all fired or stopped
+	m.mu.Unlock()
+	for _, f := range due {
+		f()
+	}
+	return len(due)
+}
+
+// WithTimers runs the hub's coalescing timers on timers: the test fires them.
+func WithTimers(timers *Timers) Option {
+	return func(c *server.Config) { c.LiveAfterFunc = timers.AfterFunc }
+}
+
 // New starts a hub on the embedded sample hall.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
