@@ -371,10 +371,30 @@ func expectQueue(t *testing.T, c *websocket.Conn, seq int64, want string) {
 	}
 }
 
+// virtualTimers are timers with their own clock, which moves only when
+// the test says so.
+type virtualTimers struct {
+	manualTimers
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (v *virtualTimers) clock() time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.now
+}
+
+func (v *virtualTimers) advance(d time.Duration) {
+	v.mu.Lock()
+	v.now = v.now.Add(d)
+	v.mu.Unlock()
+}
+
 func TestCoalesceAtOnceWithFold(t *testing.T) {
 	const every = time.Second
-	timers := &manualTimers{}
-	h := newFakeHub(Options{afterFunc: timers.afterFunc})
+	timers := &virtualTimers{now: time.Unix(1700000000, 0)}
+	h := newFakeHub(Options{afterFunc: timers.afterFunc, Now: timers.clock})
 	sub := h.subscription(nil)
 	sub.Fold, sub.CoalesceEvery, sub.CoalesceAtOnce = testFold, every, true
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.b.Serve(w, r, sub) }))
@@ -390,35 +410,42 @@ func TestCoalesceAtOnceWithFold(t *testing.T) {
 	}
 	waitFor(t, "the subscriber", func() bool { return h.b.Count() == 1 })
 
-	// After a quiet time: at once, and a cool-down of a whole period.
+	// After a quiet time: at once, and no timer while nothing waits.
 	h.publish("queue", `{"waiting":{"2":5}}`) // 2
 	expectQueue(t, c, 2, `{"2":5}`)
-	if armed := timers.armed(); len(armed) != 1 || armed[0] != every {
-		t.Fatalf("armed timers after the first count: got %v, want one of %s", armed, every)
+	if armed := timers.armed(); len(armed) != 0 {
+		t.Fatalf("armed timers after the first count: got %v, want none", armed)
 	}
-	// During the cool-down counts wait; the newest replaces the older and
-	// carries every count folded so far. A call takes it along.
+	// Within the period counts wait for a timer at its end; the newest
+	// replaces the older and carries every count folded so far. A call
+	// takes it along and stops the timer.
 	h.publish("queue", `{"waiting":{"1":2}}`) // 3
+	if armed := timers.armed(); len(armed) != 1 || armed[0] != every {
+		t.Fatalf("armed timers for a count within the period: got %v, want one of %s", armed, every)
+	}
 	h.publish("queue", `{"waiting":{"3":7}}`) // 4
 	h.publish("call", `{}`)                   // 5
 	expectQueue(t, c, 4, `{"1":2,"2":5,"3":7}`)
 	expectSeqs(t, c, 5)
-	if armed := timers.armed(); len(armed) != 1 {
-		t.Fatalf("armed timers after the call: got %v, want the cool-down still", armed)
+	if armed := timers.armed(); len(armed) != 0 {
+		t.Fatalf("armed timers after the call took the count along: got %v, want none", armed)
 	}
-	// One count alone during the cool-down is sent as it is when it ends.
+	// One count alone within the period is sent as it is when the period
+	// (from the one the call took along) ends.
 	h.publish("queue", `{"waiting":{"2":6}}`) // 6
+	if armed := timers.armed(); len(armed) != 1 || armed[0] != every {
+		t.Fatalf("armed timers: got %v, want one of %s", armed, every)
+	}
+	timers.advance(every)
 	timers.fire()
 	expectQueue(t, c, 6, `{"2":6}`)
-	if armed := timers.armed(); len(armed) != 1 {
-		t.Fatalf("armed timers after a count went out: got %v, want a new cool-down", armed)
-	}
-	timers.fire() // nothing came: quiet again
-	if armed := timers.armed(); len(armed) != 0 {
-		t.Fatalf("armed timers after a quiet cool-down: got %v, want none", armed)
-	}
+	// A period later, quiet: the next goes out at once.
+	timers.advance(every)
 	h.publish("queue", `{"waiting":{"4":1}}`) // 7
 	expectQueue(t, c, 7, `{"4":1}`)
+	if armed := timers.armed(); len(armed) != 0 {
+		t.Fatalf("armed timers: got %v, want none", armed)
+	}
 
 	// A replay folds the counts of every queue event it skips into the
 	// newest; one alone is sent as it is.

@@ -111,6 +111,10 @@ type Options struct {
 	// time.AfterFunc. Tests replace it to fire the timers themselves instead
 	// of waiting for real time to pass (servertest.Timers).
 	AfterFunc func(d time.Duration, f func()) (stop func() bool)
+	// Now is the clock of coalescing (when the next coalesced event may go
+	// out); nil is time.Now. Tests that set AfterFunc set it too, to a
+	// clock their timers move.
+	Now func() time.Time
 	// afterFunc is AfterFunc for this package's own tests, which set it
 	// directly; it wins over AfterFunc.
 	afterFunc func(d time.Duration, f func()) (stop func() bool)
@@ -145,11 +149,12 @@ type Subscription struct {
 	// CoalesceEvery is this connection's least time between two coalesced
 	// events; zero takes Options.CoalesceEvery.
 	CoalesceEvery time.Duration
-	// CoalesceAtOnce sends the first coalesced event after a quiet time at
-	// once, with no random delay, and then at most one (the newest) per
-	// CoalesceEvery while they keep coming: for a few screens that should
-	// show a change as it happens and only be spared a burst. Without it the
-	// first one waits a random part of half of CoalesceEvery, so that the
+	// CoalesceAtOnce sends a coalesced event at once when CoalesceEvery has
+	// passed since the last one (after a quiet time), with no random delay;
+	// the ones that follow sooner wait, the newest going out when the time
+	// comes: for a few screens that should show a change as it happens and
+	// only be spared a burst. Without it each one waits, the first after a
+	// quiet time a random part of half of CoalesceEvery, so that the
 	// thousands of phones of one event do not all wake together.
 	CoalesceAtOnce bool
 	// Fold is for coalesced events that each carry only a part of a state,
@@ -302,13 +307,11 @@ type subscriber struct {
 	ping     *time.Timer
 
 	// The newest coalesced event not yet queued (latest.msg != nil), and
-	// when the next one may go out. stopLatest cancels the armed timer.
-	// With atOnce, cooling says a coalesced event went out less than
-	// every ago: the next waits for the timer (cooledDown).
+	// when the next one may go out. stopLatest cancels the armed timer: one
+	// is armed only while a coalesced event waits.
 	latest     queued
 	nextLatest time.Time
 	stopLatest func() bool
-	cooling    bool
 }
 
 // isCoalesced reports whether ev is one of the events of which only the
@@ -456,12 +459,13 @@ func (s *subscriber) sendPing() {
 
 // pushLatestLocked keeps item as the newest coalesced event; folded, when
 // set, is the same event carrying the whole folded state, sent instead when
-// item replaces a waiting one. Unless a timer is already armed, it arms one
-// (see Subscription.CoalesceAtOnce): with atOnce, item goes out now and the
-// timer ends the cool-down; otherwise item waits at the earliest every after
-// the last one sent, and a random part of half of every so that the clients
-// of one event do not all wake together. false means the queue is full
-// and item would go into it. s.mu must be held.
+// item replaces a waiting one. The next coalesced event may go out every
+// after the last one (nextLatest). With atOnce, item goes out now if that
+// time has come; otherwise it waits, and a timer is armed for it: at
+// nextLatest, and for a subscriber without atOnce also after a random part
+// of half of every, so that the clients of one event do not all wake
+// together. No timer is armed while nothing waits. false means the queue is
+// full and item would go into it. s.mu must be held.
 func (s *subscriber) pushLatestLocked(item, folded queued, now time.Time, full bool) bool {
 	if s.ended {
 		return true
@@ -473,26 +477,24 @@ func (s *subscriber) pushLatestLocked(item, folded queued, now time.Time, full b
 		s.latest = item
 		return true
 	}
-	if s.atOnce {
-		if s.cooling {
-			s.latest = item
-			return true
-		}
+	if s.atOnce && !now.Before(s.nextLatest) {
 		if full {
 			return false
 		}
 		s.pending = append(s.pending, item)
-		s.cooling = true
-		s.stopLatest = s.b.opts.afterFunc(s.every, s.cooledDown)
+		s.nextLatest = now.Add(s.every)
 		return true
 	}
 	s.latest = item
-	due := now
-	if half := s.every / 2; half > 0 {
-		due = now.Add(rand.N(half))
-	}
-	if due.Before(s.nextLatest) {
-		due = s.nextLatest
+	due := s.nextLatest
+	if !s.atOnce {
+		jitter := now
+		if half := s.every / 2; half > 0 {
+			jitter = now.Add(rand.N(half))
+		}
+		if jitter.After(due) {
+			due = jitter
+		}
 	}
 	s.stopLatest = s.b.opts.afterFunc(due.Sub(now), s.releaseLatest)
 	return true
@@ -507,37 +509,17 @@ func (s *subscriber) releaseLatest() {
 	}
 }
 
-// cooledDown ends the cool-down of an atOnce subscriber: the newest
-// coalesced event that came meanwhile goes out, and a new cool-down starts;
-// if none came, the next goes out at once.
-func (s *subscriber) cooledDown() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stopLatest = nil
-	if s.ended || s.latest.msg == nil {
-		s.cooling = false
-		return
-	}
-	s.pending = append(s.pending, s.latest) // may go one over the limit, as in queueLatestLocked
-	s.latest = queued{}
-	s.stopLatest = s.b.opts.afterFunc(s.every, s.cooledDown)
-	s.startWriterLocked()
-}
-
-// queueLatestLocked moves the waiting coalesced event, if any, to the queue.
-// The queue may go one over its limit here: the coalesced slot was already
-// accepted. With atOnce the cool-down goes on: the next coalesced event
-// waits for it. s.mu must be held.
+// queueLatestLocked moves the waiting coalesced event, if any, to the queue,
+// and the time of the next one to every from now. The queue may go one
+// over its limit here: the coalesced slot was already accepted. s.mu must
+// be held.
 func (s *subscriber) queueLatestLocked() bool {
 	if s.latest.msg == nil {
 		return false
 	}
 	s.pending = append(s.pending, s.latest)
 	s.latest = queued{}
-	if s.atOnce {
-		return true
-	}
-	s.nextLatest = time.Now().Add(s.every)
+	s.nextLatest = s.b.opts.Now().Add(s.every)
 	if s.stopLatest != nil {
 		s.stopLatest()
 		s.stopLatest = nil
@@ -664,6 +646,9 @@ func New(opts Options) *Broadcaster {
 	if opts.afterFunc == nil {
 		opts.afterFunc = opts.AfterFunc
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if opts.afterFunc == nil {
 		opts.afterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
@@ -719,7 +704,7 @@ func (b *Broadcaster) PublishBatch(evs []motcua.Event) {
 			items[i] = queued{seq: evs[i].Seq, msg: msg}
 		}
 	}
-	now := time.Now()
+	now := b.opts.Now()
 	var slow []*subscriber
 	b.mu.Lock()
 	for _, f := range b.folds {

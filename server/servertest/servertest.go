@@ -79,24 +79,34 @@ func WithBcryptCost(cost int) Option { return func(c *server.Config) { c.BcryptC
 // WithConfig adjusts any other setting of the hub.
 func WithConfig(f func(*server.Config)) Option { return func(c *server.Config) { f(c) } }
 
-// Timers stands in for the timers of coalesced websocket events (the hall
-// screens' queue counts, the phones'): nothing fires until the test calls
-// Fire, so a test of coalescing never waits for time to pass.
+// Timers stands in for the timers and the clock of coalesced websocket
+// events (the hall screens' queue counts, the phones'): its time moves only
+// when the test calls Fire, so a test of coalescing never waits for time to
+// pass and never depends on how fast the machine is.
 type Timers struct {
 	mu     sync.Mutex
+	now    time.Time
 	timers []*manualTimer
 }
 
 type manualTimer struct {
+	due     time.Time
 	f       func()
 	stopped bool
 }
 
-// AfterFunc is live.Options.AfterFunc: it arms a timer that only Fire runs.
-func (m *Timers) AfterFunc(_ time.Duration, f func()) (stop func() bool) {
+// Now is live.Options.Now: the time the fired timers have reached.
+func (m *Timers) Now() time.Time {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t := &manualTimer{f: f}
+	return m.now
+}
+
+// AfterFunc is live.Options.AfterFunc: it arms a timer that only Fire runs.
+func (m *Timers) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := &manualTimer{due: m.now.Add(d), f: f}
 	m.timers = append(m.timers, t)
 	return func() bool {
 		m.mu.Lock()
@@ -120,7 +130,8 @@ func (m *Timers) Armed() int {
 	return n
 }
 
-// Fire runs every armed timer (not those they arm) and returns how many ran.
+// Fire moves the time to the latest of the armed timers and runs them (not
+// those they arm); it returns how many ran.
 func (m *Timers) Fire() int {
 	m.mu.Lock()
 	var due []func()
@@ -128,6 +139,9 @@ func (m *Timers) Fire() int {
 		if !t.stopped {
 			t.stopped = true
 			due = append(due, t.f)
+			if t.due.After(m.now) {
+				m.now = t.due
+			}
 		}
 	}
 	m.timers = nil // all fired or stopped
@@ -138,9 +152,12 @@ func (m *Timers) Fire() int {
 	return len(due)
 }
 
-// WithTimers runs the hub's coalescing timers on timers: the test fires them.
+// WithTimers runs the hub's coalescing timers and clock on timers: the test
+// fires them.
 func WithTimers(timers *Timers) Option {
-	return func(c *server.Config) { c.LiveAfterFunc = timers.AfterFunc }
+	return func(c *server.Config) {
+		c.LiveAfterFunc, c.LiveNow = timers.AfterFunc, timers.Now
+	}
 }
 
 // New starts a hub on the embedded sample hall.
