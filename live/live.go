@@ -140,10 +140,11 @@ type Subscription struct {
 	// Coalesce marks the events (among those Filter accepts) of which only
 	// the newest matters to this client: a phone needs to know that its
 	// service's queue moved, not every step. The client then receives at
-	// most one of them per Options.CoalesceEvery, always the newest, after a
-	// short random delay; an event that Coalesce does not mark takes any
-	// waiting coalesced event along in front of it, so seqs stay in order.
-	// A replay sends only the newest marked event. Nil coalesces nothing.
+	// most one of them per CoalesceEvery, always the newest, after a short
+	// random delay (or at once, see CoalesceAtOnce); an event that Coalesce
+	// does not mark takes any waiting coalesced event along in front of it,
+	// so seqs stay in order. A replay sends only the newest marked event
+	// (folded, see Fold). Nil coalesces nothing.
 	// Like Filter, it runs inside Publish and must be cheap.
 	Coalesce func(ev *motcua.Event) bool
 	// CoalesceEvery is this connection's least time between two coalesced
