@@ -212,7 +212,7 @@ func TestBatchConnWritesJoinTheBatch(t *testing.T) {
 	defer server.Close()
 	defer client.Close()
 	cc := &countingConn{Conn: server}
-	bc := &batchConn{Conn: cc}
+	bc := &batchConn{Conn: cc, batcher: &batcher{conn: cc}}
 
 	bc.gather()
 	bc.Write([]byte("frame1,"))

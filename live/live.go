@@ -15,7 +15,7 @@
 // that exists only while events wait, and pings go out from a timer.
 //
 // Writes are batched: the events waiting for one client when its writer
-// runs go out in one write to the socket (see batchConn), and PublishBatch
+// runs go out in one write to the socket (see batcher), and PublishBatch
 // hands a commit's events to every client together, so a hall screen gets a
 // call and the queue count that came with it in one write.
 //
@@ -280,7 +280,7 @@ type queued struct {
 type subscriber struct {
 	b        *Broadcaster
 	conn     *websocket.Conn
-	bc       *batchConn // conn's socket, which gathers a batch into one write
+	bc       *batcher // gathers a batch into one write to conn's socket
 	filter   func(ev *motcua.Event) bool
 	coalesce func(ev *motcua.Event) bool
 	fold     *folding // with a Fold: its state, shared
@@ -444,7 +444,7 @@ func (s *subscriber) writeBatch(batch []queued) error {
 }
 
 // sendPing runs on the ping timer. WriteControl may run alongside a writer:
-// while a batch is being written the ping joins it (batchConn) instead of
+// while a batch is being written the ping joins it (batcher) instead of
 // waiting for it.
 func (s *subscriber) sendPing() {
 	if err := s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.b.opts.WriteWait)); err != nil {
@@ -823,7 +823,7 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 	s := &subscriber{
 		b:          b,
 		conn:       conn,
-		bc:         hw.conn,
+		bc:         hw.batch,
 		filter:     sub.Filter,
 		coalesce:   sub.Coalesce,
 		every:      every,
@@ -875,7 +875,7 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 		}
 		cancel()
 	}()
-	lastSent, err := b.catchUp(ctx, conn, hw.conn, sub, since)
+	lastSent, err := b.catchUp(ctx, conn, hw.batch, sub, since)
 	cancel()
 	if err != nil {
 		if !b.isClosing() { // on shutdown Close says goodbye
@@ -894,7 +894,7 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 // catchUp sends the snapshot, or the replayed events after since, and
 // returns the seq of the last event the client now knows. A replay goes out
 // in as few writes to the socket as bc gathers.
-func (b *Broadcaster) catchUp(ctx context.Context, conn *websocket.Conn, bc *batchConn, sub Subscription, since int64) (int64, error) {
+func (b *Broadcaster) catchUp(ctx context.Context, conn *websocket.Conn, bc *batcher, sub Subscription, since int64) (int64, error) {
 	if since >= 0 && sub.Replay != nil {
 		events, ok, err := sub.Replay(ctx, since)
 		if err != nil {
@@ -920,7 +920,7 @@ func (b *Broadcaster) catchUp(ctx context.Context, conn *websocket.Conn, bc *bat
 // replay sends the events after since that sub accepts; of the coalesced
 // ones only the newest, and with a Fold, when it stands for several, it
 // carries them all folded together.
-func (b *Broadcaster) replay(conn *websocket.Conn, bc *batchConn, sub Subscription, since int64, events []motcua.Event) (int64, error) {
+func (b *Broadcaster) replay(conn *websocket.Conn, bc *batcher, sub Subscription, since int64, events []motcua.Event) (int64, error) {
 	coalesced := sub.Coalesce
 	if sub.Fold != nil {
 		coalesced = sub.Fold.Accept
