@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"time"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/live"
@@ -108,14 +109,66 @@ func isHallEvent(ev *motcua.Event) bool {
 	return ev.Type == motcua.EventCall || ev.Type == motcua.EventQueue || ev.Type == motcua.EventHall
 }
 
+// CoalesceEvery is the least time between two queue frames to a hall
+// screen during a burst of tickets (see Socket).
+const CoalesceEvery = time.Second
+
+// isQueueEvent selects the events a hall screen receives coalesced.
+func isQueueEvent(ev *motcua.Event) bool { return ev.Type == motcua.EventQueue }
+
+// waitingFold folds queue events: each carries the waiting counts of the
+// services that changed, so the frame that stands for several must carry
+// the counts of all of them (live.Fold). One per process is enough: each
+// Broadcaster keeps its own state of it.
+var waitingFold = &live.Fold{Accept: isQueueEvent, New: func() live.Folder { return &waitingCounts{} }}
+
+// waitingCounts is the newest waiting count of every service folded in.
+type waitingCounts struct {
+	waiting map[int64]int
+}
+
+// Add folds the counts of a queue event in. The hub's events carry their
+// typed body; one read back without it is decoded.
+func (w *waitingCounts) Add(ev *motcua.Event) {
+	body, ok := ev.Data.(*motcua.QueueBody)
+	if !ok {
+		body = &motcua.QueueBody{}
+		if err := json.Unmarshal(ev.Body, body); err != nil {
+			return
+		}
+	}
+	if w.waiting == nil {
+		w.waiting = make(map[int64]int, len(body.Waiting))
+	}
+	for id, n := range body.Waiting {
+		w.waiting[id] = n
+	}
+}
+
+// Body is a queue event's body with every count folded in.
+func (w *waitingCounts) Body() []byte {
+	b, _ := json.Marshal(motcua.QueueBody{Waiting: w.waiting}) // a map of ints cannot fail
+	return b
+}
+
 // Replay returns the hall events after since.
 func (h *Handler) Replay(ctx context.Context, since int64) ([]motcua.Event, bool, error) {
 	return h.Events.EventsSince(ctx, since, ReplayLimit)
 }
 
-// Socket handles GET /ws/display.
+// Socket handles GET /ws/display. Calls and hall changes go out as they
+// come; queue counts are coalesced: a screen does not need a frame per
+// ticket issued during a burst at the kiosks. The first count after a quiet
+// second goes out at once, with no random delay (unlike the phones'): a
+// hall has a handful of screens, not thousands of phones to spread over
+// time, and the citizen who has just taken a ticket looks up to see the
+// count move. During a burst a screen then gets at most one queue frame a
+// second, carrying every count that changed (waitingFold), and a call takes
+// the waiting one along in front of it, so the counts are right when the
+// call is shown. A replay with ?since= folds its queue events the same way.
 func (h *Handler) Socket(w http.ResponseWriter, r *http.Request) {
-	h.Live.Serve(w, r, live.Subscription{Filter: isHallEvent, Snapshot: h.Snapshot, Replay: h.Replay})
+	h.Live.Serve(w, r, live.Subscription{Filter: isHallEvent, Snapshot: h.Snapshot, Replay: h.Replay,
+		Fold: waitingFold, CoalesceEvery: CoalesceEvery, CoalesceAtOnce: true})
 }
 
 // Page handles GET /display.

@@ -13,6 +13,20 @@
 // connection. Serve sends the snapshot or replay in the HTTP handler
 // goroutine and returns; later events are written by a writer goroutine
 // that exists only while events wait, and pings go out from a timer.
+//
+// Writes are batched: the events waiting for one client when its writer
+// runs go out in one write to the socket (see batcher), and PublishBatch
+// hands a commit's events to every client together, so a hall screen gets a
+// call and the queue count that came with it in one write.
+//
+// Coalescing (Subscription.Coalesce, Fold): a client may need only the
+// newest of some events. Phones get their queue's count at most every 5 s,
+// the first after a random delay; hall screens (display) get the counts at
+// once after a quiet second, then at most one frame a second during a burst,
+// each carrying every count that changed (a Fold), so a burst of 10,000
+// tickets costs a screen a handful of frames, not 10,000. Events that are not
+// coalesced (calls) are never held back: one takes the waiting coalesced
+// event along in front of it, so seqs only grow.
 package live
 
 import (
@@ -20,6 +34,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -92,9 +107,20 @@ type Options struct {
 	writeBufferSize  int
 	writeBufferPool  websocket.BufferPool
 	reuseHTTPBuffers bool
-	// afterFunc schedules coalesced events; tests replace it to fire the
-	// timers themselves instead of waiting for real time to pass.
+	// AfterFunc schedules the timers of coalesced events; nil is
+	// time.AfterFunc. Tests replace it to fire the timers themselves instead
+	// of waiting for real time to pass (servertest.Timers).
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
+	// Now is the clock of coalescing (when the next coalesced event may go
+	// out); nil is time.Now. Tests that set AfterFunc set it too, to a
+	// clock their timers move.
+	Now func() time.Time
+	// afterFunc is AfterFunc for this package's own tests, which set it
+	// directly; it wins over AfterFunc.
 	afterFunc func(d time.Duration, f func()) (stop func() bool)
+	// wrapConn, when set, wraps each hijacked connection under the batching
+	// layer: tests count the writes that reach the socket.
+	wrapConn func(net.Conn) net.Conn
 }
 
 // Subscription tells Serve what one connection wants.
@@ -114,12 +140,32 @@ type Subscription struct {
 	// Coalesce marks the events (among those Filter accepts) of which only
 	// the newest matters to this client: a phone needs to know that its
 	// service's queue moved, not every step. The client then receives at
-	// most one of them per Options.CoalesceEvery, always the newest, after a
-	// short random delay; an event that Coalesce does not mark takes any
-	// waiting coalesced event along in front of it, so seqs stay in order.
-	// A replay sends only the newest marked event. Nil coalesces nothing.
+	// most one of them per CoalesceEvery, always the newest, after a short
+	// random delay (or at once, see CoalesceAtOnce); an event that Coalesce
+	// does not mark takes any waiting coalesced event along in front of it,
+	// so seqs stay in order. A replay sends only the newest marked event
+	// (folded, see Fold). Nil coalesces nothing.
 	// Like Filter, it runs inside Publish and must be cheap.
 	Coalesce func(ev *motcua.Event) bool
+	// CoalesceEvery is this connection's least time between two coalesced
+	// events; zero takes Options.CoalesceEvery.
+	CoalesceEvery time.Duration
+	// CoalesceAtOnce sends a coalesced event at once when CoalesceEvery has
+	// passed since the last one (after a quiet time), with no random delay;
+	// the ones that follow sooner wait, the newest going out when the time
+	// comes: for a few screens that should show a change as it happens and
+	// only be spared a burst. Without it each one waits, the first after a
+	// quiet time a random part of half of CoalesceEvery, so that the
+	// thousands of phones of one event do not all wake together.
+	CoalesceAtOnce bool
+	// Fold is for coalesced events that each carry only a part of a state,
+	// as queue events carry the counts of the services that changed: a
+	// skipped one would take its part with it. With a Fold, the events it
+	// accepts are the coalesced ones (Coalesce is not used), and an event
+	// that replaces a waiting one is sent as an event at its seq whose body
+	// is the whole state folded so far; a replay sends, in place of the
+	// newest of several, the replayed ones folded together.
+	Fold *Fold
 	// Opened, when set, runs once the connection has joined the fan-out,
 	// with a function that ends it (a close frame saying the session ended,
 	// then the cut); Closed runs once the connection is over. The counter
@@ -127,6 +173,55 @@ type Subscription struct {
 	// user whose sessions ended.
 	Opened func(end func())
 	Closed func()
+}
+
+// Fold joins coalesced events that each carry part of a state (see
+// Subscription.Fold). A Broadcaster keeps one Folder per Fold, from the first
+// subscription that names it on, shared by every subscription that names it,
+// and adds to it every event Accept selects, whoever receives it: so the
+// state it holds is right for every service (or whatever the parts are)
+// that changed since, and a client's snapshot or replay holds the rest.
+type Fold struct {
+	// Accept selects the events folded. It runs inside Publish for every
+	// event and must be cheap.
+	Accept func(ev *motcua.Event) bool
+	// New returns an empty Folder.
+	New func() Folder
+}
+
+// Folder holds the state of a Fold.
+type Folder interface {
+	// Add folds ev into the state; it must not keep ev.
+	Add(ev *motcua.Event)
+	// Body returns the JSON body of an event that carries the whole state.
+	Body() []byte
+}
+
+// folding is a Broadcaster's Folder for one Fold. Guarded by Broadcaster.mu.
+type folding struct {
+	fold  *Fold
+	state Folder
+	// items holds, for each event of the batch being published that the
+	// Fold accepted, the folded event at its seq.
+	items []queued
+}
+
+// add folds the accepted events of evs and prepares, for each, the folded
+// event at its seq.
+func (f *folding) add(evs []motcua.Event) {
+	f.items = append(f.items[:0], make([]queued, len(evs))...)
+	for i := range evs {
+		ev := &evs[i]
+		if !f.fold.Accept(ev) {
+			continue
+		}
+		f.state.Add(ev)
+		msg, err := websocket.NewPreparedMessage(websocket.TextMessage,
+			Encode(motcua.Event{Seq: ev.Seq, Type: ev.Type, Body: f.state.Body()}))
+		if err == nil {
+			f.items[i] = queued{seq: ev.Seq, msg: msg}
+		}
+	}
 }
 
 // Encode builds the wire message of ev: its Body object with "type" and
@@ -163,6 +258,7 @@ type Broadcaster struct {
 	subs    map[*subscriber]struct{}
 	perAddr map[netip.Addr]int
 	closed  bool
+	folds   []*folding // one per Fold, never removed (see Fold)
 
 	closing chan struct{} // closed by Close: every writer says goodbye
 	conns   sync.WaitGroup
@@ -178,14 +274,18 @@ type queued struct {
 //
 // An idle connection costs one goroutine: the reader, which also ends the
 // connection (see finish). A writer goroutine exists only while events wait
-// to be written: push starts one, and it ends when the queue is empty. Pings
+// to be written: offer starts one, and it ends when the queue is empty. Pings
 // go out from a timer. The queue is a slice that grows only while events
 // wait, rather than a channel of QueueSize slots allocated up front.
 type subscriber struct {
 	b        *Broadcaster
 	conn     *websocket.Conn
+	bc       *batcher // gathers a batch into one write to conn's socket
 	filter   func(ev *motcua.Event) bool
 	coalesce func(ev *motcua.Event) bool
+	fold     *folding // with a Fold: its state, shared
+	every    time.Duration
+	atOnce   bool
 	closed   func() // Subscription.Closed
 	limit    int
 	addr     netip.Addr // counted against MaxConnsPerAddr when counted
@@ -208,21 +308,53 @@ type subscriber struct {
 	ping     *time.Timer
 
 	// The newest coalesced event not yet queued (latest.msg != nil), and
-	// when the next one may go out. stopLatest cancels the armed timer.
+	// when the next one may go out. stopLatest cancels the armed timer: one
+	// is armed only while a coalesced event waits.
 	latest     queued
 	nextLatest time.Time
 	stopLatest func() bool
 }
 
-// push queues item without blocking; false means the queue is full.
-func (s *subscriber) push(item queued) bool {
+// isCoalesced reports whether ev is one of the events of which only the
+// newest matters to s.
+func (s *subscriber) isCoalesced(ev *motcua.Event) bool {
+	if s.fold != nil {
+		return s.fold.fold.Accept(ev)
+	}
+	return s.coalesce != nil && s.coalesce(ev)
+}
+
+// offer queues, without blocking, the events of one batch that s accepts
+// (items[i] is evs[i] prepared), under one lock, and starts its writer once,
+// so that they go out together. false means the queue was full when the
+// batch came (a batch may take it over its limit: one commit's events are
+// bounded by the writer's batch, and a healthy client must not be dropped
+// for a large commit). Called with Broadcaster.mu held, in seq order.
+func (s *subscriber) offer(evs []motcua.Event, items []queued, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.pending) >= s.limit {
-		return false
+	full := len(s.pending) >= s.limit
+	for i := range evs {
+		ev := &evs[i]
+		if items[i].msg == nil || (s.filter != nil && !s.filter(ev)) {
+			continue
+		}
+		if s.isCoalesced(ev) {
+			var folded queued
+			if s.fold != nil {
+				folded = s.fold.items[i]
+			}
+			if !s.pushLatestLocked(items[i], folded, now, full) {
+				return false
+			}
+			continue
+		}
+		if full {
+			return false
+		}
+		s.queueLatestLocked() // an older coalesced event goes first
+		s.pending = append(s.pending, items[i])
 	}
-	s.queueLatestLocked() // an older coalesced event goes first
-	s.pending = append(s.pending, item)
 	s.startWriterLocked()
 	return true
 }
@@ -254,23 +386,66 @@ func (s *subscriber) writeQueued() {
 		}
 		s.pending = nil
 		s.mu.Unlock()
-		for _, item := range batch {
-			if item.seq <= s.lastSent {
-				continue // already in the snapshot or the replay
-			}
-			s.conn.SetWriteDeadline(time.Now().Add(s.b.opts.WriteWait))
-			if err := s.conn.WritePreparedMessage(item.msg); err != nil {
-				// The reader notices the closed connection and finishes it;
-				// writing stays true so no other writer starts.
-				s.conn.Close()
-				return
-			}
-			s.lastSent = item.seq
+		if err := s.writeBatch(batch); err != nil {
+			// The reader notices the closed connection and finishes it;
+			// writing stays true so no other writer starts.
+			s.conn.Close()
+			return
 		}
 	}
 }
 
-// sendPing runs on the ping timer. WriteControl may run alongside a writer.
+// maxBatchBytes is how much of a batch is gathered before it is written:
+// a client far behind gets its events in a few large writes, never in one
+// buffer as large as its whole queue.
+const maxBatchBytes = 64 << 10
+
+// writeBatch writes the events of batch the client does not have yet, in
+// seq order, with one write deadline for the batch; several go out in one
+// write to the socket.
+func (s *subscriber) writeBatch(batch []queued) error {
+	n := 0
+	for _, item := range batch {
+		if item.seq > s.lastSent {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil // already in the snapshot or the replay
+	}
+	deadline := time.Now().Add(s.b.opts.WriteWait)
+	s.conn.SetWriteDeadline(deadline)
+	gather := n > 1 && s.bc != nil
+	if gather {
+		s.bc.gather()
+	}
+	for _, item := range batch {
+		if item.seq <= s.lastSent {
+			continue
+		}
+		if err := s.conn.WritePreparedMessage(item.msg); err != nil {
+			if gather {
+				s.bc.drop()
+			}
+			return err
+		}
+		s.lastSent = item.seq
+		if gather && s.bc.gathered() >= maxBatchBytes {
+			if err := s.bc.flush(deadline); err != nil {
+				return err
+			}
+			s.bc.gather()
+		}
+	}
+	if gather {
+		return s.bc.flush(deadline)
+	}
+	return nil
+}
+
+// sendPing runs on the ping timer. WriteControl may run alongside a writer:
+// while a batch is being written the ping joins it (batcher) instead of
+// waiting for it.
 func (s *subscriber) sendPing() {
 	if err := s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.b.opts.WriteWait)); err != nil {
 		s.conn.Close()
@@ -283,24 +458,47 @@ func (s *subscriber) sendPing() {
 	s.mu.Unlock()
 }
 
-// pushLatest keeps item as the newest coalesced event and, unless a timer
-// is already armed for the previous one, arms one: at the earliest
-// CoalesceEvery after the last one sent, and after a random part of half of
-// CoalesceEvery so that the clients of one event do not all wake together.
-func (s *subscriber) pushLatest(item queued, now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	armed := s.latest.msg != nil
-	s.latest = item
-	if armed || s.ended {
-		return
+// pushLatestLocked keeps item as the newest coalesced event; folded, when
+// set, is the same event carrying the whole folded state, sent instead when
+// item replaces a waiting one. The next coalesced event may go out every
+// after the last one (nextLatest). With atOnce, item goes out now if that
+// time has come; otherwise it waits, and a timer is armed for it: at
+// nextLatest, and for a subscriber without atOnce also after a random part
+// of half of every, so that the clients of one event do not all wake
+// together. No timer is armed while nothing waits. false means the queue is
+// full and item would go into it. s.mu must be held.
+func (s *subscriber) pushLatestLocked(item, folded queued, now time.Time, full bool) bool {
+	if s.ended {
+		return true
 	}
-	every := s.b.opts.CoalesceEvery
-	due := now.Add(rand.N(every / 2))
-	if due.Before(s.nextLatest) {
-		due = s.nextLatest
+	if s.latest.msg != nil { // a timer is armed for the one it replaces
+		if folded.msg != nil {
+			item = folded
+		}
+		s.latest = item
+		return true
+	}
+	if s.atOnce && !now.Before(s.nextLatest) {
+		if full {
+			return false
+		}
+		s.pending = append(s.pending, item)
+		s.nextLatest = now.Add(s.every)
+		return true
+	}
+	s.latest = item
+	due := s.nextLatest
+	if !s.atOnce {
+		jitter := now
+		if half := s.every / 2; half > 0 {
+			jitter = now.Add(rand.N(half))
+		}
+		if jitter.After(due) {
+			due = jitter
+		}
 	}
 	s.stopLatest = s.b.opts.afterFunc(due.Sub(now), s.releaseLatest)
+	return true
 }
 
 // releaseLatest runs when the coalesced event's time has come.
@@ -312,16 +510,17 @@ func (s *subscriber) releaseLatest() {
 	}
 }
 
-// queueLatestLocked moves the waiting coalesced event, if any, to the queue.
-// The queue may go one over its limit here: the coalesced slot was already
-// accepted. s.mu must be held.
+// queueLatestLocked moves the waiting coalesced event, if any, to the queue,
+// and the time of the next one to every from now. The queue may go one
+// over its limit here: the coalesced slot was already accepted. s.mu must
+// be held.
 func (s *subscriber) queueLatestLocked() bool {
 	if s.latest.msg == nil {
 		return false
 	}
 	s.pending = append(s.pending, s.latest)
 	s.latest = queued{}
-	s.nextLatest = time.Now().Add(s.b.opts.CoalesceEvery)
+	s.nextLatest = s.b.opts.Now().Add(s.every)
 	if s.stopLatest != nil {
 		s.stopLatest()
 		s.stopLatest = nil
@@ -446,6 +645,12 @@ func New(opts Options) *Broadcaster {
 		}
 	}
 	if opts.afterFunc == nil {
+		opts.afterFunc = opts.AfterFunc
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.afterFunc == nil {
 		opts.afterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	b := &Broadcaster{
@@ -481,23 +686,33 @@ func (b *Broadcaster) Count() int {
 // connection cut. Callers publish in seq order; concurrent calls are safe and
 // each subscriber receives events in the order the calls took the lock.
 func (b *Broadcaster) Publish(ev motcua.Event) {
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, Encode(ev))
-	if err != nil {
-		return // only compression can fail, and it is off
+	b.PublishBatch([]motcua.Event{ev})
+}
+
+// PublishBatch publishes the events of one commit, in seq order, as Publish
+// would one by one, but hands each subscriber all the events it accepts
+// before its writer starts: a display gets a commit's call and queue count
+// in one write. The writer calls it when its publisher has it.
+func (b *Broadcaster) PublishBatch(evs []motcua.Event) {
+	if len(evs) == 0 {
+		return
 	}
-	item := queued{seq: ev.Seq, msg: msg}
-	now := time.Now()
+	// Each event encoded once, outside the lock; a nil msg is skipped (only
+	// compression can fail, and it is off).
+	items := make([]queued, len(evs))
+	for i := range evs {
+		if msg, err := websocket.NewPreparedMessage(websocket.TextMessage, Encode(evs[i])); err == nil {
+			items[i] = queued{seq: evs[i].Seq, msg: msg}
+		}
+	}
+	now := b.opts.Now()
 	var slow []*subscriber
 	b.mu.Lock()
+	for _, f := range b.folds {
+		f.add(evs)
+	}
 	for s := range b.subs {
-		if s.filter != nil && !s.filter(&ev) {
-			continue
-		}
-		if s.coalesce != nil && s.coalesce(&ev) {
-			s.pushLatest(item, now)
-			continue
-		}
-		if !s.push(item) {
+		if !s.offer(evs, items, now) {
 			b.dropLocked(s)
 			slow = append(slow, s)
 		}
@@ -508,6 +723,19 @@ func (b *Broadcaster) Publish(ev motcua.Event) {
 	for _, s := range slow {
 		s.conn.Close()
 	}
+}
+
+// foldingLocked returns the Broadcaster's state of fold, made on first use.
+// b.mu must be held.
+func (b *Broadcaster) foldingLocked(fold *Fold) *folding {
+	for _, f := range b.folds {
+		if f.fold == fold {
+			return f
+		}
+	}
+	f := &folding{fold: fold, state: fold.New()}
+	b.folds = append(b.folds, f)
+	return f
 }
 
 // dropLocked removes s from the fan-out. b.mu must be held.
@@ -582,16 +810,24 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 		return
 	}
 
-	conn, err := b.upgrader.Upgrade(w, r, nil)
+	hw := &hijacker{ResponseWriter: w, wrap: b.opts.wrapConn}
+	conn, err := b.upgrader.Upgrade(hw, r, nil)
 	if err != nil {
 		b.release(addr, counted)
 		return // the upgrader has already answered the client
 	}
+	every := sub.CoalesceEvery
+	if every <= 0 {
+		every = b.opts.CoalesceEvery
+	}
 	s := &subscriber{
 		b:          b,
 		conn:       conn,
+		bc:         hw.batch,
 		filter:     sub.Filter,
 		coalesce:   sub.Coalesce,
+		every:      every,
+		atOnce:     sub.CoalesceAtOnce,
 		closed:     sub.Closed,
 		limit:      b.opts.QueueSize,
 		addr:       addr,
@@ -602,10 +838,15 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 	}
 	// Register before taking the snapshot or replay, so that every event
 	// committed after them is already being buffered: nothing falls between.
+	// A Fold's state starts here at the latest, so it holds every part
+	// that changed after the snapshot below.
 	b.mu.Lock()
 	closed := b.closed
 	if !closed {
 		b.subs[s] = struct{}{}
+		if sub.Fold != nil {
+			s.fold = b.foldingLocked(sub.Fold)
+		}
 	}
 	b.mu.Unlock()
 	if closed { // Close ran since admit and did not see this connection
@@ -634,7 +875,7 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 		}
 		cancel()
 	}()
-	lastSent, err := b.catchUp(ctx, conn, sub, since)
+	lastSent, err := b.catchUp(ctx, conn, hw.batch, sub, since)
 	cancel()
 	if err != nil {
 		if !b.isClosing() { // on shutdown Close says goodbye
@@ -651,47 +892,16 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 }
 
 // catchUp sends the snapshot, or the replayed events after since, and
-// returns the seq of the last event the client now knows.
-func (b *Broadcaster) catchUp(ctx context.Context, conn *websocket.Conn, sub Subscription, since int64) (int64, error) {
+// returns the seq of the last event the client now knows. A replay goes out
+// in as few writes to the socket as bc gathers.
+func (b *Broadcaster) catchUp(ctx context.Context, conn *websocket.Conn, bc *batcher, sub Subscription, since int64) (int64, error) {
 	if since >= 0 && sub.Replay != nil {
 		events, ok, err := sub.Replay(ctx, since)
 		if err != nil {
 			return 0, err
 		}
 		if ok {
-			// Filter first, then send; of the coalesced events only the
-			// newest is sent.
-			type kept struct {
-				ev        *motcua.Event
-				coalesced bool
-			}
-			var send []kept
-			newestCoalesced := -1
-			last := since
-			for i := range events {
-				ev := &events[i]
-				if ev.Seq <= last {
-					continue
-				}
-				last = ev.Seq // skipped by the filter, still known
-				if sub.Filter != nil && !sub.Filter(ev) {
-					continue
-				}
-				coalesced := sub.Coalesce != nil && sub.Coalesce(ev)
-				if coalesced {
-					newestCoalesced = len(send)
-				}
-				send = append(send, kept{ev, coalesced})
-			}
-			for i, k := range send {
-				if k.coalesced && i != newestCoalesced {
-					continue
-				}
-				if err := b.write(conn, websocket.TextMessage, Encode(*k.ev)); err != nil {
-					return 0, err
-				}
-			}
-			return last, nil
+			return b.replay(conn, bc, sub, since, events)
 		}
 	}
 	if sub.Snapshot == nil {
@@ -705,6 +915,82 @@ func (b *Broadcaster) catchUp(ctx context.Context, conn *websocket.Conn, sub Sub
 		return 0, err
 	}
 	return seq, nil
+}
+
+// replay sends the events after since that sub accepts; of the coalesced
+// ones only the newest, and with a Fold, when it stands for several, it
+// carries them all folded together.
+func (b *Broadcaster) replay(conn *websocket.Conn, bc *batcher, sub Subscription, since int64, events []motcua.Event) (int64, error) {
+	coalesced := sub.Coalesce
+	if sub.Fold != nil {
+		coalesced = sub.Fold.Accept
+	}
+	// Filter first, then send.
+	type kept struct {
+		ev        *motcua.Event
+		coalesced bool
+	}
+	var send []kept
+	newestCoalesced, nCoalesced := -1, 0
+	last := since
+	for i := range events {
+		ev := &events[i]
+		if ev.Seq <= last {
+			continue
+		}
+		last = ev.Seq // skipped by the filter, still known
+		if sub.Filter != nil && !sub.Filter(ev) {
+			continue
+		}
+		c := coalesced != nil && coalesced(ev)
+		if c {
+			newestCoalesced = len(send)
+			nCoalesced++
+		}
+		send = append(send, kept{ev, c})
+	}
+	var folded []byte
+	if sub.Fold != nil && nCoalesced > 1 {
+		f := sub.Fold.New()
+		for _, k := range send {
+			if k.coalesced {
+				f.Add(k.ev)
+			}
+		}
+		folded = f.Body()
+	}
+	gather := len(send) > 1 && bc != nil
+	if gather {
+		bc.gather()
+	}
+	deadline := time.Now().Add(b.opts.WriteWait)
+	for i, k := range send {
+		if k.coalesced && i != newestCoalesced {
+			continue
+		}
+		ev := *k.ev
+		if k.coalesced && folded != nil {
+			ev = motcua.Event{Seq: ev.Seq, Type: ev.Type, Body: folded}
+		}
+		if err := b.write(conn, websocket.TextMessage, Encode(ev)); err != nil {
+			if gather {
+				bc.drop()
+			}
+			return 0, err
+		}
+		if gather && bc.gathered() >= maxBatchBytes {
+			if err := bc.flush(deadline); err != nil {
+				return 0, err
+			}
+			bc.gather()
+		}
+	}
+	if gather {
+		if err := bc.flush(deadline); err != nil {
+			return 0, err
+		}
+	}
+	return last, nil
 }
 
 func (b *Broadcaster) write(conn *websocket.Conn, messageType int, data []byte) error {

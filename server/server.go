@@ -76,6 +76,13 @@ type Config struct {
 	// City joins the hall to a city registry (issue 14); nil runs the hall
 	// alone, with no NATS server and nothing more on the write path.
 	City *CityConfig
+
+	// Test hooks of the fan-out (issue 13): LiveAfterFunc and LiveNow, when
+	// set, are the timers and the clock of coalesced websocket events
+	// (live.Options.AfterFunc, Now), so that a test fires them itself
+	// (servertest.WithTimers). Nil: real timers, the real clock.
+	LiveAfterFunc func(d time.Duration, f func()) (stop func() bool)
+	LiveNow       func() time.Time
 }
 
 // CityConfig is how a hall joins the city registry.
@@ -132,7 +139,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	broadcaster := live.New(live.Options{Trusted: trusted, AllowedOrigins: cfg.AllowedOrigins})
+	broadcaster := live.New(live.Options{Trusted: trusted, AllowedOrigins: cfg.AllowedOrigins, AfterFunc: cfg.LiveAfterFunc, Now: cfg.LiveNow})
 	var publisher writer.Publisher = broadcaster
 	var link *city.Link
 	if cfg.City != nil {

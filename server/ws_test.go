@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -151,6 +152,44 @@ func trackReplay(log []motcua.Event, ticketID, serviceID int64) []motcua.Event {
 	return out
 }
 
+// hallReplay is what a hall screen's replay of log (its hall events) holds:
+// every call and hall change, and of the queue events only the newest, at
+// its seq; when it stands for several, it carries their counts folded
+// together, the newest of each service (display.Socket).
+func hallReplay(t *testing.T, log []motcua.Event) []motcua.Event {
+	t.Helper()
+	newest, n := -1, 0
+	folded := map[string]int{}
+	for i, ev := range log {
+		if ev.Type != motcua.EventQueue {
+			continue
+		}
+		newest, n = i, n+1
+		var body struct {
+			Waiting map[string]int `json:"waiting"`
+		}
+		if err := json.Unmarshal(ev.Body, &body); err != nil {
+			t.Fatalf("queue event %d body: %v", ev.Seq, err)
+		}
+		for k, v := range body.Waiting {
+			folded[k] = v
+		}
+	}
+	var out []motcua.Event
+	for i, ev := range log {
+		if ev.Type == motcua.EventQueue {
+			if i != newest {
+				continue
+			}
+			if n > 1 {
+				ev.Body, _ = json.Marshal(map[string]any{"waiting": folded})
+			}
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
 // readTrack reads a phone's live messages until it has every own event of
 // the ticket in log (which must hold one), and checks what came between: a
 // phone receives the queue events of its service coalesced, at most one
@@ -240,7 +279,10 @@ func wantKeys(t *testing.T, what string, m servertest.Message, want ...string) {
 }
 
 func TestDisplaySocketSnapshotThenHallEventsInSeqOrder(t *testing.T) {
-	env := servertest.New(t, servertest.WithNoShowMinCalls(1)) // calls next over tickets called once
+	// The screens' queue counts are coalesced (display.Socket): the test
+	// fires the timer that releases the last one instead of waiting for it.
+	timers := &servertest.Timers{}
+	env := servertest.New(t, servertest.WithNoShowMinCalls(1), servertest.WithTimers(timers)) // calls next over tickets called once
 	calledBefore := env.Issue(1, false)
 	env.Issue(2, false)
 	env.CallNext(1)
@@ -293,6 +335,11 @@ func TestDisplaySocketSnapshotThenHallEventsInSeqOrder(t *testing.T) {
 	if len(want) < 6 {
 		t.Fatalf("the log holds %d hall events after the snapshot, want at least 6", len(want))
 	}
+	// A call takes the waiting queue count along in front of it; the last
+	// count, after the last call, waits for the screen's next second. Every
+	// queue event here has a call between it and the next, so none is
+	// skipped: the screen gets them all.
+	timers.Fire()
 	got := readEvents(t, c, want)
 	prev := snap.Seq()
 	for _, m := range got {
@@ -480,7 +527,8 @@ func TestReplayAfterReconnect(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := servertest.New(t)
+			timers := &servertest.Timers{} // coalescing timers, fired by the test
+			env := servertest.New(t, servertest.WithTimers(timers))
 			tracked := env.Issue(1, false)
 			keep := tc.keep
 			if keep == nil {
@@ -498,6 +546,9 @@ func TestReplayAfterReconnect(t *testing.T) {
 				if tc.keep == nil {
 					return trackReplay(missed, tracked.ID, 1)
 				}
+				if tc.name == "display" { // queue counts coalesced and folded
+					return hallReplay(t, missed)
+				}
 				return missed
 			}
 			path := tc.path(env, tracked)
@@ -511,6 +562,9 @@ func TestReplayAfterReconnect(t *testing.T) {
 			env.Issue(1, false)
 			env.Issue(2, false)
 			last := snap.Seq()
+			// A screen gets the first count at once and the second when its
+			// coalescing timer fires: it has no call to take it along.
+			timers.Fire()
 			if tc.keep != nil { // a phone has no own event here to wait for
 				seen := readEvents(t, c, logEvents(t, env, snap.Seq(), keep))
 				last = seen[len(seen)-1].Seq()
@@ -557,9 +611,13 @@ func TestReplayAfterReconnect(t *testing.T) {
 }
 
 // TestReconnectWhileEventsFlow drops and reconnects a client again and again
-// while tickets are issued and called concurrently: what it collects across
-// its connections must be exactly the log, with no event lost between a
-// replay and the live stream and none repeated.
+// while tickets are issued and called concurrently: across its connections it
+// must get every call of the log exactly once, in order, with no event lost
+// between a replay and the live stream and none repeated. Queue counts are
+// coalesced for the screens (display.Socket), live and in replays, so some
+// queue events are skipped; each queue frame must carry the right counts
+// as of its seq, and together they must leave the screen with the log's
+// final counts.
 func TestReconnectWhileEventsFlow(t *testing.T) {
 	env := servertest.New(t, servertest.WithNoShowMinCalls(1)) // calls next over tickets called once
 	start := lastSeq(t, env)
@@ -578,7 +636,7 @@ func TestReconnectWhileEventsFlow(t *testing.T) {
 		}
 	}()
 
-	var got []int64
+	var got []servertest.Message
 	since := start
 	for connections := 0; ; connections++ {
 		c := dial(t, env, fmt.Sprintf("/ws/display?since=%d", since))
@@ -592,7 +650,7 @@ func TestReconnectWhileEventsFlow(t *testing.T) {
 			if m.Type() == "snapshot" {
 				t.Fatalf("connection %d since %d: got a snapshot, want a replay", connections, since)
 			}
-			got = append(got, m.Seq())
+			got = append(got, m)
 			since = m.Seq()
 		}
 		c.Close()
@@ -606,17 +664,60 @@ func TestReconnectWhileEventsFlow(t *testing.T) {
 	wg.Wait()
 	// Everything after the last reconnect, read on one more connection.
 	c := dial(t, env, fmt.Sprintf("/ws/display?since=%d", since))
-	rest := logEvents(t, env, since, isHall)
-	for _, m := range readEvents(t, c, rest) {
-		got = append(got, m.Seq())
-	}
+	got = append(got, readEvents(t, c, hallReplay(t, logEvents(t, env, since, isHall)))...)
 
-	var want []int64
-	for _, ev := range logEvents(t, env, start, isHall) {
-		want = append(want, ev.Seq)
+	log := logEvents(t, env, start, isHall)
+	var wantCalls, gotCalls []int64
+	for _, ev := range log {
+		if ev.Type == motcua.EventCall {
+			wantCalls = append(wantCalls, ev.Seq)
+		}
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("seqs collected across reconnects:\n got %v\nwant %v", got, want)
+	// counts returns the waiting counts the log's queue events give as of seq.
+	counts := func(seq int64) map[string]int {
+		out := map[string]int{}
+		for _, ev := range log {
+			if ev.Type != motcua.EventQueue || ev.Seq > seq {
+				continue
+			}
+			var body struct {
+				Waiting map[string]int `json:"waiting"`
+			}
+			if err := json.Unmarshal(ev.Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range body.Waiting {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	shown := map[string]int{} // what the screen shows: the counts merged
+	prev := start
+	for _, m := range got {
+		if m.Seq() <= prev {
+			t.Fatalf("%s seq %d after seq %d: seqs must grow", m.Type(), m.Seq(), prev)
+		}
+		prev = m.Seq()
+		switch m.Type() {
+		case motcua.EventCall:
+			gotCalls = append(gotCalls, m.Seq())
+		case motcua.EventQueue:
+			truth := counts(m.Seq())
+			w, _ := m["waiting"].(map[string]any)
+			for k, v := range w {
+				if n, ok := truth[k]; !ok || float64(n) != v {
+					t.Errorf("queue seq %d: service %s count %v, want %d as of that seq", m.Seq(), k, v, n)
+				}
+				shown[k] = int(v.(float64))
+			}
+		}
+	}
+	if !slices.Equal(gotCalls, wantCalls) {
+		t.Errorf("call seqs collected across reconnects:\n got %v\nwant %v", gotCalls, wantCalls)
+	}
+	if final := counts(1 << 62); !maps.Equal(shown, final) {
+		t.Errorf("counts the screen ends with: got %v, want the log's %v", shown, final)
 	}
 }
 
@@ -634,7 +735,8 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 }
 
 func TestSlowClientIsDroppedWithoutDelayingOthers(t *testing.T) {
-	env := servertest.New(t)
+	timers := &servertest.Timers{} // the screens' coalescing timers, fired by the test
+	env := servertest.New(t, servertest.WithTimers(timers))
 	// The same hub behind a second HTTP front whose connections have small buffers.
 	front := httptest.NewUnstartedServer(env.Server.Handler)
 	front.Listener = smallBuffers{front.Listener}
@@ -669,6 +771,7 @@ func TestSlowClientIsDroppedWithoutDelayingOthers(t *testing.T) {
 
 	env.Issue(1, false)
 	env.CallNext(1)
+	timers.Fire() // the call's queue count follows the issue's within a second
 	for _, c := range healthy {
 		next(t, c) // queue (issue)
 		next(t, c) // call
@@ -726,7 +829,7 @@ func TestSlowClientIsDroppedWithoutDelayingOthers(t *testing.T) {
 		t.Fatal("the slow client read nothing before the cut, want the snapshot at least")
 	}
 	caughtUp := dial(t, env, fmt.Sprintf("/ws/display?since=%d", lastRead))
-	readEvents(t, caughtUp, logEvents(t, env, lastRead, isHall))
+	readEvents(t, caughtUp, hallReplay(t, logEvents(t, env, lastRead, isHall)))
 }
 
 func TestBadOriginRefused(t *testing.T) {

@@ -79,6 +79,87 @@ func WithBcryptCost(cost int) Option { return func(c *server.Config) { c.BcryptC
 // WithConfig adjusts any other setting of the hub.
 func WithConfig(f func(*server.Config)) Option { return func(c *server.Config) { f(c) } }
 
+// Timers stands in for the timers and the clock of coalesced websocket
+// events (the hall screens' queue counts, the phones'): its time moves only
+// when the test calls Fire, so a test of coalescing never waits for time to
+// pass and never depends on how fast the machine is.
+type Timers struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*manualTimer
+}
+
+type manualTimer struct {
+	due     time.Time
+	f       func()
+	stopped bool
+}
+
+// Now is live.Options.Now: the time the fired timers have reached.
+func (m *Timers) Now() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.now
+}
+
+// AfterFunc is live.Options.AfterFunc: it arms a timer that only Fire runs.
+func (m *Timers) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := &manualTimer{due: m.now.Add(d), f: f}
+	m.timers = append(m.timers, t)
+	return func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		was := !t.stopped
+		t.stopped = true
+		return was
+	}
+}
+
+// Armed returns how many timers are armed: neither fired nor stopped.
+func (m *Timers) Armed() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, t := range m.timers {
+		if !t.stopped {
+			n++
+		}
+	}
+	return n
+}
+
+// Fire moves the time to the latest of the armed timers and runs them (not
+// those they arm); it returns how many ran.
+func (m *Timers) Fire() int {
+	m.mu.Lock()
+	var due []func()
+	for _, t := range m.timers {
+		if !t.stopped {
+			t.stopped = true
+			due = append(due, t.f)
+			if t.due.After(m.now) {
+				m.now = t.due
+			}
+		}
+	}
+	m.timers = nil // all fired or stopped
+	m.mu.Unlock()
+	for _, f := range due {
+		f()
+	}
+	return len(due)
+}
+
+// WithTimers runs the hub's coalescing timers and clock on timers: the test
+// fires them.
+func WithTimers(timers *Timers) Option {
+	return func(c *server.Config) {
+		c.LiveAfterFunc, c.LiveNow = timers.AfterFunc, timers.Now
+	}
+}
+
 // New starts a hub on the embedded sample hall.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
