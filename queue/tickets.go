@@ -134,7 +134,7 @@ func (q *Queue) insertTicket(tx *store.Tx, svc motcua.Service, req motcua.IssueR
 		Status: motcua.TicketWaiting, IssuedAt: now, QueuedAt: queuedAt,
 		Token: motcua.TicketToken(now),
 	}
-	if err := tx.Tickets.InsertTicketDrawingCode(&tk, shortCode); err != nil {
+	if err := tx.Tickets.InsertNewTicket(&tk, shortCode); err != nil {
 		return tk, nil, err
 	}
 	counts, err := tx.Tickets.WaitingCounts(day)
@@ -199,12 +199,12 @@ func (q *Queue) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time
 // with opening hours is closed all day then.
 func (q *Queue) isClosedDay(t time.Time) bool { return !q.site.Calendar().IsWorkingDay(t) }
 
-// shortCodeAlphabet has no 0/O, 1/I/L: six of these are read off paper and
-// typed at a kiosk by people who may not see well.
-const shortCodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+// shortCodeAlphabet is the characters of the printed short codes.
+const shortCodeAlphabet = motcua.ShortCodeAlphabet
 
 // shortCode draws six characters uniformly from shortCodeAlphabet (rejection
-// sampling keeps every character equally likely).
+// sampling keeps every character equally likely): the code of a ticket whose
+// id is beyond the computed codes' space (motcua.ShortCodes).
 func shortCode() string {
 	out := make([]byte, 0, 6)
 	buf := make([]byte, 16)

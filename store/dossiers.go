@@ -235,15 +235,15 @@ type DossierLinks struct {
 
 // DossierLinks reads the links of the given dossiers (steps only when withSteps).
 func (s DossierStore) DossierLinks(ctx context.Context, ids []int64, withSteps bool) (map[int64]*DossierLinks, error) {
-	return dossierLinks(ctx, s.read, ids, withSteps)
+	return dossierLinks(ctx, s.read, s.codes, ids, withSteps)
 }
 
 // DossierLinks reads links inside the transaction (for the events it appends).
 func (t DossierTx) DossierLinks(ids []int64, withSteps bool) (map[int64]*DossierLinks, error) {
-	return dossierLinks(t.ctx, t.tx, ids, withSteps)
+	return dossierLinks(t.ctx, t.tx, t.codes, ids, withSteps)
 }
 
-func dossierLinks(ctx context.Context, q queryer, ids []int64, withSteps bool) (map[int64]*DossierLinks, error) {
+func dossierLinks(ctx context.Context, q queryer, codes *motcua.ShortCodes, ids []int64, withSteps bool) (map[int64]*DossierLinks, error) {
 	out := make(map[int64]*DossierLinks, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -264,6 +264,7 @@ func dossierLinks(ctx context.Context, q queryer, ids []int64, withSteps bool) (
 		return nil, Normalize(err)
 	}
 	for _, l := range links {
+		withCode(codes, &l.Ticket)
 		d := out[l.DossierID]
 		d.TicketIDs = append(d.TicketIDs, l.Ticket.ID)
 		d.Tickets[l.Ticket.ID] = l.Ticket

@@ -56,10 +56,11 @@ type conn struct {
 	dialect string
 	write   *sqlx.DB // SQLite: exactly one connection, so writers never fight over the lock
 	read    *sqlx.DB
-	waiting *waitingCache // SQLite only: see waiting.go
-	numbers *numberCache  // SQLite only: see numbers.go
-	ckpt    *checkpointer // SQLite only: see checkpoint.go
-	stmts   sync.Map      // query → *sqlx.Stmt on the read pool, see prepared
+	waiting *waitingCache      // SQLite only: see waiting.go
+	numbers *numberCache       // SQLite only: see numbers.go
+	ckpt    *checkpointer      // SQLite only: see checkpoint.go
+	codes   *motcua.ShortCodes // the tickets' short codes, see ticketcode.go
+	stmts   sync.Map           // query → *sqlx.Stmt on the read pool, see prepared
 }
 
 // TicketStore reads tickets, queues and the audit trail of calls.
@@ -122,6 +123,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	codes, err := s.loadShortCodes(ctx)
+	if err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	s.codes = codes
 	return s, nil
 }
 

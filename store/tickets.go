@@ -23,7 +23,7 @@ type queryer interface {
 	Rebind(string) string
 }
 
-func getTicket(ctx context.Context, q queryer, where string, args ...any) (motcua.Ticket, error) {
+func getTicket(ctx context.Context, q queryer, codes *motcua.ShortCodes, where string, args ...any) (motcua.Ticket, error) {
 	var t motcua.Ticket
 	err := sqlx.GetContext(ctx, q, &t, q.Rebind(`SELECT `+ticketColumns+` FROM tickets WHERE `+where), args...)
 	if err != nil {
@@ -32,27 +32,39 @@ func getTicket(ctx context.Context, q queryer, where string, args ...any) (motcu
 		}
 		return t, Normalize(err)
 	}
+	withCode(codes, &t)
 	return t, nil
 }
 
 // Ticket reads a ticket by id.
 func (s TicketStore) Ticket(ctx context.Context, id int64) (motcua.Ticket, error) {
-	return getTicket(ctx, s.read, `id = ?`, id)
+	return getTicket(ctx, s.read, s.codes, `id = ?`, id)
 }
 
 // TicketByToken reads a ticket by its tracking token.
 func (s TicketStore) TicketByToken(ctx context.Context, token string) (motcua.Ticket, error) {
-	return getTicket(ctx, s.read, `token = ?`, token)
+	return getTicket(ctx, s.read, s.codes, `token = ?`, token)
 }
 
 // Ticket reads a ticket inside the transaction.
 func (t TicketTx) Ticket(id int64) (motcua.Ticket, error) {
-	return getTicket(t.ctx, t.tx, `id = ?`+t.lockClause(), id)
+	return getTicket(t.ctx, t.tx, t.codes, `id = ?`+t.lockClause(), id)
 }
 
-// TicketByShortCode finds a ticket of the given day by its typed short code.
+// TicketByShortCode finds a ticket of the given day by its typed short code:
+// first the ticket whose id the code stands for, then a ticket from before
+// the codes were computed, whose drawn code is stored.
 func (t TicketTx) TicketByShortCode(day, code string) (motcua.Ticket, error) {
-	return getTicket(t.ctx, t.tx, `day = ? AND short_code = ?`, day, code)
+	if id, ok := t.codes.ID(code); ok {
+		tk, err := getTicket(t.ctx, t.tx, t.codes, `id = ? AND day = ?`, id, day)
+		if err == nil && tk.ShortCode == code {
+			return tk, nil
+		}
+		if err != nil && motcua.ErrorCode(err) != motcua.ENotFound {
+			return tk, err
+		}
+	}
+	return getTicket(t.ctx, t.tx, t.codes, `day = ? AND short_code = ?`, day, code)
 }
 
 // lockClause locks the selected rows on PostgreSQL, where several hubs may
@@ -153,6 +165,9 @@ func (t TicketTx) insertTicket(tk *motcua.Ticket) error {
 }
 
 func (t TicketTx) noteInserted(tk *motcua.Ticket) {
+	if t.lastTicketID != 0 && tk.ID > t.lastTicketID {
+		t.lastTicketID = tk.ID // nextTicketID counts on from it
+	}
 	if isWaiting(tk.Status) {
 		t.noteWaiting(tk.Day, tk.ServiceID, +1)
 	}
@@ -197,16 +212,16 @@ func utcPtr(t *time.Time) *time.Time {
 
 // CurrentTicket returns the ticket a counter is calling or serving, if any.
 func (t TicketTx) CurrentTicket(counterID int64) (motcua.Ticket, bool, error) {
-	return currentTicket(t.ctx, t.tx, counterID)
+	return currentTicket(t.ctx, t.tx, t.codes, counterID)
 }
 
 // CurrentTicket returns the ticket a counter is calling or serving, if any.
 func (s TicketStore) CurrentTicket(ctx context.Context, counterID int64) (motcua.Ticket, bool, error) {
-	return currentTicket(ctx, s.read, counterID)
+	return currentTicket(ctx, s.read, s.codes, counterID)
 }
 
-func currentTicket(ctx context.Context, q queryer, counterID int64) (motcua.Ticket, bool, error) {
-	tk, err := getTicket(ctx, q, `counter_id = ? AND status IN ('called', 'serving') ORDER BY called_at DESC, id DESC LIMIT 1`, counterID)
+func currentTicket(ctx context.Context, q queryer, codes *motcua.ShortCodes, counterID int64) (motcua.Ticket, bool, error) {
+	tk, err := getTicket(ctx, q, codes, `counter_id = ? AND status IN ('called', 'serving') ORDER BY called_at DESC, id DESC LIMIT 1`, counterID)
 	if motcua.ErrorCode(err) == motcua.ENotFound {
 		return tk, false, nil
 	}
@@ -248,6 +263,7 @@ func (t TicketTx) NextForCounter(counterID int64, day string, priorityFirst bool
 	if err != nil {
 		return tk, false, Normalize(err)
 	}
+	withCode(t.codes, &tk)
 	return tk, true, nil
 }
 
@@ -256,6 +272,7 @@ func (s TicketStore) CounterQueue(ctx context.Context, counterID int64, day stri
 	var out []motcua.Ticket
 	err := s.read.SelectContext(ctx, &out, s.read.Rebind(`SELECT `+prefixed("t.", ticketColumns)+counterQueueFrom+
 		queueOrder(priorityFirst)+` LIMIT 500`), counterID, day)
+	withCodes(s.codes, out)
 	return out, Normalize(err)
 }
 
@@ -284,6 +301,7 @@ func (t TicketTx) OverdueBookingForCounter(counterID int64, day string, due time
 	if err != nil {
 		return tk, false, Normalize(err)
 	}
+	withCode(t.codes, &tk)
 	return tk, true, nil
 }
 
@@ -504,6 +522,7 @@ func (s TicketStore) RecentServiceSeconds(ctx context.Context, serviceID int64, 
 func (t TicketTx) OpenTicketsBefore(day string) ([]motcua.Ticket, error) {
 	var out []motcua.Ticket
 	err := t.selectAll(&out, `SELECT `+ticketColumns+` FROM tickets WHERE day < ? AND status IN ('waiting', 'called', 'serving') ORDER BY id`, day)
+	withCodes(t.codes, out)
 	return out, err
 }
 

@@ -51,11 +51,13 @@ type txn struct {
 	deltas    []waitDelta   // waiting-count changes, applied to the cache on commit
 	deltaMark int           // len(deltas) at the last Savepoint
 
-	ckpt        *checkpointer     // nil on PostgreSQL
-	numberCache *numberCache      // nil on PostgreSQL
-	numbers     map[numberKey]int // last numbers handed out in this transaction
-	numberLog   []numberKey       // one entry per number handed out, for savepoints
-	numberMark  int               // len(numberLog) at the last Savepoint
+	ckpt         *checkpointer // nil on PostgreSQL
+	codes        *motcua.ShortCodes
+	lastTicketID int64             // SQLite: the largest ticket id so far, see nextTicketID
+	numberCache  *numberCache      // nil on PostgreSQL
+	numbers      map[numberKey]int // last numbers handed out in this transaction
+	numberLog    []numberKey       // one entry per number handed out, for savepoints
+	numberMark   int               // len(numberLog) at the last Savepoint
 }
 
 // BeginWrite starts a write transaction.
@@ -64,7 +66,7 @@ func (s *Store) BeginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, Normalize(err)
 	}
-	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting, numberCache: s.numbers, ckpt: s.ckpt}
+	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting, numberCache: s.numbers, ckpt: s.ckpt, codes: s.codes}
 	return &Tx{txn: t, Tickets: TicketTx{t}, Dossiers: DossierTx{t}, Outbox: OutboxTx{t}, Users: UserTx{t}, Appointments: AppointmentTx{t}}, nil
 }
 
