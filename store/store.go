@@ -58,7 +58,6 @@ type conn struct {
 	read    *sqlx.DB
 	waiting *waitingCache      // SQLite only: see waiting.go
 	numbers *numberCache       // SQLite only: see numbers.go
-	ckpt    *checkpointer      // SQLite only: see checkpoint.go
 	codes   *motcua.ShortCodes // the tickets' short codes, see ticketcode.go
 	stmts   sync.Map           // query → *sqlx.Stmt on the read pool, see prepared
 }
@@ -114,8 +113,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, errors.Join(fmt.Errorf("open sqlite %s: %w", dsn, err), w.Close())
 		}
 		r.SetMaxOpenConns(8)
-		s = newStore(&conn{dialect: SQLite, write: w, read: r, waiting: &waitingCache{}, numbers: &numberCache{},
-			ckpt: newCheckpointer(r.DB)})
+		s = newStore(&conn{dialect: SQLite, write: w, read: r, waiting: &waitingCache{}, numbers: &numberCache{}})
 	}
 	if err := s.write.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to database: %w", err), s.Close())
@@ -139,9 +137,6 @@ func IsPostgres(dsn string) bool {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	if s.ckpt != nil {
-		s.ckpt.close()
-	}
 	var errs []error
 	s.stmts.Range(func(_, st any) bool {
 		errs = append(errs, st.(*sqlx.Stmt).Close())

@@ -51,7 +51,6 @@ type txn struct {
 	deltas    []waitDelta   // waiting-count changes, applied to the cache on commit
 	deltaMark int           // len(deltas) at the last Savepoint
 
-	ckpt         *checkpointer // nil on PostgreSQL
 	codes        *motcua.ShortCodes
 	lastTicketID int64             // SQLite: the largest ticket id so far, see nextTicketID
 	numberCache  *numberCache      // nil on PostgreSQL
@@ -66,7 +65,7 @@ func (s *Store) BeginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, Normalize(err)
 	}
-	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting, numberCache: s.numbers, ckpt: s.ckpt, codes: s.codes}
+	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting, numberCache: s.numbers, codes: s.codes}
 	return &Tx{txn: t, Tickets: TicketTx{t}, Dossiers: DossierTx{t}, Outbox: OutboxTx{t}, Users: UserTx{t}, Appointments: AppointmentTx{t}}, nil
 }
 
@@ -85,7 +84,6 @@ func (t *Tx) Commit() error {
 	}
 	t.waiting.apply(t.deltas)
 	t.numberCache.apply(t.numbers)
-	t.ckpt.committed()
 	return nil
 }
 
