@@ -65,3 +65,37 @@ func seq(from, to int64) []int64 {
 	}
 	return out
 }
+
+// FuzzShortCodeID feeds typed codes (outside input, from the kiosk) to the
+// codes' inverse: a code of six alphabet characters always stands for one
+// id whose code it is; anything else is refused, never a panic.
+func FuzzShortCodeID(f *testing.F) {
+	for _, seed := range []string{"ABCDEF", "999999", "AAAAAA", "ABCDE0", "", "ĐĐĐĐĐĐ"} {
+		f.Add(seed)
+	}
+	c, err := NewShortCodes([]byte("0123456789abcdef"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, code string) {
+		id, ok := c.ID(code)
+		valid := len(code) == 6 && strings.Trim(code, ShortCodeAlphabet) == ""
+		if ok != valid {
+			t.Fatalf("code %q: got ok %v, want %v", code, ok, valid)
+		}
+		if !ok {
+			return
+		}
+		back, ok := c.Code(id)
+		if id == 0 {
+			// The one code that stands for id 0, which no ticket has.
+			if ok {
+				t.Fatalf("code %q: id 0 got code %q", code, back)
+			}
+			return
+		}
+		if !ok || back != code {
+			t.Fatalf("code %q: id %d gives code %q (%v)", code, id, back, ok)
+		}
+	})
+}
