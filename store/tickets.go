@@ -361,12 +361,15 @@ func prefixed(prefix, columns string) string {
 // check-in, among the counter's services; see queue's merge policy.
 func (t TicketTx) OverdueBookingForCounter(counterID int64, day string, due time.Time) (motcua.Ticket, bool, error) {
 	q := `SELECT ` + prefixed("t.", ticketColumns) + counterQueueFrom +
-		` AND t.appointment = ? AND t.queued_at <= ? AND t.issued_at <= ? ORDER BY t.queued_at, t.id LIMIT 1`
+		// appointment = TRUE as a literal: it is the partial index's own
+		// condition (tickets_booked), which a bound parameter would hide from
+		// SQLite's planner.
+		` AND t.appointment = TRUE AND t.queued_at <= ? AND t.issued_at <= ? ORDER BY t.queued_at, t.id LIMIT 1`
 	if t.dialect == Postgres {
 		q += ` FOR UPDATE OF t SKIP LOCKED`
 	}
 	var tk motcua.Ticket
-	err := t.tx.GetContext(t.ctx, &tk, t.tx.Rebind(q), counterID, day, true, due.UTC(), due.UTC())
+	err := t.tx.GetContext(t.ctx, &tk, t.tx.Rebind(q), counterID, day, due.UTC(), due.UTC())
 	if ErrorIsNotFound(err) {
 		return tk, false, nil
 	}
@@ -381,7 +384,7 @@ func (t TicketTx) OverdueBookingForCounter(counterID int64, day string, due time
 // bookings' check-ins.
 func (t TicketTx) AppointmentTicketCount(serviceID int64, day string) (int, error) {
 	var n int
-	err := t.get(&n, `SELECT COUNT(*) FROM tickets WHERE service_id = ? AND day = ? AND appointment = ?`, serviceID, day, true)
+	err := t.get(&n, `SELECT COUNT(*) FROM tickets WHERE service_id = ? AND day = ? AND appointment = TRUE`, serviceID, day)
 	return n, err
 }
 
