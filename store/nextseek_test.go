@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hall"
 )
 
 // TestNextBySeeksMatchesTheJoin fills random queues (services of equal and
@@ -19,25 +17,7 @@ import (
 // counter and every way the queue asks.
 func TestNextBySeeksMatchesTheJoin(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "motcua.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	tx, err := s.BeginWrite(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.LoadHall(hall.Sample(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	services, err := s.Services(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, services := openSample(t)
 	counters, err := s.Counters(ctx)
 	if err != nil {
 		t.Fatal(err)

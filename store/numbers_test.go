@@ -3,9 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
-	"time"
 
-	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -21,27 +19,8 @@ func TestDayNumbers(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(d.Name, func(t *testing.T) {
 			dsn := d.DSN(t)
-			s := storetest.Open(t, dsn)
-			write := func(fn func(tx *store.Tx)) {
-				t.Helper()
-				tx, err := s.BeginWrite(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				fn(tx)
-				if err := tx.Commit(); err != nil {
-					t.Fatal(err)
-				}
-			}
-			write(func(tx *store.Tx) {
-				if err := tx.LoadHall(hall.Sample(), time.Now()); err != nil {
-					t.Fatal(err)
-				}
-			})
-			services, err := s.Services(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, services := storetest.OpenSample(t, dsn)
+			write := func(fn func(tx *store.Tx)) { t.Helper(); storetest.Write(t, s, fn) }
 			a, b := services[0].ID, services[1].ID
 			const day, next = "2026-11-30", "2026-12-01"
 			next1 := func(tx *store.Tx, svc int64, d string, want int) {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/store/storetest"
 )
 
@@ -20,21 +19,7 @@ func TestShortCodeClashDrawsAgain(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(d.Name, func(t *testing.T) {
 			ctx := context.Background()
-			s := storetest.Open(t, d.DSN(t))
-			tx, err := s.BeginWrite(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tx.LoadHall(hall.Sample(), time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			if err := tx.Commit(); err != nil {
-				t.Fatal(err)
-			}
-			services, err := s.Services(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, services := storetest.OpenSample(t, d.DSN(t))
 			const day = "2026-11-27"
 			at := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
 			newTicket := func(seq int, token string) motcua.Ticket {
@@ -51,7 +36,7 @@ func TestShortCodeClashDrawsAgain(t *testing.T) {
 				}
 			}
 
-			tx, err = s.BeginWrite(ctx)
+			tx, err := s.BeginWrite(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

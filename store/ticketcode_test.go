@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/store/storetest"
 )
@@ -21,27 +20,7 @@ func TestComputedShortCodes(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(d.Name, func(t *testing.T) {
 			dsn := d.DSN(t)
-			s := storetest.Open(t, dsn)
-			write := func(fn func(tx *store.Tx)) {
-				t.Helper()
-				tx, err := s.BeginWrite(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				fn(tx)
-				if err := tx.Commit(); err != nil {
-					t.Fatal(err)
-				}
-			}
-			write(func(tx *store.Tx) {
-				if err := tx.LoadHall(hall.Sample(), time.Now()); err != nil {
-					t.Fatal(err)
-				}
-			})
-			services, err := s.Services(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, services := storetest.OpenSample(t, dsn)
 			const day, otherDay = "2026-11-30", "2026-12-01"
 			at := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
 			ticket := func(seq int, token string) motcua.Ticket {
@@ -51,7 +30,7 @@ func TestComputedShortCodes(t *testing.T) {
 			noDraw := func() string { t.Fatal("a code was drawn for an id inside the codes' space"); return "" }
 
 			var issued []motcua.Ticket
-			write(func(tx *store.Tx) {
+			storetest.Write(t, s, func(tx *store.Tx) {
 				// A ticket from before, with its drawn code.
 				old := ticket(1, "old")
 				if err := tx.Tickets.InsertTicketDrawingCode(&old, func() string { return "AAAAAA" }); err != nil {

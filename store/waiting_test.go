@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/hall"
 )
 
 // TestWaitingCacheMatchesTheDatabase drives random issues, calls,
@@ -18,25 +16,7 @@ import (
 // that the position from the back equals the position counted from the front.
 func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "motcua.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	tx, err := s.BeginWrite(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.LoadHall(hall.Sample(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	services, err := s.Services(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, services := openSample(t)
 
 	rng := rand.New(rand.NewPCG(7, 11))
 	const day = "2026-11-27"

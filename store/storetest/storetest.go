@@ -12,9 +12,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/hall"
 	"github.com/motcua/motcua/store"
 )
 
@@ -85,4 +88,34 @@ func Open(t testing.TB, dsn string) *store.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// OpenSample opens a migrated store on dsn with the sample hall loaded and
+// returns it with the hall's services; it closes at cleanup.
+func OpenSample(t testing.TB, dsn string) (*store.Store, []motcua.Service) {
+	t.Helper()
+	s := Open(t, dsn)
+	Write(t, s, func(tx *store.Tx) {
+		if err := tx.LoadHall(hall.Sample(), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	services, err := s.Services(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, services
+}
+
+// Write runs fn in a write transaction and commits it.
+func Write(t testing.TB, s *store.Store, fn func(tx *store.Tx)) {
+	t.Helper()
+	tx, err := s.BeginWrite(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn(tx)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
 }
