@@ -199,23 +199,20 @@ func (q *Queue) serviceOpen(svc motcua.Service, now time.Time) (bool, *time.Time
 // with opening hours is closed all day then.
 func (q *Queue) isClosedDay(t time.Time) bool { return !q.site.Calendar().IsWorkingDay(t) }
 
-// shortCodeAlphabet is the characters of the printed short codes.
-const shortCodeAlphabet = motcua.ShortCodeAlphabet
-
-// shortCode draws six characters uniformly from shortCodeAlphabet (rejection
+// shortCode draws six characters uniformly from motcua.ShortCodeAlphabet (rejection
 // sampling keeps every character equally likely): the code of a ticket whose
 // id is beyond the computed codes' space (motcua.ShortCodes).
 func shortCode() string {
 	out := make([]byte, 0, 6)
 	buf := make([]byte, 16)
-	limit := byte(256 - 256%len(shortCodeAlphabet))
+	limit := byte(256 - 256%len(motcua.ShortCodeAlphabet))
 	for len(out) < 6 {
 		if _, err := rand.Read(buf); err != nil {
 			panic(err) // crypto/rand never fails on supported platforms
 		}
 		for _, b := range buf {
 			if b < limit && len(out) < 6 {
-				out = append(out, shortCodeAlphabet[int(b)%len(shortCodeAlphabet)])
+				out = append(out, motcua.ShortCodeAlphabet[int(b)%len(motcua.ShortCodeAlphabet)])
 			}
 		}
 	}

@@ -83,11 +83,7 @@ func (t TicketTx) InsertNewTicket(tk *motcua.Ticket, draw func() string) error {
 	if !ok {
 		return t.InsertTicketDrawingCode(tk, draw)
 	}
-	err = t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(`INSERT INTO tickets (id, day, seq, number, service_id, priority, priority_group, status, issued_at, queued_at,
-		token, short_code, counter_id, calls, out_of_order, appointment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		id, tk.Day, tk.Seq, tk.Number, tk.ServiceID, tk.Priority, tk.PriorityGroup, tk.Status, tk.IssuedAt.UTC(), tk.QueuedAt.UTC(),
-		tk.Token, storedCode(id), tk.CounterID, tk.Calls, tk.OutOfOrder, tk.Appointment).Scan(&tk.ID)
-	if err != nil {
+	if err := t.insertTicket(tk, id, storedCode(id)); err != nil {
 		return Normalize(err)
 	}
 	tk.ShortCode = code

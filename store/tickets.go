@@ -92,7 +92,7 @@ func (t TicketTx) NextSeq(serviceID int64, day string) (int, error) {
 
 // InsertTicket writes a new ticket and sets its id.
 func (t TicketTx) InsertTicket(tk *motcua.Ticket) error {
-	if err := t.insertTicket(tk); err != nil {
+	if err := t.insertTicket(tk, 0, tk.ShortCode); err != nil {
 		return Normalize(err)
 	}
 	t.noteInserted(tk)
@@ -123,12 +123,12 @@ func (t TicketTx) InsertTicketDrawingCode(tk *motcua.Ticket, draw func() string)
 
 func (t TicketTx) tryInsertTicket(tk *motcua.Ticket) error {
 	if t.dialect != Postgres {
-		return t.insertTicket(tk)
+		return t.insertTicket(tk, 0, tk.ShortCode)
 	}
 	if _, err := t.tx.ExecContext(t.ctx, "SAVEPOINT code"); err != nil {
 		return err
 	}
-	if err := t.insertTicket(tk); err != nil {
+	if err := t.insertTicket(tk, 0, tk.ShortCode); err != nil {
 		if _, rerr := t.tx.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT code"); rerr != nil {
 			return rerr
 		}
@@ -156,12 +156,19 @@ func isShortCodeClash(err error) bool {
 	return false
 }
 
-// insertTicket runs the INSERT and returns the driver's own error.
-func (t TicketTx) insertTicket(tk *motcua.Ticket) error {
-	return t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(`INSERT INTO tickets (day, seq, number, service_id, priority, priority_group, status, issued_at, queued_at,
-		token, short_code, counter_id, calls, out_of_order, appointment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		tk.Day, tk.Seq, tk.Number, tk.ServiceID, tk.Priority, tk.PriorityGroup, tk.Status, tk.IssuedAt.UTC(), tk.QueuedAt.UTC(),
-		tk.Token, tk.ShortCode, tk.CounterID, tk.Calls, tk.OutOfOrder, tk.Appointment).Scan(&tk.ID)
+// insertTicket runs the INSERT and returns the driver's own error. id 0
+// lets the database number the ticket; codeColumn is what the short_code
+// column holds (the drawn code, or the id's mark: storedCode).
+func (t TicketTx) insertTicket(tk *motcua.Ticket, id int64, codeColumn string) error {
+	cols := `day, seq, number, service_id, priority, priority_group, status, issued_at, queued_at,
+		token, short_code, counter_id, calls, out_of_order, appointment`
+	marks := `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	args := []any{tk.Day, tk.Seq, tk.Number, tk.ServiceID, tk.Priority, tk.PriorityGroup, tk.Status, tk.IssuedAt.UTC(), tk.QueuedAt.UTC(),
+		tk.Token, codeColumn, tk.CounterID, tk.Calls, tk.OutOfOrder, tk.Appointment}
+	if id != 0 {
+		cols, marks, args = "id, "+cols, "?, "+marks, append([]any{id}, args...)
+	}
+	return t.tx.QueryRowxContext(t.ctx, t.tx.Rebind(`INSERT INTO tickets (`+cols+`) VALUES (`+marks+`) RETURNING id`), args...).Scan(&tk.ID)
 }
 
 func (t TicketTx) noteInserted(tk *motcua.Ticket) {
