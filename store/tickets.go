@@ -227,8 +227,13 @@ func (s TicketStore) CurrentTicket(ctx context.Context, counterID int64) (motcua
 	return currentTicket(ctx, s.read, s.codes, counterID)
 }
 
+// currentTicketWhere finds a counter's current ticket. The status list is
+// tickets_counter's own condition, written the same (SQLite uses a partial
+// index only when the query repeats its condition).
+const currentTicketWhere = `counter_id = ? AND status IN ('called', 'serving') ORDER BY called_at DESC, id DESC LIMIT 1`
+
 func currentTicket(ctx context.Context, q queryer, codes *motcua.ShortCodes, counterID int64) (motcua.Ticket, bool, error) {
-	tk, err := getTicket(ctx, q, codes, `counter_id = ? AND status IN ('called', 'serving') ORDER BY called_at DESC, id DESC LIMIT 1`, counterID)
+	tk, err := getTicket(ctx, q, codes, currentTicketWhere, counterID)
 	if motcua.ErrorCode(err) == motcua.ENotFound {
 		return tk, false, nil
 	}
@@ -290,60 +295,43 @@ func (t TicketTx) nextByJoin(counterID int64, day string, priorityFirst bool, on
 // per call with 1,500 waiting (docs/PERFORMANCE.md). The order is the
 // join's: priority first when asked, then the service's rank at the
 // counter, then queued_at and id.
+//
+// The seeks run inside one statement (a correlated subquery per service and
+// priority) and only the winner's row is read into Go: a full ticket row
+// costs tens of microseconds to convert, and one statement per seek cost
+// the writer a round trip each (issue 13).
 func (t TicketTx) nextBySeeks(counterID int64, day string, priorityFirst bool, onlyPriority *bool) (motcua.Ticket, bool, error) {
-	var ranked []struct {
-		ServiceID int64 `db:"service_id"`
-		Rank      int   `db:"rank"`
+	var tk motcua.Ticket
+	err := t.get(&tk, nextBySeeksQuery(priorityFirst, onlyPriority), day, counterID)
+	if ErrorIsNotFound(err) {
+		return tk, false, nil
 	}
-	if err := t.selectAll(&ranked, `SELECT service_id, rank FROM counter_services WHERE counter_id = ? ORDER BY rank, service_id`, counterID); err != nil {
-		return motcua.Ticket{}, false, err
+	if err != nil {
+		return tk, false, err
 	}
-	seek := func(serviceID int64, priority bool) (motcua.Ticket, bool, error) {
-		var tk motcua.Ticket
-		err := t.get(&tk, `SELECT `+ticketColumns+` FROM tickets WHERE status = 'waiting' AND service_id = ? AND priority = ? AND day = ?
-			ORDER BY queued_at, id LIMIT 1`, serviceID, priority, day)
-		if ErrorIsNotFound(err) {
-			return tk, false, nil
-		}
-		return tk, err == nil, err
-	}
-	// best walks the services rank by rank and returns the first rank's
-	// oldest ticket among the given priorities.
-	best := func(priorities []bool) (motcua.Ticket, bool, error) {
-		for i := 0; i < len(ranked); {
-			var found motcua.Ticket
-			ok := false
-			j := i
-			for ; j < len(ranked) && ranked[j].Rank == ranked[i].Rank; j++ {
-				for _, p := range priorities {
-					tk, hit, err := seek(ranked[j].ServiceID, p)
-					if err != nil {
-						return tk, false, err
-					}
-					if hit && (!ok || tk.QueuedAt.Before(found.QueuedAt) || (tk.QueuedAt.Equal(found.QueuedAt) && tk.ID < found.ID)) {
-						found, ok = tk, true
-					}
-				}
-			}
-			if ok {
-				withCode(t.codes, &found)
-				return found, true, nil
-			}
-			i = j
-		}
-		return motcua.Ticket{}, false, nil
-	}
+	withCode(t.codes, &tk)
+	return tk, true, nil
+}
+
+// nextBySeeksQuery is nextBySeeks' statement; its arguments are the day and
+// the counter.
+func nextBySeeksQuery(priorityFirst bool, onlyPriority *bool) string {
+	priorities := `SELECT 1 AS v UNION ALL SELECT 0`
 	switch {
+	case onlyPriority != nil && *onlyPriority:
+		priorities = `SELECT 1 AS v`
 	case onlyPriority != nil:
-		return best([]bool{*onlyPriority})
-	case priorityFirst:
-		if tk, ok, err := best([]bool{true}); err != nil || ok {
-			return tk, ok, err
-		}
-		return best([]bool{false})
-	default:
-		return best([]bool{true, false})
+		priorities = `SELECT 0 AS v`
 	}
+	order := ` ORDER BY cand.rank, t.queued_at, t.id`
+	if priorityFirst {
+		order = ` ORDER BY t.priority DESC, cand.rank, t.queued_at, t.id`
+	}
+	return `WITH cand(rank, id) AS (
+		SELECT cs.rank, (SELECT w.id FROM tickets w WHERE w.status = 'waiting' AND w.service_id = cs.service_id
+			AND w.priority = p.v AND w.day = ? ORDER BY w.queued_at, w.id LIMIT 1)
+		FROM counter_services cs, (` + priorities + `) p WHERE cs.counter_id = ?)
+	SELECT ` + prefixed("t.", ticketColumns) + ` FROM cand JOIN tickets t ON t.id = cand.id` + order + ` LIMIT 1`
 }
 
 // CounterQueue lists the waiting tickets for a counter in call order.
@@ -579,6 +567,12 @@ func (s TicketStore) positionByCount(ctx context.Context, tk motcua.Ticket, prio
 	return n, Normalize(err)
 }
 
+// recentServiceQuery reads a service's last finished visits through
+// tickets_done (its condition, status = 'done', written as a literal).
+const recentServiceQuery = `SELECT called_at, finished_at FROM tickets
+	WHERE service_id = ? AND status = 'done' AND called_at IS NOT NULL AND finished_at IS NOT NULL
+	ORDER BY finished_at DESC LIMIT ?`
+
 // RecentServiceSeconds returns how long the last n finished visits of a
 // service took at the counter (from call to finish), newest first.
 func (s TicketStore) RecentServiceSeconds(ctx context.Context, serviceID int64, n int) ([]float64, error) {
@@ -586,9 +580,7 @@ func (s TicketStore) RecentServiceSeconds(ctx context.Context, serviceID int64, 
 		CalledAt   time.Time `db:"called_at"`
 		FinishedAt time.Time `db:"finished_at"`
 	}
-	err := s.read.SelectContext(ctx, &rows, s.read.Rebind(`SELECT called_at, finished_at FROM tickets
-		WHERE service_id = ? AND status = 'done' AND called_at IS NOT NULL AND finished_at IS NOT NULL
-		ORDER BY finished_at DESC LIMIT ?`), serviceID, n)
+	err := s.read.SelectContext(ctx, &rows, s.read.Rebind(recentServiceQuery), serviceID, n)
 	if err != nil {
 		return nil, Normalize(err)
 	}
