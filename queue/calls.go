@@ -135,14 +135,14 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 	if _, err := motcua.NextTicketStatus(tk.Status, motcua.ActionCall); err != nil {
 		return tk, err
 	}
-	from := tk.Status
+	was, from := tk, tk.Status
 	tk.Status = motcua.TicketCalled
 	tk.CounterID = &c.ID
 	tk.Calls = 1
 	tk.CalledAt = &now
 	tk.OutOfOrder = outOfOrder
 	tk.CalledBy, tk.ServedBy = actor(by), actor(by)
-	if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
+	if err := tx.Tickets.UpdateTicket(was, tk); err != nil {
 		return tk, err
 	}
 	action := string(motcua.ActionCall)
@@ -199,7 +199,7 @@ func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction,
 	if err != nil {
 		return tk, err
 	}
-	from := tk.Status
+	was, from := tk, tk.Status
 	tk.Status = to
 	switch action {
 	case motcua.ActionStart:
@@ -210,7 +210,7 @@ func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction,
 	if id := actor(by); id != nil {
 		tk.ServedBy = id
 	}
-	if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
+	if err := tx.Tickets.UpdateTicket(was, tk); err != nil {
 		return tk, err
 	}
 	if err := trace(tx, tk, string(action), from, tk.ServiceID, nil, by, now); err != nil {
@@ -322,9 +322,10 @@ func (q *Queue) Recall(ctx context.Context, counterID int64, by motcua.User) (mo
 			return motcua.Errorf(motcua.EConflict, "Quầy %d không có số nào đang được gọi. / Counter %d has no called ticket.", counter.Number, counter.Number)
 		}
 		now := q.site.Now()
+		was := cur
 		cur.Calls++
 		cur.CalledBy, cur.ServedBy = actor(by), actor(by)
-		if err := tx.Tickets.UpdateTicket(cur, cur.Status); err != nil {
+		if err := tx.Tickets.UpdateTicket(was, cur); err != nil {
 			return err
 		}
 		if err := trace(tx, cur, string(motcua.ActionRecall), cur.Status, cur.ServiceID, nil, by, now); err != nil {
@@ -371,7 +372,7 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64, by motc
 			return motcua.Errorf(motcua.EConflict, "Số %s đã ở dịch vụ %s. / Ticket %s is already in %s.", cur.Number, target.Name, cur.Number, target.Name)
 		}
 		now := q.site.Now()
-		from, oldService := cur.Status, cur.ServiceID
+		was, from, oldService := cur, cur.Status, cur.ServiceID
 		at = cur.CounterID
 		cur.Status = motcua.TicketWaiting
 		cur.ServiceID = target.ID
@@ -380,7 +381,7 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64, by motc
 		cur.CalledAt, cur.StartedAt = nil, nil
 		cur.OutOfOrder = false
 		cur.CalledBy, cur.ServedBy = nil, nil
-		if err := tx.Tickets.UpdateTicket(cur, from); err != nil {
+		if err := tx.Tickets.UpdateTicket(was, cur); err != nil {
 			return err
 		}
 		moved := cur

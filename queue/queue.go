@@ -106,14 +106,14 @@ func (q *Queue) rollOver(tx *store.Tx) error {
 	}
 	services := map[int64]bool{}
 	for _, tk := range open {
-		from := tk.Status
+		was, from := tk, tk.Status
 		if tk.Status == motcua.TicketServing {
 			tk.Status = motcua.TicketDone
 		} else {
 			tk.Status = motcua.TicketCancelled
 		}
 		tk.FinishedAt = &now
-		if err := tx.Tickets.UpdateTicket(tk, from); err != nil {
+		if err := tx.Tickets.UpdateTicket(was, tk); err != nil {
 			return err
 		}
 		action := motcua.ActionCancel

@@ -248,13 +248,13 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 				"Đã quá %d phút kể từ khi số %s bị gọi vắng mặt; vui lòng lấy số mới. / More than %d minutes have passed since ticket %s was marked absent; please take a new number.",
 				q.site.Policy().ReactivateMinutes, cur.Number, q.site.Policy().ReactivateMinutes, cur.Number)
 		}
-		from := cur.Status
+		was, from := cur, cur.Status
 		cur.Status = motcua.TicketWaiting
 		cur.CounterID = nil
 		cur.Calls = 0
 		cur.CalledAt, cur.StartedAt, cur.FinishedAt = nil, nil, nil
 		cur.CalledBy, cur.ServedBy = nil, nil
-		if err := tx.Tickets.UpdateTicket(cur, from); err != nil {
+		if err := tx.Tickets.UpdateTicket(was, cur); err != nil {
 			return err
 		}
 		if err := trace(tx, cur, string(motcua.ActionReactivate), from, cur.ServiceID, nil, motcua.User{}, now); err != nil {

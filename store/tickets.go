@@ -180,33 +180,59 @@ func (t TicketTx) noteInserted(tk *motcua.Ticket) {
 	}
 }
 
-// UpdateTicket writes the mutable fields of tk, provided the ticket is still in
-// status from; otherwise another writer moved it first and this is a conflict.
-func (t TicketTx) UpdateTicket(tk motcua.Ticket, from motcua.TicketStatus) error {
-	oldService := tk.ServiceID
-	if t.waiting != nil && isWaiting(from) {
-		// A transfer may move a waiting ticket to another service's queue.
-		if err := t.get(&oldService, `SELECT service_id FROM tickets WHERE id = ?`, tk.ID); err != nil {
-			return err
+// UpdateTicket writes the fields of tk that differ from was, the ticket as
+// this transaction read it, provided the ticket is still in was's status;
+// otherwise another writer moved it first and this is a conflict. Only the
+// changed columns are set: SQLite rewrites every index that holds a column
+// named in SET, changed or not, and a call would otherwise rewrite the
+// entries of the counter's previous ticket in indexes it does not move in.
+func (t TicketTx) UpdateTicket(was, tk motcua.Ticket) error {
+	var set []string
+	var args []any
+	change := func(column string, changed bool, value any) {
+		if changed {
+			set = append(set, column+" = ?")
+			args = append(args, value)
 		}
 	}
-	res, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`UPDATE tickets SET status = ?, service_id = ?, counter_id = ?, calls = ?,
-		called_at = ?, started_at = ?, finished_at = ?, out_of_order = ?, queued_at = ?, called_by = ?, served_by = ? WHERE id = ? AND status = ?`),
-		tk.Status, tk.ServiceID, tk.CounterID, tk.Calls, utcPtr(tk.CalledAt), utcPtr(tk.StartedAt), utcPtr(tk.FinishedAt),
-		tk.OutOfOrder, tk.QueuedAt.UTC(), tk.CalledBy, tk.ServedBy, tk.ID, from)
+	change("status", tk.Status != was.Status, tk.Status)
+	change("service_id", tk.ServiceID != was.ServiceID, tk.ServiceID)
+	change("counter_id", !sameInt(tk.CounterID, was.CounterID), tk.CounterID)
+	change("calls", tk.Calls != was.Calls, tk.Calls)
+	change("called_at", !sameTime(tk.CalledAt, was.CalledAt), utcPtr(tk.CalledAt))
+	change("started_at", !sameTime(tk.StartedAt, was.StartedAt), utcPtr(tk.StartedAt))
+	change("finished_at", !sameTime(tk.FinishedAt, was.FinishedAt), utcPtr(tk.FinishedAt))
+	change("out_of_order", tk.OutOfOrder != was.OutOfOrder, tk.OutOfOrder)
+	change("queued_at", !tk.QueuedAt.Equal(was.QueuedAt), tk.QueuedAt.UTC())
+	change("called_by", !sameInt(tk.CalledBy, was.CalledBy), tk.CalledBy)
+	change("served_by", !sameInt(tk.ServedBy, was.ServedBy), tk.ServedBy)
+	if len(set) == 0 {
+		// Nothing to write; the statement still checks the ticket's status.
+		change("status", true, tk.Status)
+	}
+	res, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`UPDATE tickets SET `+strings.Join(set, ", ")+` WHERE id = ? AND status = ?`),
+		append(args, tk.ID, was.Status)...)
 	if err != nil {
 		return Normalize(err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return motcua.Errorf(motcua.EConflict, "Phiếu %s vừa được thay đổi ở nơi khác. / Ticket %s was just changed elsewhere.", tk.Number, tk.Number)
 	}
-	if isWaiting(from) {
-		t.noteWaiting(tk.Day, oldService, -1)
+	if isWaiting(was.Status) {
+		t.noteWaiting(tk.Day, was.ServiceID, -1)
 	}
 	if isWaiting(tk.Status) {
 		t.noteWaiting(tk.Day, tk.ServiceID, +1)
 	}
 	return nil
+}
+
+func sameInt(a, b *int64) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+func sameTime(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
 }
 
 func utcPtr(t *time.Time) *time.Time {

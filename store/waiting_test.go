@@ -59,7 +59,7 @@ func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					from := cur.Status
+					was := cur
 					switch op {
 					case 5, 6: // call, or requeue a called ticket
 						if cur.Status == motcua.TicketWaiting {
@@ -73,7 +73,7 @@ func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 					default:
 						cur.Status = motcua.TicketDone
 					}
-					if err := tx.Tickets.UpdateTicket(cur, from); err != nil {
+					if err := tx.Tickets.UpdateTicket(was, cur); err != nil {
 						t.Fatal(err)
 					}
 				}
