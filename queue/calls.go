@@ -152,15 +152,7 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 	if err := trace(tx, tk, action, from, tk.ServiceID, nil, by, now); err != nil {
 		return tk, err
 	}
-	streak := 0
-	if !tk.Priority {
-		n, err := tx.Tickets.CounterStreak(c.ID)
-		if err != nil {
-			return tk, err
-		}
-		streak = n + 1
-	}
-	if err := tx.Tickets.SetCounterStreak(c.ID, streak); err != nil {
+	if err := tx.Tickets.AdvanceCounterStreak(c.ID, tk.Priority); err != nil {
 		return tk, err
 	}
 	if err := q.callEvent(tx, tk, c, now, false); err != nil {

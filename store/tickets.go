@@ -428,9 +428,11 @@ func (t TicketTx) CounterStreak(counterID int64) (int, error) {
 	return n, err
 }
 
-// SetCounterStreak stores the counter's normal-call streak.
-func (t TicketTx) SetCounterStreak(counterID int64, n int) error {
-	return t.exec(`UPDATE counters SET normal_streak = ? WHERE id = ?`, n, counterID)
+// AdvanceCounterStreak counts a call in the counter's normal-call streak: a
+// priority ticket ends it, a normal one lengthens it (one statement, not a
+// read and a write).
+func (t TicketTx) AdvanceCounterStreak(counterID int64, priority bool) error {
+	return t.exec(`UPDATE counters SET normal_streak = CASE WHEN ? THEN 0 ELSE normal_streak + 1 END WHERE id = ?`, priority, counterID)
 }
 
 // WaitingCounts counts waiting tickets per service for a day.
