@@ -326,8 +326,21 @@ func (w *Writer) runBatch(batch []*request) {
 		}
 	}
 	errs := make([]error, len(batch))
-	for i, r := range batch {
-		errs[i] = runInSavepoint(tx, r.fn)
+	if len(batch) == 1 {
+		// Alone in its batch, a request needs no savepoint: the transaction
+		// is its own, and a failure rolls all of it back. Two statements
+		// fewer (SAVEPOINT, RELEASE) per write when the hall is quiet.
+		if err := runGuarded(tx, batch[0].fn); err != nil {
+			if rerr := tx.Rollback(); rerr != nil {
+				w.log.Error("rollback", "err", rerr)
+			}
+			fail(err)
+			return
+		}
+	} else {
+		for i, r := range batch {
+			errs[i] = runInSavepoint(tx, r.fn)
+		}
 	}
 	for _, h := range w.hooks {
 		if f, ok := h.(BeforeCommitHook); ok {
@@ -370,9 +383,6 @@ func runInSavepoint(tx *store.Tx, fn func(tx *store.Tx) error) (err error) {
 		return err
 	}
 	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic in write: %v", p)
-		}
 		if err != nil {
 			if rerr := tx.RollbackToSavepoint(before); rerr != nil {
 				err = errors.Join(err, rerr)
@@ -380,6 +390,16 @@ func runInSavepoint(tx *store.Tx, fn func(tx *store.Tx) error) (err error) {
 			return
 		}
 		err = tx.Release()
+	}()
+	return runGuarded(tx, fn)
+}
+
+// runGuarded runs one request and turns its panic into its error.
+func runGuarded(tx *store.Tx, fn func(tx *store.Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in write: %v", p)
+		}
 	}()
 	return fn(tx)
 }

@@ -2,6 +2,7 @@ package writer
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -133,5 +134,100 @@ func waitQueued(t *testing.T, w *Writer, n int) {
 			t.Fatalf("got %d queued requests, want %d", len(w.reqs), n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestFailedWriteLeavesNothing runs a request that appends an event and then
+// fails (with an error, or a panic) alone in its batch, where it has no
+// savepoint, and amid others in one batch, where it has one: the caller gets
+// the failure, nothing of it is committed or published, and the others'
+// writes are.
+func TestFailedWriteLeavesNothing(t *testing.T) {
+	failures := []struct {
+		name string
+		fail func() error
+	}{
+		{"error", func() error { return motcua.Errorf(motcua.EInvalid, "no") }},
+		{"panic", func() error { panic("boom") }},
+	}
+	for _, d := range storetest.Dialects() {
+		for _, f := range failures {
+			for _, amid := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/amid others %v", d.Name, f.name, amid), func(t *testing.T) {
+					st := storetest.Open(t, d.DSN(t))
+					rec := &recorder{}
+					w := New(Config{Store: st, Publishers: []Publisher{rec}})
+					ctx, cancel := context.WithCancel(context.Background())
+					done := make(chan struct{})
+					go func() { w.Run(ctx); close(done) }()
+					t.Cleanup(func() { cancel(); <-done })
+
+					appendOne := func(tx *store.Tx) error {
+						_, err := tx.AppendEvent(time.Now(), nil, nil, &motcua.QueueBody{Waiting: map[int64]int{}})
+						return err
+					}
+					failing := func(tx *store.Tx) error {
+						if err := appendOne(tx); err != nil {
+							return err
+						}
+						return f.fail()
+					}
+					release, started := make(chan struct{}), make(chan struct{})
+					busy := make(chan error, 1)
+					go func() {
+						busy <- w.Write(context.Background(), func(tx *store.Tx) error { close(started); <-release; return appendOne(tx) })
+					}()
+					<-started
+					results := make(chan error, 3)
+					queued := 0
+					send := func(fn func(*store.Tx) error) {
+						go func() { results <- w.Write(context.Background(), fn) }()
+						queued++
+						waitQueued(t, w, queued)
+					}
+					if amid {
+						send(appendOne)
+						send(failing)
+						send(appendOne)
+					} else {
+						send(failing)
+					}
+					close(release)
+					if err := <-busy; err != nil {
+						t.Fatal(err)
+					}
+					failed := 0
+					for range queued {
+						if err := <-results; err != nil {
+							failed++
+						}
+					}
+					if failed != 1 {
+						t.Fatalf("got %d failed writes, want 1", failed)
+					}
+					wantEvents := 1 + queued - 1 // the blocking write's and the others'
+					evs, _, err := w.EventsSince(context.Background(), 0, 100)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(evs) != wantEvents {
+						t.Errorf("got %d events in the log, want %d", len(evs), wantEvents)
+					}
+					cancel()
+					<-done
+					rec.mu.Lock()
+					defer rec.mu.Unlock()
+					if len(rec.published) != wantEvents {
+						t.Errorf("got %d events published, want %d", len(rec.published), wantEvents)
+					}
+					// What was published is what the log holds, in order.
+					for i, seq := range rec.published {
+						if seq != evs[i].Seq {
+							t.Errorf("published seq %d, logged %d", seq, evs[i].Seq)
+						}
+					}
+				})
+			}
+		}
 	}
 }
