@@ -127,7 +127,7 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		if err != nil {
 			return err
 		}
-		cityChanges, err := h.applyCityProcedures(tx, cat, wasCity, now)
+		cityChanges, err := h.applyCityProcedures(tx, cat, func(code string) bool { return wasCity[code] }, now)
 		if err != nil {
 			return err
 		}
