@@ -588,6 +588,18 @@
           (c.fields && c.fields.length ? ' (' + c.fields.join(', ') + ')' : '')));
         ul.appendChild(li);
       });
+      // Codes the city's catalogue also has (issue 14): the hall's own wins.
+      var clashes = ans.city_clashes || [], cl = $('confirm-clashes');
+      cl.textContent = '';
+      clashes.forEach(function (c) {
+        var li = el('li');
+        li.setAttribute('data-code', c.code);
+        if (c.new) li.appendChild(el('span', 'act-clash', 'Mới / new'));
+        li.appendChild(document.createTextNode((c.new ? ' ' : '') + c.code + ' – ' + c.name +
+          ' (thành phố / city: ' + c.city_name + ')'));
+        cl.appendChild(li);
+      });
+      $('confirm-city').hidden = !clashes.length;
       $('confirm-error').textContent = '';
       $('confirm-apply').disabled = false;
       $('confirm').showModal();
