@@ -213,15 +213,19 @@ type CityCatalogue interface {
 	CityProcedures(ctx context.Context) (motcua.CityCatalogue, []string, error)
 }
 
-// CityHandler serves the city's catalogue at a joined hall.
+// CityHandler serves the city's catalogue at a hall.
 type CityHandler struct {
 	City CityCatalogue
+	// Joined: the hall runs joined to a city registry (-registry).
+	Joined bool
 }
 
 // Procedures handles GET /api/v1/city/procedures at a hall: the city's
 // catalogue as last applied here ({"version","revision","published_at",
-// "procedures":[…]} as the registry answers), and "clashes", the codes on
-// which the hall keeps its own procedure instead of the city's.
+// "procedures":[…]} as the registry answers; version 0 and no procedures
+// when none was), "clashes", the codes on which the hall keeps its own
+// procedure instead of the city's, and "joined", whether the hall runs
+// joined to a registry now.
 func (h *CityHandler) Procedures(w http.ResponseWriter, r *http.Request) {
 	cat, clashes, err := h.City.CityProcedures(r.Context())
 	if err != nil {
@@ -234,7 +238,7 @@ func (h *CityHandler) Procedures(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := map[string]any{"version": cat.Version, "revision": cat.Revision, "published_at": nil,
-		"procedures": json.RawMessage(procs), "clashes": clashes}
+		"procedures": json.RawMessage(procs), "clashes": clashes, "joined": h.Joined}
 	if cat.Version > 0 {
 		out["published_at"] = cat.PublishedAt
 	}

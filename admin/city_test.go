@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/server/servertest"
@@ -160,5 +161,81 @@ func TestDryRunListsCityClashes(t *testing.T) {
 	ans = putHall(t, env, d, true)
 	if !slices.Equal(ans.CityClashes, want[1:]) {
 		t.Errorf("dry run dropping %s: clashes got %+v, want %+v", sampleMarriage, ans.CityClashes, want[1:])
+	}
+}
+
+type cityView struct {
+	Version     int64   `json:"version"`
+	Revision    uint64  `json:"revision"`
+	PublishedAt *string `json:"published_at"`
+	Joined      *bool   `json:"joined"`
+	Procedures  []struct {
+		Code           string `json:"code"`
+		Name           string `json:"name"`
+		ProcessingDays int    `json:"processing_days"`
+		ProcessingTime string `json:"processing_time"`
+	} `json:"procedures"`
+	Clashes []string `json:"clashes"`
+}
+
+// TestCityProceduresEndpoint: GET /api/v1/city/procedures, the /admin
+// page's city tab, answers the admin only, at a hall not joined too: nothing
+// before a catalogue, then the catalogue as applied (version, revision,
+// when, each procedure's name and processing time) and the clashes.
+func TestCityProceduresEndpoint(t *testing.T) {
+	env := servertest.New(t)
+	_, staffToken := env.AddUser("lan", "Trần Thị Lan", "staff")
+	_, supToken := env.AddUser("minh", "Lê Văn Minh", "supervisor")
+	for _, c := range []struct {
+		who, token string
+		want       int
+	}{{"nobody", "", http.StatusUnauthorized}, {"staff", staffToken, http.StatusForbidden}, {"supervisor", supToken, http.StatusForbidden}} {
+		if status, raw := env.Raw("GET", "/api/v1/city/procedures", c.token, nil); status != c.want {
+			t.Errorf("GET /api/v1/city/procedures as %s: got %d %s, want %d", c.who, status, raw, c.want)
+		}
+	}
+
+	get := func() cityView {
+		t.Helper()
+		var v cityView
+		status, raw := env.Raw("GET", "/api/v1/city/procedures", env.AdminToken, nil)
+		if status != http.StatusOK {
+			t.Fatalf("GET /api/v1/city/procedures: got %d %s, want 200", status, raw)
+		}
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.Procedures == nil || v.Clashes == nil || v.Joined == nil {
+			t.Fatalf("GET /api/v1/city/procedures: null lists or no joined in %s", raw)
+		}
+		return v
+	}
+	v := get()
+	if v.Version != 0 || v.PublishedAt != nil || len(v.Procedures) != 0 || len(v.Clashes) != 0 || *v.Joined {
+		t.Errorf("before any catalogue: got %+v, want version 0, nothing, not joined", v)
+	}
+
+	env.Clock.Advance(30 * time.Minute)
+	applyCity(t, env, 7, 3, theCity()...)
+	v = get()
+	if v.Version != 3 || v.Revision != 7 || v.PublishedAt == nil || *v.PublishedAt != "2026-11-27T09:30:00+07:00" {
+		t.Errorf("after version 3: got version %d revision %d published %v, want 3, 7, 2026-11-27T09:30:00+07:00", v.Version, v.Revision, v.PublishedAt)
+	}
+	type proc struct {
+		code, name string
+		days       int
+		time       string
+	}
+	var got []proc
+	for _, p := range v.Procedures {
+		got = append(got, proc{p.Code, p.Name, p.ProcessingDays, p.ProcessingTime})
+	}
+	want := []proc{{sampleMarriage, "Xác nhận tình trạng hôn nhân (danh mục thành phố)", 5, ""}, {cityOnlyCode, "Đăng ký giám hộ", 3, ""},
+		{cityTakenCode, "Đăng ký nhận cha, mẹ, con", 0, "4 giờ"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("procedures: got %+v, want %+v", got, want)
+	}
+	if !slices.Equal(v.Clashes, []string{sampleMarriage}) {
+		t.Errorf("clashes: got %v, want [%s]", v.Clashes, sampleMarriage)
 	}
 }
