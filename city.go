@@ -94,6 +94,19 @@ type CityCatalogue struct {
 	Procedures  []Procedure `json:"procedures"`
 }
 
+// CityClash is a procedure a hall has, or in a proposed hall description
+// would have, as its own while the city's catalogue also has its code: the
+// hall's own is kept there and the city's is not applied (docs/city.md).
+type CityClash struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`      // the hall's own procedure's name
+	CityName string `json:"city_name"` // the city's procedure of that code
+	// New: the hall does not have the code as its own yet, so the change
+	// takes over a procedure it now offers as the city's; false for a clash
+	// the hall already has and keeps.
+	New bool `json:"new"`
+}
+
 // Where a procedure of a hall comes from: the hall's own (its hall
 // description) or the city's catalogue. On a code both have, the hall's own
 // is kept and the city's is not applied at that hall (docs/city.md).

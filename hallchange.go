@@ -45,6 +45,16 @@ type HallChange struct {
 	After  json.RawMessage `json:"after,omitempty"`
 }
 
+// HallChangeSet is what a change of the hall does, or in a dry run would
+// do: the changes, entity by entity, and the procedures of the new
+// description whose codes the city's catalogue (version CityVersion, 0 when
+// the hall never got one) also has (issue 14).
+type HallChangeSet struct {
+	Changes     []HallChange
+	CityClashes []CityClash
+	CityVersion int64
+}
+
 // HallAuditEntry is one recorded change of the hall's configuration: who
 // (a user, or the -config file at start), when, and what before → after.
 // Seq is the "hall" event that announced the change set it belongs to.

@@ -31,7 +31,9 @@ const (
 // Hall is the running hall, changed as a whole.
 type Hall interface {
 	Hall(ctx context.Context) (motcua.Hall, error)
-	ApplyHall(ctx context.Context, next motcua.Hall, by motcua.User, dryRun bool) ([]motcua.HallChange, error)
+	// ChangeHall applies next (or, in a dry run, only checks it) and answers
+	// the changes and next's clashes with the city's procedure catalogue.
+	ChangeHall(ctx context.Context, next motcua.Hall, by motcua.User, dryRun bool) (motcua.HallChangeSet, error)
 	HallAudit(ctx context.Context, limit int, beforeID int64) ([]motcua.HallAuditEntry, error)
 }
 
@@ -71,10 +73,16 @@ func (h *Handler) Get(w http.ResponseWriter, r *http.Request) {
 type changeList struct {
 	Changes []motcua.HallChange `json:"changes"`
 	DryRun  bool                `json:"dry_run"`
+	// CityClashes (issue 14) are the procedures the description adds or
+	// keeps as the hall's own whose codes the city's catalogue, version
+	// CityVersion (0: none applied), also has: the hall's own wins there.
+	CityClashes []motcua.CityClash `json:"city_clashes"`
+	CityVersion int64              `json:"city_version"`
 }
 
 // Put handles PUT /api/v1/hall: a whole description, applied at once;
-// ?dry_run=true lists the changes and applies nothing.
+// ?dry_run=true lists the changes and applies nothing. Both answers list the
+// description's clashes with the city's procedure catalogue.
 func (h *Handler) Put(w http.ResponseWriter, r *http.Request) {
 	dryRun, err := boolParam(r, "dry_run")
 	if err != nil {
@@ -96,12 +104,16 @@ func (h *Handler) Put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := web.UserFrom(r.Context())
-	changes, err := h.Hall.ApplyHall(r.Context(), next, u, dryRun)
+	set, err := h.Hall.ChangeHall(r.Context(), next, u, dryRun)
 	if err != nil {
 		web.Error(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusOK, changeList{Changes: changes, DryRun: dryRun})
+	clashes := set.CityClashes
+	if clashes == nil {
+		clashes = []motcua.CityClash{}
+	}
+	web.JSON(w, http.StatusOK, changeList{Changes: set.Changes, DryRun: dryRun, CityClashes: clashes, CityVersion: set.CityVersion})
 }
 
 // Audit handles GET /api/v1/hall/audit?limit=&before=: every change of the
@@ -201,15 +213,19 @@ type CityCatalogue interface {
 	CityProcedures(ctx context.Context) (motcua.CityCatalogue, []string, error)
 }
 
-// CityHandler serves the city's catalogue at a joined hall.
+// CityHandler serves the city's catalogue at a hall.
 type CityHandler struct {
 	City CityCatalogue
+	// Joined: the hall runs joined to a city registry (-registry).
+	Joined bool
 }
 
 // Procedures handles GET /api/v1/city/procedures at a hall: the city's
 // catalogue as last applied here ({"version","revision","published_at",
-// "procedures":[…]} as the registry answers), and "clashes", the codes on
-// which the hall keeps its own procedure instead of the city's.
+// "procedures":[…]} as the registry answers; version 0 and no procedures
+// when none was), "clashes", the codes on which the hall keeps its own
+// procedure instead of the city's, and "joined", whether the hall runs
+// joined to a registry now.
 func (h *CityHandler) Procedures(w http.ResponseWriter, r *http.Request) {
 	cat, clashes, err := h.City.CityProcedures(r.Context())
 	if err != nil {
@@ -222,7 +238,7 @@ func (h *CityHandler) Procedures(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := map[string]any{"version": cat.Version, "revision": cat.Revision, "published_at": nil,
-		"procedures": json.RawMessage(procs), "clashes": clashes}
+		"procedures": json.RawMessage(procs), "clashes": clashes, "joined": h.Joined}
 	if cat.Version > 0 {
 		out["published_at"] = cat.PublishedAt
 	}

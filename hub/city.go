@@ -56,13 +56,17 @@ const SourceCity = "city:"
 // rows, and the dossiers that name them, stay); a code the hall has as its
 // own is not taken (the hall's own is kept, and the clash is in the audit).
 // Every change is audited with source "city:<version>" under one "hall"
-// event, as a change of the hall is. A revision already applied changes
-// nothing.
+// event, as a change of the hall is. A clash is audited and logged once,
+// when it appears: one the hall already had under the previous revision
+// (its code in that catalogue and the hall's own) is not recorded again; one
+// that went away and comes back is new again. A revision already applied
+// changes nothing.
 func (h *Hub) SetCityProcedures(ctx context.Context, cat motcua.CityCatalogue) error {
 	var changes []motcua.HallChange
 	applied := false
+	kept := 0 // clashes the hall already had, not recorded again
 	err := h.Writer.WriteAlone(ctx, func(tx *store.Tx) error {
-		changes, applied = nil, false
+		changes, applied, kept = nil, false, 0
 		cur, err := tx.CityCatalogue()
 		if err != nil {
 			return err
@@ -74,8 +78,22 @@ func (h *Hub) SetCityProcedures(ctx context.Context, cat motcua.CityCatalogue) e
 			return err
 		}
 		applied = true
+		// The clashes of the previous revision: its codes the hall has as its
+		// own. The hall's own procedures are the same now as then (a change
+		// of the hall records the clashes it makes itself, see applyHall).
+		before := map[string]bool{}
+		for _, p := range cur.Procedures {
+			before[p.Code] = true
+		}
 		now := h.Site.Clock.Now()
-		if changes, err = h.applyCityProcedures(tx, cat, nil, now); err != nil || len(changes) == 0 {
+		newClash := func(code string) bool {
+			if before[code] {
+				kept++
+				return false
+			}
+			return true
+		}
+		if changes, err = h.applyCityProcedures(tx, cat, newClash, now); err != nil || len(changes) == 0 {
 			return err
 		}
 		ev, err := tx.AppendEvent(now, nil, nil, &motcua.HallBody{At: now.In(h.Site.Location()), Changes: len(changes),
@@ -93,9 +111,9 @@ func (h *Hub) SetCityProcedures(ctx context.Context, cat motcua.CityCatalogue) e
 			}
 		}
 		h.log.Info("city procedure catalogue applied", "revision", cat.Revision, "version", cat.Version,
-			"procedures", len(cat.Procedures), "changes", len(changes)-len(clashes))
+			"procedures", len(cat.Procedures), "changes", len(changes)-len(clashes), "clashes_kept", kept)
 		if len(clashes) > 0 {
-			h.log.Warn("city procedure catalogue: the hall's own procedures kept on codes the city's catalogue also has",
+			h.log.Warn("city procedure catalogue: the hall's own procedures kept on codes the city's catalogue now also has",
 				"codes", clashes)
 		}
 	}
@@ -109,10 +127,10 @@ func citySource(cat motcua.CityCatalogue) string {
 // applyCityProcedures makes the city's procedures at the hall those of
 // cat, leaving the hall's own alone, and returns what changed. A code the
 // hall has as its own is a clash: the hall's own stays, the city's is not
-// applied. Clashes are listed for every code when wasCity is nil (a new
-// catalogue), else only for the codes in wasCity (a change of the hall that
-// took over a city procedure by naming its code).
-func (h *Hub) applyCityProcedures(tx *store.Tx, cat motcua.CityCatalogue, wasCity map[string]bool, now time.Time) ([]motcua.HallChange, error) {
+// applied. A clash is listed only when newClash says it is new: for a new
+// catalogue, a code the previous one did not have; for a change of the
+// hall, a city procedure the hall took over by naming its code.
+func (h *Hub) applyCityProcedures(tx *store.Tx, cat motcua.CityCatalogue, newClash func(code string) bool, now time.Time) ([]motcua.HallChange, error) {
 	rows, err := tx.Procedures()
 	if err != nil {
 		return nil, err
@@ -133,7 +151,7 @@ func (h *Hub) applyCityProcedures(tx *store.Tx, cat motcua.CityCatalogue, wasCit
 	byCode := map[string]motcua.Procedure{}
 	for _, p := range cat.Procedures {
 		if own[p.Code] {
-			if wasCity == nil || wasCity[p.Code] {
+			if newClash(p.Code) {
 				clashes = append(clashes, motcua.HallChange{Kind: motcua.KindProcedure, Key: p.Code, Action: motcua.ChangeClash,
 					After: hall.ProcedureDoc(p)})
 			}

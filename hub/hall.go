@@ -64,22 +64,59 @@ func (h *Hub) HallAudit(ctx context.Context, limit int, beforeID int64) ([]motcu
 // calls or serves someone; a prefix whose numbers another service already
 // gave today. No change at all writes nothing and announces nothing.
 func (h *Hub) ApplyHall(ctx context.Context, next motcua.Hall, by motcua.User, dryRun bool) ([]motcua.HallChange, error) {
+	set, err := h.ChangeHall(ctx, next, by, dryRun)
+	return set.Changes, err
+}
+
+// ChangeHall is ApplyHall that also answers the procedures of next whose
+// codes the city's catalogue has (issue 14): those next adds or keeps as the
+// hall's own, where the hall's own is kept and the city's is not applied.
+// They are read in the same transaction, for a dry run too, and whether or
+// not anything changes.
+func (h *Hub) ChangeHall(ctx context.Context, next motcua.Hall, by motcua.User, dryRun bool) (motcua.HallChangeSet, error) {
 	return h.applyHall(ctx, next, &by, SourceAPI, dryRun)
 }
 
-// applyHall is ApplyHall by a user, or by the hub itself (by nil) for a
+// cityClashes are the procedures of next whose codes the city's catalogue
+// cat has; cur is the hall's own before the change.
+func cityClashes(cur, next motcua.Hall, cat motcua.CityCatalogue) []motcua.CityClash {
+	city := map[string]string{}
+	for _, p := range cat.Procedures {
+		city[p.Code] = p.Name
+	}
+	own := map[string]bool{}
+	for _, p := range cur.Procedures {
+		own[p.Code] = true
+	}
+	out := []motcua.CityClash{}
+	for _, p := range next.Procedures {
+		if name, ok := city[p.Code]; ok {
+			out = append(out, motcua.CityClash{Code: p.Code, Name: p.Name, CityName: name, New: !own[p.Code]})
+		}
+	}
+	return out
+}
+
+// applyHall is ChangeHall by a user, or by the hub itself (by nil) for a
 // -config file at start; source goes to the audit.
-func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, source string, dryRun bool) ([]motcua.HallChange, error) {
+func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, source string, dryRun bool) (motcua.HallChangeSet, error) {
 	var changes []motcua.HallChange
+	var clashes []motcua.CityClash
+	var cityVersion int64
 	var site *motcua.Site
 	err := h.Writer.WriteAlone(ctx, func(tx *store.Tx) error {
-		changes, site = nil, nil
+		changes, clashes, cityVersion, site = nil, nil, 0, nil
 		cur, err := tx.Hall()
 		if err != nil {
 			return err
 		}
 		cur.PriorityGroups = priorityGroups(cur.PriorityGroups)
 		changes = hall.Diff(cur, next)
+		cat, err := tx.CityCatalogue()
+		if err != nil {
+			return err
+		}
+		clashes, cityVersion = cityClashes(cur, next, cat), cat.Version
 		if len(changes) == 0 {
 			return nil
 		}
@@ -123,11 +160,7 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		// The city's catalogue again: a city procedure whose code the hall
 		// dropped from its own comes back as the city's; one the hall took
 		// over is a clash. Audited as the city's, under the same event.
-		cat, err := tx.CityCatalogue()
-		if err != nil {
-			return err
-		}
-		cityChanges, err := h.applyCityProcedures(tx, cat, wasCity, now)
+		cityChanges, err := h.applyCityProcedures(tx, cat, func(code string) bool { return wasCity[code] }, now)
 		if err != nil {
 			return err
 		}
@@ -157,12 +190,12 @@ func (h *Hub) applyHall(ctx context.Context, next motcua.Hall, by *motcua.User, 
 		err = nil
 	}
 	if err != nil {
-		return nil, err
+		return motcua.HallChangeSet{}, err
 	}
 	if changes == nil {
 		changes = []motcua.HallChange{}
 	}
-	return changes, nil
+	return motcua.HallChangeSet{Changes: changes, CityClashes: clashes, CityVersion: cityVersion}, nil
 }
 
 // checkStranded refuses changes that would leave people in the hall with

@@ -185,10 +185,11 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 // hall, as PUT /api/v1/hall would, and logs each change: the hub never
 // serves a different hall than the file describes.
 func (h *Hub) applyAtStart(ctx context.Context, next motcua.Hall, source string) error {
-	changes, err := h.applyHall(ctx, next, nil, source, false)
+	set, err := h.applyHall(ctx, next, nil, source, false)
 	if err != nil {
 		return err
 	}
+	changes := set.Changes
 	file := strings.TrimPrefix(source, SourceFile)
 	if len(changes) == 0 {
 		h.log.Info("hall description unchanged: the database already runs the file", "config", file)

@@ -126,11 +126,15 @@ func routes(d deps) http.Handler {
 		cityDossiers := &counter.CityHandler{Site: h.Site, City: d.city, Visits: h}
 		r.With(staff).Get("/api/v1/city/dossiers/{code}", cityDossiers.Dossier)
 		r.With(staff).Post("/api/v1/city/dossiers/{code}/visits", cityDossiers.LinkVisit)
-		// The city's procedure catalogue as applied here, and its clashes
-		// with the hall's own procedures (admin).
-		cityCat := &admin.CityHandler{City: h}
-		r.With(login.Require(motcua.RoleAdmin)).Get("/api/v1/city/procedures", cityCat.Procedures)
 	}
+
+	// The city's procedure catalogue as applied here, and its clashes with
+	// the hall's own procedures (issue 14, admin): the /admin page's city
+	// tab reads it. Served at every hall, joined or not: a hall that ran
+	// joined keeps the city's procedures it got (version 0 and none when it
+	// never got a catalogue); "joined" says whether it is joined now.
+	cityCat := &admin.CityHandler{City: h, Joined: d.city != nil}
+	r.With(login.Require(motcua.RoleAdmin)).Get("/api/v1/city/procedures", cityCat.Procedures)
 
 	// Dossiers (staff) and their printouts; pages authenticate by the login cookie.
 	r.Group(func(r chi.Router) {

@@ -20,7 +20,8 @@
     users: [],
     editingUser: null,
     resetUser: null,
-    auditBefore: 0
+    auditBefore: 0,
+    city: null       // GET /api/v1/city/procedures: the city's catalogue as applied here
   };
 
   function $(id) { return document.getElementById(id); }
@@ -91,7 +92,7 @@
   // ---------- loading ----------
 
   function loadAll() {
-    return Promise.all([loadHall(), loadCounters().then(loadUsers), loadAudit(true)]).catch(showFailure);
+    return Promise.all([loadHall(), loadCounters().then(loadUsers), loadAudit(true), loadCity()]).catch(showFailure);
   }
 
   function showFailure(e) {
@@ -129,6 +130,7 @@
     // Lists that name other entities (a counter's services) follow edits made on other tabs.
     if (state.hall) renderHall();
     if (name === 'audit' && state.user && !$('view-work').hidden) loadAudit(true).catch(showFailure);
+    if (name === 'city' && state.user && !$('view-work').hidden) loadCity().catch(showFailure);
   }
 
   function edited() {
@@ -252,6 +254,7 @@
     renderGroups();
     renderBranch();
     renderUserCounters();
+    renderCity();
     showErrors();
     edited();
   }
@@ -588,6 +591,18 @@
           (c.fields && c.fields.length ? ' (' + c.fields.join(', ') + ')' : '')));
         ul.appendChild(li);
       });
+      // Codes the city's catalogue also has (issue 14): the hall's own wins.
+      var clashes = ans.city_clashes || [], cl = $('confirm-clashes');
+      cl.textContent = '';
+      clashes.forEach(function (c) {
+        var li = el('li');
+        li.setAttribute('data-code', c.code);
+        if (c.new) li.appendChild(el('span', 'act-clash', 'Mới / new'));
+        li.appendChild(document.createTextNode((c.new ? ' ' : '') + c.code + ' – ' + c.name +
+          ' (thành phố / city: ' + c.city_name + ')'));
+        cl.appendChild(li);
+      });
+      $('confirm-city').hidden = !clashes.length;
       $('confirm-error').textContent = '';
       $('confirm-apply').disabled = false;
       $('confirm').showModal();
@@ -599,7 +614,7 @@
     M.api('PUT', '/hall', state.hall).then(function (ans) {
       $('confirm').close();
       var n = (ans.changes || []).length;
-      return Promise.all([loadHall(), loadCounters().then(loadUsers), loadAudit(true)]).then(function () {
+      return Promise.all([loadHall(), loadCounters().then(loadUsers), loadAudit(true), loadCity()]).then(function () {
         banner('Đã áp dụng ' + n + ' thay đổi. / ' + n + ' change(s) applied.');
       });
     }, function (e) {
@@ -802,6 +817,72 @@
       $('reset-form').hidden = true;
       banner('Đã đặt lại mật khẩu của ' + u.username + '; các phiên đăng nhập của họ đã kết thúc. / Password reset; their sessions ended.');
     }, function (e) { userRefused($('reset-form'), $('reset-error'), e); });
+  }
+
+  // ---------- the city's procedure catalogue (read only) ----------
+
+  // processingText words a procedure's processing time as the counter does.
+  function processingText(p) {
+    var text = p.processing_days > 0 ? p.processing_days + ' ngày làm việc' : 'trong ngày';
+    if (p.processing_time && !/^\d+ ngày$/.test(p.processing_time)) text = p.processing_time.replace('.', ',') + ' làm việc';
+    return text;
+  }
+
+  // loadCity reads the city's catalogue as applied here. The tab shows at a
+  // hall that is joined to the city or ever got a catalogue.
+  function loadCity() {
+    return M.api('GET', '/city/procedures').then(function (cat) {
+      state.city = cat;
+      $('tab-city').hidden = !(cat.joined || cat.version > 0);
+      renderCity();
+    }, function (e) {
+      if (e.status !== 404) throw e; // an older hub: no city tab
+      $('tab-city').hidden = true;
+    });
+  }
+
+  function renderCity() {
+    var cat = state.city;
+    if (!cat) return;
+    var summary = $('city-summary');
+    if (!cat.version) {
+      summary.textContent = 'Sảnh chưa nhận danh mục thủ tục nào của thành phố. / No city catalogue received yet.';
+      $('city-body').hidden = true;
+      return;
+    }
+    summary.textContent = 'Đang áp dụng phiên bản ' + cat.version + ' (lần cập nhật số ' + cat.revision + '), công bố lúc ' +
+      M.dmy(cat.published_at, true) + '. / Version ' + cat.version + ' (revision ' + cat.revision + ') applied, published ' +
+      M.dmy(cat.published_at, true) + '.';
+    $('city-body').hidden = false;
+    var clash = {};
+    (cat.clashes || []).forEach(function (c) { clash[c] = true; });
+    var own = {};
+    list('procedures').forEach(function (p) { own[p.code] = p; });
+    var body = $('city-table').tBodies[0], cbody = $('city-clashes').tBodies[0], n = 0;
+    body.textContent = '';
+    cbody.textContent = '';
+    (cat.procedures || []).forEach(function (p) {
+      var tr = el('tr');
+      tr.setAttribute('data-code', p.code);
+      if (clash[p.code]) {
+        cell(tr).textContent = p.code;
+        cell(tr).textContent = own[p.code] ? own[p.code].name : '';
+        cell(tr).textContent = p.name;
+        cbody.appendChild(tr);
+        return;
+      }
+      n++;
+      cell(tr).textContent = p.code;
+      cell(tr).textContent = p.name;
+      cell(tr).textContent = p.field || '';
+      cell(tr).textContent = processingText(p);
+      body.appendChild(tr);
+    });
+    var clashes = (cat.clashes || []).length;
+    $('city-count').textContent = '(' + n + ')';
+    $('city-clash-count').textContent = '(' + clashes + ')';
+    $('city-no-clash').hidden = clashes > 0;
+    $('city-clashes').hidden = clashes === 0;
   }
 
   // ---------- audit ----------
