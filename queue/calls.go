@@ -88,7 +88,11 @@ func (q *Queue) pickMerged(tx *store.Tx, c motcua.Counter, now time.Time) (motcu
 	if err != nil {
 		return motcua.Ticket{}, false, err
 	}
-	if streak < maxInRow {
+	booked, err := tx.Tickets.BookedWaiting(day)
+	if err != nil {
+		return motcua.Ticket{}, false, err
+	}
+	if streak < maxInRow && booked > 0 { // no booking waits: none is overdue
 		due := now.Add(-time.Duration(m.ServeWithinMinutes) * time.Minute)
 		tk, ok, err := tx.Tickets.OverdueBookingForCounter(c.ID, day, due)
 		if err != nil || ok {

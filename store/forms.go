@@ -79,6 +79,7 @@ func (t DossierTx) purgeDossierExtras(ids []int64) error {
 	if err != nil {
 		return err
 	}
+	t.forgetCurrent() // the rows changed behind UpdateTicket
 	return t.exec(q, args...)
 }
 
@@ -90,6 +91,7 @@ func (t DossierTx) PurgeTicketPriorityGroups(cutoff time.Time) (int, error) {
 	if err != nil {
 		return 0, Normalize(err)
 	}
+	t.forgetCurrent() // the rows changed behind UpdateTicket
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }

@@ -58,6 +58,7 @@ type conn struct {
 	read    *sqlx.DB
 	waiting *waitingCache      // SQLite only: see waiting.go
 	numbers *numberCache       // SQLite only: see numbers.go
+	current *currentCache      // SQLite only: see current.go
 	codes   *motcua.ShortCodes // the tickets' short codes, see ticketcode.go
 	stmts   sync.Map           // query → *sqlx.Stmt on the read pool, see prepared
 }
@@ -113,7 +114,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, errors.Join(fmt.Errorf("open sqlite %s: %w", dsn, err), w.Close())
 		}
 		r.SetMaxOpenConns(8)
-		s = newStore(&conn{dialect: SQLite, write: w, read: r, waiting: &waitingCache{}, numbers: &numberCache{}})
+		s = newStore(&conn{dialect: SQLite, write: w, read: r, waiting: &waitingCache{}, numbers: &numberCache{}, current: &currentCache{}})
 	}
 	if err := s.write.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to database: %w", err), s.Close())

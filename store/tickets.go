@@ -176,7 +176,10 @@ func (t TicketTx) noteInserted(tk *motcua.Ticket) {
 		t.lastTicketID = tk.ID // nextTicketID counts on from it
 	}
 	if isWaiting(tk.Status) {
-		t.noteWaiting(tk.Day, tk.ServiceID, +1)
+		t.noteWaiting(tk.Day, tk.ServiceID, tk.Appointment, +1)
+	}
+	if at := currentAt(*tk); at != 0 {
+		t.noteCurrent(currentChange{counter: at}) // read afresh: it may not be the newest call
 	}
 }
 
@@ -218,11 +221,12 @@ func (t TicketTx) UpdateTicket(was, tk motcua.Ticket) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return motcua.Errorf(motcua.EConflict, "Phiếu %s vừa được thay đổi ở nơi khác. / Ticket %s was just changed elsewhere.", tk.Number, tk.Number)
 	}
+	t.noteCurrentMove(was, tk)
 	if isWaiting(was.Status) {
-		t.noteWaiting(tk.Day, was.ServiceID, -1)
+		t.noteWaiting(tk.Day, was.ServiceID, was.Appointment, -1)
 	}
 	if isWaiting(tk.Status) {
-		t.noteWaiting(tk.Day, tk.ServiceID, +1)
+		t.noteWaiting(tk.Day, tk.ServiceID, tk.Appointment, +1)
 	}
 	return nil
 }
@@ -245,7 +249,20 @@ func utcPtr(t *time.Time) *time.Time {
 
 // CurrentTicket returns the ticket a counter is calling or serving, if any.
 func (t TicketTx) CurrentTicket(counterID int64) (motcua.Ticket, bool, error) {
-	return currentTicket(t.ctx, t.tx, t.codes, counterID)
+	if t.current != nil {
+		if e, known := t.cachedCurrent(counterID); known {
+			return e.ticket, e.ok, nil
+		}
+	}
+	tk, ok, err := currentTicket(t.ctx, t.tx, t.codes, counterID)
+	if err == nil {
+		// Only an insertion can have changed the counter earlier in this
+		// transaction without cachedCurrent knowing the answer, and the
+		// database shows it: this is what the commit will leave, and a
+		// rollback takes the note away with the insertion.
+		t.noteCurrent(currentChange{counter: counterID, known: true, entry: currentEntry{ticket: tk, ok: ok}})
+	}
+	return tk, ok, err
 }
 
 // CurrentTicket returns the ticket a counter is calling or serving, if any.
@@ -439,9 +456,29 @@ func (t TicketTx) AdvanceCounterStreak(counterID int64, priority bool) error {
 // On SQLite it is kept in memory (see waiting.go) rather than counted.
 func (t TicketTx) WaitingCounts(day string) (map[int64]int, error) {
 	if t.waiting != nil {
-		return t.cachedWaitingCounts(day)
+		counts, _, err := t.cachedWaiting(day)
+		return counts, err
 	}
 	return waitingCounts(t.ctx, t.tx, day)
+}
+
+// BookedWaiting is how many tickets of bookings' check-ins wait on a day:
+// with none, a call need not look for an overdue booking. On SQLite it is
+// kept in memory beside the waiting counts.
+func (t TicketTx) BookedWaiting(day string) (int, error) {
+	if t.waiting != nil {
+		_, n, err := t.cachedWaiting(day)
+		return n, err
+	}
+	return bookedWaiting(t.ctx, t.tx, day)
+}
+
+// bookedWaiting counts through tickets_booked (appointment = TRUE as a
+// literal, the index's own condition).
+func bookedWaiting(ctx context.Context, q queryer, day string) (int, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, q.Rebind(`SELECT COUNT(*) FROM tickets WHERE day = ? AND status = 'waiting' AND appointment = TRUE`), day)
+	return n, Normalize(err)
 }
 
 // WaitingCounts counts waiting tickets per service for a day.
@@ -527,7 +564,7 @@ func (s TicketStore) positionFromBack(ctx context.Context, tk motcua.Ticket, pri
 	// or they would describe different queues.
 	s.waiting.commitMu.RLock()
 	defer s.waiting.commitMu.RUnlock()
-	counts, cached := s.waiting.committed(tk.Day)
+	counts, _, cached := s.waiting.committed(tk.Day)
 	if !cached {
 		return 0, false, nil
 	}

@@ -57,6 +57,10 @@ type txn struct {
 	numbers      map[numberKey]int // last numbers handed out in this transaction
 	numberLog    []numberKey       // one entry per number handed out, for savepoints
 	numberMark   int               // len(numberLog) at the last Savepoint
+
+	current     *currentCache   // nil on PostgreSQL
+	currentLog  []currentChange // applied to current on commit
+	currentMark int             // len(currentLog) at the last Savepoint
 }
 
 // BeginWrite starts a write transaction.
@@ -65,7 +69,7 @@ func (s *Store) BeginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, Normalize(err)
 	}
-	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting, numberCache: s.numbers, codes: s.codes}
+	t := &txn{tx: tx, dialect: s.dialect, ctx: ctx, waiting: s.waiting, numberCache: s.numbers, current: s.current, codes: s.codes}
 	return &Tx{txn: t, Tickets: TicketTx{t}, Dossiers: DossierTx{t}, Outbox: OutboxTx{t}, Users: UserTx{t}, Appointments: AppointmentTx{t}}, nil
 }
 
@@ -84,6 +88,7 @@ func (t *Tx) Commit() error {
 	}
 	t.waiting.apply(t.deltas)
 	t.numberCache.apply(t.numbers)
+	t.current.apply(t.currentLog)
 	return nil
 }
 
@@ -94,6 +99,7 @@ func (t *Tx) Rollback() error { return t.tx.Rollback() }
 func (t *Tx) Savepoint() error {
 	t.deltaMark = len(t.deltas)
 	t.numberMark = len(t.numberLog)
+	t.currentMark = len(t.currentLog)
 	_, err := t.tx.ExecContext(t.ctx, "SAVEPOINT req")
 	return Normalize(err)
 }
@@ -110,6 +116,7 @@ func (t *Tx) RollbackToSavepoint(eventsBefore int) error {
 	t.events = t.events[:eventsBefore]
 	t.deltas = t.deltas[:t.deltaMark]
 	t.forgetNumbersSince(t.numberMark)
+	t.currentLog = t.currentLog[:t.currentMark]
 	if _, err := t.tx.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT req"); err != nil {
 		return Normalize(err)
 	}

@@ -26,36 +26,40 @@ type waitingCache struct {
 	mu     sync.Mutex
 	day    string
 	counts map[int64]int // nil until loaded for day
+	booked int           // of them, tickets of bookings' check-ins
 }
 
 // waitDelta is one change to a day's waiting count made inside a Tx.
 type waitDelta struct {
 	day     string
 	service int64
+	booked  bool
 	n       int
 }
 
-// committed returns a copy of the cached counts of day, or ok=false when the
-// cache does not hold that day yet.
-func (c *waitingCache) committed(day string) (map[int64]int, bool) {
+// committed returns a copy of the cached counts of day and the number of
+// booked tickets among them, or ok=false when the cache does not hold that
+// day yet.
+func (c *waitingCache) committed(day string) (map[int64]int, int, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.counts == nil || c.day != day {
-		return nil, false
+		return nil, 0, false
 	}
 	out := make(map[int64]int, len(c.counts))
 	for k, v := range c.counts {
 		out[k] = v
 	}
-	return out, true
+	return out, c.booked, true
 }
 
 // load sets the committed counts of day (computed by the caller).
-func (c *waitingCache) load(day string, counts map[int64]int) {
+func (c *waitingCache) load(day string, counts map[int64]int, booked int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.day = day
 	c.counts = counts
+	c.booked = booked
 }
 
 // apply adds a committed transaction's changes. Changes to another day than
@@ -66,31 +70,42 @@ func (c *waitingCache) apply(deltas []waitDelta) {
 	for _, d := range deltas {
 		if c.counts != nil && d.day == c.day {
 			c.counts[d.service] += d.n
+			if d.booked {
+				c.booked += d.n
+			}
 		}
 	}
 }
 
 // noteWaiting records that the transaction changed a day's waiting count.
-func (t *txn) noteWaiting(day string, service int64, n int) {
+func (t *txn) noteWaiting(day string, service int64, booked bool, n int) {
 	if t.waiting != nil {
-		t.deltas = append(t.deltas, waitDelta{day, service, n})
+		t.deltas = append(t.deltas, waitDelta{day, service, booked, n})
 	}
 }
 
-// waitingCounts answers Tx.WaitingCounts from the cache plus this
-// transaction's own changes, loading the day from the database if needed.
-func (t *txn) cachedWaitingCounts(day string) (map[int64]int, error) {
-	counts, ok := t.waiting.committed(day)
+// cachedWaiting answers Tx.WaitingCounts and Tx.BookedWaiting from the cache
+// plus this transaction's own changes, loading the day from the database if
+// needed.
+func (t *txn) cachedWaiting(day string) (map[int64]int, int, error) {
+	counts, booked, ok := t.waiting.committed(day)
 	if !ok {
-		// The query sees this transaction's own uncommitted changes: take
+		// The queries see this transaction's own uncommitted changes: take
 		// them out to get the committed counts the cache must hold.
 		seen, err := waitingCounts(t.ctx, t.tx, day)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
+		}
+		seenBooked, err := bookedWaiting(t.ctx, t.tx, day)
+		if err != nil {
+			return nil, 0, err
 		}
 		for _, d := range t.deltas {
 			if d.day == day {
 				seen[d.service] -= d.n
+				if d.booked {
+					seenBooked -= d.n
+				}
 			}
 		}
 		for k, v := range seen {
@@ -98,12 +113,15 @@ func (t *txn) cachedWaitingCounts(day string) (map[int64]int, error) {
 				delete(seen, k)
 			}
 		}
-		t.waiting.load(day, seen)
-		counts, _ = t.waiting.committed(day)
+		t.waiting.load(day, seen, seenBooked)
+		counts, booked, _ = t.waiting.committed(day)
 	}
 	for _, d := range t.deltas {
 		if d.day == day {
 			counts[d.service] += d.n
+			if d.booked {
+				booked += d.n
+			}
 		}
 	}
 	for k, v := range counts {
@@ -111,7 +129,7 @@ func (t *txn) cachedWaitingCounts(day string) (map[int64]int, error) {
 			delete(counts, k) // as the GROUP BY query answers: no row for an empty queue
 		}
 	}
-	return counts, nil
+	return counts, booked, nil
 }
 
 // isWaiting reports a status that counts in the queue.

@@ -10,9 +10,10 @@ import (
 	"github.com/motcua/motcua"
 )
 
-// TestWaitingCacheMatchesTheDatabase drives random issues, calls,
-// transfers, requeues and undone requests through transactions and checks,
-// after every step, that the cached waiting counts equal a fresh COUNT and
+// TestWaitingCacheMatchesTheDatabase drives random issues (walk-ins and
+// bookings' check-ins), calls, transfers, requeues and undone requests
+// through transactions and checks, after every step, that the cached waiting
+// counts and the number of booked tickets waiting equal a fresh COUNT and
 // that the position from the back equals the position counted from the front.
 func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 	ctx := context.Background()
@@ -48,7 +49,7 @@ func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 					// Same instant for some tickets: the id breaks the tie.
 					at := base.Add(time.Duration(step/2) * time.Second)
 					tk := motcua.Ticket{Day: day, Seq: seq, Number: fmt.Sprintf("%s-%d", svc.Prefix, seq), ServiceID: svc.ID, Priority: rng.IntN(4) == 0,
-						Status: motcua.TicketWaiting, IssuedAt: at, QueuedAt: at, Token: fmt.Sprintf("token-%d", serial),
+						Appointment: rng.IntN(3) == 0, Status: motcua.TicketWaiting, IssuedAt: at, QueuedAt: at, Token: fmt.Sprintf("token-%d", serial),
 						ShortCode: fmt.Sprintf("S%05d", serial)}
 					if err := tx.Tickets.InsertTicket(&tk); err != nil {
 						t.Fatal(err)
@@ -101,7 +102,7 @@ func TestWaitingCacheMatchesTheDatabase(t *testing.T) {
 		}
 		checkPositions(t, s, day, round)
 	}
-	if _, ok := s.waiting.committed(day); !ok {
+	if _, _, ok := s.waiting.committed(day); !ok {
 		t.Fatal("the cache never loaded: the test checked nothing")
 	}
 }
@@ -118,6 +119,17 @@ func checkCounts(t *testing.T, tx *Tx, day string, step int) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("step %d: cached waiting counts %v, want %v", step, got, want)
+	}
+	gotBooked, err := tx.Tickets.BookedWaiting(day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantBooked, err := bookedWaiting(tx.ctx, tx.tx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotBooked != wantBooked {
+		t.Fatalf("step %d: cached booked tickets waiting %d, want %d", step, gotBooked, wantBooked)
 	}
 }
 
