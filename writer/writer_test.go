@@ -38,13 +38,8 @@ func (r *recorder) Publish(ev motcua.Event) {
 func TestWriteAloneRunsInItsOwnTransaction(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(d.Name, func(t *testing.T) {
-			st := storetest.Open(t, d.DSN(t))
 			rec := &recorder{}
-			w := New(Config{Store: st, Publishers: []Publisher{rec}})
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { w.Run(ctx); close(done) }()
-			t.Cleanup(func() { cancel(); <-done })
+			w, stop := runWriter(t, storetest.Open(t, d.DSN(t)), rec)
 
 			release, started := make(chan struct{}), make(chan struct{})
 			var releaseOnce sync.Once
@@ -102,8 +97,7 @@ func TestWriteAloneRunsInItsOwnTransaction(t *testing.T) {
 			if got := rec.log; !equal(got, want) {
 				t.Errorf("got order %q, want %q", got, want)
 			}
-			cancel()
-			<-done // Run returns once every committed event is published
+			stop() // Run returns once every committed event is published
 			rec.mu.Lock()
 			defer rec.mu.Unlock()
 			if len(rec.published) != 3 || rec.published[0] >= rec.published[1] || rec.published[1] >= rec.published[2] {
@@ -111,6 +105,19 @@ func TestWriteAloneRunsInItsOwnTransaction(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runWriter runs a writer over st that publishes to rec. stop ends it and
+// returns once every committed event is published; it also runs at cleanup.
+func runWriter(t *testing.T, st *store.Store, rec *recorder) (w *Writer, stop func()) {
+	t.Helper()
+	w = New(Config{Store: st, Publishers: []Publisher{rec}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return w, stop
 }
 
 func equal(a, b []string) bool {
@@ -154,13 +161,8 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		for _, f := range failures {
 			for _, amid := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%s/amid others %v", d.Name, f.name, amid), func(t *testing.T) {
-					st := storetest.Open(t, d.DSN(t))
 					rec := &recorder{}
-					w := New(Config{Store: st, Publishers: []Publisher{rec}})
-					ctx, cancel := context.WithCancel(context.Background())
-					done := make(chan struct{})
-					go func() { w.Run(ctx); close(done) }()
-					t.Cleanup(func() { cancel(); <-done })
+					w, stop := runWriter(t, storetest.Open(t, d.DSN(t)), rec)
 
 					appendOne := func(tx *store.Tx) error {
 						_, err := tx.AppendEvent(time.Now(), nil, nil, &motcua.QueueBody{Waiting: map[int64]int{}})
@@ -213,8 +215,7 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 					if len(evs) != wantEvents {
 						t.Errorf("got %d events in the log, want %d", len(evs), wantEvents)
 					}
-					cancel()
-					<-done
+					stop()
 					rec.mu.Lock()
 					defer rec.mu.Unlock()
 					if len(rec.published) != wantEvents {
