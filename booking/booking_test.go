@@ -17,6 +17,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub/hubtest"
+	"github.com/motcua/motcua/internal/logtest"
 	"github.com/motcua/motcua/internal/qrtest"
 	"github.com/motcua/motcua/server"
 	"github.com/motcua/motcua/server/servertest"
@@ -250,7 +251,7 @@ func TestBookingRateLimitPerAddress(t *testing.T) {
 // TestNoPersonalDataInLogs books, fails, checks in and cancels with the
 // hub's log at debug level, and reads the log.
 func TestNoPersonalDataInLogs(t *testing.T) {
-	var buf syncBuffer
+	var buf logtest.Buffer
 	e := servertest.New(t, servertest.WithHall(hall(2)), func(c *server.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
@@ -276,23 +277,6 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 			t.Errorf("the log holds %s", v)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestBookingRulesEditedLive: the rules are part of the hall description:

@@ -1,42 +1,28 @@
 package hub_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"slices"
 	"strconv"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hub"
 	"github.com/motcua/motcua/hub/hubtest"
+	"github.com/motcua/motcua/internal/logtest"
 	"github.com/motcua/motcua/store/storetest"
 )
 
-// logBuffer collects the hub's log lines (JSON) for the test to read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // clashWarnings returns the codes of every clash warning logged since the
 // last call, one list per warning.
-func (b *logBuffer) clashWarnings(t *testing.T) [][]string {
+func clashWarnings(t *testing.T, logs *logtest.Buffer) [][]string {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out [][]string
-	dec := json.NewDecoder(&b.buf)
+	dec := json.NewDecoder(strings.NewReader(logs.Take()))
 	for dec.More() {
 		var line struct {
 			Level string   `json:"level"`
@@ -50,7 +36,6 @@ func (b *logBuffer) clashWarnings(t *testing.T) [][]string {
 			out = append(out, line.Codes)
 		}
 	}
-	b.buf.Reset()
 	return out
 }
 
@@ -65,7 +50,7 @@ func cityProcedure(code, name string, days int) motcua.Procedure {
 // code, or the hall gives its own up) and comes back is new again.
 func TestCityClashAuditedOnce(t *testing.T) {
 	ctx := context.Background()
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	e := hubtest.OpenWith(t, storetest.SQLiteDSN(t), hubtest.WeekdayMorning, func(c *hub.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	})
@@ -115,7 +100,7 @@ func TestCityClashAuditedOnce(t *testing.T) {
 		if got := clashes(source, after); !slices.Equal(got, want) {
 			t.Errorf("%s: clashes audited under %s: got %v, want %v", step, source, got, want)
 		}
-		warned := logs.clashWarnings(t)
+		warned := clashWarnings(t, logs)
 		switch {
 		case len(want) == 0 && len(warned) > 0:
 			t.Errorf("%s: clash warnings logged %v, want none", step, warned)
@@ -123,7 +108,7 @@ func TestCityClashAuditedOnce(t *testing.T) {
 			t.Errorf("%s: clash warnings logged %v, want one naming %v", step, warned, want)
 		}
 	}
-	logs.clashWarnings(t) // the start's lines
+	clashWarnings(t, logs) // the start's lines
 
 	// Version 1: one clash, new.
 	from := lastID()
@@ -178,7 +163,7 @@ func TestCityClashAuditedOnce(t *testing.T) {
 	if _, err := e.Hub.ApplyHall(ctx, next, e.Staff, false); err != nil {
 		t.Fatal(err)
 	}
-	logs.clashWarnings(t)
+	clashWarnings(t, logs)
 	// Version 6 still has it: the city's procedure, no clash.
 	from = lastID()
 	src = publish(6, cityProcedure(cityOnly, "Thủ tục của thành phố", 10), cityProcedure(own2, "Xác nhận tình trạng hôn nhân (thành phố)", 6))
@@ -194,7 +179,7 @@ func TestCityClashAuditedOnce(t *testing.T) {
 	if got := clashes(src, from); !slices.Equal(got, []string{own2}) {
 		t.Errorf("the hall takes %s back: clashes audited under %s: got %v, want [%s]", own2, src, got, own2)
 	}
-	logs.clashWarnings(t)
+	clashWarnings(t, logs)
 	// ...and version 7, which keeps it, does not record it again.
 	from = lastID()
 	src = publish(7, cityProcedure(cityOnly, "Thủ tục của thành phố", 10), cityProcedure(own2, "Xác nhận tình trạng hôn nhân (thành phố)", 6))

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -10,39 +9,21 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/hall"
+	"github.com/motcua/motcua/internal/logtest"
 	"github.com/motcua/motcua/server"
 	"github.com/motcua/motcua/server/servertest"
 	"github.com/motcua/motcua/store/storetest"
 )
 
-// syncBuffer is a log sink the hub may write from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // start runs a hub on db with the -config file; it returns the server, or
 // the error that stopped it, and the log.
 func start(t *testing.T, db, config string) (*server.Server, string, error) {
 	t.Helper()
-	var log syncBuffer
+	var log logtest.Buffer
 	srv, err := server.New(context.Background(), server.Config{DB: db, Config: config, AdminPassword: servertest.AdminPassword,
 		BcryptCost: 4, Clock: motcua.NewManualClock(servertest.Start), Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err == nil {

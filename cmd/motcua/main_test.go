@@ -9,28 +9,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/motcua/motcua/internal/logtest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the hub's goroutines and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func envFrom(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) {
@@ -43,10 +26,10 @@ var listening = regexp.MustCompile(`motcua listening on (http://\S+)`)
 
 // startRun runs the hub through run() and returns its base URL once
 // /healthz answers, plus a stop function that returns run's error.
-func startRun(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, func() error) {
+func startRun(t *testing.T, args []string, env map[string]string) (string, *logtest.Buffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &logtest.Buffer{}, &logtest.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"motcua"}, args...), envFrom(env), strings.NewReader(""), stdout, stderr)
