@@ -460,6 +460,35 @@ func TestCoalesceAtOnceWithFold(t *testing.T) {
 	expectSeqs(t, c4, 8)
 }
 
+// TestLateCountDuringCatchUpDoesNotHoldTheNext: the hub publishes a
+// commit's events after it answers, so a count committed before a screen
+// reconnects can reach the new subscription while its replay is written.
+// The replay already carries it; it must not count as the count sent at
+// once, or the screen's next count would wait for the timer.
+func TestLateCountDuringCatchUpDoesNotHoldTheNext(t *testing.T) {
+	const every = time.Second
+	timers := &virtualTimers{now: time.Unix(1700000000, 0)}
+	h := newFakeHub(Options{afterFunc: timers.afterFunc, Now: timers.clock})
+	sub := h.subscription(nil)
+	sub.Fold, sub.CoalesceEvery, sub.CoalesceAtOnce = testFold, every, true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.b.Serve(w, r, sub) }))
+	t.Cleanup(func() {
+		h.b.Close()
+		srv.Close()
+	})
+	h.publish("call", `{}`)                           // 1
+	late := h.publish("queue", `{"waiting":{"1":3}}`) // 2
+	h.beforeRead = func() { h.b.Publish(late) }       // reaches the subscription again, during the replay
+
+	c := dial(t, wsURL(srv, "since=1"))
+	expectQueue(t, c, 2, `{"1":3}`)
+	h.publish("queue", `{"waiting":{"2":4}}`) // 3
+	if armed := timers.armed(); len(armed) != 0 {
+		t.Fatalf("armed timers for the first live count after the replay: got %v, want none (it goes at once)", armed)
+	}
+	expectQueue(t, c, 3, `{"2":4}`)
+}
+
 func TestCoalesceEveryPerSubscription(t *testing.T) {
 	timers := &manualTimers{}
 	h := newFakeHub(Options{CoalesceEvery: time.Hour, afterFunc: timers.afterFunc})

@@ -313,6 +313,15 @@ type subscriber struct {
 	latest     queued
 	nextLatest time.Time
 	stopLatest func() bool
+
+	// While the snapshot or replay is written (catchingUp), a coalesced
+	// event may arrive that the client gets in it: the hub publishes after
+	// it answers, so an event committed before the connection can reach its
+	// subscription late. Such an event must not count as the one sent at
+	// once, or the next real one would wait for the timer. heldSeq is the
+	// newest coalesced event queued meanwhile; handOver decides.
+	catchingUp bool
+	heldSeq    int64
 }
 
 // isCoalesced reports whether ev is one of the events of which only the
@@ -471,6 +480,13 @@ func (s *subscriber) pushLatestLocked(item, folded queued, now time.Time, full b
 	if s.ended {
 		return true
 	}
+	if s.catchingUp { // kept for handOver, which knows what the client has
+		if s.latest.msg != nil && folded.msg != nil {
+			item = folded
+		}
+		s.latest = item
+		return true
+	}
 	if s.latest.msg != nil { // a timer is armed for the one it replaces
 		if folded.msg != nil {
 			item = folded
@@ -519,8 +535,12 @@ func (s *subscriber) queueLatestLocked() bool {
 		return false
 	}
 	s.pending = append(s.pending, s.latest)
+	if s.catchingUp {
+		s.heldSeq = s.latest.seq // handOver sets the next time, if it is news
+	} else {
+		s.nextLatest = s.b.opts.Now().Add(s.every)
+	}
 	s.latest = queued{}
-	s.nextLatest = s.b.opts.Now().Add(s.every)
 	if s.stopLatest != nil {
 		s.stopLatest()
 		s.stopLatest = nil
@@ -533,6 +553,14 @@ func (s *subscriber) queueLatestLocked() bool {
 func (s *subscriber) handOver(lastSent int64) {
 	s.mu.Lock()
 	s.lastSent = lastSent
+	s.catchingUp = false
+	if s.latest.msg != nil { // the newest coalesced event that came meanwhile
+		s.pending = append(s.pending, s.latest)
+		s.heldSeq, s.latest = s.latest.seq, queued{}
+	}
+	if s.heldSeq > lastSent { // news to the client: it goes now, and counts
+		s.nextLatest = s.b.opts.Now().Add(s.every)
+	}
 	s.writing = false
 	if !s.ended {
 		s.ping = time.AfterFunc(s.b.opts.PingPeriod, s.sendPing)
@@ -835,6 +863,7 @@ func (b *Broadcaster) Serve(w http.ResponseWriter, r *http.Request, sub Subscrip
 		readerDone: make(chan struct{}),
 		dropped:    make(chan struct{}),
 		writing:    true, // the catch-up below writes first
+		catchingUp: true,
 	}
 	// Register before taking the snapshot or replay, so that every event
 	// committed after them is already being buffered: nothing falls between.
