@@ -231,6 +231,7 @@ func TestBurstOfTicketsSendsFewQueueFrames(t *testing.T) {
 	// Second half; then the timer fires until the screen has the final counts.
 	issueConcurrently(t, env, burst-burst/2, services)
 	final := hubCounts(t, env, services)
+	env.Published() // the timer is armed before it is fired
 	for {
 		n := timers.Fire()
 		if n == 0 {

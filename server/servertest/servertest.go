@@ -207,6 +207,16 @@ func (e *Env) Login(username, password string) string {
 	return out.Token
 }
 
+// Published waits until the hub has handed every committed event to the
+// screens' fan-out: the writer answers before it publishes, so a test that
+// fires the coalescing timers must first let the events arm them.
+func (e *Env) Published() {
+	e.T.Helper()
+	if err := e.Server.Hub.Writer.Published(context.Background()); err != nil {
+		e.T.Fatalf("waiting for the events to be published: %v", err)
+	}
+}
+
 // Do sends a JSON request (body nil for none) and decodes a JSON answer into
 // out when out is not nil; it returns the status.
 func (e *Env) Do(method, path, token string, body any, out any) int {
