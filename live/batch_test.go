@@ -462,9 +462,9 @@ func TestCoalesceAtOnceWithFold(t *testing.T) {
 
 // TestLateCountDuringCatchUpDoesNotHoldTheNext: the hub publishes a
 // commit's events after it answers, so a count committed before a screen
-// reconnects can reach the new subscription while its replay is written.
-// The replay already carries it; it must not count as the count sent at
-// once, or the screen's next count would wait for the timer.
+// reconnects can reach the new subscription while its replay is written,
+// or even after. The replay already carries it; it must not count as the
+// count sent at once, or the screen's next count would wait for the timer.
 func TestLateCountDuringCatchUpDoesNotHoldTheNext(t *testing.T) {
 	const every = time.Second
 	timers := &virtualTimers{now: time.Unix(1700000000, 0)}
@@ -487,6 +487,17 @@ func TestLateCountDuringCatchUpDoesNotHoldTheNext(t *testing.T) {
 		t.Fatalf("armed timers for the first live count after the replay: got %v, want none (it goes at once)", armed)
 	}
 	expectQueue(t, c, 3, `{"2":4}`)
+
+	// Later, live: the count of seq 2 arrives once more, after the catch-up.
+	timers.advance(every)
+	h.publish("call", `{}`) // 4
+	expectSeqs(t, c, 4)
+	h.b.Publish(late)
+	h.publish("queue", `{"waiting":{"3":1}}`) // 5
+	if armed := timers.armed(); len(armed) != 0 {
+		t.Fatalf("armed timers for a count after a late old one: got %v, want none (it goes at once)", armed)
+	}
+	expectQueue(t, c, 5, `{"3":1}`)
 }
 
 func TestCoalesceEveryPerSubscription(t *testing.T) {

@@ -322,6 +322,10 @@ type subscriber struct {
 	// newest coalesced event queued meanwhile; handOver decides.
 	catchingUp bool
 	heldSeq    int64
+	// caughtUpTo is the newest seq the snapshot or replay gave the client:
+	// an event at or below it that still arrives (published late) is
+	// dropped, never taken for news.
+	caughtUpTo int64
 }
 
 // isCoalesced reports whether ev is one of the events of which only the
@@ -345,7 +349,7 @@ func (s *subscriber) offer(evs []motcua.Event, items []queued, now time.Time) bo
 	full := len(s.pending) >= s.limit
 	for i := range evs {
 		ev := &evs[i]
-		if items[i].msg == nil || (s.filter != nil && !s.filter(ev)) {
+		if items[i].msg == nil || (s.filter != nil && !s.filter(ev)) || items[i].seq <= s.caughtUpTo {
 			continue
 		}
 		if s.isCoalesced(ev) {
@@ -553,7 +557,7 @@ func (s *subscriber) queueLatestLocked() bool {
 func (s *subscriber) handOver(lastSent int64) {
 	s.mu.Lock()
 	s.lastSent = lastSent
-	s.catchingUp = false
+	s.catchingUp, s.caughtUpTo = false, lastSent
 	if s.latest.msg != nil { // the newest coalesced event that came meanwhile
 		s.pending = append(s.pending, s.latest)
 		s.heldSeq, s.latest = s.latest.seq, queued{}
