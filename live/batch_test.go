@@ -391,8 +391,11 @@ func (v *virtualTimers) advance(d time.Duration) {
 	v.mu.Unlock()
 }
 
-func TestCoalesceAtOnceWithFold(t *testing.T) {
-	const every = time.Second
+// hallScreens serves subscriptions as the hall screens have them: queue
+// counts folded, the first at once, then at most one every period, on
+// timers whose clock moves only when the test says so.
+func hallScreens(t *testing.T, every time.Duration) (*fakeHub, *virtualTimers, *httptest.Server) {
+	t.Helper()
 	timers := &virtualTimers{now: time.Unix(1700000000, 0)}
 	h := newFakeHub(Options{afterFunc: timers.afterFunc, Now: timers.clock})
 	sub := h.subscription(nil)
@@ -402,6 +405,12 @@ func TestCoalesceAtOnceWithFold(t *testing.T) {
 		h.b.Close()
 		srv.Close()
 	})
+	return h, timers, srv
+}
+
+func TestCoalesceAtOnceWithFold(t *testing.T) {
+	const every = time.Second
+	h, timers, srv := hallScreens(t, every)
 	h.publish("queue", `{"waiting":{"1":1}}`) // 1
 
 	c := dial(t, wsURL(srv, ""))
@@ -467,15 +476,7 @@ func TestCoalesceAtOnceWithFold(t *testing.T) {
 // count sent at once, or the screen's next count would wait for the timer.
 func TestLateCountDuringCatchUpDoesNotHoldTheNext(t *testing.T) {
 	const every = time.Second
-	timers := &virtualTimers{now: time.Unix(1700000000, 0)}
-	h := newFakeHub(Options{afterFunc: timers.afterFunc, Now: timers.clock})
-	sub := h.subscription(nil)
-	sub.Fold, sub.CoalesceEvery, sub.CoalesceAtOnce = testFold, every, true
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.b.Serve(w, r, sub) }))
-	t.Cleanup(func() {
-		h.b.Close()
-		srv.Close()
-	})
+	h, timers, srv := hallScreens(t, every)
 	h.publish("call", `{}`)                           // 1
 	late := h.publish("queue", `{"waiting":{"1":3}}`) // 2
 	h.beforeRead = func() { h.b.Publish(late) }       // reaches the subscription again, during the replay
