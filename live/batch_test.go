@@ -2,7 +2,6 @@ package live
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -189,18 +188,7 @@ func TestSlowClientIsDroppedWithBatches(t *testing.T) {
 	if got := h.b.Count(); got != 1 {
 		t.Errorf("Count after the slow client fell behind: got %d, want 1", got)
 	}
-	for {
-		slow.SetReadDeadline(time.Now().Add(readWait))
-		_, _, err := slow.ReadMessage()
-		if err == nil {
-			continue
-		}
-		var netErr interface{ Timeout() bool }
-		if errors.As(err, &netErr) && netErr.Timeout() {
-			t.Fatal("slow client: read timed out; want its connection cut")
-		}
-		break
-	}
+	readUntilCut(t, slow, "slow client")
 }
 
 // TestBatchConnWritesJoinTheBatch checks the batching layer on its own: a

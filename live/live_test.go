@@ -99,6 +99,24 @@ func (h *fakeHub) server(t *testing.T, filter func(*motcua.Event) bool) *httptes
 	return srv
 }
 
+// readUntilCut reads c until the hub cuts it and returns how many messages
+// came first; a read that times out instead fails the test.
+func readUntilCut(t *testing.T, c *websocket.Conn, who string) int {
+	t.Helper()
+	got := 0
+	for {
+		c.SetReadDeadline(time.Now().Add(readWait))
+		if _, _, err := c.ReadMessage(); err != nil {
+			var netErr interface{ Timeout() bool }
+			if errors.As(err, &netErr) && netErr.Timeout() {
+				t.Fatalf("%s: read timed out after %d messages; want its connection cut", who, got)
+			}
+			return got
+		}
+		got++
+	}
+}
+
 func wsURL(srv *httptest.Server, query string) string {
 	u := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws/display"
 	if query != "" {
@@ -331,20 +349,7 @@ func TestSlowClientIsDroppedOthersKeepUp(t *testing.T) {
 
 	// The slow client finds a cut connection after what was already in
 	// flight: never all the events.
-	got := 0
-	for {
-		slow.SetReadDeadline(time.Now().Add(readWait))
-		_, _, err := slow.ReadMessage()
-		if err != nil {
-			var netErr interface{ Timeout() bool }
-			if errors.As(err, &netErr) && netErr.Timeout() {
-				t.Fatalf("slow client: read timed out after %d messages; want the connection closed", got)
-			}
-			break
-		}
-		got++
-	}
-	if got >= events+1 {
+	if got := readUntilCut(t, slow, "slow client"); got >= events+1 {
 		t.Errorf("slow client received all %d messages; want it dropped", got)
 	}
 }
@@ -449,18 +454,7 @@ func TestBadClientFrameClosesOnlyThatClient(t *testing.T) {
 			// The server may cut the connection while the frame is still
 			// being written; a reset here is the expected outcome.
 			tt.send(bad)
-			bad.SetReadDeadline(time.Now().Add(readWait))
-			for {
-				_, _, err := bad.ReadMessage()
-				if err == nil {
-					continue
-				}
-				var netErr interface{ Timeout() bool }
-				if errors.As(err, &netErr) && netErr.Timeout() {
-					t.Fatalf("bad client: read timed out; want its connection closed")
-				}
-				break
-			}
+			readUntilCut(t, bad, "bad client")
 			waitFor(t, "the bad client to be removed", func() bool { return h.b.Count() == 1 })
 			h.publish("call", `{}`)
 			expectSeqs(t, good, 1)
