@@ -217,15 +217,9 @@ func (h *Hub) CityProcedures(ctx context.Context) (motcua.CityCatalogue, []strin
 	if err != nil {
 		return cat, nil, err
 	}
-	mine := map[string]bool{}
-	for _, p := range own.Procedures {
-		mine[p.Code] = true
-	}
 	clashes := []string{}
-	for _, p := range cat.Procedures {
-		if mine[p.Code] {
-			clashes = append(clashes, p.Code)
-		}
+	for _, c := range cityClashes(own, own, cat) {
+		clashes = append(clashes, c.Code)
 	}
 	cat.PublishedAt = cat.PublishedAt.In(h.Site.Location())
 	return cat, clashes, nil
