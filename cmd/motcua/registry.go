@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -128,30 +129,62 @@ func registryLeafTLS(certFile, keyFile string) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// runBranch runs "motcua registry branch add|list|reset-password|revoke".
-func runBranch(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
-	if len(args) < 4 {
+// registrySubcommand is one "motcua registry GROUP CMD [flags] [ARG]": its
+// flags, the -db every one of them takes, and the command's name.
+type registrySubcommand struct {
+	group, cmd string
+	fs         *flag.FlagSet
+	db         *string
+}
+
+// newRegistrySubcommand reads CMD from args and refuses one not among
+// commands before anything is opened; the caller adds its own flags, then
+// parses.
+func newRegistrySubcommand(group string, commands []string, args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (registrySubcommand, error) {
+	if len(args) < 4 || !slices.Contains(commands, args[3]) {
 		fmt.Fprintln(stderr, registryUsage)
-		return errors.New("motcua registry branch: which command? add, list, reset-password or revoke")
+		if len(args) < 4 {
+			return registrySubcommand{}, fmt.Errorf("motcua registry %s: which command? %s", group, strings.Join(commands, ", "))
+		}
+		return registrySubcommand{}, fmt.Errorf("motcua registry %s: unknown command %q; want %s", group, args[3], strings.Join(commands, ", "))
 	}
-	cmd := args[3]
-	fs := flag.NewFlagSet("motcua registry branch "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, registryUsage) }
-	db := fs.String("db", envOr(lookupEnv, "MOTCUA_DB", "motcua-registry.db"), "the registry's database [MOTCUA_DB]")
-	name := fs.String("name", "", "the branch's name (add)")
-	unit := fs.String("unit-code", "", "the unit code its dossier codes carry, unique in the city (add)")
-	pos, err := parseInterleaved(fs, args[4:])
+	s := registrySubcommand{group: group, cmd: args[3], fs: flag.NewFlagSet("motcua registry "+group+" "+args[3], flag.ContinueOnError)}
+	s.fs.SetOutput(stderr)
+	s.fs.Usage = func() { fmt.Fprintln(stderr, registryUsage) }
+	s.db = s.fs.String("db", envOr(lookupEnv, "MOTCUA_DB", "motcua-registry.db"), "the registry's database [MOTCUA_DB]")
+	return s, nil
+}
+
+// parse parses the flags and returns the one positional argument (what:
+// its name in the error), or none for the command bare.
+func (s registrySubcommand) parse(args []string, bare, what string) ([]string, error) {
+	pos, err := parseInterleaved(s.fs, args[4:])
 	if err != nil {
-		return err
+		return nil, err
 	}
 	want := 1
-	if cmd == "list" {
+	if s.cmd == bare {
 		want = 0
 	}
 	if len(pos) != want {
-		fs.Usage()
-		return fmt.Errorf("motcua registry branch %s: want %d branch code(s), got %d", cmd, want, len(pos))
+		s.fs.Usage()
+		return nil, fmt.Errorf("motcua registry %s %s: want %d %s, got %d", s.group, s.cmd, want, what, len(pos))
+	}
+	return pos, nil
+}
+
+// runBranch runs "motcua registry branch add|list|reset-password|revoke".
+func runBranch(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	sub, err := newRegistrySubcommand("branch", []string{"add", "list", "reset-password", "revoke"}, args, lookupEnv, stderr)
+	if err != nil {
+		return err
+	}
+	cmd, db := sub.cmd, sub.db
+	name := sub.fs.String("name", "", "the branch's name (add)")
+	unit := sub.fs.String("unit-code", "", "the unit code its dossier codes carry, unique in the city (add)")
+	pos, err := sub.parse(args, "list", "branch code(s)")
+	if err != nil {
+		return err
 	}
 	st, err := store.Open(ctx, *db)
 	if err != nil {
@@ -195,9 +228,6 @@ func runBranch(ctx context.Context, args []string, lookupEnv func(string) (strin
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", b.Code, b.UnitCode, b.Name, seen, state)
 		}
 		return tw.Flush()
-	default:
-		fmt.Fprintln(stderr, registryUsage)
-		return fmt.Errorf("motcua registry branch: unknown command %q", cmd)
 	}
 	return nil
 }
@@ -219,27 +249,15 @@ func describe(err error) error {
 // city's procedure catalogue, written into the registry's database (a
 // running registry sends a new one to the halls at its next sync).
 func runProcedures(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
-	if len(args) < 4 {
-		fmt.Fprintln(stderr, registryUsage)
-		return errors.New("motcua registry procedures: which command? publish or show")
-	}
-	cmd := args[3]
-	fs := flag.NewFlagSet("motcua registry procedures "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, registryUsage) }
-	db := fs.String("db", envOr(lookupEnv, "MOTCUA_DB", "motcua-registry.db"), "the registry's database [MOTCUA_DB]")
-	format := fs.String("format", "", "csv or yaml (default: from the file's extension) (publish)")
-	pos, err := parseInterleaved(fs, args[4:])
+	sub, err := newRegistrySubcommand("procedures", []string{"publish", "show"}, args, lookupEnv, stderr)
 	if err != nil {
 		return err
 	}
-	want := 1
-	if cmd == "show" {
-		want = 0
-	}
-	if len(pos) != want {
-		fs.Usage()
-		return fmt.Errorf("motcua registry procedures %s: want %d file(s), got %d", cmd, want, len(pos))
+	cmd, db := sub.cmd, sub.db
+	format := sub.fs.String("format", "", "csv or yaml (default: from the file's extension) (publish)")
+	pos, err := sub.parse(args, "show", "file(s)")
+	if err != nil {
+		return err
 	}
 	switch cmd {
 	case "publish":
@@ -299,9 +317,6 @@ func runProcedures(ctx context.Context, args []string, lookupEnv func(string) (s
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Code, t, p.Name)
 		}
 		return tw.Flush()
-	default:
-		fmt.Fprintln(stderr, registryUsage)
-		return fmt.Errorf("motcua registry procedures: unknown command %q", cmd)
 	}
 	return nil
 }

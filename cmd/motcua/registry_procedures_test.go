@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,5 +60,30 @@ func TestRegistryProceduresCommand(t *testing.T) {
 	row, ok, err := st.City().LatestCatalogue(context.Background())
 	if err != nil || !ok || row.ID != 1 || !strings.Contains(row.Procedures, `"processing_time":"4 giờ"`) {
 		t.Errorf("the registry's database: got %+v %v %v, want version 1 with 9.000001 in 4 giờ", row, ok, err)
+	}
+}
+
+// A registry subcommand that does not exist is refused with the commands
+// there are, before the registry's database is opened (or created).
+func TestRegistryUnknownSubcommand(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"branch", "remove", "CN01"}, "add, list, reset-password, revoke"},
+		{[]string{"procedures", "import", "danh-muc.csv"}, "publish, show"},
+		{[]string{"branch"}, "which command?"},
+	}
+	for _, tt := range tests {
+		db := filepath.Join(t.TempDir(), "registry.db")
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"motcua", "registry"}, tt.args...),
+			envFrom(map[string]string{"MOTCUA_DB": db}), strings.NewReader(""), &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("registry %s: got %v, want an error listing %q", strings.Join(tt.args, " "), err, tt.want)
+		}
+		if _, statErr := os.Stat(db); statErr == nil {
+			t.Errorf("registry %s: the database %s was created", strings.Join(tt.args, " "), db)
+		}
 	}
 }
