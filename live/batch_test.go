@@ -385,7 +385,7 @@ func (v *virtualTimers) advance(d time.Duration) {
 func hallScreens(t *testing.T, every time.Duration) (*fakeHub, *virtualTimers, *httptest.Server) {
 	t.Helper()
 	timers := &virtualTimers{now: time.Unix(1700000000, 0)}
-	h := newFakeHub(Options{afterFunc: timers.afterFunc, Now: timers.clock})
+	h := newFakeHub(Options{AfterFunc: timers.afterFunc, Now: timers.clock})
 	sub := h.subscription(nil)
 	sub.Fold, sub.CoalesceEvery, sub.CoalesceAtOnce = testFold, every, true
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.b.Serve(w, r, sub) }))
@@ -510,7 +510,7 @@ func caughtUp(b *Broadcaster) bool {
 
 func TestCoalesceEveryPerSubscription(t *testing.T) {
 	timers := &manualTimers{}
-	h := newFakeHub(Options{CoalesceEvery: time.Hour, afterFunc: timers.afterFunc})
+	h := newFakeHub(Options{CoalesceEvery: time.Hour, AfterFunc: timers.afterFunc})
 	sub := h.subscription(nil)
 	sub.Coalesce = func(ev *motcua.Event) bool { return ev.Type == motcua.EventQueue }
 	sub.CoalesceEvery = 10 * time.Second

@@ -115,9 +115,6 @@ type Options struct {
 	// out); nil is time.Now. Tests that set AfterFunc set it too, to a
 	// clock their timers move.
 	Now func() time.Time
-	// afterFunc is AfterFunc for this package's own tests, which set it
-	// directly; it wins over AfterFunc.
-	afterFunc func(d time.Duration, f func()) (stop func() bool)
 	// wrapConn, when set, wraps each hijacked connection under the batching
 	// layer: tests count the writes that reach the socket.
 	wrapConn func(net.Conn) net.Conn
@@ -517,7 +514,7 @@ func (s *subscriber) pushLatestLocked(item, folded queued, now time.Time, full b
 			due = jitter
 		}
 	}
-	s.stopLatest = s.b.opts.afterFunc(due.Sub(now), s.releaseLatest)
+	s.stopLatest = s.b.opts.AfterFunc(due.Sub(now), s.releaseLatest)
 	return true
 }
 
@@ -676,14 +673,11 @@ func New(opts Options) *Broadcaster {
 			opts.writeBufferPool = &sync.Pool{}
 		}
 	}
-	if opts.afterFunc == nil {
-		opts.afterFunc = opts.AfterFunc
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.afterFunc == nil {
-		opts.afterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+	if opts.AfterFunc == nil {
+		opts.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	b := &Broadcaster{
 		opts:    opts,

@@ -592,7 +592,7 @@ func (m *manualTimers) fire() {
 func TestCoalesceSendsOnlyTheNewest(t *testing.T) {
 	const every = time.Minute
 	timers := &manualTimers{}
-	h := newFakeHub(Options{CoalesceEvery: every, afterFunc: timers.afterFunc})
+	h := newFakeHub(Options{CoalesceEvery: every, AfterFunc: timers.afterFunc})
 	sub := h.subscription(nil)
 	sub.Coalesce = func(ev *motcua.Event) bool { return ev.Type == motcua.EventQueue }
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.b.Serve(w, r, sub) }))
