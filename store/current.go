@@ -2,7 +2,6 @@ package store
 
 import (
 	"sync"
-	"time"
 
 	"github.com/motcua/motcua"
 )
@@ -122,15 +121,8 @@ func ownCopy(tk motcua.Ticket) motcua.Ticket {
 		v := *p
 		return &v
 	}
-	at := func(p *time.Time) *time.Time {
-		if p == nil {
-			return nil
-		}
-		v := p.UTC()
-		return &v
-	}
 	tk.IssuedAt, tk.QueuedAt = tk.IssuedAt.UTC(), tk.QueuedAt.UTC()
 	tk.CounterID, tk.CalledBy, tk.ServedBy = id(tk.CounterID), id(tk.CalledBy), id(tk.ServedBy)
-	tk.CalledAt, tk.StartedAt, tk.FinishedAt = at(tk.CalledAt), at(tk.StartedAt), at(tk.FinishedAt)
+	tk.CalledAt, tk.StartedAt, tk.FinishedAt = utcPtr(tk.CalledAt), utcPtr(tk.StartedAt), utcPtr(tk.FinishedAt)
 	return tk
 }
