@@ -51,17 +51,22 @@ func compare(ctx context.Context, c config, lookupEnv func(string) (string, bool
 			c.walPath = c.dbPath + "-wal"
 		}
 		targets = append(targets, target{name: "hub"})
-	case "self":
-		targets = append(targets, target{name: "hub", cmd: []string{self, "hub", "-addr", "127.0.0.1:0", "-db", "{db}"}, env: []string{pwEnv}})
 	default:
-		bin, err := filepath.Abs(c.hubBin)
+		t, err := binaryTarget("hub", c.hubBin, self, pwEnv)
 		if err != nil {
 			return err
 		}
-		targets = append(targets, target{name: "hub", cmd: []string{bin, "-addr", "127.0.0.1:0", "-db", "{db}"}, env: []string{pwEnv}})
+		targets = append(targets, t)
 	}
-	if c.bound {
+	switch {
+	case c.bound:
 		targets = append(targets, target{name: "bound", cmd: []string{self, "bound", "-addr", "127.0.0.1:0", "-db", "{db}"}, env: []string{pwEnv}})
+	case c.against != "":
+		t, err := binaryTarget("against", c.against, self, pwEnv)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
 	}
 
 	all := map[string][]*results{}
@@ -81,13 +86,31 @@ func compare(ctx context.Context, c config, lookupEnv func(string) (string, bool
 			all[t.name] = append(all[t.name], res)
 		}
 	}
-	printComparison(stdout, c, all)
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = t.name
+	}
+	printComparison(stdout, c, names, all)
 	if c.jsonOut {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(all)
 	}
 	return nil
+}
+
+// binaryTarget is a motcua binary (or a script that execs one with more
+// flags, such as -registry) started afresh for every run; "self" is this
+// tree's hub in this binary.
+func binaryTarget(name, path, self, pwEnv string) (target, error) {
+	if path == "self" {
+		return target{name: name, cmd: []string{self, "hub", "-addr", "127.0.0.1:0", "-db", "{db}"}, env: []string{pwEnv}}, nil
+	}
+	bin, err := filepath.Abs(path)
+	if err != nil {
+		return target{}, err
+	}
+	return target{name: name, cmd: []string{bin, "-addr", "127.0.0.1:0", "-db", "{db}"}, env: []string{pwEnv}}, nil
 }
 
 // runTarget starts the target on a fresh database (unless it is the hub at
@@ -265,28 +288,30 @@ func median(xs []float64) float64 {
 }
 
 // printComparison prints, per figure, each target's median over the runs
-// (and the runs themselves), and the ratio hub / bound of the medians.
-func printComparison(w io.Writer, c config, all map[string][]*results) {
+// (and the runs themselves), and the ratio of the first target's median to
+// the second's (hub / bound, or hub / against).
+func printComparison(w io.Writer, c config, names []string, all map[string][]*results) {
 	fmt.Fprintf(w, "\n== %s: medians of %d runs (kiosks %d, displays %d, counters %d)\n",
 		cmp.Or(c.scenario, "custom"), c.runs, c.kiosks, c.displays, c.counters)
 	var loads []string
-	for _, name := range []string{"hub", "bound"} {
+	for _, name := range names {
 		for _, r := range all[name] {
 			loads = append(loads, r.LoadAvg)
 		}
 	}
 	fmt.Fprintf(w, "load averages at the starts: %s\n\n", strings.Join(loads, " | "))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	_, haveBound := all["bound"]
-	if haveBound {
-		fmt.Fprintln(tw, "figure\thub\tbound\thub / bound\thub runs\tbound runs\t")
+	first := names[0]
+	if len(names) > 1 {
+		other := names[1]
+		fmt.Fprintf(tw, "figure\t%s\t%s\t%s / %s\t%s runs\t%s runs\t\n", first, other, first, other, first, other)
 	} else {
-		fmt.Fprintln(tw, "figure\thub\thub runs\t")
+		fmt.Fprintf(tw, "figure\t%s\t%s runs\t\n", first, first)
 	}
 	for _, m := range metricsOf(c) {
 		med := map[string]float64{}
 		runs := map[string]string{}
-		for _, name := range []string{"hub", "bound"} {
+		for _, name := range names {
 			var xs []string
 			var vals []float64
 			for _, r := range all[name] {
@@ -300,24 +325,24 @@ func printComparison(w io.Writer, c config, all map[string][]*results) {
 				runs[name] = strings.Join(xs, " ")
 			}
 		}
-		hub, okHub := med["hub"]
-		if !okHub {
+		v, ok := med[first]
+		if !ok {
 			continue
 		}
-		if !haveBound {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", m.name, num(hub), runs["hub"])
+		if len(names) == 1 {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", m.name, num(v), runs[first])
 			continue
 		}
-		b, okBound := med["bound"]
-		ratio := "—"
-		if okBound && b != 0 {
-			ratio = fmt.Sprintf("%.2f", hub/b)
+		other := names[1]
+		o, okOther := med[other]
+		ratio, otherMed := "—", "—"
+		if okOther && o != 0 {
+			ratio = fmt.Sprintf("%.2f", v/o)
 		}
-		bs := "—"
-		if okBound {
-			bs = num(b)
+		if okOther {
+			otherMed = num(o)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", m.name, num(hub), bs, ratio, runs["hub"], runs["bound"])
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", m.name, num(v), otherMed, ratio, runs[first], runs[other])
 	}
 	tw.Flush()
 }

@@ -76,6 +76,7 @@ type config struct {
 	// Side by side (compare.go): fresh hub and bound processes per run.
 	hubBin  string
 	bound   bool
+	against string // a second motcua binary run beside -hub instead of the bound
 	runs    int
 	workDir string
 	walPath string // the target's WAL file, read before and after the run
@@ -132,6 +133,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 	fs.BoolVar(&c.jsonOut, "json", false, "print the results as JSON as well")
 	fs.StringVar(&c.hubBin, "hub", "", "start this motcua binary afresh for every run (own temporary database, free loopback port) instead of using -url; \"self\" is this tree's hub in this binary (motcua-load hub)")
 	fs.BoolVar(&c.bound, "bound", false, "run the scenario against the bare bound too (motcua-load bound, started afresh for every run) and print hub / bound ratios")
+	fs.StringVar(&c.against, "against", "", "start this second motcua binary afresh for every run beside -hub (say, the same hub joined to a registry through a wrapper script, or an older build; \"self\" as for -hub) and print hub / against ratios; not with -bound")
 	fs.IntVar(&c.runs, "runs", 1, "runs per target, hub and bound interleaved; the comparison shows medians")
 	fs.StringVar(&c.workDir, "workdir", "", "where -hub and -bound put their temporary databases (default: the system's temporary folder)")
 	fs.StringVar(&c.dbPath, "wal-db", "", "SQLite file of the hub under -url: report the WAL pages written per commit and per write (automatic with -hub and -bound)")
@@ -185,6 +187,10 @@ func (c *config) validate() error {
 		return errors.New("-dialers must be at least 1")
 	case c.runs < 1 || c.runs > 20:
 		return errors.New("-runs must be between 1 and 20")
+	case c.against != "" && c.bound:
+		return errors.New("-against and -bound each name the second side: give one of them")
+	case c.against != "" && c.hubBin == "":
+		return errors.New("-against needs -hub: both sides are started afresh for every run")
 	}
 	return nil
 }
@@ -247,7 +253,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return err
 	}
-	if c.hubBin != "" || c.bound {
+	if c.hubBin != "" || c.bound || c.against != "" {
 		return compare(ctx, c, lookupEnv, stdout, stderr)
 	}
 	if c.dbPath != "" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -259,5 +260,51 @@ func TestReadWALCountsFramesAndCommits(t *testing.T) {
 	// sometimes page 1 too while the file grows.
 	if commits != 10 || resets != 0 || len(pages) < 10 || len(pages) > 20 {
 		t.Errorf("got %d commits, %d resets, %d frames; want 10 commits, no reset, 10–20 frames", commits, resets, len(pages))
+	}
+}
+
+// TestCompareAgainstAnotherHub runs two hubs side by side (as for a hall
+// alone and joined) and checks that the table names both and their ratio.
+func TestCompareAgainstAnotherHub(t *testing.T) {
+	var out, log bytes.Buffer
+	args := []string{"motcua-load", "-hub", "self", "-against", "self", "-runs", "2", "-workdir", t.TempDir(),
+		"-kiosks", "2", "-tickets", "20", "-duration", "20s", "-json"}
+	if err := run(context.Background(), args, noEnv, &out, &log); err != nil {
+		t.Fatalf("run: %v\nlog:\n%s", err, log.String())
+	}
+	text := out.String()
+	for _, want := range []string{"== hub, run 1 of 2", "== against, run 2 of 2", "hub / against", "against runs", "tickets issued per s"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the output lacks %q:\n%s", want, text)
+		}
+	}
+	var all map[string][]*results
+	if err := json.Unmarshal([]byte(text[strings.Index(text, "\n{")+1:]), &all); err != nil {
+		t.Fatalf("the -json output does not decode: %v\n%s", err, text)
+	}
+	for _, name := range []string{"hub", "against"} {
+		if len(all[name]) != 2 {
+			t.Fatalf("%s: got %d runs, want 2", name, len(all[name]))
+		}
+		for i, r := range all[name] {
+			if r.Issue.Count != 20 {
+				t.Errorf("%s run %d: got %d tickets, want 20", name, i+1, r.Issue.Count)
+			}
+		}
+	}
+}
+
+func TestAgainstNeedsHubAndExcludesBound(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-against", "x", "-bound", "-hub", "self"}, "give one of them"},
+		{[]string{"-against", "x"}, "-against needs -hub"},
+	} {
+		_, err := parseConfig(append([]string{"motcua-load"}, tt.args...), noEnv, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: got error %v, want one saying %q", tt.args, err, tt.want)
+		}
 	}
 }
