@@ -4,9 +4,10 @@
 // event log (written in the same transaction as the change: the outbox) to
 // the hall's own stream, which the registry sources across domains. While
 // the link is down the hall's stream keeps what it makes; when the link
-// returns, the registry's source catches up. Each message carries the
-// event's identity (branch and seq) as its Nats-Msg-Id, and the registry
-// applies each identity once.
+// returns, the registry's source catches up. A message carries the events
+// of one read of the log (wire.go), its Nats-Msg-Id names the branch and
+// their seqs, and the registry applies each event's identity (branch, seq)
+// once.
 package city
 
 import (
@@ -35,7 +36,8 @@ const (
 	ConfigBucket  = "motcua_city"
 	CalendarKey   = "calendar"
 	ProceduresKey = "procedures"
-	// MsgSeqHeader carries the event's seq in the hall's log.
+	// MsgSeqHeader carries the seq in the hall's log of a message's (last)
+	// event: where the hall's sender resumes after a restart.
 	MsgSeqHeader = "Motcua-Seq"
 )
 
@@ -54,11 +56,9 @@ func HallStream(branch string) string { return "HALL_" + branch }
 // HallSubjects are the subjects a branch's events travel on.
 func HallSubjects(branch string) string { return "city." + branch + ".>" }
 
-// EventSubject is the subject of one event of a branch.
+// EventSubject is the subject of a message of one event of a branch, as
+// halls before batches (wire.go) sent them; the registry still reads them.
 func EventSubject(branch, typ string) string { return "city." + branch + ".ev." + typ }
-
-// MsgID is the Nats-Msg-Id of an event: its identity in the city.
-func MsgID(branch string, seq int64) string { return fmt.Sprintf("%s:%d", branch, seq) }
 
 // MaxCatalogueBytes bounds the city's catalogue as it travels (gzipped), under
 // NATS's default message size of 1 MiB with room for the headers.

@@ -314,11 +314,13 @@ func (l *Link) run(ctx context.Context) {
 }
 
 // send moves every logged city event after the sender's mark to the hall's
-// stream. The stream is local, so this works with the registry out of
-// reach; a message stored twice (a crash between the store and the mark)
-// is dropped by the stream's duplicate window, and once more by the
-// registry's unique (branch, seq).
+// stream, many to a message (wire.go). The stream is local, so this works
+// with the registry out of reach; a message stored twice (a crash between
+// the store and the mark) is dropped by the stream's duplicate window when
+// it is the same cut of the log, and its events once more by the
+// registry's unique (branch, seq) when it is not.
 func (l *Link) send(ctx context.Context) error {
+	b := NewBatcher(l.branch)
 	for {
 		evs, more, err := l.events.EventsSince(ctx, l.sent.Load(), sendBatch)
 		if err != nil {
@@ -327,14 +329,32 @@ func (l *Link) send(ctx context.Context) error {
 		// Published together and acknowledged together: the mark moves only
 		// once the stream has stored every one of them.
 		var acks []jetstream.PubAckFuture
+		flush := func() error {
+			if b.Len() == 0 {
+				return nil
+			}
+			ack, err := l.publishBatch(b)
+			if err != nil {
+				return err
+			}
+			acks = append(acks, ack)
+			return nil
+		}
 		for _, ev := range evs {
-			if motcua.IsCityEvent(ev.Type) {
-				ack, err := l.sendOne(ev)
-				if err != nil {
+			if !motcua.IsCityEvent(ev.Type) {
+				continue
+			}
+			if !b.Fits(ev) {
+				if err := flush(); err != nil {
 					return err
 				}
-				acks = append(acks, ack)
 			}
+			if err := b.Add(ev); err != nil {
+				return err
+			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		for _, ack := range acks {
 			select {
@@ -354,15 +374,15 @@ func (l *Link) send(ctx context.Context) error {
 	}
 }
 
-func (l *Link) sendOne(ev motcua.Event) (jetstream.PubAckFuture, error) {
-	data, err := json.Marshal(motcua.CityEvent{Branch: l.branch, Seq: ev.Seq, Type: ev.Type, At: ev.At, Body: ev.Body})
-	if err != nil {
-		return nil, err
-	}
-	msg := nats.NewMsg(EventSubject(l.branch, ev.Type))
+// publishBatch stores the batch's events in the hall's stream as one
+// message; its header carries the last event's seq, where the sender
+// resumes after a restart.
+func (l *Link) publishBatch(b *Batcher) (jetstream.PubAckFuture, error) {
+	data, first, last := b.Take()
+	msg := nats.NewMsg(BatchSubject(l.branch))
 	msg.Data = data
-	msg.Header.Set(MsgSeqHeader, strconv.FormatInt(ev.Seq, 10))
-	return l.js.PublishMsgAsync(msg, jetstream.WithMsgID(MsgID(l.branch, ev.Seq)))
+	msg.Header.Set(MsgSeqHeader, strconv.FormatInt(last, 10))
+	return l.js.PublishMsgAsync(msg, jetstream.WithMsgID(BatchMsgID(l.branch, first, last)))
 }
 
 // Online says whether the leaf link to the registry is up.

@@ -41,8 +41,15 @@ const DefaultSyncEvery = 5 * time.Second
 // delivered again.
 const ackWait = 3 * time.Second
 
-// applyBatch is how many events the applier takes at once (one commit).
+// applyBatch is how many messages the applier takes at most at once.
 const applyBatch = 256
+
+// applyMaxEvents is about how many events one transaction applies. A hall
+// sends many events to a message (city/wire.go), halls of earlier versions
+// one; the applier asks for as many messages as make about this many
+// events by the last fetch's mix, so that no fetched message waits behind
+// others longer than ackWait.
+const applyMaxEvents = 4096
 
 // Config is what New needs.
 type Config struct {
@@ -433,17 +440,18 @@ func (r *Registry) syncLoop(ctx context.Context) {
 }
 
 // apply takes the sourced events in order and writes each once. While
-// events wait it takes up to applyBatch at once (one commit); idle, it
-// waits for the next one, so an event is applied as soon as it arrives.
+// events wait it takes about applyMaxEvents at once (one commit); idle, it
+// waits for the next message, so events are applied as soon as they arrive.
 func (r *Registry) apply(ctx context.Context, cons jetstream.Consumer) {
 	idle := true
+	fetch := applyBatch
 	for ctx.Err() == nil {
 		var batch jetstream.MessageBatch
 		var err error
 		if idle {
 			batch, err = cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
 		} else {
-			batch, err = cons.FetchNoWait(applyBatch)
+			batch, err = cons.FetchNoWait(fetch)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -455,38 +463,50 @@ func (r *Registry) apply(ctx context.Context, cons jetstream.Consumer) {
 			}
 			continue
 		}
+		n, total := 0, 0
 		var msgs []jetstream.Msg
 		var evs []motcua.CityEvent
-		n := 0
 		for m := range batch.Messages() {
 			n++
-			var ev motcua.CityEvent
-			if err := json.Unmarshal(m.Data(), &ev); err != nil || !city.ValidBranchCode(ev.Branch) ||
-				m.Subject() != city.EventSubject(ev.Branch, ev.Type) {
-				r.log.Error("city: dropping a malformed event", "subject", m.Subject(), "err", err)
+			got, err := city.DecodeEvents(m.Subject(), m.Data())
+			total += len(got)
+			if err != nil {
+				r.log.Error("city: dropping a malformed message", "subject", m.Subject(), "err", err)
 				_ = m.Term()
 				continue
 			}
 			msgs = append(msgs, m)
-			evs = append(evs, ev)
+			evs = append(evs, got...)
+			if len(evs) >= applyMaxEvents {
+				r.applyAndAck(ctx, msgs, evs)
+				msgs, evs = nil, nil
+			}
 		}
 		idle = n == 0
-		if len(evs) == 0 {
-			continue
+		if total > 0 {
+			fetch = min(applyBatch, max(1, applyMaxEvents*n/total))
 		}
-		if err := r.applyEvents(ctx, evs); err != nil {
-			// Not acknowledged: they come again.
-			r.log.Error("city: apply", "err", err, "events", len(evs))
-			for _, m := range msgs {
-				_ = m.NakWithDelay(time.Second)
-			}
-			continue
-		}
-		for _, m := range msgs {
-			_ = m.Ack()
-		}
-		r.changed()
+		r.applyAndAck(ctx, msgs, evs)
 	}
+}
+
+// applyAndAck applies the events of msgs in one transaction and then
+// acknowledges the messages; on failure they are not, and come again.
+func (r *Registry) applyAndAck(ctx context.Context, msgs []jetstream.Msg, evs []motcua.CityEvent) {
+	if len(msgs) == 0 {
+		return
+	}
+	if err := r.applyEvents(ctx, evs); err != nil {
+		r.log.Error("city: apply", "err", err, "events", len(evs))
+		for _, m := range msgs {
+			_ = m.NakWithDelay(time.Second)
+		}
+		return
+	}
+	for _, m := range msgs {
+		_ = m.Ack()
+	}
+	r.changed()
 }
 
 // applyEvents writes events in one transaction, each once.
