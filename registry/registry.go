@@ -16,7 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -512,42 +514,70 @@ func (r *Registry) applyAndAck(ctx context.Context, msgs []jetstream.Msg, evs []
 // applyEvents writes events in one transaction, each once.
 func (r *Registry) applyEvents(ctx context.Context, evs []motcua.CityEvent) error {
 	now := r.clock.Now()
-	return r.w.Write(ctx, func(tx *store.Tx) error {
-		for _, ev := range evs {
-			if err := ApplyEvent(tx, ev, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return r.w.Write(ctx, func(tx *store.Tx) error { return ApplyEvents(tx, evs, now) })
 }
 
 // ApplyEvent writes one hall event into the registry's tables unless it was
 // already there.
 func ApplyEvent(tx *store.Tx, ev motcua.CityEvent, now time.Time) error {
-	fresh, err := tx.City().ApplyEvent(ev, now)
-	if err != nil || !fresh {
-		return err
-	}
-	body, err := motcua.DecodeEventBody(ev.Type, ev.Body)
+	return ApplyEvents(tx, []motcua.CityEvent{ev}, now)
+}
+
+// ApplyEvents writes hall events into the registry's tables, each unless it
+// was already there, a few statements for them all: each ticket, waiting
+// count and dossier is written once, from the newest of the new events
+// about it (the tables keep an older event from overwriting a newer one
+// that was applied before).
+func ApplyEvents(tx *store.Tx, evs []motcua.CityEvent, now time.Time) error {
+	fresh, err := tx.City().ApplyEvents(evs, now)
 	if err != nil {
 		return err
 	}
-	switch b := body.(type) {
-	case *motcua.TicketBody:
-		return tx.City().PutTicket(ev.Branch, ev.Seq, b.Ticket)
-	case *motcua.QueueBody:
-		for svc, n := range b.Waiting {
-			if err := tx.City().PutWaiting(ev.Branch, ev.Seq, svc, n); err != nil {
+	type branchID struct {
+		branch string
+		id     int64
+	}
+	tickets := map[branchID]store.CityTicketPut{}
+	waiting := map[branchID]store.CityWaitingPut{}
+	dossiers := map[string]store.CityDossierPut{}
+	for i, ev := range evs {
+		if !fresh[i] {
+			continue
+		}
+		body, err := motcua.DecodeEventBody(ev.Type, ev.Body)
+		if err != nil {
+			return err
+		}
+		switch b := body.(type) {
+		case *motcua.TicketBody:
+			k := branchID{ev.Branch, b.Ticket.ID}
+			if was, ok := tickets[k]; !ok || was.Seq < ev.Seq {
+				tickets[k] = store.CityTicketPut{Branch: ev.Branch, Seq: ev.Seq, Ticket: b.Ticket}
+			}
+		case *motcua.QueueBody:
+			for svc, n := range b.Waiting {
+				k := branchID{ev.Branch, svc}
+				if was, ok := waiting[k]; !ok || was.Seq < ev.Seq {
+					waiting[k] = store.CityWaitingPut{Branch: ev.Branch, Seq: ev.Seq, ServiceID: svc, Waiting: n}
+				}
+			}
+		case *motcua.CityVisitBody:
+			if err := tx.City().PutVisit(ev.Branch, ev.Seq, *b); err != nil {
 				return err
 			}
+		case *motcua.DossierBody:
+			if was, ok := dossiers[b.Dossier.Code]; !ok || was.Seq < ev.Seq {
+				dossiers[b.Dossier.Code] = store.CityDossierPut{Branch: ev.Branch, Seq: ev.Seq, Dossier: b.Dossier, Body: mustJSON(b.Dossier)}
+			}
 		}
-	case *motcua.CityVisitBody:
-		return tx.City().PutVisit(ev.Branch, ev.Seq, *b)
-	case *motcua.DossierBody:
-		return tx.City().PutDossier(ev.Branch, ev.Seq, b.Dossier, mustJSON(b.Dossier))
 	}
-	return nil
+	if err := tx.City().PutTickets(slices.Collect(maps.Values(tickets))); err != nil {
+		return err
+	}
+	if err := tx.City().PutWaitings(slices.Collect(maps.Values(waiting))); err != nil {
+		return err
+	}
+	return tx.City().PutDossiers(slices.Collect(maps.Values(dossiers)))
 }
 
 func mustJSON(v any) []byte {

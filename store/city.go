@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/motcua/motcua"
@@ -201,40 +203,156 @@ func (t CityTx) one(query string, args ...any) error {
 // ApplyEvent records a hall's event once; it reports false when the
 // registry already had it (a redelivery), and then nothing else is written.
 func (t CityTx) ApplyEvent(ev motcua.CityEvent, now time.Time) (bool, error) {
-	res, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`INSERT INTO city_events (branch, seq, type, at, body, applied_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (branch, seq) DO NOTHING`),
-		ev.Branch, ev.Seq, ev.Type, ev.At.UTC(), string(ev.Body), now.UTC())
+	fresh, err := t.ApplyEvents([]motcua.CityEvent{ev}, now)
 	if err != nil {
-		return false, Normalize(err)
+		return false, err
 	}
-	n, err := res.RowsAffected()
-	return n == 1, Normalize(err)
+	return fresh[0], nil
+}
+
+// ApplyEvents records hall events once each, many to a statement, and
+// reports for each whether it is new: false for one the registry already
+// had (a redelivery) or that came earlier in evs.
+func (t CityTx) ApplyEvents(evs []motcua.CityEvent, now time.Time) ([]bool, error) {
+	type key struct {
+		Branch string `db:"branch"`
+		Seq    int64  `db:"seq"`
+	}
+	fresh := make([]bool, len(evs))
+	at := make(map[key]int, len(evs))
+	rows := make([][]any, 0, len(evs))
+	for i, ev := range evs {
+		k := key{ev.Branch, ev.Seq}
+		if _, dup := at[k]; dup {
+			continue
+		}
+		at[k] = i
+		rows = append(rows, []any{ev.Branch, ev.Seq, ev.Type, ev.At.UTC(), string(ev.Body), now.UTC()})
+	}
+	for chunk := range slices.Chunk(rows, rowsPerStatement) {
+		var inserted []key
+		if err := t.selectAll(&inserted, `INSERT INTO city_events (branch, seq, type, at, body, applied_at) VALUES `+
+			valuesList(len(chunk), 6)+` ON CONFLICT (branch, seq) DO NOTHING RETURNING branch, seq`, flatten(chunk)...); err != nil {
+			return nil, err
+		}
+		for _, k := range inserted {
+			fresh[at[k]] = true
+		}
+	}
+	return fresh, nil
+}
+
+// CityTicketPut is the state of a branch's ticket after its event seq.
+type CityTicketPut struct {
+	Branch string
+	Seq    int64
+	Ticket motcua.PublicTicket
 }
 
 // PutTicket keeps the newest state of a branch's ticket: an older event
 // arriving late does not overwrite a newer one.
 func (t CityTx) PutTicket(branch string, seq int64, tk motcua.PublicTicket) error {
-	return t.exec(`INSERT INTO city_tickets (branch, ticket_id, seq, service_id, status, issued_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (branch, ticket_id) DO UPDATE SET seq = excluded.seq, service_id = excluded.service_id,
-		status = excluded.status, issued_at = excluded.issued_at WHERE city_tickets.seq < excluded.seq`,
-		branch, tk.ID, seq, tk.ServiceID, string(tk.Status), tk.IssuedAt.UTC())
+	return t.PutTickets([]CityTicketPut{{branch, seq, tk}})
+}
+
+// PutTickets is PutTicket for many, each (branch, ticket) at most once.
+func (t CityTx) PutTickets(puts []CityTicketPut) error {
+	rows := make([][]any, len(puts))
+	for i, p := range puts {
+		rows[i] = []any{p.Branch, p.Ticket.ID, p.Seq, p.Ticket.ServiceID, string(p.Ticket.Status), p.Ticket.IssuedAt.UTC()}
+	}
+	return t.execRows(`INSERT INTO city_tickets (branch, ticket_id, seq, service_id, status, issued_at) VALUES `, rows,
+		` ON CONFLICT (branch, ticket_id) DO UPDATE SET seq = excluded.seq, service_id = excluded.service_id,
+		status = excluded.status, issued_at = excluded.issued_at WHERE city_tickets.seq < excluded.seq`)
+}
+
+// CityWaitingPut is a branch's waiting count of a service after its event seq.
+type CityWaitingPut struct {
+	Branch    string
+	Seq       int64
+	ServiceID int64
+	Waiting   int
 }
 
 // PutWaiting keeps the newest waiting count of a branch's service.
 func (t CityTx) PutWaiting(branch string, seq, serviceID int64, waiting int) error {
-	return t.exec(`INSERT INTO city_queues (branch, service_id, seq, waiting) VALUES (?, ?, ?, ?)
-		ON CONFLICT (branch, service_id) DO UPDATE SET seq = excluded.seq, waiting = excluded.waiting
-		WHERE city_queues.seq < excluded.seq`, branch, serviceID, seq, waiting)
+	return t.PutWaitings([]CityWaitingPut{{branch, seq, serviceID, waiting}})
+}
+
+// PutWaitings is PutWaiting for many, each (branch, service) at most once.
+func (t CityTx) PutWaitings(puts []CityWaitingPut) error {
+	rows := make([][]any, len(puts))
+	for i, p := range puts {
+		rows[i] = []any{p.Branch, p.ServiceID, p.Seq, p.Waiting}
+	}
+	return t.execRows(`INSERT INTO city_queues (branch, service_id, seq, waiting) VALUES `, rows,
+		` ON CONFLICT (branch, service_id) DO UPDATE SET seq = excluded.seq, waiting = excluded.waiting
+		WHERE city_queues.seq < excluded.seq`)
+}
+
+// CityDossierPut is a dossier's public state (and its JSON) after a
+// branch's event seq.
+type CityDossierPut struct {
+	Branch  string
+	Seq     int64
+	Dossier motcua.PublicDossier
+	Body    []byte
 }
 
 // PutDossier keeps the newest public state of a dossier.
 func (t CityTx) PutDossier(branch string, seq int64, d motcua.PublicDossier, body []byte) error {
-	return t.exec(`INSERT INTO city_dossiers (code, branch, seq, status, received_at, due_at, overdue, at_risk, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (code) DO UPDATE SET branch = excluded.branch, seq = excluded.seq, status = excluded.status,
+	return t.PutDossiers([]CityDossierPut{{branch, seq, d, body}})
+}
+
+// PutDossiers is PutDossier for many, each code at most once.
+func (t CityTx) PutDossiers(puts []CityDossierPut) error {
+	rows := make([][]any, len(puts))
+	for i, p := range puts {
+		d := p.Dossier
+		rows[i] = []any{d.Code, p.Branch, p.Seq, string(d.Status), d.ReceivedAt.UTC(), d.DueAt.UTC(), d.Overdue, d.AtRisk, string(p.Body)}
+	}
+	return t.execRows(`INSERT INTO city_dossiers (code, branch, seq, status, received_at, due_at, overdue, at_risk, body) VALUES `, rows,
+		` ON CONFLICT (code) DO UPDATE SET branch = excluded.branch, seq = excluded.seq, status = excluded.status,
 		received_at = excluded.received_at, due_at = excluded.due_at, overdue = excluded.overdue,
-		at_risk = excluded.at_risk, body = excluded.body WHERE city_dossiers.seq < excluded.seq`,
-		d.Code, branch, seq, string(d.Status), d.ReceivedAt.UTC(), d.DueAt.UTC(), d.Overdue, d.AtRisk, string(body))
+		at_risk = excluded.at_risk, body = excluded.body WHERE city_dossiers.seq < excluded.seq`)
+}
+
+// rowsPerStatement bounds the rows of one multi-row statement: at nine
+// columns, 4,500 parameters, well under SQLite's 32,766 and PostgreSQL's
+// 65,535.
+const rowsPerStatement = 500
+
+// execRows runs head, a VALUES list for rows and tail, in statements of at
+// most rowsPerStatement rows. Every row has the same number of columns.
+func (t *txn) execRows(head string, rows [][]any, tail string) error {
+	for chunk := range slices.Chunk(rows, rowsPerStatement) {
+		if err := t.exec(head+valuesList(len(chunk), len(chunk[0]))+tail, flatten(chunk)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valuesList is "(?, ?), (?, ?)" for n rows of cols columns.
+func valuesList(n, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	var b strings.Builder
+	b.Grow(n * (len(row) + 2))
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+func flatten(rows [][]any) []any {
+	out := make([]any, 0, len(rows)*len(rows[0]))
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
 }
 
 // cityCalendarKey is the setting that keeps, at a hall, the calendar the
