@@ -350,7 +350,9 @@ func (l *Link) send(ctx context.Context) error {
 				}
 			}
 			if err := b.Add(ev); err != nil {
-				return err
+				// Its body is not JSON: no registry could read it, and
+				// refusing to go on would hold back every event after it.
+				l.log.Error("city: an event that cannot be sent is left out", "seq", ev.Seq, "type", ev.Type, "err", err)
 			}
 		}
 		if err := flush(); err != nil {
