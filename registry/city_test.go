@@ -89,13 +89,7 @@ func (c *cityEnv) startRegistry() {
 // addHall adds a branch at the registry and starts its hall.
 func (c *cityEnv) addHall(code, unit string) *hallEnv {
 	c.t.Helper()
-	pw, err := registry.AddBranch(context.Background(), c.st, c.clock.Now(), code, "Chi nhánh "+code, unit)
-	if err != nil {
-		c.t.Fatalf("add branch %s: %v", code, err)
-	}
-	if err := c.reg.SyncBranches(context.Background()); err != nil {
-		c.t.Fatal(err)
-	}
+	pw := c.addBranch(code, unit)
 	h := &hallEnv{t: c.t, code: code, unit: unit, password: pw, dir: c.t.TempDir(), clock: c.clock,
 		proxy: newProxy(c.t, strings.TrimPrefix(c.regURL, "nats://"))}
 	h.start()

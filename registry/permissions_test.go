@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/motcua/motcua/city"
 	"github.com/motcua/motcua/registry"
 )
 
@@ -18,31 +19,9 @@ import (
 // wrong password never connects.
 func TestHallPermissions(t *testing.T) {
 	c := newCity(t)
-	pw, err := registry.AddBranch(context.Background(), c.st, c.clock.Now(), "CN01", "Chi nhánh CN01", "000.00.01.H26")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.reg.SyncBranches(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	pw := c.addBranch("CN01", "000.00.01.H26")
 	leaf := func(password string) *nats.Conn {
-		u, _ := url.Parse(c.regURL)
-		u.User = url.UserPassword("CN01", password)
-		ns, err := server.NewServer(&server.Options{ServerName: "rogue", DontListen: true, NoSigs: true, NoLog: true,
-			LeafNode: server.LeafNodeOpts{Remotes: []*server.RemoteLeafOpts{{URLs: []*url.URL{u}}}, ReconnectInterval: 100 * time.Millisecond}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		go ns.Start()
-		t.Cleanup(ns.Shutdown)
-		if !ns.ReadyForConnections(10 * time.Second) {
-			t.Fatal("leaf server did not start")
-		}
-		nc, err := nats.Connect("", nats.InProcessServer(ns))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
+		ns, nc := c.bareLeaf("CN01", password, false)
 		if password == pw {
 			waitFor(t, "the leaf link", func() bool { return ns.NumLeafNodes() == 1 })
 		} else {
@@ -78,4 +57,47 @@ func TestHallPermissions(t *testing.T) {
 			t.Errorf("request %s from a hall's link: answered, want refused", subject)
 		}
 	}
+}
+
+// addBranch adds a branch at the registry, has the registry read its
+// credential, and returns its password.
+func (c *cityEnv) addBranch(code, unit string) string {
+	c.t.Helper()
+	pw, err := registry.AddBranch(context.Background(), c.st, c.clock.Now(), code, "Chi nhánh "+code, unit)
+	if err != nil {
+		c.t.Fatalf("add branch %s: %v", code, err)
+	}
+	if err := c.reg.SyncBranches(context.Background()); err != nil {
+		c.t.Fatal(err)
+	}
+	return pw
+}
+
+// bareLeaf starts a NATS server of the test's own that joins the registry as
+// a leaf node with a branch's credential (with JetStream in the branch's
+// domain when jetStream is set, as a hall's), and connects to it.
+func (c *cityEnv) bareLeaf(branch, password string, jetStream bool) (*server.Server, *nats.Conn) {
+	c.t.Helper()
+	u, _ := url.Parse(c.regURL)
+	u.User = url.UserPassword(branch, password)
+	opts := &server.Options{ServerName: "bare-" + branch, DontListen: true, NoSigs: true, NoLog: true,
+		LeafNode: server.LeafNodeOpts{Remotes: []*server.RemoteLeafOpts{{URLs: []*url.URL{u}}}, ReconnectInterval: 100 * time.Millisecond}}
+	if jetStream {
+		opts.JetStream, opts.JetStreamDomain, opts.StoreDir = true, city.HallDomain(branch), c.t.TempDir()
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	go ns.Start()
+	c.t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		c.t.Fatal("leaf server did not start")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(nc.Close)
+	return ns, nc
 }

@@ -140,13 +140,7 @@ func TestCityOverTLS(t *testing.T) {
 // url with tlsCfg (nil: none).
 func (c *cityEnv) addTLSHall(code, unit, url string, tlsCfg *tls.Config) *hallEnv {
 	c.t.Helper()
-	pw, err := registry.AddBranch(context.Background(), c.st, c.clock.Now(), code, "Chi nhánh "+code, unit)
-	if err != nil {
-		c.t.Fatalf("add branch %s: %v", code, err)
-	}
-	if err := c.reg.SyncBranches(context.Background()); err != nil {
-		c.t.Fatal(err)
-	}
+	pw := c.addBranch(code, unit)
 	h := &hallEnv{t: c.t, code: code, unit: unit, password: pw, dir: c.t.TempDir(), clock: c.clock}
 	hl := hall.Sample()
 	hl.Branch.Code, hl.Branch.UnitCode, hl.Branch.Name = code, unit, "Chi nhánh "+code

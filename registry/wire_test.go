@@ -3,18 +3,14 @@ package registry_test
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/city"
-	"github.com/motcua/motcua/registry"
 )
 
 // TestRegistryReadsBothMessageForms: a hall of an earlier version stored
@@ -25,31 +21,7 @@ import (
 // messages itself.
 func TestRegistryReadsBothMessageForms(t *testing.T) {
 	c := newCity(t)
-	pw, err := registry.AddBranch(context.Background(), c.st, c.clock.Now(), "CN01", "Chi nhánh CN01", "000.00.01.H26")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.reg.SyncBranches(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	u, _ := url.Parse(c.regURL)
-	u.User = url.UserPassword("CN01", pw)
-	ns, err := server.NewServer(&server.Options{ServerName: "old-hall", DontListen: true, NoSigs: true, NoLog: true,
-		JetStream: true, JetStreamDomain: city.HallDomain("CN01"), StoreDir: t.TempDir(),
-		LeafNode: server.LeafNodeOpts{Remotes: []*server.RemoteLeafOpts{{URLs: []*url.URL{u}}}, ReconnectInterval: 100 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the hall's server did not start")
-	}
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	_, nc := c.bareLeaf("CN01", c.addBranch("CN01", "000.00.01.H26"), true)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
