@@ -81,7 +81,7 @@ func TestPublishBatchOneWritePerBatch(t *testing.T) {
 	srv := h.server(t, nil)
 	c := dial(t, wsURL(srv, ""))
 	readMsg(t, c) // the snapshot
-	waitFor(t, "the subscriber", func() bool { return h.b.Count() == 1 })
+	waitLive(t, h.b, 1)
 	cc := conns()[0]
 
 	// A commit's call, ticket and queue events: one write.
@@ -256,7 +256,7 @@ func TestPingsFlowWhileBatchesAreWritten(t *testing.T) {
 	srv := h.server(t, nil)
 	c := dial(t, wsURL(srv, ""))
 	readMsg(t, c)
-	waitFor(t, "the subscriber", func() bool { return h.b.Count() == 1 })
+	waitLive(t, h.b, 1)
 	pings := make(chan struct{}, 1000)
 	c.SetPingHandler(func(data string) error {
 		select {
@@ -405,7 +405,7 @@ func TestCoalesceAtOnceWithFold(t *testing.T) {
 	if m := readMsg(t, c); m.Type != "snapshot" || m.Seq != 1 {
 		t.Fatalf("got %+v, want snapshot at seq 1", m)
 	}
-	waitFor(t, "the subscriber", func() bool { return h.b.Count() == 1 })
+	waitLive(t, h.b, 1)
 
 	// After a quiet time: at once, and no timer while nothing waits.
 	h.publish("queue", `{"waiting":{"2":5}}`) // 2
@@ -492,6 +492,14 @@ func TestLateCountDuringCatchUpDoesNotHoldTheNext(t *testing.T) {
 	expectQueue(t, c, 5, `{"3":1}`)
 }
 
+// waitLive waits until b has n subscribers, each past its snapshot or
+// replay: an event published before that is held for the catch-up's end
+// rather than sent or coalesced as a live one.
+func waitLive(t *testing.T, b *Broadcaster, n int) {
+	t.Helper()
+	waitFor(t, "the subscribers to be live", func() bool { return b.Count() == n && caughtUp(b) })
+}
+
 // caughtUp says whether every subscriber of b has finished its snapshot or
 // replay and is live.
 func caughtUp(b *Broadcaster) bool {
@@ -521,7 +529,7 @@ func TestCoalesceEveryPerSubscription(t *testing.T) {
 	})
 	c := dial(t, wsURL(srv, ""))
 	readMsg(t, c)
-	waitFor(t, "the subscriber", func() bool { return h.b.Count() == 1 })
+	waitLive(t, h.b, 1)
 	h.publish("queue", `{}`) // 1
 	if armed := timers.armed(); len(armed) != 1 || armed[0] >= 5*time.Second {
 		t.Fatalf("armed timers: got %v, want one below half of the subscription's 10s", armed)

@@ -606,7 +606,7 @@ func TestCoalesceSendsOnlyTheNewest(t *testing.T) {
 	if m := readMsg(t, c); m.Type != "snapshot" || m.Seq != 1 {
 		t.Fatalf("got %+v, want snapshot at seq 1", m)
 	}
-	waitFor(t, "the subscriber", func() bool { return h.b.Count() == 1 })
+	waitLive(t, h.b, 1)
 
 	// A burst of queue events arms one timer, within half the period.
 	h.publish("queue", `{}`)
