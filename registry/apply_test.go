@@ -60,17 +60,17 @@ func TestApplyEventsOnceNewestWins(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(1, 2))
 			rnd.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
 			storetest.Write(t, st, func(tx *store.Tx) {
-				if err := registry.ApplyEvents(tx, batch, day); err != nil {
-					t.Fatal(err)
+				if unreadable, err := registry.ApplyEvents(tx, batch, day); err != nil || len(unreadable) != 0 {
+					t.Fatalf("got %d unreadable events and error %v, want none", len(unreadable), err)
 				}
 			})
 			// Then the older half arrives late, one by one and as a batch
 			// with redeliveries of what is there.
 			storetest.Write(t, st, func(tx *store.Tx) {
-				if err := registry.ApplyEvent(tx, early[300], day); err != nil {
+				if _, err := registry.ApplyEvents(tx, early[300:301], day); err != nil {
 					t.Fatal(err)
 				}
-				if err := registry.ApplyEvents(tx, slices.Concat(early[300:], late[:10], []motcua.CityEvent{queueOld, dossierOld}), day); err != nil {
+				if _, err := registry.ApplyEvents(tx, slices.Concat(early[300:], late[:10], []motcua.CityEvent{queueOld, dossierOld}), day); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -87,6 +87,19 @@ func TestApplyEventsOnceNewestWins(t *testing.T) {
 				}
 			})
 
+			// A body that is JSON but not a ticket's: kept as it came, left
+			// out of the counts, reported; the events beside it applied.
+			odd := motcua.CityEvent{Branch: "CN01", Seq: 1600, Type: motcua.EventTicket, At: day, Body: []byte(`{"ticket":"1005"}`)}
+			storetest.Write(t, st, func(tx *store.Tx) {
+				unreadable, err := registry.ApplyEvents(tx, []motcua.CityEvent{odd, ticket(1601, 602, motcua.TicketServing)}, day)
+				if err != nil {
+					t.Fatalf("an unreadable body failed the batch: %v", err)
+				}
+				if len(unreadable) != 1 || unreadable[0].Seq != 1600 {
+					t.Errorf("unreadable events: got %v, want the one at seq 1600", unreadable)
+				}
+			})
+
 			seqs, err := st.City().EventSeqs(ctx, "CN01")
 			if err != nil {
 				t.Fatal(err)
@@ -95,7 +108,7 @@ func TestApplyEventsOnceNewestWins(t *testing.T) {
 			for s := int64(1); s <= 1200; s++ {
 				want = append(want, s)
 			}
-			want = append(want, 1300, 1301, 1400, 1401, 1500)
+			want = append(want, 1300, 1301, 1400, 1401, 1500, 1600, 1601)
 			if !slices.Equal(seqs, want) {
 				t.Errorf("applied seqs: got %d (%v…), want %d, each once", len(seqs), seqs[:min(len(seqs), 8)], len(want))
 			}
@@ -103,8 +116,8 @@ func TestApplyEventsOnceNewestWins(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c := counts["CN01"]; c.Serving != 300 || c.Waiting != 3+4 {
-				t.Errorf("got %d tickets serving and %d waiting, want 300 (the newest of each ticket) and 7 (service 1 from the newer count, service 2 from the older)", c.Serving, c.Waiting)
+			if c := counts["CN01"]; c.Serving != 301 || c.Waiting != 3+4 {
+				t.Errorf("got %d tickets serving and %d waiting, want 301 (the newest of each ticket, and 602) and 7 (service 1 from the newer count, service 2 from the older)", c.Serving, c.Waiting)
 			}
 			row, err := st.City().Dossier(ctx, "000.00.01.H26-261201-0001")
 			if err != nil {

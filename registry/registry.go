@@ -511,27 +511,35 @@ func (r *Registry) applyAndAck(ctx context.Context, msgs []jetstream.Msg, evs []
 	r.changed()
 }
 
-// applyEvents writes events in one transaction, each once.
+// applyEvents writes events in one transaction, each once, and logs the
+// ones whose body could not be read.
 func (r *Registry) applyEvents(ctx context.Context, evs []motcua.CityEvent) error {
 	now := r.clock.Now()
-	return r.w.Write(ctx, func(tx *store.Tx) error { return ApplyEvents(tx, evs, now) })
-}
-
-// ApplyEvent writes one hall event into the registry's tables unless it was
-// already there.
-func ApplyEvent(tx *store.Tx, ev motcua.CityEvent, now time.Time) error {
-	return ApplyEvents(tx, []motcua.CityEvent{ev}, now)
+	var unreadable []motcua.CityEvent
+	err := r.w.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		unreadable, err = ApplyEvents(tx, evs, now)
+		return err
+	})
+	for _, ev := range unreadable {
+		r.log.Error("city: an event whose body cannot be read is kept as it came, out of the city's counts and lists",
+			"branch", ev.Branch, "seq", ev.Seq, "type", ev.Type)
+	}
+	return err
 }
 
 // ApplyEvents writes hall events into the registry's tables, each unless it
 // was already there, a few statements for them all: each ticket, waiting
 // count and dossier is written once, from the newest of the new events
 // about it (the tables keep an older event from overwriting a newer one
-// that was applied before).
-func ApplyEvents(tx *store.Tx, evs []motcua.CityEvent, now time.Time) error {
+// that was applied before). An event whose body cannot be read is recorded
+// as it came and left out of the rest; it is returned, for the log. Failing
+// the transaction instead would fetch it again and again, and every event
+// after it with it.
+func ApplyEvents(tx *store.Tx, evs []motcua.CityEvent, now time.Time) (unreadable []motcua.CityEvent, err error) {
 	fresh, err := tx.City().ApplyEvents(evs, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	type branchID struct {
 		branch string
@@ -546,7 +554,8 @@ func ApplyEvents(tx *store.Tx, evs []motcua.CityEvent, now time.Time) error {
 		}
 		body, err := motcua.DecodeEventBody(ev.Type, ev.Body)
 		if err != nil {
-			return err
+			unreadable = append(unreadable, ev)
+			continue
 		}
 		switch b := body.(type) {
 		case *motcua.TicketBody:
@@ -563,7 +572,7 @@ func ApplyEvents(tx *store.Tx, evs []motcua.CityEvent, now time.Time) error {
 			}
 		case *motcua.CityVisitBody:
 			if err := tx.City().PutVisit(ev.Branch, ev.Seq, *b); err != nil {
-				return err
+				return nil, err
 			}
 		case *motcua.DossierBody:
 			if was, ok := dossiers[b.Dossier.Code]; !ok || was.Seq < ev.Seq {
@@ -572,12 +581,12 @@ func ApplyEvents(tx *store.Tx, evs []motcua.CityEvent, now time.Time) error {
 		}
 	}
 	if err := tx.City().PutTickets(slices.Collect(maps.Values(tickets))); err != nil {
-		return err
+		return nil, err
 	}
 	if err := tx.City().PutWaitings(slices.Collect(maps.Values(waiting))); err != nil {
-		return err
+		return nil, err
 	}
-	return tx.City().PutDossiers(slices.Collect(maps.Values(dossiers)))
+	return unreadable, tx.City().PutDossiers(slices.Collect(maps.Values(dossiers)))
 }
 
 func mustJSON(v any) []byte {
