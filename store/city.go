@@ -200,16 +200,6 @@ func (t CityTx) one(query string, args ...any) error {
 	return nil
 }
 
-// ApplyEvent records a hall's event once; it reports false when the
-// registry already had it (a redelivery), and then nothing else is written.
-func (t CityTx) ApplyEvent(ev motcua.CityEvent, now time.Time) (bool, error) {
-	fresh, err := t.ApplyEvents([]motcua.CityEvent{ev}, now)
-	if err != nil {
-		return false, err
-	}
-	return fresh[0], nil
-}
-
 // ApplyEvents records hall events once each, many to a statement, and
 // reports for each whether it is new: false for one the registry already
 // had (a redelivery) or that came earlier in evs.
@@ -249,13 +239,9 @@ type CityTicketPut struct {
 	Ticket motcua.PublicTicket
 }
 
-// PutTicket keeps the newest state of a branch's ticket: an older event
-// arriving late does not overwrite a newer one.
-func (t CityTx) PutTicket(branch string, seq int64, tk motcua.PublicTicket) error {
-	return t.PutTickets([]CityTicketPut{{branch, seq, tk}})
-}
-
-// PutTickets is PutTicket for many, each (branch, ticket) at most once.
+// PutTickets keeps the newest state of branches' tickets, each (branch,
+// ticket) at most once in puts: an older event arriving late does not
+// overwrite a newer one.
 func (t CityTx) PutTickets(puts []CityTicketPut) error {
 	rows := make([][]any, len(puts))
 	for i, p := range puts {
@@ -274,12 +260,8 @@ type CityWaitingPut struct {
 	Waiting   int
 }
 
-// PutWaiting keeps the newest waiting count of a branch's service.
-func (t CityTx) PutWaiting(branch string, seq, serviceID int64, waiting int) error {
-	return t.PutWaitings([]CityWaitingPut{{branch, seq, serviceID, waiting}})
-}
-
-// PutWaitings is PutWaiting for many, each (branch, service) at most once.
+// PutWaitings keeps the newest waiting counts of branches' services, each
+// (branch, service) at most once in puts.
 func (t CityTx) PutWaitings(puts []CityWaitingPut) error {
 	rows := make([][]any, len(puts))
 	for i, p := range puts {
@@ -299,12 +281,8 @@ type CityDossierPut struct {
 	Body    []byte
 }
 
-// PutDossier keeps the newest public state of a dossier.
-func (t CityTx) PutDossier(branch string, seq int64, d motcua.PublicDossier, body []byte) error {
-	return t.PutDossiers([]CityDossierPut{{branch, seq, d, body}})
-}
-
-// PutDossiers is PutDossier for many, each code at most once.
+// PutDossiers keeps the newest public state of dossiers, each code at most
+// once in puts.
 func (t CityTx) PutDossiers(puts []CityDossierPut) error {
 	rows := make([][]any, len(puts))
 	for i, p := range puts {
