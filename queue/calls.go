@@ -139,7 +139,7 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 	if _, err := motcua.NextTicketStatus(tk.Status, motcua.ActionCall); err != nil {
 		return tk, err
 	}
-	was, from := tk, tk.Status
+	was := tk
 	tk.Status = motcua.TicketCalled
 	tk.CounterID = &c.ID
 	tk.Calls = 1
@@ -153,7 +153,7 @@ func (q *Queue) callTicket(tx *store.Tx, tk motcua.Ticket, c motcua.Counter, now
 	if outOfOrder {
 		action = "manual_call"
 	}
-	if err := trace(tx, tk, action, from, tk.ServiceID, nil, by, now); err != nil {
+	if err := trace(tx, tk, action, was.Status, tk.ServiceID, nil, by, now); err != nil {
 		return tk, err
 	}
 	if err := tx.Tickets.AdvanceCounterStreak(c.ID, tk.Priority); err != nil {
@@ -195,7 +195,7 @@ func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction,
 	if err != nil {
 		return tk, err
 	}
-	was, from := tk, tk.Status
+	was := tk
 	tk.Status = to
 	switch action {
 	case motcua.ActionStart:
@@ -209,7 +209,7 @@ func (q *Queue) move(tx *store.Tx, tk motcua.Ticket, action motcua.TicketAction,
 	if err := tx.Tickets.UpdateTicket(was, tk); err != nil {
 		return tk, err
 	}
-	if err := trace(tx, tk, string(action), from, tk.ServiceID, nil, by, now); err != nil {
+	if err := trace(tx, tk, string(action), was.Status, tk.ServiceID, nil, by, now); err != nil {
 		return tk, err
 	}
 	return tk, q.ticketEvent(tx, tk, now)
@@ -324,7 +324,7 @@ func (q *Queue) Recall(ctx context.Context, counterID int64, by motcua.User) (mo
 		if err := tx.Tickets.UpdateTicket(was, cur); err != nil {
 			return err
 		}
-		if err := trace(tx, cur, string(motcua.ActionRecall), cur.Status, cur.ServiceID, nil, by, now); err != nil {
+		if err := trace(tx, cur, string(motcua.ActionRecall), was.Status, cur.ServiceID, nil, by, now); err != nil {
 			return err
 		}
 		tk = cur
@@ -368,7 +368,7 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64, by motc
 			return motcua.Errorf(motcua.EConflict, "Số %s đã ở dịch vụ %s. / Ticket %s is already in %s.", cur.Number, target.Name, cur.Number, target.Name)
 		}
 		now := q.site.Now()
-		was, from, oldService := cur, cur.Status, cur.ServiceID
+		was := cur
 		at = cur.CounterID
 		cur.Status = motcua.TicketWaiting
 		cur.ServiceID = target.ID
@@ -382,14 +382,14 @@ func (q *Queue) Transfer(ctx context.Context, ticketID, serviceID int64, by motc
 		}
 		moved := cur
 		moved.CounterID = at // the log names the counter it left
-		if err := trace(tx, moved, string(motcua.ActionTransfer), from, oldService, &target.ID, by, now); err != nil {
+		if err := trace(tx, moved, string(motcua.ActionTransfer), was.Status, was.ServiceID, &target.ID, by, now); err != nil {
 			return err
 		}
 		tk = cur
 		if err := q.ticketEventStatus(tx, cur, now, motcua.TicketTransferred); err != nil {
 			return err
 		}
-		q.queueChanged(oldService, target.ID)
+		q.queueChanged(was.ServiceID, target.ID)
 		return nil
 	})
 	if err == nil && at != nil {

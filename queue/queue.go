@@ -106,7 +106,7 @@ func (q *Queue) rollOver(tx *store.Tx) error {
 	}
 	services := map[int64]bool{}
 	for _, tk := range open {
-		was, from := tk, tk.Status
+		was := tk
 		if tk.Status == motcua.TicketServing {
 			tk.Status = motcua.TicketDone
 		} else {
@@ -120,7 +120,7 @@ func (q *Queue) rollOver(tx *store.Tx) error {
 		if tk.Status == motcua.TicketDone {
 			action = motcua.ActionFinish
 		}
-		if err := trace(tx, tk, string(action), from, tk.ServiceID, nil, motcua.User{}, now); err != nil {
+		if err := trace(tx, tk, string(action), was.Status, tk.ServiceID, nil, motcua.User{}, now); err != nil {
 			return err
 		}
 		if err := q.ticketEvent(tx, tk, now); err != nil {

@@ -248,7 +248,7 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 				"Đã quá %d phút kể từ khi số %s bị gọi vắng mặt; vui lòng lấy số mới. / More than %d minutes have passed since ticket %s was marked absent; please take a new number.",
 				q.site.Policy().ReactivateMinutes, cur.Number, q.site.Policy().ReactivateMinutes, cur.Number)
 		}
-		was, from := cur, cur.Status
+		was := cur
 		cur.Status = motcua.TicketWaiting
 		cur.CounterID = nil
 		cur.Calls = 0
@@ -257,7 +257,7 @@ func (q *Queue) Reactivate(ctx context.Context, shortCode string) (motcua.Ticket
 		if err := tx.Tickets.UpdateTicket(was, cur); err != nil {
 			return err
 		}
-		if err := trace(tx, cur, string(motcua.ActionReactivate), from, cur.ServiceID, nil, motcua.User{}, now); err != nil {
+		if err := trace(tx, cur, string(motcua.ActionReactivate), was.Status, cur.ServiceID, nil, motcua.User{}, now); err != nil {
 			return err
 		}
 		tk = cur
